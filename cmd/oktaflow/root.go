@@ -1,0 +1,41 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+// usageError marks a mistake in how the command was called (unknown
+// command, bad flag, wrong arguments): exit code 2 instead of 1.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// usageArgs wraps a cobra argument validator so its errors count as usage errors.
+func usageArgs(validate cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := validate(cmd, args); err != nil {
+			return &usageError{err}
+		}
+		return nil
+	}
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "oktaflow",
+		Short: "Build and run Okta integrations from the terminal",
+		Long: "oktaflow connects triggers (Kissflow items, webhooks, HR CSV rows, Okta System Log\n" +
+			"events, manual runs) to Okta actions (add a user, get user details, deactivate a\n" +
+			"user, ...) and runs them durably within Okta's rate limits.",
+		Args: usageArgs(cobra.NoArgs),
+		// The TUI (issue 4) will take over the bare command; until then it
+		// lists what there is to run.
+		RunE:          func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.AddCommand(newVersionCmd())
+	return root
+}
