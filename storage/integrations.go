@@ -1,0 +1,241 @@
+package storage
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Integration is a trigger followed by Okta action steps.
+type Integration struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description,omitempty"`
+	Enabled     bool      `json:"enabled"`
+	EnabledAt   time.Time `json:"enabledAt,omitzero"` // when it was last switched ON: triggers start here
+	Trigger     Trigger   `json:"trigger"`
+	Steps       []Step    `json:"steps"`
+	Concurrency int       `json:"concurrency,omitempty"` // runs in flight at once; 0 means the engine's default
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+}
+
+// Trigger says what starts a run. Config holds the type's plain settings;
+// Secrets its secret ones (webhook secret, Kissflow access key secret), which
+// are sealed at rest and never exported.
+type Trigger struct {
+	Type    string            `json:"type"`
+	Config  map[string]any    `json:"config,omitempty"`
+	Secrets map[string]Secret `json:"-"`
+}
+
+// Step is one action of an integration. Fields map each action field to a
+// literal or a {{ template }}; Account names the account the step acts on.
+type Step struct {
+	ID      string            `json:"id"`
+	Action  string            `json:"action"`
+	Account string            `json:"account,omitempty"`
+	Fields  map[string]string `json:"fields,omitempty"`
+	Options map[string]any    `json:"options,omitempty"`
+}
+
+type integrationRecord struct {
+	Integration
+	SealedSecrets map[string]string `json:"sealedSecrets,omitempty"`
+}
+
+func secretBinding(integrationID, key string) string {
+	return "integration/" + integrationID + "/secret/" + key
+}
+
+func (in Integration) usesAccount(a Account) bool {
+	for _, st := range in.Steps {
+		if st.Account == a.ID || strings.EqualFold(st.Account, a.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+// validate checks what the store itself relies on; the engine checks the
+// rest (actions, fields, templates) before it saves.
+func (in Integration) validate() error {
+	if strings.TrimSpace(in.Name) == "" {
+		return fmt.Errorf("%w: the integration has no name", ErrInvalid)
+	}
+	if in.Trigger.Type == "" {
+		return fmt.Errorf("%w: integration %q has no trigger type", ErrInvalid, in.Name)
+	}
+	seen := map[string]bool{}
+	for i, st := range in.Steps {
+		if err := ValidateName(st.ID); err != nil {
+			return fmt.Errorf("step %d id: %w", i+1, err)
+		}
+		if seen[st.ID] {
+			return fmt.Errorf("%w: two steps have the id %q", ErrInvalid, st.ID)
+		}
+		seen[st.ID] = true
+	}
+	return nil
+}
+
+// CreateIntegration stores a new integration, switched OFF.
+func (s *Store) CreateIntegration(in Integration) (Integration, error) {
+	if err := in.validate(); err != nil {
+		return Integration{}, err
+	}
+	in.ID = newID("int_")
+	in.Enabled, in.EnabledAt = false, time.Time{}
+	in.CreatedAt = s.now().UTC()
+	in.UpdatedAt = in.CreatedAt
+	err := s.db.Update(func(tx *bolt.Tx) error { return s.putIntegration(tx, in) })
+	return in, err
+}
+
+// UpdateIntegration replaces an integration's definition (name, description,
+// trigger, steps, concurrency). Its ON/OFF state is changed only by SetEnabled.
+func (s *Store) UpdateIntegration(in Integration) (Integration, error) {
+	if err := in.validate(); err != nil {
+		return Integration{}, err
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		old, err := s.getIntegration(tx, in.ID)
+		if err != nil {
+			return err
+		}
+		in.Enabled, in.EnabledAt, in.CreatedAt = old.Enabled, old.EnabledAt, old.CreatedAt
+		in.UpdatedAt = s.now().UTC()
+		return s.putIntegration(tx, in)
+	})
+	return in, err
+}
+
+// Integration returns one integration with its secrets opened.
+func (s *Store) Integration(id string) (Integration, error) {
+	var in Integration
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		in, err = s.getIntegration(tx, id)
+		return err
+	})
+	return in, err
+}
+
+// Integrations lists every integration by name, then id.
+func (s *Store) Integrations() ([]Integration, error) {
+	var out []Integration
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketIntegrations).ForEach(func(k, _ []byte) error {
+			in, err := s.getIntegration(tx, string(k))
+			if err == nil {
+				out = append(out, in)
+			}
+			return err
+		})
+	})
+	slices.SortFunc(out, func(a, b Integration) int {
+		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.ID, b.ID))
+	})
+	return out, err
+}
+
+// SetEnabled switches an integration ON or OFF. Switching ON records the
+// start point (from, or now when from is zero) and forgets the old cursor, so
+// that data that arrived while OFF is not captured. Switching OFF cancels its
+// queued, retrying and waiting runs in the same transaction; running steps
+// finish. It returns how many runs were cancelled.
+func (s *Store) SetEnabled(id string, on bool, from time.Time) (cancelled int, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		in, err := s.getIntegration(tx, id)
+		if err != nil {
+			return err
+		}
+		if in.Enabled == on {
+			return nil
+		}
+		in.Enabled = on
+		in.UpdatedAt = s.now().UTC()
+		if on {
+			in.EnabledAt = cmp.Or(from, in.UpdatedAt).UTC()
+			if err := resetCursor(tx, id); err != nil {
+				return err
+			}
+		} else {
+			cancelled, err = s.cancelPending(tx, id, "integration switched OFF")
+			if err != nil {
+				return err
+			}
+		}
+		return s.putIntegration(tx, in)
+	})
+	return cancelled, err
+}
+
+// DeleteIntegration removes an integration and its trigger state, and
+// cancels its pending runs. Finished runs stay for history until pruned.
+func (s *Store) DeleteIntegration(id string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if _, err := s.getIntegration(tx, id); err != nil {
+			return err
+		}
+		if _, err := s.cancelPending(tx, id, "integration deleted"); err != nil {
+			return err
+		}
+		if tx.Bucket(bucketTriggers).Bucket([]byte(id)) != nil {
+			if err := tx.Bucket(bucketTriggers).DeleteBucket([]byte(id)); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketIntegrations).Delete([]byte(id))
+	})
+}
+
+func (s *Store) getIntegration(tx *bolt.Tx, id string) (Integration, error) {
+	raw := tx.Bucket(bucketIntegrations).Get([]byte(id))
+	if raw == nil {
+		return Integration{}, fmt.Errorf("integration %q: %w", id, ErrNotFound)
+	}
+	var rec integrationRecord
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return Integration{}, fmt.Errorf("decode integration %s: %w", id, err)
+	}
+	in := rec.Integration
+	if len(rec.SealedSecrets) > 0 {
+		in.Trigger.Secrets = make(map[string]Secret, len(rec.SealedSecrets))
+		for k, sealed := range rec.SealedSecrets {
+			v, err := s.sealer.open(sealed, secretBinding(id, k))
+			if err != nil {
+				return Integration{}, fmt.Errorf("integration %q secret %q: %w", in.Name, k, err)
+			}
+			in.Trigger.Secrets[k] = v
+		}
+	}
+	return in, nil
+}
+
+func (s *Store) putIntegration(tx *bolt.Tx, in Integration) error {
+	rec := integrationRecord{Integration: in}
+	for k, v := range in.Trigger.Secrets {
+		sealed, err := s.sealer.seal(v, secretBinding(in.ID, k))
+		if err != nil {
+			return err
+		}
+		if sealed == "" {
+			continue
+		}
+		if rec.SealedSecrets == nil {
+			rec.SealedSecrets = map[string]string{}
+		}
+		rec.SealedSecrets[k] = sealed
+	}
+	raw, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketIntegrations).Put([]byte(in.ID), raw)
+}

@@ -1,0 +1,130 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// RunQuery selects a page of runs, newest first.
+type RunQuery struct {
+	IntegrationID string   // "" for all integrations
+	State         RunState // "" for all states
+	Before        RunID    // only runs older than this; 0 starts at the newest
+	Limit         int      // page size; 0 means 50
+}
+
+// ListRuns returns one page of runs, newest first. It walks the index that
+// matches the query backwards from Before, so its cost grows with the page,
+// not with the number of runs stored. The next page starts Before the last
+// run returned.
+func (s *Store) ListRuns(q RunQuery) ([]Run, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	before := uint64(q.Before)
+	if before == 0 {
+		before = math.MaxUint64
+	}
+	var bucket, prefix []byte
+	switch {
+	case q.IntegrationID != "" && q.State != "":
+		bucket, prefix = bucketRunsByIntSt, compositeKey([]byte(q.IntegrationID), []byte(q.State), nil)
+	case q.IntegrationID != "":
+		bucket, prefix = bucketRunsByInt, compositeKey([]byte(q.IntegrationID), nil)
+	case q.State != "":
+		bucket, prefix = bucketRunsByState, compositeKey([]byte(q.State), nil)
+	}
+	var out []Run
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if bucket == nil {
+			c := tx.Bucket(bucketRuns).Cursor()
+			for k, v := seekBefore(c, be64(before)); k != nil && len(out) < q.Limit; k, v = c.Prev() {
+				r, err := decodeRun(v)
+				if err != nil {
+					return err
+				}
+				out = append(out, r)
+			}
+			return nil
+		}
+		c := tx.Bucket(bucket).Cursor()
+		for k, _ := seekBefore(c, append(bytes.Clone(prefix), be64(before)...)); k != nil && hasPrefix(k, prefix) && len(out) < q.Limit; k, _ = c.Prev() {
+			r, err := s.getRun(tx, idFromIndexKey(k))
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DueRuns returns up to limit pending runs whose due time has come, oldest
+// due first.
+func (s *Store) DueRuns(now time.Time, limit int) ([]Run, error) {
+	var out []Run
+	end := dueKey(now, math.MaxUint64)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketRunsDue).Cursor()
+		for k, _ := c.First(); k != nil && bytes.Compare(k, end) <= 0 && len(out) < limit; k, _ = c.Next() {
+			r, err := s.getRun(tx, RunID(binary.BigEndian.Uint64(k[8:])))
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// NextDue reports when the earliest pending run is due (ok false when none is).
+func (s *Store) NextDue() (due time.Time, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketRunsDue).Cursor().First()
+		if k != nil {
+			due, ok = time.Unix(0, int64(binary.BigEndian.Uint64(k[:8]))).UTC(), true
+		}
+		return nil
+	})
+	return due, ok, err
+}
+
+func (s *Store) idsInState(st RunState) ([]RunID, error) {
+	var ids []RunID
+	prefix := compositeKey([]byte(st), nil)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketRunsByState).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+			ids = append(ids, idFromIndexKey(k))
+		}
+		return nil
+	})
+	return ids, err
+}
+
+// seekBefore positions c on the last key strictly below key.
+func seekBefore(c *bolt.Cursor, key []byte) ([]byte, []byte) {
+	k, _ := c.Seek(key)
+	if k == nil {
+		return c.Last()
+	}
+	return c.Prev()
+}
+
+func decodeRun(v []byte) (Run, error) {
+	var r Run
+	err := json.Unmarshal(v, &r)
+	return r, err
+}
+
+func hasPrefix(k, prefix []byte) bool { return bytes.HasPrefix(k, prefix) }
+
+// idFromIndexKey reads the run id that ends every run index key.
+func idFromIndexKey(k []byte) RunID { return RunID(binary.BigEndian.Uint64(k[len(k)-8:])) }

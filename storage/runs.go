@@ -1,0 +1,255 @@
+package storage
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// RunID orders runs: it comes from the runs bucket's sequence, so a larger
+// id is a newer run.
+type RunID uint64
+
+func (id RunID) String() string { return strconv.FormatUint(uint64(id), 10) }
+
+// ParseRunID accepts "42" and "run-42".
+func ParseRunID(s string) (RunID, error) {
+	n, err := strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(s), "run-"), 10, 64)
+	if err != nil || n == 0 {
+		return 0, fmt.Errorf("%w: %q is not a run id (want a number such as 42)", ErrInvalid, s)
+	}
+	return RunID(n), nil
+}
+
+// RunState is where a run is in its life:
+//
+//	queued → running → succeeded
+//	                 → retrying (backoff; due later) → running
+//	                 → waiting (Okta 429; due at the reset; no attempt used) → running
+//	                 → failed
+//	queued | retrying | waiting → cancelled
+//	failed | cancelled → queued (an explicit retry)
+type RunState string
+
+// Run states.
+const (
+	RunQueued    RunState = "queued"
+	RunRunning   RunState = "running"
+	RunRetrying  RunState = "retrying"
+	RunWaiting   RunState = "waiting"
+	RunSucceeded RunState = "succeeded"
+	RunFailed    RunState = "failed"
+	RunCancelled RunState = "cancelled"
+)
+
+// RunStates lists every state, in life order.
+var RunStates = []RunState{RunQueued, RunRunning, RunRetrying, RunWaiting, RunSucceeded, RunFailed, RunCancelled}
+
+// ParseRunState checks a state name typed by a user.
+func ParseRunState(s string) (RunState, error) {
+	for _, st := range RunStates {
+		if string(st) == strings.ToLower(strings.TrimSpace(s)) {
+			return st, nil
+		}
+	}
+	names := make([]string, len(RunStates))
+	for i, st := range RunStates {
+		names[i] = string(st)
+	}
+	return "", fmt.Errorf("%w: unknown run state %q (one of %s)", ErrInvalid, s, strings.Join(names, ", "))
+}
+
+// Final reports whether nothing more will happen to a run in this state
+// unless a user retries it.
+func (st RunState) Final() bool {
+	return st == RunSucceeded || st == RunFailed || st == RunCancelled
+}
+
+// pending states sit in the due index, waiting for a worker.
+func (st RunState) pending() bool {
+	return st == RunQueued || st == RunRetrying || st == RunWaiting
+}
+
+// Run is one execution of an integration for one trigger event.
+type Run struct {
+	ID            RunID           `json:"id"`
+	IntegrationID string          `json:"integrationId"`
+	Trigger       string          `json:"trigger"` // trigger type that produced the event
+	Event         json.RawMessage `json:"event"`
+	DedupeKey     string          `json:"dedupeKey,omitempty"`
+	State         RunState        `json:"state"`
+	Attempt       int             `json:"attempt"` // attempts used; a rate-limit wait uses none
+	NextDue       time.Time       `json:"nextDue,omitzero"`
+	Steps         []StepResult    `json:"steps,omitempty"`
+	Error         *StepError      `json:"error,omitempty"` // why it last failed, retried or waited
+	CreatedAt     time.Time       `json:"createdAt"`
+	UpdatedAt     time.Time       `json:"updatedAt"`
+	StartedAt     time.Time       `json:"startedAt,omitzero"`
+	FinishedAt    time.Time       `json:"finishedAt,omitzero"`
+}
+
+// Step reports the checkpointed result of a step, if it has one.
+func (r Run) Step(id string) (StepResult, bool) {
+	for _, s := range r.Steps {
+		if s.StepID == id {
+			return s, true
+		}
+	}
+	return StepResult{}, false
+}
+
+// StepResult is the checkpoint of one step of a run.
+type StepResult struct {
+	StepID     string          `json:"stepId"`
+	Succeeded  bool            `json:"succeeded"`
+	Input      map[string]any  `json:"input,omitempty"` // resolved fields, secrets redacted by the engine
+	Output     json.RawMessage `json:"output,omitempty"`
+	Error      *StepError      `json:"error,omitempty"`
+	StartedAt  time.Time       `json:"startedAt"`
+	FinishedAt time.Time       `json:"finishedAt"`
+}
+
+// StepError keeps what went wrong, with Okta's error when there was one.
+type StepError struct {
+	Message   string   `json:"message"`
+	Status    int      `json:"status,omitempty"`    // HTTP status
+	Code      string   `json:"code,omitempty"`      // Okta errorCode, e.g. E0000001
+	Summary   string   `json:"summary,omitempty"`   // Okta errorSummary
+	Causes    []string `json:"causes,omitempty"`    // Okta errorCauses[].errorSummary
+	RequestID string   `json:"requestId,omitempty"` // X-Okta-Request-Id
+}
+
+func (e *StepError) Error() string { return e.Message }
+
+func runKey(id RunID) []byte { return be64(uint64(id)) }
+
+func dueKey(due time.Time, id RunID) []byte {
+	k := make([]byte, 16)
+	binary.BigEndian.PutUint64(k, uint64(max(due.UnixNano(), 0)))
+	binary.BigEndian.PutUint64(k[8:], uint64(id))
+	return k
+}
+
+func (s *Store) getRun(tx *bolt.Tx, id RunID) (Run, error) {
+	raw := tx.Bucket(bucketRuns).Get(runKey(id))
+	if raw == nil {
+		return Run{}, fmt.Errorf("run %d: %w", id, ErrNotFound)
+	}
+	var r Run
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return Run{}, fmt.Errorf("decode run %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// putRun writes r and keeps every index and counter in step with it. old is
+// the run as stored before (nil for a new run). This is the only writer of
+// runs, so the indexes cannot drift from the records.
+func (s *Store) putRun(tx *bolt.Tx, old *Run, r Run) error {
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketRuns).Put(runKey(r.ID), raw); err != nil {
+		return err
+	}
+	id := runKey(r.ID)
+	byState, byIntSt, due := tx.Bucket(bucketRunsByState), tx.Bucket(bucketRunsByIntSt), tx.Bucket(bucketRunsDue)
+	if old == nil {
+		if err := tx.Bucket(bucketRunsByInt).Put(compositeKey([]byte(r.IntegrationID), id), nil); err != nil {
+			return err
+		}
+	} else {
+		if err := byState.Delete(compositeKey([]byte(old.State), id)); err != nil {
+			return err
+		}
+		if err := byIntSt.Delete(compositeKey([]byte(old.IntegrationID), []byte(old.State), id)); err != nil {
+			return err
+		}
+		if old.State.pending() {
+			if err := due.Delete(dueKey(old.NextDue, old.ID)); err != nil {
+				return err
+			}
+		}
+		if err := addCount(tx, old.State, -1); err != nil {
+			return err
+		}
+	}
+	if err := byState.Put(compositeKey([]byte(r.State), id), nil); err != nil {
+		return err
+	}
+	if err := byIntSt.Put(compositeKey([]byte(r.IntegrationID), []byte(r.State), id), nil); err != nil {
+		return err
+	}
+	if r.State.pending() {
+		if err := due.Put(dueKey(r.NextDue, r.ID), nil); err != nil {
+			return err
+		}
+	}
+	return addCount(tx, r.State, +1)
+}
+
+func addCount(tx *bolt.Tx, st RunState, delta int64) error {
+	b := tx.Bucket(bucketRunCounts)
+	var n int64
+	if raw := b.Get([]byte(st)); raw != nil {
+		n = int64(binary.BigEndian.Uint64(raw))
+	}
+	return b.Put([]byte(st), be64(uint64(max(n+delta, 0))))
+}
+
+// RunCounts returns how many runs are in each state, in constant time.
+func (s *Store) RunCounts() (map[RunState]int, error) {
+	out := make(map[RunState]int, len(RunStates))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRunCounts)
+		for _, st := range RunStates {
+			if raw := b.Get([]byte(st)); raw != nil {
+				out[st] = int(binary.BigEndian.Uint64(raw))
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Run returns one run.
+func (s *Store) Run(id RunID) (Run, error) {
+	var r Run
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		r, err = s.getRun(tx, id)
+		return err
+	})
+	return r, err
+}
+
+// transition loads run id, lets change edit it after checking its state, and
+// writes it back with its indexes, all in one transaction.
+func (s *Store) transition(id RunID, change func(r *Run) error) (Run, error) {
+	var out Run
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		old, err := s.getRun(tx, id)
+		if err != nil {
+			return err
+		}
+		r := old
+		r.Steps = append([]StepResult(nil), old.Steps...)
+		if err := change(&r); err != nil {
+			return err
+		}
+		r.UpdatedAt = s.now().UTC()
+		out = r
+		return s.putRun(tx, &old, r)
+	})
+	return out, err
+}
+
+func badState(r *Run, want string) error {
+	return fmt.Errorf("run %d is %s, %s: %w", r.ID, r.State, want, ErrBadState)
+}

@@ -1,0 +1,101 @@
+package storage
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Bucket names. Only this package knows them.
+var (
+	bucketMeta         = []byte("meta")
+	bucketAccounts     = []byte("accounts")      // account id → accountRecord
+	bucketAccountNames = []byte("account_names") // lower(name) → account id
+	bucketSchemas      = []byte("schemas")       // account id → UserSchema
+	bucketIntegrations = []byte("integrations")  // integration id → integrationRecord
+	bucketTriggers     = []byte("triggers")      // integration id → nested bucket (cursor, dedupe)
+	bucketRuns         = []byte("runs")          // be64(run id) → Run
+	bucketRunsByInt    = []byte("runs_by_integration")
+	bucketRunsByState  = []byte("runs_by_state")
+	bucketRunsByIntSt  = []byte("runs_by_integration_state")
+	bucketRunsDue      = []byte("runs_due") // be64(due unix ns) | be64(run id) → nil
+	bucketRunCounts    = []byte("run_counts")
+	bucketAudit        = []byte("audit") // be64(seq) → AuditEntry
+)
+
+var keySchemaVersion = []byte("schema_version")
+
+// migrations[i] moves the schema from version i to i+1. Each runs in its own
+// transaction together with the version bump, so a crash mid-way leaves the
+// file at the last complete version. Append only; never edit a released step.
+var migrations = []func(tx *bolt.Tx) error{
+	// 0 → 1: the initial layout.
+	func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{
+			bucketAccounts, bucketAccountNames, bucketSchemas, bucketIntegrations, bucketTriggers,
+			bucketRuns, bucketRunsByInt, bucketRunsByState, bucketRunsByIntSt, bucketRunsDue,
+			bucketRunCounts, bucketAudit,
+		} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+}
+
+// SchemaVersion is the layout version this build writes.
+func SchemaVersion() int { return len(migrations) }
+
+func (s *Store) migrate() error {
+	for {
+		var done bool
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+			if err != nil {
+				return err
+			}
+			v := 0
+			if raw := meta.Get(keySchemaVersion); raw != nil {
+				v = int(binary.BigEndian.Uint64(raw))
+			}
+			if v > len(migrations) {
+				return fmt.Errorf("%w (schema %d, this build knows %d): upgrade oktaflow", ErrNewerSchema, v, len(migrations))
+			}
+			if v == len(migrations) {
+				done = true
+				return nil
+			}
+			if err := migrations[v](tx); err != nil {
+				return fmt.Errorf("migrate database schema %d→%d: %w", v, v+1, err)
+			}
+			return meta.Put(keySchemaVersion, be64(uint64(v+1)))
+		})
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+func be64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+// compositeKey joins parts with a 0x00 separator; ids and states never hold 0x00.
+func compositeKey(parts ...[]byte) []byte {
+	n := len(parts)
+	for _, p := range parts {
+		n += len(p)
+	}
+	out := make([]byte, 0, n)
+	for i, p := range parts {
+		if i > 0 {
+			out = append(out, 0)
+		}
+		out = append(out, p...)
+	}
+	return out
+}

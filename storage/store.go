@@ -1,0 +1,91 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// Options tune Open. The zero value is what oktaflow uses.
+type Options struct {
+	// LockTimeout is how long Open waits for another process to release the
+	// file before it gives up with ErrLocked; 0 means 1.5 s.
+	LockTimeout time.Duration
+	// Getenv reads the environment (for SecretKeyEnv); nil means os.Getenv.
+	Getenv func(string) string
+	// Now is the clock for timestamps; nil means time.Now.
+	Now func() time.Time
+}
+
+// Store is the open database. It is safe for concurrent use.
+type Store struct {
+	db     *bolt.DB
+	path   string
+	sealer *sealer
+	now    func() time.Time
+}
+
+// DefaultPath is where the database lives when --db and OKTAFLOW_DB are
+// unset: $XDG_DATA_HOME/oktaflow/oktaflow.db, or ~/.local/share/... .
+func DefaultPath() (string, error) {
+	base := os.Getenv("XDG_DATA_HOME")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("find a place for the database: %w (set XDG_DATA_HOME or pass --db)", err)
+		}
+		base = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(base, "oktaflow", "oktaflow.db"), nil
+}
+
+// Open opens (creating when absent) the database at path, loads the secret
+// key, and migrates the schema to the current version.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = 1500 * time.Millisecond
+	}
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create the database folder: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("%w: oktaflow is already running on %s (serve or TUI); stop it, or use the SSH console", ErrLocked, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	key, err := loadKey(path, opts.Getenv)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	seal, err := newSealer(key)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &Store{db: db, path: path, sealer: seal, now: opts.Now}
+	if err := s.migrate(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Path is the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close releases the file. In-flight transactions finish first.
+func (s *Store) Close() error { return s.db.Close() }
