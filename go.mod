@@ -3,6 +3,7 @@ module github.com/oktaflow/oktaflow
 go 1.26
 
 require (
+	github.com/expr-lang/expr v1.17.8
 	github.com/spf13/cobra v1.10.2
 	go.etcd.io/bbolt v1.4.3
 )

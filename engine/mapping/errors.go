@@ -1,0 +1,39 @@
+package mapping
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Error is a template that does not compile. Pos is the byte offset of the
+// {{ that holds the problem.
+type Error struct {
+	Pos int
+	Msg string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// MissingError is a run-time value that the event or an earlier step did
+// not provide.
+type MissingError struct {
+	Expr  string
+	Paths []string // the referenced paths that were absent or null
+}
+
+func (e *MissingError) Error() string {
+	if len(e.Paths) == 0 {
+		return fmt.Sprintf("{{ %s }} gave no value", e.Expr)
+	}
+	return fmt.Sprintf("missing value: %s (used in {{ %s }}); send it in the event, or give a default with ?? \"...\"",
+		strings.Join(e.Paths, ", "), e.Expr)
+}
+
+// FieldError ties a problem to the step field it was found in.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
