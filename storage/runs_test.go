@@ -374,3 +374,40 @@ func TestAudit(t *testing.T) {
 		t.Fatalf("audit rest: %+v", rest)
 	}
 }
+
+func TestBaselineMarksSeenWithoutRuns(t *testing.T) {
+	s, _ := openTest(t)
+	in := newIntegration(t, s, true)
+	cur := "v1"
+	res, err := s.EnqueueEvents(in.ID, []NewEvent{{DedupeKey: "row-1"}, {DedupeKey: "row-2"}}, EnqueueOptions{Baseline: true, Cursor: &cur})
+	if err != nil || len(res) != 0 {
+		t.Fatalf("baseline: %v %v", res, err)
+	}
+	if counts, _ := s.RunCounts(); counts[RunQueued] != 0 {
+		t.Fatalf("baseline created runs: %v", counts)
+	}
+	got := enqueue(t, s, in.ID, "row-2", "row-3")
+	if got[0] != 0 || got[1] == 0 {
+		t.Fatalf("after baseline: %v (row-2 must be a duplicate of the baseline)", got)
+	}
+	if c, _ := s.Cursor(in.ID); c != "v1" {
+		t.Fatalf("cursor %q", c)
+	}
+}
+
+func TestDedupeSetIsBounded(t *testing.T) {
+	s, _ := openTest(t)
+	old := dedupeLimit
+	dedupeLimit = 5
+	t.Cleanup(func() { dedupeLimit = old })
+	in := newIntegration(t, s, true)
+	for i := range 8 {
+		enqueue(t, s, in.ID, fmt.Sprint("k", i))
+	}
+	for i := range 8 {
+		seen, _ := s.Seen(in.ID, fmt.Sprint("k", i))
+		if want := i >= 3; seen != want {
+			t.Errorf("k%d seen=%v, want %v (the oldest are forgotten first)", i, seen, want)
+		}
+	}
+}

@@ -10,14 +10,18 @@ import (
 
 // DedupeLimit bounds each integration's dedupe set: the oldest keys are
 // forgotten first. It is far larger than any page a trigger fetches, so a
-// re-poll after a crash always finds the keys it committed.
-const DedupeLimit = 20000
+// re-poll after a crash always finds the keys it committed, and it holds the
+// rows of a large HR export (about 60 bytes a key on disk).
+const DedupeLimit = 100000
+
+// dedupeLimit is DedupeLimit, lowered by tests.
+var dedupeLimit uint64 = DedupeLimit
 
 var (
 	keyCursor      = []byte("cursor")
 	keyDedupeCount = []byte("dedupe_count")
 	bucketDedupe   = []byte("dedupe")       // dedupe key → be64(run id)
-	bucketDedupeBy = []byte("dedupe_order") // be64(run id) → dedupe key
+	bucketDedupeBy = []byte("dedupe_order") // be64(insertion seq) → dedupe key
 )
 
 // NewEvent is one trigger event to turn into a run.
@@ -29,7 +33,7 @@ type NewEvent struct {
 // Enqueued says what became of one NewEvent.
 type Enqueued struct {
 	RunID     RunID
-	Duplicate bool // the key was seen before; RunID is the run it produced then
+	Duplicate bool // the key was seen before; RunID is the run it produced then (0: part of a baseline)
 }
 
 // EnqueueOptions qualify EnqueueEvents.
@@ -40,6 +44,10 @@ type EnqueueOptions struct {
 	Cursor *string
 	// AllowOff accepts events while the integration is OFF (manual runs).
 	AllowOff bool
+	// Baseline records the events' dedupe keys and the cursor but creates no
+	// runs: the first poll after switching ON marks what already exists as
+	// seen, so that only data arriving from then on fires.
+	Baseline bool
 }
 
 // EnqueueEvents turns trigger events into queued runs, skipping events whose
@@ -71,6 +79,14 @@ func (s *Store) EnqueueEvents(integrationID string, events []NewEvent, opts Enqu
 		runs := tx.Bucket(bucketRuns)
 		now := s.now().UTC()
 		for _, ev := range events {
+			if opts.Baseline {
+				if ev.DedupeKey != "" && dedupe.Get([]byte(ev.DedupeKey)) == nil {
+					if err := remember(state, dedupe, order, ev.DedupeKey, 0); err != nil {
+						return err
+					}
+				}
+				continue
+			}
 			if ev.DedupeKey != "" {
 				if prev := dedupe.Get([]byte(ev.DedupeKey)); prev != nil {
 					out = append(out, Enqueued{RunID: RunID(binary.BigEndian.Uint64(prev)), Duplicate: true})
@@ -104,19 +120,25 @@ func (s *Store) EnqueueEvents(integrationID string, events []NewEvent, opts Enqu
 	return out, err
 }
 
-// remember adds key to the dedupe set and forgets the oldest keys past DedupeLimit.
+// remember adds key to the dedupe set, remembering which run it produced
+// (0 for a baseline key), and forgets the oldest keys past DedupeLimit. The
+// order bucket is keyed by its own sequence, so age is insertion order.
 func remember(state, dedupe, order *bolt.Bucket, key string, id RunID) error {
 	if err := dedupe.Put([]byte(key), runKey(id)); err != nil {
 		return err
 	}
-	if err := order.Put(runKey(id), []byte(key)); err != nil {
+	seq, err := order.NextSequence()
+	if err != nil {
+		return err
+	}
+	if err := order.Put(be64(seq), []byte(key)); err != nil {
 		return err
 	}
 	n := uint64(1)
 	if raw := state.Get(keyDedupeCount); raw != nil {
 		n += binary.BigEndian.Uint64(raw)
 	}
-	for n > DedupeLimit {
+	for n > dedupeLimit {
 		c := order.Cursor()
 		k, v := c.First()
 		if k == nil {
