@@ -1,0 +1,74 @@
+package trigger
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Event is one trigger event: the data a run's steps map from, and the key
+// that makes a re-delivered or re-polled event a no-op.
+type Event struct {
+	Data      map[string]any
+	DedupeKey string
+}
+
+// Batch is what one poll found.
+type Batch struct {
+	Events []Event
+	// Cursor is where the next poll starts; the engine stores it in the same
+	// transaction as Events.
+	Cursor string
+	// Baseline marks a first poll that only records what exists now: the
+	// events' keys are remembered as seen and no run starts.
+	Baseline bool
+	// Problems are items that could not become events (a CSV row without its
+	// key, an item without an id), for the log and the UI.
+	Problems []string
+}
+
+// Poller finds new events of a pull trigger.
+type Poller interface {
+	// Poll returns the events after cursor. An empty cursor is the first
+	// poll since the integration was switched ON at start.
+	Poll(ctx context.Context, cursor string, start time.Time) (Batch, error)
+	// Sample returns one recent event, moving nothing.
+	Sample(ctx context.Context) (Event, error)
+}
+
+// Deps are what pollers need from outside.
+type Deps struct {
+	HTTP *http.Client // for kissflow and http_poll; nil means a client with a 30 s timeout
+	// OktaLogs builds a System Log source for an okta_event trigger's account.
+	OktaLogs func(account string) (LogSource, error)
+}
+
+// NewPoller builds the poller of a pull trigger type.
+func NewPoller(typ string, c Config, deps Deps) (Poller, error) {
+	if err := Validate(typ, c); err != nil {
+		return nil, err
+	}
+	if deps.HTTP == nil {
+		deps.HTTP = &http.Client{Timeout: 30 * time.Second}
+	}
+	switch typ {
+	case Kissflow:
+		return newKissflow(c, deps.HTTP)
+	case HTTPPoll:
+		return newHTTPPoll(c, deps.HTTP)
+	case CSV:
+		return newCSV(c), nil
+	case OktaEvent:
+		if deps.OktaLogs == nil {
+			return nil, fmt.Errorf("okta_event trigger: no Okta connection available")
+		}
+		spec, _ := Lookup(OktaEvent)
+		src, err := deps.OktaLogs(c.String(spec, "account"))
+		if err != nil {
+			return nil, err
+		}
+		return newOktaEvent(c, src), nil
+	}
+	return nil, fmt.Errorf("a %s trigger is not polled", typ)
+}

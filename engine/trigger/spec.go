@@ -1,0 +1,137 @@
+package trigger
+
+import "slices"
+
+// Trigger types.
+const (
+	Webhook   = "webhook"
+	Kissflow  = "kissflow"
+	HTTPPoll  = "http_poll"
+	OktaEvent = "okta_event"
+	CSV       = "csv"
+	Manual    = "manual"
+)
+
+// Spec describes a trigger type for forms, validation and docs.
+type Spec struct {
+	Type        string
+	Title       string // "When a Kissflow item completes a workflow"
+	Description string
+	Push        bool // events arrive (webhook, manual) rather than being polled
+	Fields      []Field
+}
+
+// Field is one setting of a trigger.
+type Field struct {
+	Key      string
+	Label    string
+	Help     string
+	Kind     FieldKind
+	Required bool
+	Secret   bool   // stored sealed, masked on screen, never exported
+	Default  string // shown as a placeholder and used when empty
+}
+
+// FieldKind tells a form how to edit and check a field.
+type FieldKind int
+
+// Field kinds.
+const (
+	KindText     FieldKind = iota
+	KindURL                // an absolute http(s) URL
+	KindPath               // a local file or folder
+	KindList               // comma-separated values, stored as a list
+	KindMap                // "Name: value" lines, stored as an object (HTTP headers)
+	KindDuration           // a Go duration such as 30s or 5m
+	KindInt
+)
+
+// pollIntervalField is common to every pull trigger.
+var pollIntervalField = Field{Key: "poll_interval", Label: "Poll every", Kind: KindDuration, Default: "30s",
+	Help: "how often to look for new events (at least 5s)"}
+
+var specs = []Spec{
+	{
+		Type: Webhook, Title: "When a webhook is called", Push: true,
+		Description: "POST a JSON object (or an array of them) to /hooks/<integration id> with Authorization: Bearer <secret>. Okta event hooks and Kissflow HTTP steps can call it.",
+		Fields: []Field{
+			{Key: "secret", Label: "Secret", Secret: true, Help: "callers send it as Authorization: Bearer <secret>; generated when empty"},
+		},
+	},
+	{
+		Type: Kissflow, Title: "When a Kissflow item completes a workflow",
+		Description: "Polls a Kissflow process (Process API v2) for items whose _status is Completed.",
+		Fields: []Field{
+			{Key: "subdomain", Label: "Subdomain", Required: true, Help: "acme for acme.kissflow.com"},
+			{Key: "account_id", Label: "Account ID", Required: true},
+			{Key: "process_id", Label: "Process ID", Required: true},
+			{Key: "access_key_id", Label: "Access key ID", Required: true},
+			{Key: "access_key_secret", Label: "Access key secret", Required: true, Secret: true},
+			{Key: "base_url", Label: "API base URL", Kind: KindURL, Default: "https://{subdomain}.kissflow.com/process/2/{account_id}",
+				Help: "change only if your account uses another Kissflow host"},
+			{Key: "page_size", Label: "Page size", Kind: KindInt, Default: "50"},
+			pollIntervalField,
+		},
+	},
+	{
+		Type: HTTPPoll, Title: "When a JSON API lists a new item",
+		Description: "Polls any JSON API and fires for each item not seen before.",
+		Fields: []Field{
+			{Key: "url", Label: "URL", Kind: KindURL, Required: true},
+			{Key: "headers", Label: "Headers", Kind: KindMap, Help: "one \"Name: value\" per line"},
+			{Key: "authorization", Label: "Authorization header", Secret: true, Help: "sent as the Authorization header, stored sealed"},
+			{Key: "items_path", Label: "Items path", Help: "where the list is in the answer, e.g. data.items; empty when the answer is the list"},
+			{Key: "id_field", Label: "ID field", Required: true, Help: "the field that identifies an item, e.g. id"},
+			{Key: "cursor_field", Label: "Cursor field", Help: "an increasing field (a timestamp or number) to fire only for newer items, e.g. updated_at"},
+			{Key: "filter", Label: "Filter", Help: "an expression over item, e.g. item.status == \"approved\""},
+			pollIntervalField,
+		},
+	},
+	{
+		Type: OktaEvent, Title: "When Okta logs an event",
+		Description: "Polls the Okta System Log of an account for events of the chosen types.",
+		Fields: []Field{
+			{Key: "account", Label: "Okta account", Required: true},
+			{Key: "event_types", Label: "Event types", Kind: KindList, Required: true, Default: "user.lifecycle.create",
+				Help: "comma-separated, e.g. user.lifecycle.create, user.lifecycle.deactivate"},
+			{Key: "filter", Label: "Extra filter", Help: "a System Log filter added with and, e.g. target.alternateId sw \"contractor\""},
+			pollIntervalField,
+		},
+	},
+	{
+		Type: CSV, Title: "When a new row appears in a CSV file",
+		Description: "Watches a CSV file, or the .csv files in a folder (an HR feed), and fires for each row not seen before.",
+		Fields: []Field{
+			{Key: "path", Label: "File or folder", Kind: KindPath, Required: true},
+			{Key: "key_column", Label: "Key column", Help: "a column that identifies a row (employee id); empty: the whole row"},
+			{Key: "delimiter", Label: "Delimiter", Default: ","},
+			pollIntervalField,
+		},
+	},
+	{
+		Type: Manual, Title: "When I run it", Push: true,
+		Description: "Runs with a JSON payload you give: Run now in the app, or oktaflow integration run ID --event FILE.",
+	},
+}
+
+// Specs lists every trigger type.
+func Specs() []Spec { return slices.Clone(specs) }
+
+// Lookup returns the spec of a trigger type.
+func Lookup(typ string) (Spec, bool) {
+	for _, s := range specs {
+		if s.Type == typ {
+			return s, true
+		}
+	}
+	return Spec{}, false
+}
+
+// Types lists the trigger type names.
+func Types() []string {
+	out := make([]string, len(specs))
+	for i, s := range specs {
+		out[i] = s.Type
+	}
+	return out
+}
