@@ -2,11 +2,13 @@ package oktatest
 
 import "time"
 
-// limiter keeps one fixed window per rate-limit bucket. A bucket's window
-// starts at the first request after the previous window ended and ends at
-// the first whole second at or after start+length, so X-Rate-Limit-Reset
-// (the end, in epoch seconds) is exact and always after the Date header
-// (the start, truncated to the second).
+// limiter keeps fixed windows per rate-limit bucket, as Okta does: not
+// aligned to the wall clock, but back to back. A bucket's first window
+// ends at the first whole second at or after its first request + length;
+// every later window starts where the one before it ended (after an idle
+// spell, at the grid point the request falls into). So with a whole-second
+// length every window lasts exactly that long, X-Rate-Limit-Reset (the end,
+// in epoch seconds) is exact, and it is always after the Date header.
 type limiter struct {
 	buckets map[string]*window
 }
@@ -31,13 +33,20 @@ func (l *limiter) take(bucket string, now time.Time, limit int, length time.Dura
 		l.buckets[bucket] = w
 	}
 	if !now.Before(w.end) {
-		w.end, w.used = ceilSecond(now.Add(length)), 0
+		if w.end.IsZero() || length <= 0 {
+			w.end = ceilSecond(now.Add(length))
+		} else {
+			skipped := now.Sub(w.end) / length // whole windows nobody used
+			w.end = w.end.Add((skipped + 1) * length)
+		}
+		w.used = 0
 	}
+	reset := ceilSecond(w.end).Unix()
 	if w.used >= limit {
-		return rateHeaders{limit: limit, reset: w.end.Unix()}, false
+		return rateHeaders{limit: limit, reset: reset}, false
 	}
 	w.used++
-	return rateHeaders{limit: limit, remaining: limit - w.used, reset: w.end.Unix()}, true
+	return rateHeaders{limit: limit, remaining: limit - w.used, reset: reset}, true
 }
 
 // ceilSecond rounds t up to a whole second.

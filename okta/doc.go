@@ -1,0 +1,21 @@
+// Package okta is oktaflow's own thin net/http client for the Okta Management API.
+//
+// It covers what the Okta connector needs: users (create, get by id or login, list, search
+// by name), the user lifecycle, the default user schema, System Log polling and groups.
+// Every call goes through one request path (client.go) that
+//
+//   - authenticates with "Authorization: SSWS <token>" and never shows the token in an error,
+//     a log line or the client's string forms;
+//   - paces requests per rate-limit bucket so that a healthy org does not answer 429
+//     (ratelimit.go), caps concurrent requests per org, and retries network errors, 5xx and
+//     429 with a bound (retry.go);
+//   - turns every non-2xx answer into an *APIError whose helpers (IsNotFound,
+//     IsAlreadyExists, ...) decide by Okta's errorCode, never by message text (errors.go).
+//
+// Response types (User, Group, LogEvent, UserSchema, APIError) decode Okta's JSON without
+// loss: keys the client does not model are kept and re-encoded unchanged, so a decoded value
+// can be shown or stored as the JSON Okta sent.
+//
+// Create one Client per Okta org and share it: pacing and the concurrency cap only see the
+// requests that go through the same Client.
+package okta
