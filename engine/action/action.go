@@ -1,0 +1,181 @@
+// Package action holds the Okta connector's actions: what each does, the
+// fields and options it declares (so the TUI can render them and saving can
+// check them), and how it runs against an Okta org.
+//
+// Every action is safe to run again after a crash or a lost answer:
+// okta.add_user looks the login up first and adopts the user Okta already
+// has; okta.deactivate_user does nothing to a user already deprovisioned;
+// okta.get_user only reads. That is what lets the engine promise
+// effectively-once effects in Okta on top of at-least-once runs.
+package action
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+
+	"github.com/oktaflow/oktaflow/okta"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+// Okta is what actions need of an Okta org; *okta.Client provides it.
+type Okta interface {
+	GetUser(ctx context.Context, idOrLogin string) (*okta.User, error)
+	CreateUser(ctx context.Context, req okta.CreateUserRequest) (*okta.User, error)
+	ListUsers(ctx context.Context, p okta.ListUsersParams) iter.Seq2[*okta.User, error]
+	FindUsersByName(ctx context.Context, first, last string) ([]*okta.User, error)
+	DeactivateUser(ctx context.Context, id string, sendEmail bool) error
+}
+
+// Action is one Okta action a step can run.
+type Action interface {
+	// ID is stable: it appears in export files ("okta.add_user").
+	ID() string
+	Title() string       // "Add a user"
+	Description() string // one line for the action picker
+	// Fields lists what a step can map, from the account's user schema.
+	Fields(schema storage.UserSchema) []Field
+	// Options lists the step's options.
+	Options() []Option
+	// Check reports problems with a step's mapped fields and options that
+	// no single field shows (e.g. "map a login, an id, or a first and last
+	// name"). names are the mapped fields that have a value.
+	Check(names []string, options map[string]any) error
+	// Run does the action. The output is JSON-shaped (it becomes
+	// steps.<id> for later steps) and always has an "outcome".
+	Run(ctx context.Context, api Okta, in Input) (map[string]any, error)
+}
+
+// Input is a step's resolved fields and its options.
+type Input struct {
+	Fields  map[string]any
+	Options map[string]any
+}
+
+// Field is one mappable field of an action.
+type Field struct {
+	Name        string
+	Title       string
+	Description string
+	Type        string // string, integer, number, boolean, array
+	Required    bool
+	Custom      bool     // a custom attribute of the org's user schema
+	Secret      bool     // masked on screen and redacted in stored runs (a password)
+	Enum        []string // allowed values, when the schema lists them
+}
+
+// Option is one step option.
+type Option struct {
+	Name        string
+	Title       string
+	Description string
+	Type        string // boolean or enum
+	Default     any
+	Values      []string // for enum options
+}
+
+// Error is an action's own failure (not found, ambiguous, bad input):
+// retrying does not help, so the run fails at once with this message.
+type Error struct {
+	Msg  string
+	Code string // not_found, ambiguous, bad_input
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+func actionErr(code, format string, args ...any) error {
+	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+}
+
+var registry = []Action{addUser{}, getUser{}, deactivateUser{}}
+
+// All lists the actions, in the order the picker shows them.
+func All() []Action { return slices.Clone(registry) }
+
+// Lookup finds an action by id.
+func Lookup(id string) (Action, bool) {
+	for _, a := range registry {
+		if a.ID() == id {
+			return a, true
+		}
+	}
+	return nil, false
+}
+
+// IDs lists the action ids.
+func IDs() []string {
+	out := make([]string, len(registry))
+	for i, a := range registry {
+		out[i] = a.ID()
+	}
+	return out
+}
+
+// RequiredFields returns the names of an action's required fields.
+func RequiredFields(a Action, schema storage.UserSchema) []string {
+	var out []string
+	for _, f := range a.Fields(schema) {
+		if f.Required {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// SecretFields returns the names of an action's secret fields.
+func SecretFields(a Action) []string {
+	var out []string
+	for _, f := range a.Fields(storage.UserSchema{}) {
+		if f.Secret {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// userOutput is a user's JSON as an object, with the outcome added.
+func userOutput(u *okta.User, outcome string) (map[string]any, error) {
+	raw, err := json.Marshal(u)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, err
+	}
+	delete(out, "_links") // links are Okta's navigation, not data to map
+	out["outcome"] = outcome
+	return out, nil
+}
+
+// boolOption reads a boolean option, with a default.
+func boolOption(opts map[string]any, name string, def bool) bool {
+	switch v := opts[name].(type) {
+	case bool:
+		return v
+	case string:
+		return v == "true" || v == "yes" || v == "1"
+	}
+	return def
+}
+
+// stringField reads a mapped field as text ("" when unmapped).
+func stringField(fields map[string]any, name string) string {
+	switch v := fields[name].(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// IsPermanent reports whether an error from Run fails the run at once.
+func IsPermanent(err error) bool {
+	var ae *Error
+	return errors.As(err, &ae)
+}

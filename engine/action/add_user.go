@@ -1,0 +1,137 @@
+package action
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/oktaflow/oktaflow/okta"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+// addUser creates an Okta user, or adopts the one that has the login.
+//
+// Idempotent by lookup: it first reads the login; only when Okta says there
+// is no such user does it create one, and when the create answers "already
+// exists" (a concurrent create, or a retry after an answer that was lost)
+// it reads the login again and returns that user with outcome
+// "already_existed".
+type addUser struct{}
+
+func (addUser) ID() string    { return "okta.add_user" }
+func (addUser) Title() string { return "Add a user" }
+func (addUser) Description() string {
+	return "Create an Okta user from the mapped profile (or adopt the one with that login)"
+}
+
+func (addUser) Fields(schema storage.UserSchema) []Field {
+	fields := profileFields(schema)
+	fields = append(fields,
+		Field{Name: "password", Title: "Password", Type: "string", Secret: true,
+			Description: "optional; with activate the user is ACTIVE at once, else STAGED"},
+		Field{Name: "groupIds", Title: "Group IDs", Type: "array",
+			Description: "optional; groups (00g…) to add the user to, at most 20"},
+	)
+	return fields
+}
+
+func (addUser) Options() []Option {
+	return []Option{{Name: "activate", Title: "Activate", Type: "boolean", Default: true,
+		Description: "activate now (PROVISIONED, or ACTIVE with a password); off: create STAGED"}}
+}
+
+func (addUser) Check(names []string, _ map[string]any) error { return nil }
+
+func (addUser) Run(ctx context.Context, api Okta, in Input) (map[string]any, error) {
+	profile := map[string]any{}
+	var password string
+	var groups []string
+	for name, v := range in.Fields {
+		switch name {
+		case "password":
+			password = stringField(in.Fields, name)
+		case "groupIds":
+			ids, err := stringList(v)
+			if err != nil {
+				return nil, actionErr("bad_input", "groupIds: %v", err)
+			}
+			groups = ids
+		default:
+			if s, ok := v.(string); ok && s == "" {
+				continue // an empty optional attribute is left unset, not sent as ""
+			}
+			profile[name] = v
+		}
+	}
+	login := stringField(profile, "login")
+	if login == "" {
+		return nil, actionErr("bad_input", "login is empty: map it to the user's login (usually the email)")
+	}
+	if existing, err := findLogin(ctx, api, login); err != nil || existing != nil {
+		if err != nil {
+			return nil, err
+		}
+		return userOutput(existing, "already_existed")
+	}
+	created, err := api.CreateUser(ctx, okta.CreateUserRequest{
+		Profile: profile, Password: password, GroupIDs: groups, Activate: boolOption(in.Options, "activate", true),
+	})
+	if okta.IsAlreadyExists(err) {
+		existing, ferr := findLogin(ctx, api, login)
+		if ferr != nil {
+			return nil, ferr
+		}
+		if existing == nil {
+			return nil, err // Okta says it exists but will not show it: keep Okta's error
+		}
+		return userOutput(existing, "already_existed")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return userOutput(created, "created")
+}
+
+// findLogin reads the user with exactly this login, or nil when there is
+// none. Okta also matches a login's short name, so the answer is checked.
+func findLogin(ctx context.Context, api Okta, login string) (*okta.User, error) {
+	u, err := api.GetUser(ctx, login)
+	if okta.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !strings.EqualFold(u.Login(), login) {
+		return nil, nil
+	}
+	return u, nil
+}
+
+func stringList(v any) ([]string, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		var out []string
+		for _, s := range strings.Split(x, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+		return out, nil
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("want a list of group ids, got %v", e)
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	case []string:
+		return x, nil
+	}
+	return nil, fmt.Errorf("want a list of group ids or a comma-separated text, got %T", v)
+}
