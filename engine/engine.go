@@ -1,0 +1,206 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/oktaflow/oktaflow/okta"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+// Options configure an Engine. Only Store is required.
+type Options struct {
+	Store  *storage.Store
+	Logger *slog.Logger // nil: discard
+	// Workers bounds the runs executing at once across all integrations (default 8).
+	Workers int
+	// DefaultConcurrency is the runs in flight per integration when the
+	// integration does not set its own (default 4).
+	DefaultConcurrency int
+	// HTTPClient is used by the kissflow and http_poll triggers.
+	HTTPClient *http.Client
+	// OktaOptions are added to every Okta client (tests shorten backoffs).
+	OktaOptions []okta.Option
+	// Retention is how long finished runs are kept (default storage.DefaultRetention).
+	Retention time.Duration
+	// Now is the clock (tests); nil means time.Now.
+	Now func() time.Time
+	// NoTriggers keeps trigger pollers off: a one-shot CLI command runs the
+	// run it queued without polling every integration's trigger.
+	NoTriggers bool
+}
+
+// Engine runs integrations. Create it with New, then Start it; Stop it
+// before closing the store.
+type Engine struct {
+	store   *storage.Store
+	log     *slog.Logger
+	opts    Options
+	bus     *bus
+	metrics *metrics
+	now     func() time.Time
+
+	clients *clientCache
+	sched   *scheduler
+	polls   *pollers
+
+	mu       sync.Mutex
+	started  bool
+	listener *http.Server
+	httpAddr string
+	httpErr  error
+	stop     context.CancelFunc
+	wg       sync.WaitGroup
+}
+
+// New builds an engine over an open store.
+func New(opts Options) (*Engine, error) {
+	if opts.Store == nil {
+		return nil, errors.New("engine: a store is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 8
+	}
+	if opts.DefaultConcurrency <= 0 {
+		opts.DefaultConcurrency = 4
+	}
+	if opts.Retention <= 0 {
+		opts.Retention = storage.DefaultRetention
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	e := &Engine{store: opts.Store, log: opts.Logger, opts: opts, bus: newBus(), metrics: newMetrics(), now: opts.Now}
+	e.clients = newClientCache(e)
+	e.sched = newScheduler(e)
+	e.polls = newPollers(e)
+	return e, nil
+}
+
+// Store is the engine's store (the CLI reads lists from it directly).
+func (e *Engine) Store() *storage.Store { return e.store }
+
+// Subscribe delivers engine events until ctx ends. It never blocks the
+// engine: a subscriber that falls behind gets a Lagged event and should
+// reload what it shows.
+func (e *Engine) Subscribe(ctx context.Context) <-chan Event { return e.bus.Subscribe(ctx) }
+
+// Start recovers runs a crash left running, then starts the scheduler, the
+// trigger pollers of every integration that is ON, and housekeeping.
+func (e *Engine) Start(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.started {
+		return errors.New("engine: already started")
+	}
+	n, err := e.store.RecoverOrphans()
+	if err != nil {
+		return fmt.Errorf("recover interrupted runs: %w", err)
+	}
+	if n > 0 {
+		e.log.Info("requeued runs interrupted by a crash", "runs", n)
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	e.stop = cancel
+	e.started = true
+	e.wg.Add(2)
+	go func() { defer e.wg.Done(); e.sched.loop(ctx) }()
+	go func() { defer e.wg.Done(); e.housekeeping(ctx) }()
+	if e.opts.NoTriggers {
+		return nil
+	}
+	return e.polls.reconcile(ctx)
+}
+
+// Stop shuts down in order: the HTTP listener stops accepting, pollers
+// stop, the scheduler stops handing out runs, and running steps get until
+// ctx's deadline to finish; a step cut off then is put back in the queue
+// (its attempt given back), so nothing waits for a recovery at the next start.
+func (e *Engine) Stop(ctx context.Context) error {
+	e.mu.Lock()
+	srv, cancel, started := e.listener, e.stop, e.started
+	e.started = false
+	e.mu.Unlock()
+	var errs []error
+	if srv != nil {
+		errs = append(errs, srv.Shutdown(ctx))
+	}
+	if !started {
+		return errors.Join(errs...)
+	}
+	e.polls.stopAll()
+	e.sched.drain(ctx)
+	cancel()
+	done := make(chan struct{})
+	go func() { e.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		errs = append(errs, fmt.Errorf("engine: stopped before every run finished: %w", ctx.Err()))
+	}
+	return errors.Join(errs...)
+}
+
+// Listen starts the HTTP listener (webhooks, /healthz, /metrics) on addr.
+// When the port is taken it returns the error and the rest keeps working;
+// ListenStatus reports it for the status bar.
+func (e *Engine) Listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err != nil {
+		e.httpErr = fmt.Errorf("webhook listener: %w", err)
+		return e.httpErr
+	}
+	e.httpAddr, e.httpErr = ln.Addr().String(), nil
+	e.listener = &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := e.listener.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.log.Error("webhook listener stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// ListenStatus returns the listener's address, or the error that kept it from starting.
+func (e *Engine) ListenStatus() (addr string, err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.httpAddr, e.httpErr
+}
+
+// housekeeping prunes finished runs past the retention once an hour.
+func (e *Engine) housekeeping(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := e.store.Prune(e.now().Add(-e.opts.Retention)); err != nil {
+			e.log.Error("prune finished runs", "err", err)
+		} else if n > 0 {
+			e.log.Info("pruned finished runs", "runs", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// publishRun tells subscribers about a run's new state.
+func (e *Engine) publishRun(r storage.Run) {
+	e.metrics.runChanged(r)
+	e.bus.publish(Event{Kind: RunChanged, At: e.now(), Run: &r, IntegrationID: r.IntegrationID})
+}

@@ -1,0 +1,137 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/oktaflow/oktaflow/engine/action"
+	"github.com/oktaflow/oktaflow/engine/mapping"
+	"github.com/oktaflow/oktaflow/engine/trigger"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+// RunNow queues a run of an integration with the given event (a manual
+// trigger, or "Run now"). It works while the integration is OFF.
+func (e *Engine) RunNow(id string, event map[string]any) (storage.RunID, error) {
+	raw, err := json.Marshal(event)
+	if err != nil {
+		return 0, fmt.Errorf("the event cannot be encoded as JSON: %w", err)
+	}
+	res, err := e.store.EnqueueEvents(id, []storage.NewEvent{{Payload: raw}}, storage.EnqueueOptions{AllowOff: true})
+	if err != nil {
+		return 0, err
+	}
+	e.afterEnqueue(res)
+	return res[0].RunID, nil
+}
+
+// RetryRun puts a failed or cancelled run back in the queue; the steps that
+// succeeded are not repeated.
+func (e *Engine) RetryRun(id storage.RunID) (storage.Run, error) {
+	r, err := e.store.RequeueRun(id)
+	if err != nil {
+		return storage.Run{}, err
+	}
+	e.publishRun(r)
+	e.sched.kick()
+	return r, nil
+}
+
+// Sample returns a recent event of an integration's trigger without moving
+// its cursor: a poll trigger fetches one; a webhook or manual trigger gives
+// the event of its latest run.
+func (e *Engine) Sample(ctx context.Context, in storage.Integration) (map[string]any, error) {
+	spec, ok := trigger.Lookup(in.Trigger.Type)
+	if !ok {
+		return nil, fmt.Errorf("unknown trigger type %q", in.Trigger.Type)
+	}
+	if spec.Push {
+		if in.ID != "" {
+			runs, err := e.store.ListRuns(storage.RunQuery{IntegrationID: in.ID, Limit: 1})
+			if err == nil && len(runs) > 0 {
+				var ev map[string]any
+				if json.Unmarshal(runs[0].Event, &ev) == nil {
+					return ev, nil
+				}
+			}
+		}
+		return nil, fmt.Errorf("a %s trigger has no sample until it has been called once; give an event (--event FILE, or edit the sample JSON)", in.Trigger.Type)
+	}
+	poller, err := trigger.NewPoller(in.Trigger.Type, triggerConfig(in.Trigger), e.triggerDeps())
+	if err != nil {
+		return nil, err
+	}
+	ev, err := poller.Sample(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ev.Data, nil
+}
+
+// StepOutcome is what a test run of one step did.
+type StepOutcome struct {
+	StepID   string             `json:"step"`
+	Action   string             `json:"action"`
+	Input    map[string]any     `json:"input,omitempty"`
+	Output   map[string]any     `json:"output,omitempty"`
+	Error    *storage.StepError `json:"error,omitempty"`
+	Duration time.Duration      `json:"durationNs"`
+}
+
+// Preview resolves each step's fields against an event without calling Okta
+// (earlier steps' outputs are unknown, so fields that read them show as
+// missing). It is what "Preview" shows before a real test.
+func (e *Engine) Preview(in storage.Integration, event map[string]any) []StepOutcome {
+	var out []StepOutcome
+	var earlier []string
+	for _, st := range in.Steps {
+		o := StepOutcome{StepID: st.ID, Action: st.Action}
+		fields, err := mapping.CompileFields(st.Fields, earlier, nil)
+		if err == nil {
+			var input map[string]any
+			input, err = fields.Eval(mapping.Env{Trigger: event, Steps: map[string]any{}})
+			if act, ok := action.Lookup(st.Action); ok && input != nil {
+				o.Input = redact(act, input)
+			}
+		}
+		if err != nil {
+			o.Error = &storage.StepError{Message: err.Error()}
+		}
+		out = append(out, o)
+		earlier = append(earlier, st.ID)
+	}
+	return out
+}
+
+// TestIntegration runs an integration's steps once on an event, for real
+// against Okta, and returns each step's outcome, stopping at the first
+// failure. It creates no run and moves no cursor.
+func (e *Engine) TestIntegration(ctx context.Context, in storage.Integration, event map[string]any) ([]StepOutcome, error) {
+	if err := e.ValidateIntegration(in); err != nil {
+		var ps Problems
+		if !errors.As(err, &ps) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("fix these first:\n%w", err)
+	}
+	env := mapping.Env{Trigger: event, Steps: map[string]any{}}
+	var out []StepOutcome
+	var earlier []string
+	for _, st := range in.Steps {
+		started := time.Now()
+		res, rec, err := e.runStep(ctx, st, earlier, env)
+		o := StepOutcome{StepID: st.ID, Action: st.Action, Input: rec.Input, Output: res, Duration: time.Since(started)}
+		if err != nil {
+			o.Error = stepError(err)
+			out = append(out, o)
+			return out, nil
+		}
+		out = append(out, o)
+		env.Steps[st.ID] = res
+		earlier = append(earlier, st.ID)
+	}
+	return out, nil
+}

@@ -1,0 +1,105 @@
+package engine
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/oktaflow/oktaflow/storage"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the engine's Prometheus metrics, on a registry of its own (no
+// globals: tests and several engines in one process stay apart).
+type metrics struct {
+	reg             *prometheus.Registry
+	eventsAccepted  prometheus.Counter
+	eventsDuplicate prometheus.Counter
+	runTransitions  *prometheus.CounterVec
+	rateLimitWaits  prometheus.Counter
+	oktaRequests    *prometheus.CounterVec
+	collectorsOnce  sync.Once
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		eventsAccepted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "oktaflow_events_accepted_total", Help: "Trigger events that became runs."}),
+		eventsDuplicate: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "oktaflow_events_duplicate_total", Help: "Trigger events dropped as already seen."}),
+		runTransitions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "oktaflow_run_transitions_total", Help: "Runs entering each state."}, []string{"state"}),
+		rateLimitWaits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "oktaflow_okta_rate_limit_waits_total", Help: "Times Okta requests waited for a rate-limit reset."}),
+		oktaRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "oktaflow_okta_requests_total", Help: "Requests to Okta by HTTP status (\"error\": no answer)."}, []string{"status"}),
+	}
+	m.reg.MustRegister(m.eventsAccepted, m.eventsDuplicate, m.runTransitions, m.rateLimitWaits, m.oktaRequests)
+	return m
+}
+
+func (m *metrics) runChanged(r storage.Run) { m.runTransitions.WithLabelValues(string(r.State)).Inc() }
+
+// runsCollector reports the runs in each state from the store's counters.
+type runsCollector struct {
+	e    *Engine
+	desc *prometheus.Desc
+}
+
+func (c runsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c runsCollector) Collect(ch chan<- prometheus.Metric) {
+	counts, err := c.e.store.RunCounts()
+	if err != nil {
+		return
+	}
+	for _, st := range storage.RunStates {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[st]), string(st))
+	}
+}
+
+// oktaCollector reports Okta requests by account and status, and each
+// bucket's remaining budget.
+type oktaCollector struct {
+	e         *Engine
+	remaining *prometheus.Desc
+}
+
+func (c oktaCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.remaining }
+
+func (c oktaCollector) Collect(ch chan<- prometheus.Metric) {
+	for account, buckets := range c.e.RateLimits() {
+		for _, b := range buckets {
+			ch <- prometheus.MustNewConstMetric(c.remaining, prometheus.GaugeValue, float64(b.Remaining), account, b.Bucket)
+		}
+	}
+}
+
+func (m *metrics) handler(e *Engine) http.Handler {
+	m.collectorsOnce.Do(func() {
+		m.reg.MustRegister(
+			runsCollector{e: e, desc: prometheus.NewDesc("oktaflow_runs", "Runs by state.", []string{"state"}, nil)},
+			oktaCollector{e: e, remaining: prometheus.NewDesc("oktaflow_okta_rate_limit_remaining",
+				"Requests left in the current rate-limit window, by account and bucket.", []string{"account", "bucket"}, nil)},
+		)
+	})
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// countingTransport counts Okta answers by status for the metrics.
+type countingTransport struct {
+	next    http.RoundTripper
+	counter *prometheus.CounterVec
+}
+
+func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err != nil {
+		t.counter.WithLabelValues("error").Inc()
+		return nil, err
+	}
+	t.counter.WithLabelValues(strconv.Itoa(resp.StatusCode)).Inc()
+	return resp, nil
+}

@@ -1,0 +1,224 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"time"
+
+	"github.com/oktaflow/oktaflow/engine/action"
+	"github.com/oktaflow/oktaflow/engine/mapping"
+	"github.com/oktaflow/oktaflow/okta"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+// Retry policy for transient failures (network, 5xx, timeouts).
+const (
+	MaxAttempts  = 8
+	baseBackoff  = time.Second
+	maxBackoff   = 5 * time.Minute
+	stepTimeout  = 2 * time.Minute
+	rateLimitPad = time.Second // wait this much past a reset the client could not tell
+)
+
+// Backoff is the delay before attempt n+1 after n failed attempts:
+// 1 s·2ⁿ⁻¹ ±10 %, at most 5 min.
+func Backoff(n int) time.Duration {
+	d := baseBackoff << min(max(n-1, 0), 20)
+	d = min(d, maxBackoff)
+	jitter := 0.9 + 0.2*rand.Float64()
+	return time.Duration(float64(d) * jitter)
+}
+
+// execute runs the steps of a claimed run, checkpointing each, and moves
+// the run to its next state. It is the only code that acts on Okta for a
+// run; every store write is one short transaction after the network call.
+func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integration) {
+	var event any
+	if err := json.Unmarshal(r.Event, &event); err != nil {
+		e.finishFailed(r, &storage.StepError{Message: "the event is not valid JSON: " + err.Error()})
+		return
+	}
+	env := mapping.Env{Trigger: event, Steps: map[string]any{}}
+	var earlier []string
+	for _, st := range in.Steps {
+		if res, ok := r.Step(st.ID); ok && res.Succeeded {
+			var out any
+			_ = json.Unmarshal(res.Output, &out)
+			env.Steps[st.ID] = out
+			earlier = append(earlier, st.ID)
+			continue
+		}
+		out, res, err := e.runStep(ctx, st, earlier, env)
+		if res.StepID != "" {
+			if serr := e.store.SaveStep(r.ID, res); serr != nil {
+				e.log.Error("checkpoint step", "run", r.ID, "step", st.ID, "err", serr)
+			}
+		}
+		if err != nil {
+			e.afterFailure(ctx, r, st, err)
+			return
+		}
+		env.Steps[st.ID] = out
+		earlier = append(earlier, st.ID)
+	}
+	done, err := e.store.SucceedRun(r.ID)
+	if err != nil {
+		e.log.Error("finish run", "run", r.ID, "err", err)
+		return
+	}
+	e.publishRun(done)
+}
+
+// runStep resolves one step's fields and runs its action. res is the
+// checkpoint to save (empty when the step never reached Okta).
+func (e *Engine) runStep(ctx context.Context, st storage.Step, earlier []string, env mapping.Env) (map[string]any, storage.StepResult, error) {
+	act, ok := action.Lookup(st.Action)
+	if !ok {
+		return nil, storage.StepResult{}, &action.Error{Code: "bad_input", Msg: fmt.Sprintf("step %s: unknown action %q", st.ID, st.Action)}
+	}
+	fields, err := mapping.CompileFields(st.Fields, earlier, nil)
+	if err != nil {
+		return nil, storage.StepResult{}, &action.Error{Code: "bad_input", Msg: fmt.Sprintf("step %s: %v", st.ID, err)}
+	}
+	started := e.now().UTC()
+	input, err := fields.Eval(env)
+	res := storage.StepResult{StepID: st.ID, StartedAt: started, Input: redact(act, input)}
+	if err != nil {
+		res.FinishedAt = e.now().UTC()
+		res.Error = &storage.StepError{Message: err.Error()}
+		return nil, res, &action.Error{Code: "bad_input", Msg: fmt.Sprintf("step %s: %v", st.ID, err)}
+	}
+	client, _, err := e.clients.get(st.Account)
+	if err != nil {
+		res.FinishedAt = e.now().UTC()
+		res.Error = &storage.StepError{Message: err.Error()}
+		return nil, res, &action.Error{Code: "bad_input", Msg: fmt.Sprintf("step %s: account %q: %v", st.ID, st.Account, err)}
+	}
+	stepCtx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	out, err := act.Run(stepCtx, client, action.Input{Fields: input, Options: st.Options})
+	res.FinishedAt = e.now().UTC()
+	if err != nil {
+		res.Error = stepError(err)
+		return nil, res, err
+	}
+	raw, merr := json.Marshal(out)
+	if merr != nil {
+		return nil, res, merr
+	}
+	res.Succeeded, res.Output = true, raw
+	return out, res, nil
+}
+
+// afterFailure decides what a failed step means for its run.
+func (e *Engine) afterFailure(ctx context.Context, r storage.Run, st storage.Step, err error) {
+	se := stepError(err)
+	se.Message = fmt.Sprintf("step %s: %s", st.ID, se.Message)
+	now := e.now()
+	var next storage.Run
+	var serr error
+	switch kind := classify(err); {
+	case ctx.Err() != nil && e.sched.isStopping():
+		// Shutting down: put the run back, its attempt unused.
+		next, serr = e.store.WaitRun(r.ID, now, &storage.StepError{Message: "interrupted by shutdown; resumes at the next start"})
+	case kind == failRateLimited:
+		until := now.Add(time.Minute)
+		var rl *okta.RateLimitError
+		if errors.As(err, &rl) && !rl.RetryAt.IsZero() {
+			until = rl.RetryAt.Add(rateLimitPad)
+		}
+		if a, aerr := e.store.Account(st.Account); aerr == nil {
+			e.sched.holdAccount(a.ID, until)
+		}
+		next, serr = e.store.WaitRun(r.ID, until, se)
+	case kind == failTransient && r.Attempt < MaxAttempts:
+		next, serr = e.store.RetryRun(r.ID, now.Add(Backoff(r.Attempt)), se)
+	default:
+		e.finishFailed(r, se)
+		return
+	}
+	if serr != nil {
+		e.log.Error("reschedule run", "run", r.ID, "err", serr)
+		return
+	}
+	e.publishRun(next)
+}
+
+func (e *Engine) finishFailed(r storage.Run, se *storage.StepError) {
+	failed, err := e.store.FailRun(r.ID, se)
+	if err != nil {
+		e.log.Error("fail run", "run", r.ID, "err", err)
+		return
+	}
+	e.publishRun(failed)
+}
+
+type failKind int
+
+const (
+	failPermanent failKind = iota
+	failTransient
+	failRateLimited
+)
+
+// classify sorts a step failure: Okta 429 → wait for the reset; network
+// errors, timeouts and 5xx → retry with backoff; everything else (Okta
+// validation, auth and not-found answers, the action's own errors, a
+// missing mapped value) fails the run at once.
+func classify(err error) failKind {
+	var apiErr *okta.APIError
+	var netErr net.Error
+	switch {
+	case okta.IsRateLimited(err):
+		return failRateLimited
+	case action.IsPermanent(err):
+		return failPermanent
+	case errors.As(err, &apiErr):
+		if apiErr.Status >= 500 {
+			return failTransient
+		}
+		return failPermanent
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr):
+		return failTransient
+	case errors.Is(err, context.Canceled):
+		return failTransient
+	}
+	// Transport failures the client gave up on (connection reset, EOF) end
+	// up here: worth another attempt.
+	return failTransient
+}
+
+// stepError keeps what went wrong, with Okta's error when there was one.
+func stepError(err error) *storage.StepError {
+	se := &storage.StepError{Message: err.Error()}
+	var apiErr *okta.APIError
+	if errors.As(err, &apiErr) {
+		se.Status, se.Code, se.Summary, se.RequestID = apiErr.Status, apiErr.Code, apiErr.Summary, apiErr.RequestID
+		for _, c := range apiErr.Causes {
+			se.Causes = append(se.Causes, c.Summary)
+		}
+	}
+	return se
+}
+
+// redact masks an action's secret fields (a password) in a stored input.
+func redact(act action.Action, input map[string]any) map[string]any {
+	secrets := action.SecretFields(act)
+	if len(secrets) == 0 || input == nil {
+		return input
+	}
+	out := make(map[string]any, len(input))
+	for k, v := range input {
+		out[k] = v
+	}
+	for _, k := range secrets {
+		if _, ok := out[k]; ok {
+			out[k] = "••••••••"
+		}
+	}
+	return out
+}

@@ -1,0 +1,191 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/oktaflow/oktaflow/engine/action"
+	"github.com/oktaflow/oktaflow/engine/mapping"
+	"github.com/oktaflow/oktaflow/engine/trigger"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+// Problem is one thing wrong with an integration, at a JSON path of its
+// document ("steps[0].fields.login").
+type Problem struct {
+	Path string
+	Msg  string
+}
+
+func (p *Problem) Error() string { return p.Path + ": " + p.Msg }
+
+// Problems is every problem found in an integration, sorted by path.
+type Problems []*Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ValidateIntegration checks everything a run will need: the trigger's
+// settings, each step's action, account, field mappings (compiled; earlier
+// steps only; required fields from the account's schema) and options. It
+// returns every problem at once as Problems, or nil.
+func (e *Engine) ValidateIntegration(in storage.Integration) error {
+	var ps Problems
+	add := func(path, format string, args ...any) {
+		ps = append(ps, &Problem{Path: path, Msg: fmt.Sprintf(format, args...)})
+	}
+	if strings.TrimSpace(in.Name) == "" {
+		add("name", "give the integration a name")
+	}
+	if in.Concurrency < 0 {
+		add("concurrency", "must be 0 (the default) or more")
+	}
+	if err := trigger.Validate(in.Trigger.Type, triggerConfig(in.Trigger)); err != nil {
+		for _, p := range unjoin(err) {
+			var tp trigger.Problem
+			if errors.As(p, &tp) {
+				add(tp.Path, "%s", tp.Msg)
+			} else {
+				add("trigger", "%v", p)
+			}
+		}
+	}
+	if len(in.Steps) == 0 {
+		add("steps", "add at least one action step")
+	}
+	accounts, _ := e.store.Accounts()
+	var earlier []string
+	for i, st := range in.Steps {
+		at := fmt.Sprintf("steps[%d]", i)
+		if err := storage.ValidateName(st.ID); err != nil {
+			add(at+".id", "%v", strings.TrimPrefix(err.Error(), "invalid: "))
+		} else if slices.Contains(earlier, st.ID) {
+			add(at+".id", "another step has the id %q", st.ID)
+		}
+		e.validateStep(st, at, accounts, earlier, add)
+		earlier = append(earlier, st.ID)
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Path < ps[j].Path })
+	return ps
+}
+
+func (e *Engine) validateStep(st storage.Step, at string, accounts []storage.Account, earlier []string, add func(string, string, ...any)) {
+	act, ok := action.Lookup(st.Action)
+	if !ok {
+		add(at+".action", "unknown action %q (one of %s)", st.Action, strings.Join(action.IDs(), ", "))
+		return
+	}
+	schema := storage.UserSchema{}
+	switch acc := findAccount(accounts, st.Account); {
+	case st.Account == "":
+		add(at+".account", "pick the Okta account this step acts on")
+	case acc == nil:
+		add(at+".account", "no account named %q (accounts: %s); add it with: oktaflow account add %s --domain … --token-stdin",
+			st.Account, accountNames(accounts), st.Account)
+	default:
+		schema = e.schemaFor(acc.ID)
+	}
+	known := map[string]bool{}
+	for _, f := range act.Fields(schema) {
+		known[f.Name] = true
+	}
+	var mapped []string
+	for name, src := range st.Fields {
+		if !known[name] {
+			add(at+".fields."+name, "%s has no field %q; if it is a new custom attribute, refresh the account's schema", act.ID(), name)
+			continue
+		}
+		if strings.TrimSpace(src) != "" {
+			mapped = append(mapped, name)
+		}
+	}
+	if _, err := mapping.CompileFields(st.Fields, earlier, action.RequiredFields(act, schema)); err != nil {
+		for _, p := range unjoin(err) {
+			var fe *mapping.FieldError
+			if errors.As(p, &fe) {
+				add(at+".fields."+fe.Field, "%v", fe.Err)
+			}
+		}
+	}
+	if err := act.Check(mapped, st.Options); err != nil {
+		add(at+".fields", "%v", err)
+	}
+	validateOptions(act, st.Options, at, add)
+}
+
+func validateOptions(act action.Action, opts map[string]any, at string, add func(string, string, ...any)) {
+	for name, v := range opts {
+		var spec *action.Option
+		for _, o := range act.Options() {
+			if o.Name == name {
+				spec = &o
+				break
+			}
+		}
+		path := at + ".options." + name
+		switch {
+		case spec == nil:
+			add(path, "%s has no option %q", act.ID(), name)
+		case spec.Type == "boolean":
+			if _, ok := v.(bool); !ok {
+				add(path, "want true or false, got %v", v)
+			}
+		case spec.Type == "enum":
+			if s, ok := v.(string); !ok || !slices.Contains(spec.Values, s) {
+				add(path, "want one of %s, got %v", strings.Join(spec.Values, ", "), v)
+			}
+		}
+	}
+}
+
+func findAccount(accounts []storage.Account, idOrName string) *storage.Account {
+	for i, a := range accounts {
+		if a.ID == idOrName || strings.EqualFold(a.Name, idOrName) {
+			return &accounts[i]
+		}
+	}
+	return nil
+}
+
+func accountNames(accounts []storage.Account) string {
+	if len(accounts) == 0 {
+		return "none yet"
+	}
+	names := make([]string, len(accounts))
+	for i, a := range accounts {
+		names[i] = a.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// unjoin flattens an errors.Join tree into its leaves.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, unjoin(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+// triggerConfig adapts a stored trigger to the trigger package's Config.
+func triggerConfig(t storage.Trigger) trigger.Config {
+	c := trigger.Config{Values: t.Config, Secrets: map[string]string{}}
+	for k, v := range t.Secrets {
+		c.Secrets[k] = v.Reveal()
+	}
+	return c
+}
