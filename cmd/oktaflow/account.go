@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/oktaflow/oktaflow/engine"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+func newAccountCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "account",
+		Short: "Connect and manage Okta accounts (org URL + API token)",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(newAccountAddCmd(g), newAccountListCmd(g), newAccountVerifyCmd(g), newAccountRemoveCmd(g), newAccountSchemaCmd(g))
+	return cmd
+}
+
+func newAccountAddCmd(g *globals) *cobra.Command {
+	var domain string
+	var tokenStdin, allowHTTP bool
+	cmd := &cobra.Command{
+		Use:   "add NAME --domain DOMAIN --token-stdin",
+		Short: "Connect an Okta org: verifies the API token with /api/v1/users/me",
+		Example: "  printf '%s' \"$OKTA_TOKEN\" | oktaflow account add acme --domain acme.okta.com --token-stdin\n" +
+			"  oktaflow account add acme --domain acme.okta.com --token-stdin   # prompts, input hidden",
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if domain == "" {
+				return &usageError{fmt.Errorf("--domain is required (your Okta domain, such as acme.okta.com)")}
+			}
+			if !tokenStdin {
+				return &usageError{fmt.Errorf("give the API token on standard input with --token-stdin (never as an argument: it would land in your shell history)")}
+			}
+			token, err := readToken(cmd)
+			if err != nil {
+				return err
+			}
+			s, err := g.open(cmd.Context(), false, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			a, err := s.engine.AddAccount(cmd.Context(), engine.AccountInput{Name: args[0], Domain: domain, Token: token, AllowHTTP: allowHTTP})
+			if err != nil {
+				return err
+			}
+			audit(cmd, s.store, "account.add", a.Name, a.OrgURL)
+			fmt.Fprintf(cmd.OutOrStdout(), "Authenticated as %s\n", a.VerifiedAs)
+			fmt.Fprintf(cmd.ErrOrStderr(), "Added account %s (%s). Next: oktaflow account refresh-schema %s\n", a.Name, a.OrgURL, a.Name)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&domain, "domain", "", "Okta domain: acme.okta.com, https://acme.oktapreview.com, a custom domain")
+	cmd.Flags().BoolVar(&tokenStdin, "token-stdin", false, "read the API token from standard input")
+	cmd.Flags().BoolVar(&allowHTTP, "allow-http", false, "allow plain http to a loopback host (a local simulator)")
+	return cmd
+}
+
+// readToken reads the token from stdin: hidden at a terminal, else the
+// first line of the input.
+func readToken(cmd *cobra.Command) (storage.Secret, error) {
+	in := cmd.InOrStdin()
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(cmd.ErrOrStderr(), "Okta API token (input hidden): ")
+		raw, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(cmd.ErrOrStderr())
+		if err != nil {
+			return "", fmt.Errorf("read the token: %w", err)
+		}
+		return cleanToken(string(raw))
+	}
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", fmt.Errorf("read the token from standard input: %w", err)
+	}
+	return cleanToken(line)
+}
+
+func cleanToken(s string) (storage.Secret, error) {
+	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(strings.TrimPrefix(s, "SSWS "))
+	if s == "" {
+		return "", fmt.Errorf("no token on standard input; pipe it in, e.g. printf '%%s' \"$OKTA_TOKEN\" | oktaflow account add ...")
+	}
+	return storage.Secret(s), nil
+}
+
+func newAccountListCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List accounts (tokens masked)",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := g.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			list, err := st.Accounts()
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				type row struct {
+					storage.Account
+					Token string `json:"token"`
+				}
+				rows := make([]row, len(list))
+				for i, a := range list {
+					rows[i] = row{Account: a, Token: a.Token.Mask()}
+				}
+				return printJSON(cmd.OutOrStdout(), rows)
+			}
+			if len(list) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "No accounts yet. Connect one: oktaflow account add NAME --domain acme.okta.com --token-stdin")
+				return nil
+			}
+			w := table(cmd.OutOrStdout())
+			fmt.Fprintln(w, "NAME\tKIND\tORG\tVERIFIED AS\tVERIFIED\tTOKEN")
+			now := time.Now()
+			for _, a := range list {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Kind, a.OrgURL, a.VerifiedAs, ago(a.VerifiedAt, now), a.Token.Mask())
+			}
+			return w.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newAccountVerifyCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "verify NAME",
+		Short: "Check an account's token again",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := g.open(cmd.Context(), false, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			a, err := s.engine.VerifyAccount(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Authenticated as %s\n", a.VerifiedAs)
+			return nil
+		},
+	}
+}
+
+func newAccountRemoveCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "remove NAME",
+		Short: "Remove an account (refused while an integration uses it)",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := g.open(cmd.Context(), false, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if err := s.engine.RemoveAccount(args[0]); err != nil {
+				return err
+			}
+			audit(cmd, s.store, "account.remove", args[0], "")
+			fmt.Fprintf(cmd.OutOrStdout(), "Removed account %s\n", args[0])
+			return nil
+		},
+	}
+}
+
+func newAccountSchemaCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "refresh-schema NAME",
+		Short: "Re-read the org's user schema (base and custom attributes)",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := g.open(cmd.Context(), false, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			sc, err := s.engine.RefreshSchema(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			var custom []string
+			for _, f := range sc.Fields {
+				if f.Custom {
+					custom = append(custom, f.Name)
+				}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d profile fields, %d custom", len(sc.Fields), len(custom))
+			if len(custom) > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), ": %s", strings.Join(custom, ", "))
+			}
+			fmt.Fprintln(cmd.OutOrStdout())
+			return nil
+		},
+	}
+}

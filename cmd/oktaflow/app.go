@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/user"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oktaflow/oktaflow/engine"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	db string
+}
+
+// dbPath resolves --db, then OKTAFLOW_DB, then the XDG default.
+func (g *globals) dbPath() (string, error) {
+	if g.db != "" {
+		return g.db, nil
+	}
+	if env := os.Getenv("OKTAFLOW_DB"); env != "" {
+		return env, nil
+	}
+	return storage.DefaultPath()
+}
+
+func (g *globals) openStore() (*storage.Store, error) {
+	path, err := g.dbPath()
+	if err != nil {
+		return nil, err
+	}
+	return storage.Open(path, storage.Options{})
+}
+
+// session is an open store with an engine over it, for one command.
+type session struct {
+	store  *storage.Store
+	engine *engine.Engine
+}
+
+// open opens the store and builds an engine; running says whether the
+// engine's scheduler starts (for commands that execute runs). Close ends both.
+func (g *globals) open(ctx context.Context, running bool, logger *slog.Logger) (*session, error) {
+	st, err := g.openStore()
+	if err != nil {
+		return nil, err
+	}
+	e, err := engine.New(engine.Options{Store: st, Logger: logger, NoTriggers: true})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	s := &session{store: st, engine: e}
+	if running {
+		if err := e.Start(ctx); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *session) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return errors.Join(s.engine.Stop(ctx), s.store.Close())
+}
+
+// who names the local user for the audit log.
+func who() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return "local:" + u.Username
+	}
+	if n := os.Getenv("USER"); n != "" {
+		return "local:" + n
+	}
+	return "local"
+}
+
+// audit records a change; a failure to record is reported, not fatal.
+func audit(cmd *cobra.Command, st *storage.Store, action, target, detail string) {
+	if _, err := st.AddAudit(storage.AuditEntry{Who: who(), Action: action, Target: target, Detail: detail}); err != nil {
+		fmt.Fprintln(cmd.ErrOrStderr(), "warning: could not record the change in the audit log:", err)
+	}
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0) }
+
+// ago renders a time for a table: "3m ago", "2026-11-30 10:42".
+func ago(t, now time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < 0:
+		return t.Local().Format("15:04:05")
+	case d < time.Minute:
+		return fmt.Sprintf("%ds ago", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+// readEvent reads a JSON object from a file ("-" for stdin).
+func readEvent(cmd *cobra.Command, path string) (map[string]any, error) {
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = io.ReadAll(cmd.InOrStdin())
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the event: %w", err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return nil, fmt.Errorf("the event in %s must be one JSON object: %v", path, err)
+	}
+	return ev, nil
+}
+
+// waitRun waits until a run is final (or ctx ends), printing each state
+// change once.
+func waitRun(ctx context.Context, cmd *cobra.Command, e *engine.Engine, events <-chan engine.Event, id storage.RunID) (storage.Run, error) {
+	last := storage.RunState("")
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		r, err := e.Store().Run(id)
+		if err != nil {
+			return r, err
+		}
+		if r.State != last {
+			line := fmt.Sprintf("run %d: %s", r.ID, r.State)
+			if r.State == storage.RunWaiting || r.State == storage.RunRetrying {
+				line += " until " + r.NextDue.Local().Format("15:04:05")
+				if r.Error != nil {
+					line += ": " + r.Error.Message
+				}
+			}
+			fmt.Fprintln(cmd.ErrOrStderr(), line)
+			last = r.State
+		}
+		if r.State.Final() {
+			return r, nil
+		}
+		select {
+		case <-ctx.Done():
+			return r, fmt.Errorf("stopped waiting; run %d is %s and resumes when oktaflow runs again", r.ID, r.State)
+		case <-events:
+		case <-tick.C:
+		}
+	}
+}

@@ -1,0 +1,356 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oktaflow/oktaflow/engine"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+func newIntegrationCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "integration",
+		Aliases: []string{"integrations", "int"},
+		Short:   "Import, export, inspect, switch and test integrations",
+		Args:    usageArgs(cobra.NoArgs),
+		RunE:    func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(newIntImportCmd(g), newIntExportCmd(g), newIntListCmd(g), newIntShowCmd(g),
+		newIntSwitchCmd(g, true), newIntSwitchCmd(g, false), newIntDeleteCmd(g), newIntTestCmd(g), newIntRunCmd(g))
+	return cmd
+}
+
+func newIntImportCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "import FILE",
+		Short: "Create an integration from a JSON document (it starts OFF); prints its id",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			s, err := g.open(cmd.Context(), false, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			in, err := s.engine.Import(cmd.Context(), data)
+			var ps engine.Problems
+			if errors.As(err, &ps) {
+				return fmt.Errorf("%s has %d problem(s); nothing was imported:\n  %s", args[0], len(ps), strings.ReplaceAll(ps.Error(), "\n", "\n  "))
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			audit(cmd, s.store, "integration.create", in.ID, in.Name)
+			fmt.Fprintln(cmd.OutOrStdout(), in.ID)
+			fmt.Fprintf(cmd.ErrOrStderr(), "Imported %q (OFF). Switch it on: oktaflow integration enable %s\n", in.Name, in.ID)
+			if in.Trigger.Type == "webhook" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "Webhook (with oktaflow serve on its default address): POST http://127.0.0.1:8780/hooks/%s; the secret: oktaflow integration show %s --show-secret\n", in.ID, in.ID)
+			}
+			return nil
+		},
+	}
+}
+
+func newIntExportCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "export ID",
+		Short: "Print an integration as a JSON document (secrets left out)",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := g.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			in, err := st.Integration(args[0])
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd.OutOrStdout(), engine.DocumentOf(in))
+		},
+	}
+}
+
+func newIntListCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List integrations with their state and last run",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := g.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			list, err := st.Integrations()
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				docs := make([]map[string]any, len(list))
+				for i, in := range list {
+					docs[i] = map[string]any{"id": in.ID, "name": in.Name, "enabled": in.Enabled, "trigger": in.Trigger.Type, "steps": len(in.Steps)}
+				}
+				return printJSON(cmd.OutOrStdout(), docs)
+			}
+			if len(list) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "No integrations yet. Create one: oktaflow integration import FILE")
+				return nil
+			}
+			w := table(cmd.OutOrStdout())
+			fmt.Fprintln(w, "ID\tNAME\tSTATE\tTRIGGER\tSTEPS\tLAST RUN")
+			now := time.Now()
+			for _, in := range list {
+				last := "—"
+				if runs, err := st.ListRuns(storage.RunQuery{IntegrationID: in.ID, Limit: 1}); err == nil && len(runs) > 0 {
+					last = fmt.Sprintf("%s %s", runs[0].State, ago(runs[0].CreatedAt, now))
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\n", in.ID, in.Name, onOff(in.Enabled), in.Trigger.Type, len(in.Steps), last)
+			}
+			return w.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func onOff(on bool) string {
+	if on {
+		return "ON"
+	}
+	return "OFF"
+}
+
+func newIntShowCmd(g *globals) *cobra.Command {
+	var showSecret bool
+	cmd := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show an integration (secrets masked unless --show-secret)",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := g.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			in, err := st.Integration(args[0])
+			if err != nil {
+				return err
+			}
+			doc := engine.DocumentOf(in)
+			out := map[string]any{"id": in.ID, "enabled": in.Enabled, "document": doc, "created": in.CreatedAt, "updated": in.UpdatedAt}
+			if in.Enabled {
+				out["enabledAt"] = in.EnabledAt
+			}
+			secrets := map[string]string{}
+			for k, v := range in.Trigger.Secrets {
+				if showSecret {
+					secrets[k] = v.Reveal()
+				} else {
+					secrets[k] = v.Mask()
+				}
+			}
+			if len(secrets) > 0 {
+				out["secrets"] = secrets
+			}
+			if in.Trigger.Type == "webhook" {
+				out["webhook"] = "POST /hooks/" + in.ID + " with Authorization: Bearer <secret>"
+			}
+			if showSecret {
+				audit(cmd, st, "integration.show_secret", in.ID, "")
+			}
+			return printJSON(cmd.OutOrStdout(), out)
+		},
+	}
+	cmd.Flags().BoolVar(&showSecret, "show-secret", false, "print the trigger's secrets in clear")
+	return cmd
+}
+
+func newIntSwitchCmd(g *globals, on bool) *cobra.Command {
+	use, short := "disable ID", "Switch an integration OFF (its queued runs are cancelled)"
+	if on {
+		use, short = "enable ID", "Switch an integration ON (its trigger starts from now)"
+	}
+	var from string
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var start time.Time
+			if from != "" {
+				t, err := time.Parse(time.RFC3339, from)
+				if err != nil {
+					return &usageError{fmt.Errorf("--from %q is not a time like 2026-11-30T09:00:00Z", from)}
+				}
+				start = t
+			}
+			s, err := g.open(cmd.Context(), false, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			n, err := s.engine.SetEnabled(cmd.Context(), args[0], on, start)
+			var ps engine.Problems
+			if errors.As(err, &ps) {
+				return fmt.Errorf("cannot switch it ON until these are fixed:\n  %s", strings.ReplaceAll(ps.Error(), "\n", "\n  "))
+			}
+			if err != nil {
+				return err
+			}
+			action := "integration.disable"
+			if on {
+				action = "integration.enable"
+			}
+			audit(cmd, s.store, action, args[0], "")
+			fmt.Fprintf(cmd.OutOrStdout(), "%s is %s\n", args[0], onOff(on))
+			if n > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "Cancelled %d queued run(s)\n", n)
+			}
+			if on {
+				fmt.Fprintln(cmd.ErrOrStderr(), "It runs while oktaflow serve (or the app) is running.")
+			}
+			return nil
+		},
+	}
+	if on {
+		cmd.Flags().StringVar(&from, "from", "", "start the trigger from this time (RFC 3339) instead of now")
+	}
+	return cmd
+}
+
+func newIntDeleteCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete ID",
+		Short: "Delete an integration (its finished runs stay in the history)",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := g.open(cmd.Context(), false, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if err := s.engine.DeleteIntegration(cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			audit(cmd, s.store, "integration.delete", args[0], "")
+			fmt.Fprintf(cmd.OutOrStdout(), "Deleted %s\n", args[0])
+			return nil
+		},
+	}
+}
+
+func newIntTestCmd(g *globals) *cobra.Command {
+	var eventFile string
+	cmd := &cobra.Command{
+		Use:   "test ID [--event FILE]",
+		Short: "Run the steps once, for real, on a sample (or the given event) and print each step's output",
+		Long: "Runs the integration's steps once against Okta and prints each step's JSON output or Okta's error.\n" +
+			"It acts on the real org (it may create or deactivate users), creates no run and moves no trigger cursor.\n" +
+			"Without --event it fetches a sample from the trigger.",
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := g.open(cmd.Context(), false, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			in, err := s.store.Integration(args[0])
+			if err != nil {
+				return err
+			}
+			var event map[string]any
+			if eventFile != "" {
+				event, err = readEvent(cmd, eventFile)
+			} else {
+				fmt.Fprintln(cmd.ErrOrStderr(), "Fetching a sample event from the trigger…")
+				event, err = s.engine.Sample(cmd.Context(), in)
+			}
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Minute)
+			defer cancel()
+			out, err := s.engine.TestIntegration(ctx, in, event)
+			if err != nil {
+				return err
+			}
+			audit(cmd, s.store, "integration.test", in.ID, fmt.Sprintf("%d step(s)", len(out)))
+			if err := printJSON(cmd.OutOrStdout(), out); err != nil {
+				return err
+			}
+			for _, o := range out {
+				if o.Error != nil {
+					return fmt.Errorf("step %s failed: %s", o.StepID, o.Error.Message)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&eventFile, "event", "", "a JSON file with the event (- for standard input)")
+	return cmd
+}
+
+func newIntRunCmd(g *globals) *cobra.Command {
+	var eventFile string
+	var noWait bool
+	cmd := &cobra.Command{
+		Use:   "run ID --event FILE",
+		Short: "Run an integration now with the given event (a manual trigger) and wait for it",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if eventFile == "" {
+				return &usageError{errors.New("--event FILE is required (- reads standard input)")}
+			}
+			event, err := readEvent(cmd, eventFile)
+			if err != nil {
+				return err
+			}
+			s, err := g.open(cmd.Context(), !noWait, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			events := s.engine.Subscribe(cmd.Context())
+			id, err := s.engine.RunNow(args[0], event)
+			if err != nil {
+				return err
+			}
+			audit(cmd, s.store, "integration.run", args[0], "run "+id.String())
+			if noWait {
+				fmt.Fprintf(cmd.OutOrStdout(), "Queued run %d; it runs when oktaflow serve (or the app) is running\n", id)
+				return nil
+			}
+			return finishRun(cmd, s, events, id)
+		},
+	}
+	cmd.Flags().StringVar(&eventFile, "event", "", "a JSON file with the event (- for standard input)")
+	cmd.Flags().BoolVar(&noWait, "no-wait", false, "queue the run and return")
+	return cmd
+}
+
+// finishRun waits for a run executing in this process and prints it.
+func finishRun(cmd *cobra.Command, s *session, events <-chan engine.Event, id storage.RunID) error {
+	r, err := waitRun(cmd.Context(), cmd, s.engine, events, id)
+	if err != nil {
+		return err
+	}
+	if err := printRun(cmd.OutOrStdout(), r, false); err != nil {
+		return err
+	}
+	if r.State != storage.RunSucceeded {
+		return fmt.Errorf("run %d %s", r.ID, r.State)
+	}
+	return nil
+}

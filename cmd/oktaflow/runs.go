@@ -1,0 +1,215 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+func newRunsCmd(g *globals) *cobra.Command {
+	var q storage.RunQuery
+	var state string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "runs",
+		Short: "List runs, newest first",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if state != "" {
+				st, err := storage.ParseRunState(state)
+				if err != nil {
+					return &usageError{err}
+				}
+				q.State = st
+			}
+			if q.Limit < 1 || q.Limit > 10000 {
+				return &usageError{fmt.Errorf("--limit must be between 1 and 10000")}
+			}
+			st, err := g.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			runs, err := st.ListRuns(q)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if runs == nil {
+					runs = []storage.Run{}
+				}
+				return printJSON(cmd.OutOrStdout(), runs)
+			}
+			if len(runs) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "No runs match.")
+				return nil
+			}
+			names := map[string]string{}
+			if list, err := st.Integrations(); err == nil {
+				for _, in := range list {
+					names[in.ID] = in.Name
+				}
+			}
+			w := table(cmd.OutOrStdout())
+			fmt.Fprintln(w, "RUN\tINTEGRATION\tSTATE\tATTEMPT\tCREATED\tRESULT")
+			now := time.Now()
+			for _, r := range runs {
+				name := names[r.IntegrationID]
+				if name == "" {
+					name = r.IntegrationID + " (deleted)"
+				}
+				fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\t%s\n", r.ID, name, r.State, r.Attempt, ago(r.CreatedAt, now), summary(r))
+			}
+			return w.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&q.IntegrationID, "integration", "", "only this integration's runs")
+	cmd.Flags().StringVar(&state, "state", "", "only runs in this state (queued, running, retrying, waiting, succeeded, failed, cancelled)")
+	cmd.Flags().IntVar(&q.Limit, "limit", 50, "at most this many runs")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+// summary is a run's result in a few words: each step's outcome, or the error.
+func summary(r storage.Run) string {
+	if r.Error != nil && !r.State.Final() || r.State == storage.RunFailed || r.State == storage.RunCancelled {
+		if r.Error != nil {
+			return clip(r.Error.Message, 80)
+		}
+	}
+	var parts []string
+	for _, s := range r.Steps {
+		var out struct {
+			Outcome string `json:"outcome"`
+		}
+		if s.Succeeded && json.Unmarshal(s.Output, &out) == nil && out.Outcome != "" {
+			parts = append(parts, s.StepID+": "+out.Outcome)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "…"
+}
+
+func newRunCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Show or retry one run",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	var asJSON bool
+	show := &cobra.Command{
+		Use:   "show RUN-ID",
+		Short: "Show a run: the event, each step's input, output and error, attempts and timings",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := storage.ParseRunID(args[0])
+			if err != nil {
+				return &usageError{err}
+			}
+			st, err := g.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			r, err := st.Run(id)
+			if err != nil {
+				return err
+			}
+			return printRun(cmd.OutOrStdout(), r, asJSON)
+		},
+	}
+	show.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	retry := &cobra.Command{
+		Use:   "retry RUN-ID",
+		Short: "Retry a failed or cancelled run (steps that succeeded are not repeated) and wait for it",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := storage.ParseRunID(args[0])
+			if err != nil {
+				return &usageError{err}
+			}
+			s, err := g.open(cmd.Context(), true, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			events := s.engine.Subscribe(cmd.Context())
+			if _, err := s.engine.RetryRun(id); err != nil {
+				return err
+			}
+			audit(cmd, s.store, "run.retry", id.String(), "")
+			return finishRun(cmd, s, events, id)
+		},
+	}
+	cmd.AddCommand(show, retry)
+	return cmd
+}
+
+// printRun writes a run for people, or as JSON.
+func printRun(w io.Writer, r storage.Run, asJSON bool) error {
+	if asJSON {
+		return printJSON(w, r)
+	}
+	fmt.Fprintf(w, "Run %d  %s  (attempt %d)\n", r.ID, strings.ToUpper(string(r.State)), r.Attempt)
+	fmt.Fprintf(w, "Integration  %s   trigger %s\n", r.IntegrationID, r.Trigger)
+	fmt.Fprintf(w, "Created      %s\n", r.CreatedAt.Local().Format(time.DateTime))
+	if !r.FinishedAt.IsZero() {
+		fmt.Fprintf(w, "Finished     %s (%s)\n", r.FinishedAt.Local().Format(time.DateTime), r.FinishedAt.Sub(r.CreatedAt).Round(time.Millisecond))
+	} else if !r.NextDue.IsZero() && !r.State.Final() {
+		fmt.Fprintf(w, "Next try     %s\n", r.NextDue.Local().Format(time.DateTime))
+	}
+	if r.Error != nil {
+		fmt.Fprintf(w, "Error        %s\n", errorText(r.Error))
+	}
+	fmt.Fprintf(w, "\nEvent\n%s\n", indentJSON(r.Event))
+	for _, s := range r.Steps {
+		status := "succeeded"
+		if !s.Succeeded {
+			status = "failed"
+		}
+		fmt.Fprintf(w, "\nStep %s: %s in %s\n", s.StepID, status, s.FinishedAt.Sub(s.StartedAt).Round(time.Millisecond))
+		in, _ := json.Marshal(s.Input)
+		fmt.Fprintf(w, "  Input   %s\n", in)
+		if len(s.Output) > 0 {
+			fmt.Fprintf(w, "  Output\n%s\n", indent(indentJSON(s.Output), "    "))
+		}
+		if s.Error != nil {
+			fmt.Fprintf(w, "  Error   %s\n", errorText(s.Error))
+		}
+	}
+	return nil
+}
+
+func errorText(e *storage.StepError) string {
+	s := e.Message
+	if e.RequestID != "" && !strings.Contains(s, e.RequestID) {
+		s += " [request " + e.RequestID + "]"
+	}
+	return s
+}
+
+func indentJSON(raw json.RawMessage) string {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return string(raw)
+	}
+	b, _ := json.MarshalIndent(v, "", "  ")
+	return string(b)
+}
+
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
