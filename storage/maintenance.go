@@ -8,6 +8,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // DefaultRetention is how long finished runs are kept.
@@ -112,8 +113,8 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 // stopped. It returns the sizes before and after.
 func Compact(path string) (before, after int64, err error) {
 	src, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 1500 * time.Millisecond, ReadOnly: true})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return 0, 0, fmt.Errorf("%w: oktaflow is running on %s; stop it before compacting", ErrLocked, path)
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return 0, 0, fmt.Errorf("%w; compact needs the file to itself", &lockedError{path: path})
 	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("open %s: %w", path, err)

@@ -61,7 +61,7 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
 	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("%w: oktaflow is already running on %s (serve or TUI); stop it, or use the SSH console", ErrLocked, path)
+		return nil, &lockedError{path: path}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -89,3 +89,12 @@ func (s *Store) Path() string { return s.path }
 
 // Close releases the file. In-flight transactions finish first.
 func (s *Store) Close() error { return s.db.Close() }
+
+// lockedError says who holds the file and what to do; it matches ErrLocked.
+type lockedError struct{ path string }
+
+func (e *lockedError) Error() string {
+	return "oktaflow is already running on " + e.path + " (serve or TUI); stop it, or use the SSH console"
+}
+
+func (e *lockedError) Is(target error) bool { return target == ErrLocked }
