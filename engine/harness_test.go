@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,14 +20,15 @@ import (
 // harness is an engine over a fresh store, connected to a simulated org
 // as the account "sandbox", with its HTTP handler served by httptest.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
+	once  sync.Once
 	store *storage.Store
 	e     *Engine
 	sim   *oktatest.Server
 	http  *httptest.Server
 }
 
-func newHarness(t *testing.T, simOpts oktatest.Options, clientOpts ...okta.Option) *harness {
+func newHarness(t testing.TB, simOpts oktatest.Options, clientOpts ...okta.Option) *harness {
 	t.Helper()
 	st, err := storage.Open(filepath.Join(t.TempDir(), "oktaflow.db"), storage.Options{Getenv: func(string) string { return "" }})
 	if err != nil {
@@ -39,20 +41,25 @@ func newHarness(t *testing.T, simOpts oktatest.Options, clientOpts ...okta.Optio
 		t.Fatal(err)
 	}
 	h := &harness{t: t, store: st, e: e, sim: sim, http: httptest.NewServer(e.Handler())}
-	t.Cleanup(func() {
-		h.http.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := e.Stop(ctx); err != nil {
-			t.Errorf("stop: %v", err)
-		}
-		sim.Close()
-		st.Close()
-	})
+	t.Cleanup(h.cleanup)
 	if _, err := e.AddAccount(context.Background(), AccountInput{Name: "sandbox", Domain: sim.URL, Token: storage.Secret(sim.Token), AllowHTTP: true}); err != nil {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// cleanup stops everything once (a benchmark calls it early, Cleanup again).
+func (h *harness) cleanup() {
+	h.once.Do(func() {
+		h.http.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := h.e.Stop(ctx); err != nil {
+			h.t.Errorf("stop: %v", err)
+		}
+		h.sim.Close()
+		h.store.Close()
+	})
 }
 
 func (h *harness) start() {
