@@ -31,6 +31,8 @@ type Options struct {
 	Retention time.Duration
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
+	// PollInterval, when set, replaces every trigger's own interval (tests).
+	PollInterval time.Duration
 	// NoTriggers keeps trigger pollers off: a one-shot CLI command runs the
 	// run it queued without polling every integration's trigger.
 	NoTriggers bool

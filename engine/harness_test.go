@@ -36,7 +36,7 @@ func newHarness(t testing.TB, simOpts oktatest.Options, clientOpts ...okta.Optio
 	}
 	sim := oktatest.NewServer(simOpts)
 	opts := append([]okta.Option{okta.WithRetryBackoff(time.Millisecond, 20*time.Millisecond)}, clientOpts...)
-	e, err := New(Options{Store: st, OktaOptions: opts})
+	e, err := New(Options{Store: st, OktaOptions: opts, PollInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,4 +136,16 @@ func (h *harness) waitRuns() map[storage.RunState]int {
 
 func person(i int) map[string]any {
 	return map[string]any{"first_name": "User", "last_name": fmt.Sprint("N", i), "email": fmt.Sprintf("user%d@acme.com", i)}
+}
+
+// waitUntil polls cond; the deadline only ends a hung test.
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

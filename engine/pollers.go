@@ -80,6 +80,9 @@ func (e *Engine) pollLoop(ctx context.Context, in storage.Integration) {
 	spec, _ := trigger.Lookup(in.Trigger.Type)
 	cfg := triggerConfig(in.Trigger)
 	interval := cfg.PollInterval(spec)
+	if e.opts.PollInterval > 0 {
+		interval = e.opts.PollInterval
+	}
 	poller, err := trigger.NewPoller(in.Trigger.Type, cfg, e.triggerDeps())
 	if err != nil {
 		e.triggerProblem(in.ID, err.Error())

@@ -1,0 +1,53 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/oktaflow/oktaflow/okta/oktatest"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+// TestCSVTriggerFiresOnlyForNewRows runs a CSV integration through the
+// engine's poller: rows present when it is switched ON are a baseline, a
+// row appended later becomes a user.
+func TestCSVTriggerFiresOnlyForNewRows(t *testing.T) {
+	h := newHarness(t, oktatest.Options{})
+	feed := filepath.Join(t.TempDir(), "hr.csv")
+	os.WriteFile(feed, []byte("employee_id,first,last,email\nE1,Old,Timer,old@acme.com\n"), 0o600)
+	doc := fmt.Sprintf(`{"name": "HR feed", "trigger": {"type": "csv", "config": {"path": %q, "key_column": "employee_id"}},
+	  "steps": [{"id": "create", "action": "okta.add_user", "account": "sandbox",
+	    "fields": {"firstName": "{{ trigger.first }}", "lastName": "{{ trigger.last }}", "email": "{{ trigger.email }}", "login": "{{ trigger.email }}"}}]}`, feed)
+	in := h.importOn(doc)
+	h.start()
+	waitCursor(t, h, in.ID) // the baseline poll has run
+
+	f, _ := os.OpenFile(feed, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("E2,New,Hire,new.hire@acme.com\n")
+	f.Close()
+	waitUser(t, h, "new.hire@acme.com")
+	h.waitRuns()
+	counts, _ := h.store.RunCounts()
+	if counts[storage.RunSucceeded] != 1 {
+		t.Fatalf("runs %v: only the new row may fire", counts)
+	}
+	if _, ok := h.sim.UserByLogin("old@acme.com"); ok {
+		t.Fatal("a row from before the switch ON fired")
+	}
+}
+
+func waitCursor(t *testing.T, h *harness, id string) {
+	t.Helper()
+	waitUntil(t, func() bool {
+		c, _ := h.store.Cursor(id)
+		return strings.Contains(c, "files")
+	})
+}
+
+func waitUser(t *testing.T, h *harness, login string) {
+	t.Helper()
+	waitUntil(t, func() bool { _, ok := h.sim.UserByLogin(login); return ok })
+}
