@@ -153,6 +153,7 @@ func (e *Engine) verify(ctx context.Context, accountID, orgURL, token string, al
 }
 
 // RemoveAccount deletes an account, refused while an integration uses it.
+// A sandbox account's org is stopped and its saved state deleted.
 func (e *Engine) RemoveAccount(idOrName string) error {
 	a, err := e.store.Account(idOrName)
 	if err != nil {
@@ -163,6 +164,9 @@ func (e *Engine) RemoveAccount(idOrName string) error {
 	}
 	e.clients.forget(a.ID)
 	e.bus.publish(Event{Kind: AccountChanged, At: e.now(), AccountID: a.ID})
+	if a.Kind == storage.AccountSandbox {
+		return e.removeSandbox(a)
+	}
 	return nil
 }
 

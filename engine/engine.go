@@ -48,9 +48,10 @@ type Engine struct {
 	metrics *metrics
 	now     func() time.Time
 
-	clients *clientCache
-	sched   *scheduler
-	polls   *pollers
+	clients   *clientCache
+	sched     *scheduler
+	polls     *pollers
+	sandboxes *sandboxSet
 
 	mu       sync.Mutex
 	started  bool
@@ -88,6 +89,7 @@ func New(opts Options) (*Engine, error) {
 	e.clients = newClientCache(e)
 	e.sched = newScheduler(e)
 	e.polls = newPollers(e)
+	e.sandboxes = newSandboxSet()
 	return e, nil
 }
 
@@ -99,8 +101,10 @@ func (e *Engine) Store() *storage.Store { return e.store }
 // reload what it shows.
 func (e *Engine) Subscribe(ctx context.Context) <-chan Event { return e.bus.Subscribe(ctx) }
 
-// Start recovers runs a crash left running, then starts the scheduler, the
-// trigger pollers of every integration that is ON, and housekeeping.
+// Start recovers runs a crash left running, starts the sandbox orgs (see
+// StartSandboxes; a sandbox that fails is logged, not fatal), then starts the
+// scheduler, the trigger pollers of every integration that is ON, and
+// housekeeping.
 func (e *Engine) Start(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -114,6 +118,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	if n > 0 {
 		e.log.Info("requeued runs interrupted by a crash", "runs", n)
 	}
+	_ = e.StartSandboxes(ctx) // each problem is logged; the other sandboxes and the engine still run
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	e.stop = cancel
 	e.started = true
@@ -130,6 +135,8 @@ func (e *Engine) Start(ctx context.Context) error {
 // stop, the scheduler stops handing out runs, and running steps get until
 // ctx's deadline to finish; a step cut off then is put back in the queue
 // (its attempt given back), so nothing waits for a recovery at the next start.
+// Last, the sandbox orgs are shut down and saved, also when the engine was
+// never started (a one-shot CLI command that used a sandbox).
 func (e *Engine) Stop(ctx context.Context) error {
 	e.mu.Lock()
 	srv, cancel, started := e.listener, e.stop, e.started
@@ -140,6 +147,7 @@ func (e *Engine) Stop(ctx context.Context) error {
 		errs = append(errs, srv.Shutdown(ctx))
 	}
 	if !started {
+		errs = append(errs, e.stopSandboxes(ctx))
 		return errors.Join(errs...)
 	}
 	e.polls.stopAll()
@@ -152,6 +160,7 @@ func (e *Engine) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 		errs = append(errs, fmt.Errorf("engine: stopped before every run finished: %w", ctx.Err()))
 	}
+	errs = append(errs, e.stopSandboxes(ctx))
 	return errors.Join(errs...)
 }
 

@@ -4,26 +4,47 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/oktaflow/oktaflow/engine/trigger"
 	"github.com/oktaflow/oktaflow/okta"
+	"github.com/oktaflow/oktaflow/storage"
 )
 
 // logSource reads an account's System Log through its paced client.
 type logSource struct {
 	client *okta.Client
+	// sandbox: the org moves to a new loopback port at every start, so a
+	// stored cursor (a next link) is re-pointed at the current port; the
+	// org's log and its cursors survive the move.
+	sandbox bool
 }
 
 func (e *Engine) logSource(account string) (trigger.LogSource, error) {
-	cl, _, err := e.clients.get(account)
+	cl, a, err := e.clients.get(account)
 	if err != nil {
 		return nil, err
 	}
-	return logSource{client: cl}, nil
+	return logSource{client: cl, sandbox: a.Kind == storage.AccountSandbox}, nil
+}
+
+// rebase points a sandbox cursor at the org's current address.
+func (s logSource) rebase(cursor string) string {
+	if !s.sandbox || cursor == "" {
+		return cursor
+	}
+	u, err := url.Parse(cursor)
+	org, oerr := url.Parse(s.client.OrgURL())
+	if err != nil || oerr != nil {
+		return cursor
+	}
+	u.Scheme, u.Host = org.Scheme, org.Host
+	return u.String()
 }
 
 func (s logSource) Poll(ctx context.Context, cursor string, since time.Time, filter string) ([]map[string]any, string, error) {
+	cursor = s.rebase(cursor)
 	p := s.client.NewLogPoller(okta.LogPollerOptions{Since: since, Filter: filter})
 	events, next, err := p.Poll(ctx, cursor)
 	if err != nil {

@@ -22,7 +22,7 @@ func newAccountCmd(g *globals) *cobra.Command {
 		Args:  usageArgs(cobra.NoArgs),
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newAccountAddCmd(g), newAccountListCmd(g), newAccountVerifyCmd(g), newAccountRemoveCmd(g), newAccountSchemaCmd(g))
+	cmd.AddCommand(newAccountAddCmd(g), newAccountAddSandboxCmd(g), newAccountListCmd(g), newAccountVerifyCmd(g), newAccountRemoveCmd(g), newAccountSchemaCmd(g))
 	return cmd
 }
 
@@ -65,6 +65,36 @@ func newAccountAddCmd(g *globals) *cobra.Command {
 	cmd.Flags().BoolVar(&tokenStdin, "token-stdin", false, "read the API token from standard input")
 	cmd.Flags().BoolVar(&allowHTTP, "allow-http", false, "allow plain http to a loopback host (a local simulator)")
 	return cmd
+}
+
+func newAccountAddSandboxCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "add-sandbox NAME",
+		Short: "Create a sandbox account: a simulated Okta org run inside oktaflow, to try things without a real org",
+		Long: "Creates a simulated Okta org seeded with a few users, the groups Engineering and Sales and the\n" +
+			"custom attributes employeeId and startDate, and connects it as an account. Its users, groups,\n" +
+			"schema and System Log are kept in a file beside the database; it starts on a free loopback port\n" +
+			"whenever oktaflow runs. An integration built against it can be pointed at a real account later\n" +
+			"by changing each step's account.",
+		Example: "  oktaflow account add-sandbox playground",
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := g.open(cmd.Context(), false, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			a, err := s.engine.CreateSandbox(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			audit(cmd, s.store, "account.add", a.Name, "sandbox")
+			fmt.Fprintf(cmd.OutOrStdout(), "Authenticated as %s\n", a.VerifiedAs)
+			fmt.Fprintf(cmd.OutOrStdout(), "Sandbox org state is kept in %s\n", s.engine.SandboxFile(a.ID))
+			fmt.Fprintf(cmd.ErrOrStderr(), "Added sandbox account %s. Its org gets a new loopback port each time oktaflow starts.\n", a.Name)
+			return nil
+		},
+	}
 }
 
 // readToken reads the token from stdin: hidden at a terminal, else the

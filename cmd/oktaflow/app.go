@@ -49,7 +49,10 @@ type session struct {
 }
 
 // open opens the store and builds an engine; running says whether the
-// engine's scheduler starts (for commands that execute runs). Close ends both.
+// engine's scheduler starts (for commands that execute runs). Either way the
+// sandbox orgs start, so that a command can reach a sandbox account; a
+// sandbox that had to be re-seeded or could not start is a warning, not a
+// failure. Close ends both (and saves the sandboxes).
 func (g *globals) open(ctx context.Context, running bool, logger *slog.Logger) (*session, error) {
 	st, err := g.openStore()
 	if err != nil {
@@ -62,10 +65,12 @@ func (g *globals) open(ctx context.Context, running bool, logger *slog.Logger) (
 	}
 	s := &session{store: st, engine: e}
 	if running {
-		if err := e.Start(ctx); err != nil {
+		if err := e.Start(ctx); err != nil { // starts the sandboxes too
 			st.Close()
 			return nil, err
 		}
+	} else if err := e.StartSandboxes(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "warning:", err)
 	}
 	return s, nil
 }
