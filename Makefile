@@ -5,12 +5,12 @@ GO      ?= go
 BIN     ?= bin/oktaflow
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
-# Until the TUI lands, `make run` starts the built-in Okta sandbox org.
-ARGS    ?= sim
+# Arguments for `make run` (none: the app).
+ARGS    ?=
 # Fuzz targets whose seed corpora run in `make test`; `make fuzz` explores each for FUZZTIME.
 FUZZTIME ?= 30s
 
-.PHONY: all run build test bench lint fuzz clean
+.PHONY: all run build test bench lint fuzz demo clean
 
 all: lint test build
 
@@ -31,6 +31,7 @@ lint:
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	@if command -v vhs >/dev/null 2>&1; then vhs validate demo.tape; else echo "vhs not installed: demo.tape not validated"; fi
 
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \
@@ -39,6 +40,11 @@ fuzz:
 	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+# Renders demo.gif from demo.tape where vhs, ttyd and ffmpeg are installed.
+demo:
+	@for tool in vhs ttyd ffmpeg; do command -v $$tool >/dev/null 2>&1 || { echo "make demo needs $$tool"; exit 1; }; done
+	vhs demo.tape
 
 clean:
 	rm -rf bin

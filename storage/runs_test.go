@@ -411,3 +411,34 @@ func TestDedupeSetIsBounded(t *testing.T) {
 		}
 	}
 }
+
+func TestIntegrationStats(t *testing.T) {
+	s, clock := openTest(t)
+	a := newIntegration(t, s, true)
+	b := newIntegration(t, s, true)
+	old := enqueue(t, s, a.ID, "o1", "o2")
+	s.StartRun(old[0])
+	s.FailRun(old[0], &StepError{Message: "x"})
+	clock.Add(24 * time.Hour)
+	midnight := clock.Now()
+	clock.Add(time.Hour)
+	today := enqueue(t, s, a.ID, "t1", "t2", "t3")
+	enqueue(t, s, b.ID, "b1")
+	s.StartRun(today[0])
+	s.FailRun(today[0], &StepError{Message: "x"})
+	s.StartRun(today[1])
+
+	st, err := s.IntegrationStats(a.ID, midnight)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Since != 3 || st.FailedSince != 1 || st.Running != 1 || st.Last == nil || st.Last.ID != today[2] {
+		t.Fatalf("stats %+v (last %+v)", st, st.Last)
+	}
+	if st, _ := s.IntegrationStats(a.ID, midnight.Add(-48*time.Hour)); st.Since != 5 || st.FailedSince != 2 {
+		t.Fatalf("all time: %+v", st)
+	}
+	if st, _ := s.IntegrationStats("int_none", midnight); st.Since != 0 || st.Last != nil {
+		t.Fatalf("unknown integration: %+v", st)
+	}
+}

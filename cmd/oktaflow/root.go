@@ -37,6 +37,9 @@ func newRootCmd() *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	g := &globals{}
+	var httpAddr string
+	root.RunE = func(cmd *cobra.Command, _ []string) error { return runTUI(cmd, g, httpAddr) }
+	root.Flags().StringVar(&httpAddr, "http-addr", "127.0.0.1:8780", "address of the webhook listener while the app is open")
 	root.PersistentFlags().StringVar(&g.db, "db", "", "database file (env OKTAFLOW_DB; default $XDG_DATA_HOME/oktaflow/oktaflow.db)")
 	root.AddCommand(newVersionCmd(), newSimCmd(), newAccountCmd(g), newIntegrationCmd(g), newRunsCmd(g), newRunCmd(g),
 		newServeCmd(g), newBackupCmd(g), newCompactCmd(g))

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/oktaflow/oktaflow/engine"
+	"github.com/oktaflow/oktaflow/tui"
+)
+
+// runTUI opens the app with the embedded engine: the engine runs (triggers,
+// runs, the webhook listener) while the app is open.
+func runTUI(cmd *cobra.Command, g *globals, httpAddr string) error {
+	path, err := g.dbPath()
+	if err != nil {
+		return err
+	}
+	st, err := g.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	// The terminal belongs to the app: the engine logs to a file beside the database.
+	logPath := filepath.Join(filepath.Dir(path), "oktaflow.log")
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("open the log file: %w", err)
+	}
+	defer logFile.Close()
+	logger := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	e, err := engine.New(engine.Options{Store: st, Logger: logger})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(cmd.Context())
+	defer cancel()
+	if err := e.Start(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		stopCtx, done := context.WithTimeout(context.Background(), 30*time.Second)
+		defer done()
+		if err := e.Stop(stopCtx); err != nil {
+			fmt.Fprintln(cmd.ErrOrStderr(), "oktaflow: stopping:", err)
+		}
+	}()
+	if err := e.Listen(httpAddr); err != nil {
+		logger.Warn("webhook listener off", "err", err)
+	}
+	c := &tui.Common{Ctx: ctx, Engine: e, Styles: tui.NewStyles(true), Keys: tui.DefaultKeyMap(), Role: tui.Admin, Who: who()}
+	p := tea.NewProgram(tui.New(c), tea.WithContext(ctx))
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrInterrupted) && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,84 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/binary"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// IntegrationStats summarises an integration's runs for a list screen.
+type IntegrationStats struct {
+	Since       int  // runs created at or after the given time
+	FailedSince int  // of those, failed ones
+	Running     int  // runs executing now
+	Last        *Run // the newest run, nil when none
+}
+
+// IntegrationStats counts an integration's runs since a time. It walks index
+// keys only (no run is decoded but the newest), and finds where "since"
+// begins by binary search over run ids, which grow with creation time; so
+// its cost follows the number of runs since then, not the history.
+func (s *Store) IntegrationStats(integrationID string, since time.Time) (IntegrationStats, error) {
+	var st IntegrationStats
+	err := s.db.View(func(tx *bolt.Tx) error {
+		first, err := firstRunSince(tx, since)
+		if err != nil {
+			return err
+		}
+		prefix := compositeKey([]byte(integrationID), nil)
+		st.Since = countFrom(tx.Bucket(bucketRunsByInt), prefix, first)
+		st.FailedSince = countFrom(tx.Bucket(bucketRunsByIntSt), compositeKey([]byte(integrationID), []byte(RunFailed), nil), first)
+		st.Running = countFrom(tx.Bucket(bucketRunsByIntSt), compositeKey([]byte(integrationID), []byte(RunRunning), nil), 0)
+		c := tx.Bucket(bucketRunsByInt).Cursor()
+		if k, _ := seekBefore(c, append(bytes.Clone(prefix), be64(^uint64(0))...)); k != nil && hasPrefix(k, prefix) {
+			r, err := s.getRun(tx, idFromIndexKey(k))
+			if err != nil {
+				return err
+			}
+			st.Last = &r
+		}
+		return nil
+	})
+	return st, err
+}
+
+// countFrom counts the keys under prefix whose run id is at least from.
+func countFrom(b *bolt.Bucket, prefix []byte, from RunID) int {
+	n := 0
+	c := b.Cursor()
+	for k, _ := c.Seek(append(bytes.Clone(prefix), be64(uint64(from))...)); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+		n++
+	}
+	return n
+}
+
+// firstRunSince returns the smallest run id created at or after t (an id
+// past the newest when there is none).
+func firstRunSince(tx *bolt.Tx, t time.Time) (RunID, error) {
+	c := tx.Bucket(bucketRuns).Cursor()
+	lastKey, _ := c.Last()
+	if lastKey == nil {
+		return 1, nil
+	}
+	lo, hi := uint64(1), binary.BigEndian.Uint64(lastKey)+1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		k, v := c.Seek(be64(mid))
+		if k == nil {
+			hi = mid
+			continue
+		}
+		r, err := decodeRun(v)
+		if err != nil {
+			return 0, err
+		}
+		if r.CreatedAt.Before(t) {
+			lo = uint64(r.ID) + 1
+		} else {
+			hi = mid
+		}
+	}
+	return RunID(lo), nil
+}

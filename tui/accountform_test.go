@@ -1,0 +1,220 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// afRecorder stands in for the screen under the form: it records what the
+// form's commands deliver after they pop it.
+type afRecorder struct {
+	Screen
+	got []tea.Msg
+}
+
+func (r *afRecorder) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	r.got = append(r.got, msg)
+	next, cmd := r.Screen.Update(msg)
+	r.Screen = next
+	return r, cmd
+}
+
+// afKeys sends keys ("tab") or text to the form without running the
+// commands they return: typing only returns the cursor's blink timer, which
+// runCmd would wait out (half a second a key).
+func afKeys(s Screen, keys ...string) Screen {
+	for _, k := range keys {
+		if len([]rune(k)) > 1 && keyMsg(k).Text == "" {
+			s, _ = s.Update(keyMsg(k))
+			continue
+		}
+		for _, r := range k {
+			s, _ = s.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+		}
+	}
+	return s
+}
+
+// afFill types the three fields of a fresh form.
+func afFill(s Screen, name, domain, token string) Screen {
+	return afKeys(s, name, "tab", domain, "tab", token)
+}
+
+func TestAccountFormAuthenticate(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		typedName  string
+		domain     func(url string) string
+		token      func(token string) string
+		submit     string
+		wantPop    bool
+		wantInView []string
+		account    string // stored under this name
+	}{
+		{
+			name: "a bad domain is refused where it is typed", typedName: "acme",
+			domain: func(string) string { return "acme-admin.okta.com" }, token: func(string) string { return "00abc" },
+			submit: "ctrl+s", wantInView: []string{"admin", "acme-admin.okta.com", "acme"},
+		},
+		{
+			name: "a wrong token shows Okta's error and keeps what was typed", typedName: "acme",
+			domain: func(u string) string { return u }, token: func(string) string { return "wrong-token" },
+			submit: "enter", wantInView: []string{"E0000011", "acme", "127.0.0.1"},
+		},
+		{
+			name: "a good token adds the account", typedName: "acme",
+			domain: func(u string) string { return u }, token: func(tok string) string { return tok },
+			submit: "enter", wantPop: true, wantInView: []string{"✓ Authenticated as admin@example.com"}, account: "acme",
+		},
+		{
+			name: "an empty name takes the suggestion", typedName: "",
+			domain: func(u string) string { return u }, token: func(tok string) string { return tok },
+			submit: "ctrl+s", wantPop: true, account: "local",
+		},
+		{
+			name: "a taken name is refused under the name", typedName: "sandbox",
+			domain: func(u string) string { return u }, token: func(tok string) string { return tok },
+			submit: "ctrl+s", wantInView: []string{"exists already"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, sim := newTestCommon(t)
+			form := newAccountForm(c)
+			if !form.Capturing() {
+				t.Error("the form does not capture keys")
+			}
+			// The recorder sees every message the form gets; in the app,
+			// what follows the pop reaches the screen below instead.
+			rec := &afRecorder{Screen: form}
+			var s Screen = afFill(rec, tc.typedName, tc.domain(sim.URL), tc.token(sim.Token))
+			next, cmd := s.Update(keyMsg(tc.submit))
+			if tc.domain(sim.URL) == sim.URL {
+				if v := next.View(); !strings.Contains(v, "Authenticating with 127.0.0.1") {
+					t.Errorf("no progress shown:\n%s", v)
+				}
+			}
+			next, msgs := runCmd(t, next, cmd)
+			popped := runsPopped(msgs)
+			if popped != tc.wantPop {
+				t.Fatalf("popped %v, want %v (msgs %v)\n%s", popped, tc.wantPop, msgs, next.View())
+			}
+			v := ansi.Strip(next.View())
+			for _, w := range tc.wantInView {
+				if !strings.Contains(v, w) {
+					t.Errorf("view lacks %q:\n%s", w, v)
+				}
+			}
+			if strings.Contains(v, sim.Token) {
+				t.Error("the token shows in clear")
+			}
+			if !popped {
+				runsFits(t, next.View(), c.Width, c.Height)
+				if got := form.(*accountForm).form.Value("token"); got != tc.token(sim.Token) {
+					t.Errorf("the token was lost: %q", got)
+				}
+				if tc.account == "" {
+					if list, _ := c.Engine.Store().Accounts(); len(list) != 1 {
+						t.Errorf("%d accounts stored after a refusal", len(list))
+					}
+				}
+				return
+			}
+			var saved accountSavedMsg
+			for _, m := range rec.got {
+				if sm, ok := m.(accountSavedMsg); ok {
+					saved = sm
+				}
+			}
+			a, err := c.Engine.Store().Account(tc.account)
+			if err != nil {
+				t.Fatalf("account %q not stored: %v", tc.account, err)
+			}
+			if a.VerifiedAs != "admin@example.com" || saved.account.Name != tc.account || a.OrgURL != sim.URL {
+				t.Errorf("stored %+v, delivered %+v", a, saved)
+			}
+			if m, ok := hasMsg[toastMsg](msgs); !ok || !strings.Contains(m.text, "Authenticated as admin@example.com") {
+				t.Errorf("no toast: %v", msgs)
+			}
+			if !acctAudited(t, c, "account.add") {
+				t.Error("not audited")
+			}
+		})
+	}
+}
+
+func TestAccountFormEscape(t *testing.T) {
+	c, _ := newTestCommon(t)
+
+	// Nothing typed: esc leaves at once.
+	if _, msgs := press(t, newAccountForm(c), "esc"); !runsPopped(msgs) {
+		t.Errorf("esc on an empty form: %v", msgs)
+	}
+
+	// Something typed: esc asks; n keeps the form and what was typed; y leaves.
+	s := afKeys(newAccountForm(c), "acme")
+	s, msgs := press(t, s, "esc")
+	if runsPopped(msgs) || !strings.Contains(s.View(), "Discard") {
+		t.Fatalf("esc with text does not ask:\n%s", s.View())
+	}
+	s, _ = press(t, s, "n")
+	if got := s.(*accountForm).form.Value("name"); got != "acme" {
+		t.Errorf("after n the name is %q", got)
+	}
+	s, _ = press(t, s, "esc")
+	if _, msgs = press(t, s, "y"); !runsPopped(msgs) {
+		t.Errorf("y does not leave: %v", msgs)
+	}
+}
+
+func TestAccountFormFields(t *testing.T) {
+	c, _ := newTestCommon(t)
+	s := newAccountForm(c)
+	f := s.(*accountForm)
+
+	// The domain is checked as it is typed.
+	s = afKeys(s, "tab", "https://acme.okta.com/app")
+	if v := ansi.Strip(s.View()); !strings.Contains(v, "has a path") {
+		t.Errorf("the domain's problem is not shown as typed:\n%s", v)
+	}
+	s = afKeys(s, "backspace", "backspace", "backspace", "backspace")
+	if v := ansi.Strip(s.View()); strings.Contains(v, "✗") {
+		t.Errorf("a good domain still shows a problem:\n%s", v)
+	}
+	if got := f.form.field("name").input.Placeholder; got != "acme" {
+		t.Errorf("name suggestion %q, want acme", got)
+	}
+
+	// The token is masked; ctrl+v reveals it.
+	s = afKeys(s, "tab", "00secretvalue")
+	if v := s.View(); strings.Contains(v, "00secretvalue") {
+		t.Errorf("the token shows while masked:\n%s", v)
+	}
+	s = afKeys(s, "ctrl+v")
+	if v := s.View(); !strings.Contains(v, "00secretvalue") {
+		t.Errorf("ctrl+v does not reveal the token:\n%s", v)
+	}
+
+	// A bad name is refused as typed.
+	s = afKeys(s, "tab", "my org")
+	if v := ansi.Strip(s.View()); !strings.Contains(v, "may hold only letters") {
+		t.Errorf("a bad name is not refused:\n%s", v)
+	}
+	runsFits(t, s.View(), c.Width, c.Height)
+
+	for _, tc := range []struct{ domain, want string }{
+		{"acme.okta.com", "acme"},
+		{"https://dev-123456.oktapreview.com/", "dev-123456"},
+		{"http://127.0.0.1:8080", "local"},
+		{"login.example.co.uk", "login"},
+		{"acme-admin.okta.com", ""},
+	} {
+		g := newAccountForm(c).(*accountForm)
+		g.form.Set("domain", tc.domain)
+		if got := g.suggestedName(); got != tc.want {
+			t.Errorf("suggestedName(%q) = %q, want %q", tc.domain, got, tc.want)
+		}
+	}
+}

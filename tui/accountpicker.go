@@ -1,0 +1,91 @@
+package tui
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+// accountPicker chooses the Okta account a step acts on, or adds one.
+type accountPicker struct {
+	c    *Common
+	list *picker
+	w, h int
+}
+
+type accountPickedMsg struct{ name string }
+
+type accountsLoadedMsg struct {
+	accounts []storage.Account
+	err      error
+}
+
+const addAccountItem = "+add"
+
+func newAccountPicker(c *Common) *accountPicker {
+	return &accountPicker{c: c, list: newPicker(c, nil, false)}
+}
+
+func (a *accountPicker) load() tea.Cmd {
+	st := a.c.Engine.Store()
+	return func() tea.Msg {
+		list, err := st.Accounts()
+		return accountsLoadedMsg{list, err}
+	}
+}
+
+func (a *accountPicker) Init() tea.Cmd             { return a.load() }
+func (a *accountPicker) Title() string             { return "Account" }
+func (a *accountPicker) Capturing() bool           { return false }
+func (a *accountPicker) SetSize(w, h int)          { a.w, a.h = w, h; a.list.SetSize(w, h-2) }
+func (a *accountPicker) FullHelp() [][]key.Binding { return [][]key.Binding{a.ShortHelp()} }
+func (a *accountPicker) ShortHelp() []key.Binding {
+	k := a.c.Keys
+	return []key.Binding{k.Up, k.Down, withHelp(k.Enter, "choose"), k.Back}
+}
+
+func (a *accountPicker) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case accountsLoadedMsg:
+		if msg.err != nil {
+			return a, func() tea.Msg { return errMsg{msg.err} }
+		}
+		var items []pickItem
+		for _, acc := range msg.accounts {
+			desc := acc.OrgURL
+			if acc.VerifiedAs != "" {
+				desc += " · " + acc.VerifiedAs
+			}
+			items = append(items, pickItem{Title: acc.Name, Desc: desc + " · " + acc.Kind, Value: acc.Name})
+		}
+		items = append(items, pickItem{Title: "+ Add an account", Desc: "connect an Okta org: domain and API token", Value: addAccountItem})
+		a.list = newPicker(a.c, items, false)
+		a.list.SetSize(a.w, a.h-2)
+		return a, nil
+	case accountSavedMsg:
+		name := msg.account.Name
+		return a, tea.Sequence(pop, func() tea.Msg { return accountPickedMsg{name} })
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, a.c.Keys.Back):
+			return a, pop
+		case key.Matches(msg, a.c.Keys.Enter):
+			it, ok := a.list.Selected()
+			if !ok {
+				return a, nil
+			}
+			if it.Value == addAccountItem {
+				return a, push(newAccountForm(a.c))
+			}
+			name := it.Value.(string)
+			return a, tea.Sequence(pop, func() tea.Msg { return accountPickedMsg{name} })
+		}
+		return a, a.list.Update(msg)
+	}
+	return a, nil
+}
+
+func (a *accountPicker) View() string {
+	return a.c.Styles.Section.Render("Which Okta account does this step act on?") + "\n\n" + a.list.View()
+}

@@ -1,0 +1,426 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/oktaflow/oktaflow/engine"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+// accounts lists the connected Okta orgs: where each is, who its token
+// authenticates as and when that was checked, the masked token and the
+// cached user schema. From here an account is added, verified again, its
+// schema refreshed, or removed.
+type accounts struct {
+	c       *Common
+	rows    []acctRow
+	cursor  int
+	loaded  bool
+	busy    string // what is running ("Verifying acme…"), "" when idle
+	problem error  // the last refusal or failure, shown under the list
+	confirm *confirmation
+	spin    spinner.Model
+	w, h    int
+}
+
+type acctRow struct {
+	a       storage.Account
+	schema  *storage.UserSchema // nil: never fetched
+	fetched bool
+}
+
+// acctListMsg carries the accounts read from the store.
+type acctListMsg struct {
+	rows []acctRow
+	err  error
+}
+
+// acctDoneMsg answers a verify, refresh or remove.
+type acctDoneMsg struct {
+	note string
+	err  error
+}
+
+func newAccounts(c *Common) Screen {
+	s := &accounts{c: c}
+	s.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(lipgloss.NewStyle().Foreground(c.Styles.Accent)))
+	s.SetSize(c.Width, c.Height)
+	return s
+}
+
+func (s *accounts) Init() tea.Cmd    { return s.load() }
+func (s *accounts) Title() string    { return "Accounts" }
+func (s *accounts) Capturing() bool  { return false }
+func (s *accounts) SetSize(w, h int) { s.w, s.h = w, h }
+
+// addKey is a and n: both read as "add" here.
+func (s *accounts) addKey() key.Binding {
+	k := s.c.Keys
+	return key.NewBinding(key.WithKeys(append(k.Accounts.Keys(), k.New.Keys()...)...), key.WithHelp("a/n", "add account"))
+}
+
+func (s *accounts) ShortHelp() []key.Binding {
+	k := s.c.Keys
+	if ok, _ := s.c.CanEdit(); !ok {
+		return []key.Binding{k.Up, k.Down, k.Back}
+	}
+	if len(s.rows) == 0 {
+		return []key.Binding{s.addKey(), k.Back}
+	}
+	return []key.Binding{s.addKey(), withHelp(k.Verify, "re-verify"), withHelp(k.Refresh, "refresh schema"), withHelp(k.Delete, "remove"), k.Back}
+}
+
+func (s *accounts) FullHelp() [][]key.Binding {
+	k := s.c.Keys
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Home, k.End, k.Back},
+		{s.addKey(), withHelp(k.Verify, "re-verify token"), withHelp(k.Refresh, "refresh user schema"), withHelp(k.Delete, "remove account")},
+	}
+}
+
+func (s *accounts) load() tea.Cmd {
+	st := s.c.Engine.Store()
+	return func() tea.Msg {
+		list, err := st.Accounts()
+		if err != nil {
+			return acctListMsg{err: err}
+		}
+		rows := make([]acctRow, len(list))
+		for i, a := range list {
+			rows[i].a = a
+			sc, err := st.Schema(a.ID)
+			switch {
+			case err == nil:
+				rows[i].schema = &sc
+			case !errors.Is(err, storage.ErrNotFound):
+				return acctListMsg{err: err}
+			}
+		}
+		return acctListMsg{rows: rows}
+	}
+}
+
+func (s *accounts) selected() (storage.Account, bool) {
+	if s.cursor < 0 || s.cursor >= len(s.rows) {
+		return storage.Account{}, false
+	}
+	return s.rows[s.cursor].a, true
+}
+
+func (s *accounts) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case acctListMsg:
+		if msg.err != nil {
+			return s, func() tea.Msg { return errMsg{msg.err} }
+		}
+		var keep string
+		if a, ok := s.selected(); ok {
+			keep = a.ID
+		}
+		s.rows, s.loaded = msg.rows, true
+		for i, r := range s.rows {
+			if r.a.ID == keep {
+				s.cursor = i
+			}
+		}
+		s.cursor = min(s.cursor, max(len(s.rows)-1, 0))
+		return s, nil
+	case acctDoneMsg:
+		s.busy = ""
+		if msg.err != nil {
+			s.problem = msg.err
+			return s, s.load()
+		}
+		s.problem = nil
+		return s, tea.Batch(s.load(), toast(msg.note))
+	case accountSavedMsg:
+		s.problem = nil
+		return s, s.load()
+	case dataChangedMsg:
+		return s, s.load()
+	case engineEventMsg:
+		if msg.ev.Kind == engine.AccountChanged || msg.ev.Kind == engine.Lagged {
+			return s, s.load()
+		}
+		return s, nil
+	case spinner.TickMsg:
+		if s.busy == "" {
+			return s, nil
+		}
+		var cmd tea.Cmd
+		s.spin, cmd = s.spin.Update(msg)
+		return s, cmd
+	case tea.KeyPressMsg:
+		return s, s.onKey(msg)
+	}
+	return s, nil
+}
+
+func (s *accounts) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := s.c.Keys
+	if s.confirm != nil {
+		closed, cmd := s.confirm.handle(msg, k)
+		if closed {
+			s.confirm = nil
+		}
+		return cmd
+	}
+	switch {
+	case key.Matches(msg, k.Back):
+		return pop
+	case key.Matches(msg, k.Up):
+		s.cursor = max(s.cursor-1, 0)
+		return nil
+	case key.Matches(msg, k.Down):
+		s.cursor = min(s.cursor+1, max(len(s.rows)-1, 0))
+		return nil
+	case key.Matches(msg, k.Home):
+		s.cursor = 0
+		return nil
+	case key.Matches(msg, k.End):
+		s.cursor = max(len(s.rows)-1, 0)
+		return nil
+	}
+	edit := key.Matches(msg, s.addKey(), k.Verify, k.Refresh, k.Delete)
+	if !edit {
+		return nil
+	}
+	if ok, why := s.c.CanEdit(); !ok {
+		return toast(why)
+	}
+	if s.busy != "" {
+		return toast("Wait a moment: " + strings.TrimSuffix(s.busy, "…") + " is still running")
+	}
+	s.problem = nil
+	if key.Matches(msg, s.addKey()) {
+		return push(newAccountForm(s.c))
+	}
+	a, ok := s.selected()
+	if !ok {
+		return nil
+	}
+	e, ctx, who := s.c.Engine, s.c.Ctx, s.c.Who
+	switch {
+	case key.Matches(msg, k.Verify):
+		s.busy = "Verifying " + a.Name + " with " + acctHost(a.OrgURL) + "…"
+		return tea.Batch(s.spin.Tick, func() tea.Msg {
+			got, err := e.VerifyAccount(ctx, a.ID)
+			if err != nil {
+				return acctDoneMsg{err: err}
+			}
+			e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "account.verify", Target: a.ID, Detail: a.Name + " as " + got.VerifiedAs})
+			return acctDoneMsg{note: "Authenticated as " + got.VerifiedAs}
+		})
+	case key.Matches(msg, k.Refresh):
+		s.busy = "Reading the user schema of " + a.Name + "…"
+		return tea.Batch(s.spin.Tick, func() tea.Msg {
+			sc, err := e.RefreshSchema(ctx, a.ID)
+			if err != nil {
+				return acctDoneMsg{err: err}
+			}
+			e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "account.refresh_schema", Target: a.ID, Detail: a.Name})
+			return acctDoneMsg{note: acctFieldsNote(sc, 6)}
+		})
+	case key.Matches(msg, k.Delete):
+		s.confirm = &confirmation{
+			question: fmt.Sprintf("Remove the account %q? Steps must no longer use it.", a.Name),
+			yes: func() tea.Msg {
+				if err := e.RemoveAccount(a.ID); err != nil {
+					return acctDoneMsg{err: err}
+				}
+				e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "account.remove", Target: a.ID, Detail: a.Name})
+				return acctDoneMsg{note: "Removed the account " + a.Name}
+			},
+		}
+	}
+	return nil
+}
+
+// acctHost is an org URL without its scheme.
+func acctHost(orgURL string) string {
+	_, host, ok := strings.Cut(orgURL, "://")
+	if !ok {
+		return orgURL
+	}
+	return host
+}
+
+// acctFieldsNote is "31 fields, 2 custom: costCenter, employeeId", naming
+// at most n custom fields.
+func acctFieldsNote(sc storage.UserSchema, n int) string {
+	var custom []string
+	for _, f := range sc.Fields {
+		if f.Custom {
+			custom = append(custom, f.Name)
+		}
+	}
+	sort.Strings(custom)
+	note := fmt.Sprintf("%d fields, %d custom", len(sc.Fields), len(custom))
+	if len(custom) == 0 {
+		return note
+	}
+	if len(custom) > n {
+		custom = append(custom[:n:n], fmt.Sprintf("+%d more", len(custom)-n))
+	}
+	return note + ": " + strings.Join(custom, ", ")
+}
+
+// acctColumns are the table's column widths; zero hides a column (the
+// details under the table show it for the selected account).
+type acctColumns struct{ name, kind, org, as, when, token, fields int }
+
+func (s *accounts) columns() acctColumns {
+	c := acctColumns{name: 14, when: 10}
+	wide := s.w >= 120
+	if wide {
+		c.name, c.kind, c.when, c.token, c.fields = 16, 8, 12, 14, 20
+	}
+	fixed := 2 + c.name + 1 + c.when + 1
+	for _, w := range []int{c.kind, c.token, c.fields} {
+		if w > 0 {
+			fixed += w + 1
+		}
+	}
+	rest := max(s.w-fixed-2, 20)
+	c.org = rest * 11 / 20
+	c.as = rest - c.org
+	return c
+}
+
+func (s *accounts) View() string {
+	st := s.c.Styles
+	if !s.loaded {
+		return st.Faint.Render("Loading accounts…")
+	}
+	var lines []string
+	if len(s.rows) == 0 {
+		lines = append(lines, "", st.Title.Render("No Okta accounts yet."), "",
+			wrap("An account is an Okta org (its domain) and an API token oktaflow acts with. Press a to add one: you need the org's domain (acme.okta.com) and an API token from the Admin Console (Security → API → Tokens).", min(s.w, 76)))
+		return strings.Join(append(lines, s.footLines()...), "\n")
+	}
+	cols := s.columns()
+	head := "  " + pad("NAME", cols.name) + " "
+	if cols.kind > 0 {
+		head += pad("KIND", cols.kind) + " "
+	}
+	head += pad("ORG URL", cols.org) + " " + pad("VERIFIED AS", cols.as) + " " + pad("VERIFIED", cols.when) + " "
+	if cols.token > 0 {
+		head += pad("TOKEN", cols.token) + " " + pad("FIELDS", cols.fields)
+	}
+	lines = append(lines, st.Label.Render(truncate(strings.TrimRight(head, " "), s.w)))
+	detail := s.detail()
+	foot := s.footLines()
+	room := max(s.h-1-len(detail)-len(foot)-1, 1)
+	start := 0
+	if s.cursor >= room {
+		start = s.cursor - room + 1
+	}
+	for i := start; i < len(s.rows) && i < start+room; i++ {
+		lines = append(lines, s.rowView(i, cols))
+	}
+	lines = append(lines, "")
+	lines = append(lines, detail...)
+	lines = append(lines, foot...)
+	return strings.Join(lines, "\n")
+}
+
+func (s *accounts) rowView(i int, cols acctColumns) string {
+	st := s.c.Styles
+	r := s.rows[i]
+	marker, name := "  ", pad(r.a.Name, cols.name)
+	if i == s.cursor {
+		marker, name = st.Cursor.Render("▸ "), st.Selected.Render(name)
+	}
+	line := marker + name + " "
+	if cols.kind > 0 {
+		line += acctKindCell(st, r.a.Kind, cols.kind) + " "
+	}
+	as := pad(r.a.VerifiedAs, cols.as)
+	if r.a.VerifiedAs == "" {
+		as = st.WarnText.Render(pad("not verified", cols.as))
+	}
+	line += pad(r.a.OrgURL, cols.org) + " " + as + " " + st.Faint.Render(pad(ago(r.a.VerifiedAt), cols.when)) + " "
+	if cols.token > 0 {
+		line += st.Faint.Render(pad(r.a.Token.Mask(), cols.token)) + " " + acctFieldsCell(st, r, cols.fields)
+	}
+	return truncate(line, s.w)
+}
+
+func acctKindCell(st *Styles, kind string, w int) string {
+	if kind == storage.AccountSandbox {
+		return st.Badge.Render(pad(kind, w))
+	}
+	if kind == "" {
+		kind = storage.AccountOkta
+	}
+	return pad(kind, w)
+}
+
+func acctFieldsCell(st *Styles, r acctRow, w int) string {
+	if r.schema == nil {
+		return st.Faint.Render(pad("not fetched", w))
+	}
+	custom := 0
+	for _, f := range r.schema.Fields {
+		if f.Custom {
+			custom++
+		}
+	}
+	return pad(fmt.Sprintf("%d (%d custom)", len(r.schema.Fields), custom), w)
+}
+
+// detail describes the selected account in full.
+func (s *accounts) detail() []string {
+	st := s.c.Styles
+	r := s.rows[s.cursor]
+	a := r.a
+	kind := "Okta org"
+	if a.Kind == storage.AccountSandbox {
+		kind = "sandbox org: simulated on this machine, nothing real is touched"
+	}
+	verified := st.WarnText.Render("not verified yet (press v)")
+	if a.VerifiedAs != "" {
+		verified = a.VerifiedAs + st.Faint.Render(" · checked "+ago(a.VerifiedAt))
+	}
+	fields := st.Faint.Render("not fetched yet (press ctrl+f)")
+	if r.schema != nil {
+		fields = acctFieldsNote(*r.schema, 8) + st.Faint.Render(" · fetched "+ago(r.schema.FetchedAt))
+	}
+	out := []string{
+		st.Section.Render(a.Name) + st.Faint.Render("  "+kind),
+		rdField(st, "Org URL", a.OrgURL, s.w),
+		rdField(st, "Verified as", verified, s.w),
+		rdField(st, "API token", st.Faint.Render(a.Token.Mask()), s.w),
+		rdField(st, "User schema", fields, s.w),
+	}
+	for i := range out {
+		out[i] = truncate(strings.Split(out[i], "\n")[0], s.w)
+	}
+	return out
+}
+
+// footLines are the running call, the question asked, or the last problem.
+func (s *accounts) footLines() []string {
+	st := s.c.Styles
+	switch {
+	case s.busy != "":
+		return []string{"", truncate(s.spin.View()+" "+s.busy, s.w)}
+	case s.confirm != nil:
+		return []string{"", truncate(s.confirm.view(st), s.w)}
+	case s.problem != nil:
+		msg := strings.Split(wrap("✗ "+s.problem.Error(), min(s.w, 100)), "\n")
+		for i := range msg {
+			msg[i] = st.ErrorText.Render(strings.TrimRight(msg[i], " "))
+		}
+		return append([]string{""}, msg...)
+	}
+	return nil
+}

@@ -1,0 +1,62 @@
+package tui
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/oktaflow/oktaflow/engine/action"
+)
+
+// actionPicker is the searchable list of connectors and their actions
+// ("okta" narrows it to Add a user, Get user details, Deactivate a user).
+type actionPicker struct {
+	c    *Common
+	list *picker
+}
+
+type actionPickedMsg struct{ id string }
+
+func newActionPicker(c *Common) *actionPicker {
+	var items []pickItem
+	for _, a := range action.All() {
+		items = append(items, pickItem{Group: "Okta", Title: a.Title(), Desc: a.Description() + "  (" + a.ID() + ")", Value: a.ID()})
+	}
+	return &actionPicker{c: c, list: newPicker(c, items, true)}
+}
+
+func (a *actionPicker) Init() tea.Cmd             { return nil }
+func (a *actionPicker) Title() string             { return "Add action" }
+func (a *actionPicker) Capturing() bool           { return true }
+func (a *actionPicker) SetSize(w, h int)          { a.list.SetSize(w, h-2) }
+func (a *actionPicker) FullHelp() [][]key.Binding { return [][]key.Binding{a.ShortHelp()} }
+func (a *actionPicker) ShortHelp() []key.Binding {
+	k := a.c.Keys
+	return []key.Binding{withHelp(k.Up, "up"), withHelp(k.Down, "down"), withHelp(k.Enter, "choose"), k.Back}
+}
+
+func (a *actionPicker) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if km, ok := msg.(tea.KeyPressMsg); ok {
+		switch {
+		case key.Matches(km, a.c.Keys.Back):
+			return a, pop
+		case key.Matches(km, a.c.Keys.Enter):
+			if it, ok := a.list.Selected(); ok {
+				id := it.Value.(string)
+				return a, tea.Sequence(pop, func() tea.Msg { return actionPickedMsg{id} })
+			}
+			return a, nil
+		}
+	}
+	return a, a.list.Update(msg)
+}
+
+func (a *actionPicker) View() string {
+	return a.c.Styles.Section.Render("Add an action: search the connectors") + "\n\n" + a.list.View()
+}
+
+func actionTitle(id string) (string, bool) {
+	if a, ok := action.Lookup(id); ok {
+		return a.Title(), true
+	}
+	return "", false
+}

@@ -1,0 +1,332 @@
+package tui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/oktaflow/oktaflow/engine"
+	"github.com/oktaflow/oktaflow/engine/trigger"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+// editor shows an integration: its trigger and steps on the left, the
+// selected one on the right. Steps can be added, edited, reordered and
+// removed; the integration can be tested, saved and switched ON or OFF.
+// Edits stay in the draft until ctrl+s; esc asks before dropping them.
+type editor struct {
+	c        *Common
+	d        *draft
+	saved    storage.Integration
+	cursor   int // 0: the trigger; i+1: step i
+	action   string
+	problems engine.Problems
+	confirm  *confirmation
+	w, h     int
+}
+
+func newEditor(c *Common, in storage.Integration) *editor {
+	return &editor{c: c, d: newDraft(in), saved: in}
+}
+
+func (e *editor) Init() tea.Cmd   { return validate(e.c, e.d.in) }
+func (e *editor) Title() string   { return e.d.in.Name }
+func (e *editor) Capturing() bool { return false }
+func (e *editor) SetSize(w, h int) {
+	e.w, e.h = w, h
+}
+func (e *editor) ShortHelp() []key.Binding {
+	k := e.c.Keys
+	return []key.Binding{withHelp(k.Enter, "edit"), k.AddStep, k.Test, k.Save, k.Toggle, k.Back}
+}
+func (e *editor) FullHelp() [][]key.Binding {
+	k := e.c.Keys
+	return [][]key.Binding{
+		{k.Up, k.Down, withHelp(k.Enter, "edit trigger or map fields"), k.Trigger},
+		{k.AddStep, k.MoveUp, k.MoveDown, withHelp(k.Delete, "remove step")},
+		{k.Test, k.Save, k.Toggle, withHelp(k.Runs, "runs of this integration")},
+	}
+}
+
+func (e *editor) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case validatedMsg:
+		e.problems = msg.problems
+		return e, nil
+	case dataChangedMsg, triggerDoneMsg:
+		return e, validate(e.c, e.d.in)
+	case actionPickedMsg:
+		e.action = msg.id
+		return e, push(newAccountPicker(e.c))
+	case accountPickedMsg:
+		if e.action == "" {
+			return e, nil
+		}
+		i := addStep(e.d, e.action, msg.name)
+		e.action = ""
+		e.cursor = i + 1
+		return e, tea.Batch(validate(e.c, e.d.in), push(newMapping(e.c, e.d, i)))
+	case savedMsg:
+		if msg.err != nil {
+			return e, func() tea.Msg { return errMsg{msg.err} }
+		}
+		e.saved = msg.in
+		e.d.in.ID, e.d.in.UpdatedAt, e.d.in.CreatedAt = msg.in.ID, msg.in.UpdatedAt, msg.in.CreatedAt
+		e.d.in.Trigger.Secrets = msg.in.Trigger.Secrets
+		e.d.dirty = false
+		return e, tea.Batch(toast("Saved "+msg.in.Name), validate(e.c, e.d.in))
+	case toggledMsg:
+		if msg.err != nil {
+			return e, func() tea.Msg { return errMsg{msg.err} }
+		}
+		e.saved.Enabled, e.d.in.Enabled = msg.on, msg.on
+		return e, toast(msg.name + " is " + onOff(msg.on))
+	case engineEventMsg:
+		if msg.ev.Kind == engine.IntegrationChanged && msg.ev.IntegrationID == e.d.in.ID {
+			st := e.c.Engine.Store()
+			id := e.d.in.ID
+			return e, func() tea.Msg {
+				in, err := st.Integration(id)
+				if err != nil {
+					return nil
+				}
+				return integrationStateMsg{in.Enabled}
+			}
+		}
+		return e, nil
+	case removeStepMsg:
+		if msg.index < len(e.d.in.Steps) {
+			e.d.in.Steps = append(e.d.in.Steps[:msg.index:msg.index], e.d.in.Steps[msg.index+1:]...)
+			e.d.dirty = true
+			e.cursor = min(e.cursor, len(e.d.in.Steps))
+		}
+		return e, validate(e.c, e.d.in)
+	case integrationStateMsg:
+		e.saved.Enabled, e.d.in.Enabled = msg.enabled, msg.enabled
+		return e, nil
+	case tea.KeyPressMsg:
+		return e, e.onKey(msg)
+	}
+	return e, nil
+}
+
+type integrationStateMsg struct{ enabled bool }
+
+// removeStepMsg removes a step after the user confirmed.
+type removeStepMsg struct{ index int }
+
+func (e *editor) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := e.c.Keys
+	if e.confirm != nil {
+		closed, cmd := e.confirm.handle(msg, k)
+		if closed {
+			e.confirm = nil
+		}
+		return cmd
+	}
+	editable, why := e.c.CanEdit()
+	n := len(e.d.in.Steps)
+	switch {
+	case key.Matches(msg, k.Up):
+		e.cursor = max(e.cursor-1, 0)
+	case key.Matches(msg, k.Down):
+		e.cursor = min(e.cursor+1, n)
+	case key.Matches(msg, k.Back):
+		if e.d.dirty {
+			e.confirm = &confirmation{question: "Discard your unsaved changes?", yes: pop}
+			return nil
+		}
+		return pop
+	case key.Matches(msg, k.Runs):
+		if e.d.in.ID != "" {
+			return push(newRuns(e.c, e.d.in.ID, e.d.in.Name))
+		}
+	case !editable && (key.Matches(msg, k.Enter) || key.Matches(msg, k.Trigger) || key.Matches(msg, k.AddStep) ||
+		key.Matches(msg, k.MoveUp) || key.Matches(msg, k.MoveDown) || key.Matches(msg, k.Delete) ||
+		key.Matches(msg, k.Save) || key.Matches(msg, k.Test) || key.Matches(msg, k.Toggle)):
+		return toast(why)
+	case key.Matches(msg, k.Trigger), key.Matches(msg, k.Enter) && e.cursor == 0:
+		return push(newTriggerForm(e.c, e.d))
+	case key.Matches(msg, k.Enter), key.Matches(msg, k.Edit):
+		if e.cursor > 0 {
+			return push(newMapping(e.c, e.d, e.cursor-1))
+		}
+	case key.Matches(msg, k.AddStep):
+		return push(newActionPicker(e.c))
+	case key.Matches(msg, k.MoveUp) && e.cursor > 1:
+		i := e.cursor - 1
+		e.d.in.Steps[i-1], e.d.in.Steps[i] = e.d.in.Steps[i], e.d.in.Steps[i-1]
+		e.cursor--
+		e.d.dirty = true
+		return validate(e.c, e.d.in)
+	case key.Matches(msg, k.MoveDown) && e.cursor > 0 && e.cursor < n:
+		i := e.cursor - 1
+		e.d.in.Steps[i+1], e.d.in.Steps[i] = e.d.in.Steps[i], e.d.in.Steps[i+1]
+		e.cursor++
+		e.d.dirty = true
+		return validate(e.c, e.d.in)
+	case key.Matches(msg, k.Delete) && e.cursor > 0:
+		i := e.cursor - 1
+		e.confirm = &confirmation{
+			question: fmt.Sprintf("Remove step %q? (kept until you save)", e.d.in.Steps[i].ID),
+			yes:      func() tea.Msg { return removeStepMsg{i} },
+		}
+	case key.Matches(msg, k.Test):
+		return push(newTestRun(e.c, e.d))
+	case key.Matches(msg, k.Save):
+		return save(e.c, e.d.in)
+	case key.Matches(msg, k.Toggle):
+		if e.d.dirty {
+			return toast("Save your changes first (ctrl+s), then switch it ON")
+		}
+		return toggle(e.c, e.saved)
+	}
+	return nil
+}
+
+func (e *editor) View() string {
+	st := e.c.Styles
+	state := st.Off.Render("OFF")
+	if e.saved.Enabled {
+		state = st.On.Render("ON")
+	}
+	top := st.Title.Render(e.d.in.Name) + "  " + state
+	if e.d.dirty {
+		top += "  " + st.WarnText.Render("● unsaved changes (ctrl+s saves)")
+	}
+	if e.d.in.Description != "" {
+		top += "\n" + st.Faint.Render(truncate(e.d.in.Description, e.w))
+	}
+	leftW := min(max(e.w/3, 26), 40)
+	rightW := max(e.w-leftW-3, 20)
+	bodyH := max(e.h-lipgloss.Height(top)-3, 4)
+	left := lipgloss.NewStyle().Width(leftW).Height(bodyH).MaxHeight(bodyH).Render(e.leftPane(leftW))
+	right := lipgloss.NewStyle().Width(rightW).Height(bodyH).MaxHeight(bodyH).Render(e.rightPane(rightW))
+	sep := lipgloss.NewStyle().Foreground(st.Subtle).Render(strings.Repeat("│\n", bodyH-1) + "│")
+	out := top + "\n\n" + lipgloss.JoinHorizontal(lipgloss.Top, left, " ", sep, " ", right)
+	if e.confirm != nil {
+		out += "\n" + e.confirm.view(st)
+	}
+	return out
+}
+
+func (e *editor) leftPane(w int) string {
+	st := e.c.Styles
+	line := func(i int, text string, bad bool) string {
+		marker := "  "
+		if i == e.cursor {
+			marker = st.Cursor.Render("▸ ")
+			text = st.Selected.Render(truncate(text, w-4))
+		} else {
+			text = truncate(text, w-4)
+		}
+		if bad {
+			text += st.ErrorText.Render(" ✗")
+		}
+		return marker + text
+	}
+	var b strings.Builder
+	b.WriteString(st.Label.Render("TRIGGER") + "\n")
+	b.WriteString(line(0, triggerTitle(e.d.in.Trigger.Type), len(problemsFor(e.problems, "trigger")) > 0) + "\n\n")
+	b.WriteString(st.Label.Render("STEPS") + "\n")
+	if len(e.d.in.Steps) == 0 {
+		b.WriteString(st.Faint.Render("  none: + adds an action") + "\n")
+	}
+	for i, s := range e.d.in.Steps {
+		bad := len(problemsFor(e.problems, fmt.Sprintf("steps[%d]", i))) > 0
+		title, _ := actionTitle(s.Action)
+		b.WriteString(line(i+1, fmt.Sprintf("%d. %s", i+1, s.ID), bad) + "\n")
+		b.WriteString("     " + st.Faint.Render(truncate(title+" · "+s.Account, w-5)) + "\n")
+	}
+	b.WriteString("\n" + st.Faint.Render("+ add action"))
+	return b.String()
+}
+
+func triggerTitle(typ string) string {
+	if spec, ok := trigger.Lookup(typ); ok {
+		return spec.Title
+	}
+	if typ == "" {
+		return "not chosen"
+	}
+	return typ
+}
+
+func (e *editor) rightPane(w int) string {
+	st := e.c.Styles
+	var b strings.Builder
+	kv := func(k, v string) { b.WriteString(st.Label.Render(pad(k, 14)) + truncate(v, w-14) + "\n") }
+	if e.cursor == 0 {
+		t := e.d.in.Trigger
+		b.WriteString(st.Section.Render(triggerTitle(t.Type)) + "\n\n")
+		if t.Type == trigger.Webhook && e.d.in.ID != "" {
+			b.WriteString(st.Label.Render("Webhook URL") + "\n" + st.Code.Render(truncate("POST "+hookURL(e.c, e.d.in.ID), w)) + "\n\n")
+		}
+		keys := make([]string, 0, len(t.Config))
+		for k := range t.Config {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			kv(k, fmt.Sprint(t.Config[k]))
+		}
+		for k, v := range t.Secrets {
+			kv(k, v.Mask()+st.Faint.Render("  (secret)"))
+		}
+		if t.Type == trigger.Webhook && e.d.in.ID != "" {
+			b.WriteString("\n" + st.Faint.Render(wrap(fmt.Sprintf("Try it: curl -X POST %s -H 'Authorization: Bearer <secret>' -H 'Content-Type: application/json' -d '{\"email\":\"ada@acme.com\"}'", hookURL(e.c, e.d.in.ID)), w)) + "\n")
+		}
+		e.writeProblems(&b, "trigger", w)
+		b.WriteString("\n" + st.Faint.Render("enter: edit the trigger"))
+		return b.String()
+	}
+	i := e.cursor - 1
+	s, ok := e.d.step(i)
+	if !ok {
+		return ""
+	}
+	title, _ := actionTitle(s.Action)
+	b.WriteString(st.Section.Render(title) + st.Faint.Render("  "+s.Action) + "\n\n")
+	kv("Step id", s.ID)
+	kv("Account", s.Account)
+	b.WriteString("\n" + st.Label.Render("FIELDS") + "\n")
+	names := make([]string, 0, len(s.Fields))
+	for k := range s.Fields {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		b.WriteString(st.Faint.Render("  nothing mapped yet") + "\n")
+	}
+	for _, n := range names {
+		b.WriteString("  " + st.Bold.Render(pad(n, 14)) + " " + st.Code.Render(truncate(s.Fields[n], w-18)) + "\n")
+	}
+	if len(s.Options) > 0 {
+		b.WriteString("\n" + st.Label.Render("OPTIONS") + "\n")
+		for k, v := range s.Options {
+			b.WriteString("  " + pad(k, 14) + " " + fmt.Sprint(v) + "\n")
+		}
+	}
+	if out, ok := e.d.outputs[s.ID]; ok {
+		b.WriteString("\n" + st.Label.Render("LAST TEST OUTPUT") + "  " + st.OKText.Render(fmt.Sprint(out["outcome"])) + "\n")
+	}
+	e.writeProblems(&b, fmt.Sprintf("steps[%d]", i), w)
+	b.WriteString("\n" + st.Faint.Render("enter: map fields · K/J: move · x: remove"))
+	return b.String()
+}
+
+func (e *editor) writeProblems(b *strings.Builder, prefix string, w int) {
+	probs := problemsFor(e.problems, prefix)
+	if len(probs) == 0 {
+		return
+	}
+	st := e.c.Styles
+	b.WriteString("\n")
+	for _, p := range probs {
+		b.WriteString(st.ErrorText.Render("✗ "+truncate(p, w-2)) + "\n")
+	}
+}

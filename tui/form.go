@@ -1,0 +1,226 @@
+package tui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+)
+
+// formField is one labelled input of a form. Its value is checked as it is
+// typed and the reason shown beside it; nothing typed is ever cleared by a
+// failed check.
+type formField struct {
+	Key      string
+	Label    string
+	Help     string
+	Required bool
+	Secret   bool // masked; ctrl+v reveals it for this session only
+	Validate func(string) error
+
+	input    textinput.Model
+	err      error
+	revealed bool
+	touched  bool
+}
+
+// form is a column of fields with one focused at a time.
+type form struct {
+	c      *Common
+	fields []*formField
+	focus  int
+	width  int
+}
+
+func newForm(c *Common, fields ...*formField) *form {
+	f := &form{c: c, fields: fields}
+	for _, fl := range fields {
+		fl.input = textinput.New()
+		fl.input.Prompt = ""
+		fl.input.CharLimit = 2048
+		if fl.Secret {
+			fl.input.EchoMode = textinput.EchoPassword
+			fl.input.EchoCharacter = '•'
+		}
+	}
+	f.setFocus(0)
+	f.applyStyles()
+	return f
+}
+
+func (f *form) applyStyles() {
+	for _, fl := range f.fields {
+		fl.input.SetStyles(textinput.DefaultStyles(f.c.Styles.IsDark))
+	}
+}
+
+func (f *form) field(k string) *formField {
+	for _, fl := range f.fields {
+		if fl.Key == k {
+			return fl
+		}
+	}
+	return nil
+}
+
+// Set fills a field (when editing something saved).
+func (f *form) Set(k, v string) {
+	if fl := f.field(k); fl != nil {
+		fl.input.SetValue(v)
+	}
+}
+
+// Value returns a field's trimmed text.
+func (f *form) Value(k string) string {
+	if fl := f.field(k); fl != nil {
+		return strings.TrimSpace(fl.input.Value())
+	}
+	return ""
+}
+
+// SetError shows an error beside a field (an answer from Okta, say).
+func (f *form) SetError(k string, err error) {
+	if fl := f.field(k); fl != nil {
+		fl.err, fl.touched = err, true
+	}
+}
+
+func (f *form) setFocus(i int) tea.Cmd {
+	if len(f.fields) == 0 {
+		return nil
+	}
+	f.focus = (i + len(f.fields)) % len(f.fields)
+	var cmd tea.Cmd
+	for j, fl := range f.fields {
+		if j == f.focus {
+			cmd = fl.input.Focus()
+		} else {
+			fl.input.Blur()
+		}
+	}
+	return cmd
+}
+
+func (f *form) check(fl *formField) {
+	v := strings.TrimSpace(fl.input.Value())
+	switch {
+	case fl.Required && v == "":
+		fl.err = errRequired
+	case fl.Validate != nil && v != "":
+		fl.err = fl.Validate(v)
+	default:
+		fl.err = nil
+	}
+}
+
+// Valid checks every field, shows every problem, and reports whether the
+// form can be submitted; focus moves to the first field with a problem.
+func (f *form) Valid() bool {
+	first := -1
+	for i, fl := range f.fields {
+		fl.touched = true
+		f.check(fl)
+		if fl.err != nil && first < 0 {
+			first = i
+		}
+	}
+	if first >= 0 {
+		f.setFocus(first)
+		return false
+	}
+	return true
+}
+
+// Update handles focus keys and typing.
+func (f *form) Update(msg tea.Msg) tea.Cmd {
+	k := f.c.Keys
+	if km, ok := msg.(tea.KeyPressMsg); ok {
+		switch {
+		case key.Matches(km, k.Next), km.String() == "down":
+			f.touch()
+			return f.setFocus(f.focus + 1)
+		case key.Matches(km, k.Prev), km.String() == "up":
+			f.touch()
+			return f.setFocus(f.focus - 1)
+		case key.Matches(km, k.Reveal):
+			if fl := f.fields[f.focus]; fl.Secret {
+				fl.revealed = !fl.revealed
+				if fl.revealed {
+					fl.input.EchoMode = textinput.EchoNormal
+				} else {
+					fl.input.EchoMode = textinput.EchoPassword
+				}
+			}
+			return nil
+		}
+	}
+	if len(f.fields) == 0 {
+		return nil
+	}
+	fl := f.fields[f.focus]
+	var cmd tea.Cmd
+	fl.input, cmd = fl.input.Update(msg)
+	if fl.touched {
+		f.check(fl)
+	}
+	return cmd
+}
+
+// touch marks the focused field as visited, so its check shows.
+func (f *form) touch() {
+	fl := f.fields[f.focus]
+	fl.touched = true
+	f.check(fl)
+}
+
+func (f *form) SetWidth(w int) {
+	f.width = w
+	for _, fl := range f.fields {
+		fl.input.SetWidth(max(min(w-4, 72), 10))
+	}
+}
+
+func (f *form) View() string {
+	st := f.c.Styles
+	var b strings.Builder
+	for i, fl := range f.fields {
+		label := fl.Label
+		if fl.Required {
+			label += st.Required.Render(" *")
+		}
+		marker := "  "
+		box := st.Box
+		if i == f.focus {
+			marker = st.Cursor.Render("▍ ")
+			box = st.FocusedBox
+		}
+		b.WriteString(marker + st.Label.Render(label))
+		if fl.Secret {
+			hint := "masked · ctrl+v reveals"
+			if fl.revealed {
+				hint = "shown · ctrl+v hides"
+			}
+			b.WriteString(st.Faint.Render("  (" + hint + ")"))
+		}
+		b.WriteString("\n")
+		b.WriteString(lipgloss.NewStyle().MarginLeft(2).Render(box.Width(max(min(f.width-4, 76), 14)).Render(fl.input.View())))
+		b.WriteString("\n")
+		switch {
+		case fl.err != nil && fl.touched:
+			b.WriteString("  " + st.ErrorText.Render("✗ "+fl.err.Error()) + "\n")
+		case fl.Help != "" && i == f.focus:
+			b.WriteString("  " + st.Faint.Render(fl.Help) + "\n")
+		default:
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+var errRequired = requiredError{}
+
+type requiredError struct{}
+
+func (requiredError) Error() string { return "required" }

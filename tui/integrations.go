@@ -1,0 +1,316 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/oktaflow/oktaflow/engine"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+// integrations is the home screen: every integration with its state, its
+// trigger, its last run, today's runs and failures, and a spinner while
+// runs are in flight.
+type integrations struct {
+	c       *Common
+	rows    []integrationRow
+	cursor  int
+	loaded  bool
+	spin    spinner.Model
+	confirm *confirmation
+	w, h    int
+}
+
+type integrationRow struct {
+	in       storage.Integration
+	last     *storage.Run
+	today    int
+	failed   int
+	inFlight bool
+}
+
+type integrationsLoadedMsg struct {
+	rows []integrationRow
+	err  error
+}
+
+func newIntegrations(c *Common) *integrations {
+	s := &integrations{c: c}
+	s.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	return s
+}
+
+func (s *integrations) Init() tea.Cmd    { return tea.Batch(s.load(), s.spin.Tick) }
+func (s *integrations) Title() string    { return "Integrations" }
+func (s *integrations) Capturing() bool  { return false }
+func (s *integrations) SetSize(w, h int) { s.w, s.h = w, h }
+func (s *integrations) FullHelp() [][]key.Binding {
+	k := s.c.Keys
+	return [][]key.Binding{{k.Up, k.Down, k.Enter, k.New}, {k.Toggle, k.Delete, k.Runs, k.AllRuns, k.Accounts}}
+}
+func (s *integrations) ShortHelp() []key.Binding {
+	k := s.c.Keys
+	if len(s.rows) == 0 {
+		return []key.Binding{k.New, k.Accounts, k.AllRuns}
+	}
+	return []key.Binding{k.New, withHelp(k.Enter, "edit"), k.Toggle, k.Runs, k.Accounts}
+}
+
+// load reads the list and each integration's run stats (counted from index
+// keys, so the cost follows today's activity, not the history).
+func (s *integrations) load() tea.Cmd {
+	st := s.c.Engine.Store()
+	return func() tea.Msg {
+		list, err := st.Integrations()
+		if err != nil {
+			return integrationsLoadedMsg{err: err}
+		}
+		y, m, d := time.Now().Date()
+		midnight := time.Date(y, m, d, 0, 0, 0, 0, time.Local)
+		rows := make([]integrationRow, len(list))
+		for i, in := range list {
+			stats, err := st.IntegrationStats(in.ID, midnight)
+			if err != nil {
+				return integrationsLoadedMsg{err: err}
+			}
+			rows[i] = integrationRow{in: in, last: stats.Last, today: stats.Since, failed: stats.FailedSince, inFlight: stats.Running > 0}
+		}
+		return integrationsLoadedMsg{rows: rows}
+	}
+}
+
+func (s *integrations) selected() (storage.Integration, bool) {
+	if s.cursor < 0 || s.cursor >= len(s.rows) {
+		return storage.Integration{}, false
+	}
+	return s.rows[s.cursor].in, true
+}
+
+func (s *integrations) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case integrationsLoadedMsg:
+		if msg.err != nil {
+			return s, func() tea.Msg { return errMsg{msg.err} }
+		}
+		s.rows, s.loaded = msg.rows, true
+		s.cursor = min(s.cursor, max(len(s.rows)-1, 0))
+		return s, nil
+	case dataChangedMsg:
+		return s, s.load()
+	case engineEventMsg:
+		switch msg.ev.Kind {
+		case engine.RunChanged, engine.IntegrationChanged, engine.Lagged:
+			return s, s.load()
+		}
+		return s, nil
+	case spinner.TickMsg:
+		var cmd tea.Cmd
+		s.spin, cmd = s.spin.Update(msg)
+		return s, cmd
+	case toggledMsg:
+		if msg.err != nil {
+			return s, func() tea.Msg { return errMsg{msg.err} }
+		}
+		note := fmt.Sprintf("%s is %s", msg.name, onOff(msg.on))
+		if msg.cancelled > 0 {
+			note += fmt.Sprintf("; cancelled %d queued run(s)", msg.cancelled)
+		}
+		return s, tea.Batch(s.load(), toast(note))
+	case tea.KeyPressMsg:
+		return s, s.onKey(msg)
+	}
+	return s, nil
+}
+
+// toggledMsg reports a switch ON or OFF.
+type toggledMsg struct {
+	name      string
+	on        bool
+	cancelled int
+	err       error
+}
+
+// toggle switches an integration; switching ON validates it first.
+func toggle(c *Common, in storage.Integration) tea.Cmd {
+	if ok, why := c.CanEdit(); !ok {
+		return toast(why)
+	}
+	e, ctx, who := c.Engine, c.Ctx, c.Who
+	on := !in.Enabled
+	return func() tea.Msg {
+		n, err := e.SetEnabled(ctx, in.ID, on, time.Time{})
+		if err == nil {
+			action := "integration.disable"
+			if on {
+				action = "integration.enable"
+			}
+			e.Store().AddAudit(storage.AuditEntry{Who: who, Action: action, Target: in.ID, Detail: in.Name})
+		}
+		return toggledMsg{name: in.Name, on: on, cancelled: n, err: err}
+	}
+}
+
+func (s *integrations) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := s.c.Keys
+	if s.confirm != nil {
+		closed, cmd := s.confirm.handle(msg, k)
+		if closed {
+			s.confirm = nil
+		}
+		return cmd
+	}
+	in, has := s.selected()
+	switch {
+	case key.Matches(msg, k.Up):
+		s.cursor = max(s.cursor-1, 0)
+	case key.Matches(msg, k.Down):
+		s.cursor = min(s.cursor+1, max(len(s.rows)-1, 0))
+	case key.Matches(msg, k.Home):
+		s.cursor = 0
+	case key.Matches(msg, k.End):
+		s.cursor = max(len(s.rows)-1, 0)
+	case key.Matches(msg, k.New):
+		if ok, why := s.c.CanEdit(); !ok {
+			return toast(why)
+		}
+		return push(newWizard(s.c))
+	case key.Matches(msg, k.Enter) && has:
+		return push(newEditor(s.c, in))
+	case key.Matches(msg, k.Toggle) && has:
+		return toggle(s.c, in)
+	case key.Matches(msg, k.Runs) && has:
+		return push(newRuns(s.c, in.ID, in.Name))
+	case key.Matches(msg, k.AllRuns):
+		return push(newRuns(s.c, "", ""))
+	case key.Matches(msg, k.Accounts):
+		return push(newAccounts(s.c))
+	case key.Matches(msg, k.Delete) && has:
+		if ok, why := s.c.CanEdit(); !ok {
+			return toast(why)
+		}
+		e, ctx, who := s.c.Engine, s.c.Ctx, s.c.Who
+		s.confirm = &confirmation{
+			question: fmt.Sprintf("Delete %q? Its queued runs are cancelled; its run history stays.", in.Name),
+			yes: func() tea.Msg {
+				if err := e.DeleteIntegration(ctx, in.ID); err != nil {
+					return errMsg{err}
+				}
+				e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "integration.delete", Target: in.ID, Detail: in.Name})
+				return dataChangedMsg{}
+			},
+		}
+	}
+	return nil
+}
+
+func onOff(on bool) string {
+	if on {
+		return "ON"
+	}
+	return "OFF"
+}
+
+func (s *integrations) View() string {
+	st := s.c.Styles
+	if !s.loaded {
+		return st.Faint.Render("Loading integrations…")
+	}
+	if len(s.rows) == 0 {
+		return lipgloss.JoinVertical(lipgloss.Left, "",
+			st.Title.Render("No integrations yet."), "",
+			wrap("An integration is a trigger followed by Okta actions — for example: when a webhook is called with a new hire, add the user to Okta.", min(s.w, 76)),
+			"", st.Selected.Render("Press n to create your first integration."))
+	}
+	// Column widths: the name takes what is left; narrow terminals drop
+	// the day's counts before the name gets too short.
+	stateW, trigW, lastW, resW, numW := 5, 10, 9, 14, 6
+	counts := s.w >= 70
+	fixed := 2 + stateW + trigW + lastW + resW + 4
+	if counts {
+		fixed += 2*numW + 2
+	}
+	nameW := max(s.w-fixed, 12)
+	var b strings.Builder
+	head := "  " + pad("STATE", stateW) + " " + pad("NAME", nameW) + " " + pad("TRIGGER", trigW) + " " +
+		pad("LAST RUN", lastW) + " " + pad("RESULT", resW)
+	if counts {
+		head += " " + pad("TODAY", numW) + " " + pad("FAILED", numW)
+	}
+	b.WriteString(st.Label.Render(truncate(head, s.w)) + "\n")
+	rows := max(s.h-3, 1)
+	start := 0
+	if s.cursor >= rows {
+		start = s.cursor - rows + 1
+	}
+	for i := start; i < len(s.rows) && i < start+rows; i++ {
+		r := s.rows[i]
+		marker := "  "
+		if i == s.cursor {
+			marker = st.Cursor.Render("▸ ")
+		}
+		state := st.Off.Render(pad("OFF", stateW))
+		if r.in.Enabled {
+			state = st.On.Render(pad("ON", stateW))
+		}
+		name := pad(r.in.Name, nameW)
+		if i == s.cursor {
+			name = st.Selected.Render(name)
+		}
+		last, result := pad("—", lastW), pad("", resW)
+		if r.last != nil {
+			last = pad(ago(r.last.CreatedAt), lastW)
+			result = s.resultCell(r, resW)
+		}
+		line := marker + state + " " + name + " " + pad(r.in.Trigger.Type, trigW) + " " + last + " " + result
+		if counts {
+			failed := pad(itoa(r.failed), numW)
+			if r.failed > 0 {
+				failed = st.ErrorText.Render(failed)
+			}
+			line += " " + pad(itoa(r.today), numW) + " " + failed
+		}
+		b.WriteString(truncate(line, s.w) + "\n")
+	}
+	if s.confirm != nil {
+		b.WriteString("\n" + s.confirm.view(st))
+	} else if sel, ok := s.selected(); ok && sel.Trigger.Type == "webhook" {
+		b.WriteString("\n" + st.Faint.Render(truncate("Webhook: POST "+hookURL(s.c, sel.ID), s.w)))
+	}
+	return b.String()
+}
+
+func (s *integrations) resultCell(r integrationRow, w int) string {
+	st := s.c.Styles
+	if r.inFlight {
+		return s.spin.View() + " " + pad("running", w-2)
+	}
+	text := string(r.last.State)
+	switch r.last.State {
+	case storage.RunSucceeded:
+		return st.OKText.Render(pad("✓ "+text, w))
+	case storage.RunFailed:
+		return st.ErrorText.Render(pad("✗ "+text, w))
+	case storage.RunWaiting, storage.RunRetrying:
+		return st.WarnText.Render(pad("… "+text, w))
+	}
+	return pad(text, w)
+}
+
+// hookURL is an integration's webhook address.
+func hookURL(c *Common, id string) string {
+	base := c.HookBase
+	if base == "" {
+		if addr, err := c.Engine.ListenStatus(); err == nil && addr != "" {
+			base = "http://" + addr
+		} else {
+			base = "http://127.0.0.1:8780"
+		}
+	}
+	return base + "/hooks/" + id
+}

@@ -1,0 +1,63 @@
+package tui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is every key binding of the app, with its help text. Screens use
+// these bindings, never raw key strings.
+type KeyMap struct {
+	Up, Down, PageUp, PageDown, Home, End key.Binding
+	Enter, Back, Quit, ForceQuit, Help    key.Binding
+	Next, Prev                            key.Binding
+
+	New, Toggle, Delete, Edit, Runs, AllRuns, Accounts key.Binding
+	Filter, Retry, Refresh, Test, Preview, Save        key.Binding
+	AddStep, MoveUp, MoveDown, Trigger, Reveal, Verify key.Binding
+	Insert, Sample, EditJSON, Yes, No, Audit           key.Binding
+}
+
+// DefaultKeyMap returns the app's keys.
+func DefaultKeyMap() KeyMap {
+	b := func(keys []string, k, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
+	}
+	return KeyMap{
+		Up:        b([]string{"up", "k"}, "↑/k", "up"),
+		Down:      b([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:    b([]string{"pgup"}, "pgup", "page up"),
+		PageDown:  b([]string{"pgdown"}, "pgdn", "page down"),
+		Home:      b([]string{"home", "g"}, "g", "first"),
+		End:       b([]string{"end", "G"}, "G", "last"),
+		Enter:     b([]string{"enter"}, "enter", "open"),
+		Back:      b([]string{"esc"}, "esc", "back"),
+		Quit:      b([]string{"q"}, "q", "quit"),
+		ForceQuit: b([]string{"ctrl+c"}, "ctrl+c", "quit"),
+		Help:      b([]string{"?"}, "?", "help"),
+		Next:      b([]string{"tab"}, "tab", "next field"),
+		Prev:      b([]string{"shift+tab"}, "shift+tab", "previous field"),
+		New:       b([]string{"n"}, "n", "new integration"),
+		Toggle:    b([]string{"space", "o"}, "space", "switch ON/OFF"),
+		Delete:    b([]string{"x", "delete"}, "x", "delete"),
+		Edit:      b([]string{"e"}, "e", "edit"),
+		Runs:      b([]string{"r"}, "r", "runs"),
+		AllRuns:   b([]string{"R"}, "R", "all runs"),
+		Accounts:  b([]string{"a"}, "a", "accounts"),
+		Filter:    b([]string{"f"}, "f", "filter by state"),
+		Retry:     b([]string{"ctrl+r"}, "ctrl+r", "retry run"),
+		Refresh:   b([]string{"ctrl+f"}, "ctrl+f", "refresh fields"),
+		Test:      b([]string{"ctrl+t"}, "ctrl+t", "run test"),
+		Preview:   b([]string{"ctrl+p"}, "ctrl+p", "preview"),
+		Save:      b([]string{"ctrl+s"}, "ctrl+s", "save"),
+		AddStep:   b([]string{"+"}, "+", "add action"),
+		MoveUp:    b([]string{"K", "shift+up"}, "K", "move step up"),
+		MoveDown:  b([]string{"J", "shift+down"}, "J", "move step down"),
+		Trigger:   b([]string{"T"}, "T", "edit trigger"),
+		Reveal:    b([]string{"ctrl+v"}, "ctrl+v", "reveal secret"),
+		Verify:    b([]string{"v"}, "v", "verify"),
+		Insert:    b([]string{"tab"}, "tab", "insert suggestion"),
+		Sample:    b([]string{"ctrl+l"}, "ctrl+l", "load trigger sample"),
+		EditJSON:  b([]string{"ctrl+e"}, "ctrl+e", "edit sample JSON"),
+		Yes:       b([]string{"y"}, "y", "yes"),
+		No:        b([]string{"n", "esc"}, "n", "no"),
+		Audit:     b([]string{"L"}, "L", "audit log"),
+	}
+}

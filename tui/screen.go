@@ -1,0 +1,53 @@
+package tui
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// Screen is one page of the app. The root router (App) sends window sizes
+// to every screen and every other message to the active one. Screens never
+// do I/O in Update: they return tea.Cmds that call the engine.
+type Screen interface {
+	Init() tea.Cmd
+	Update(msg tea.Msg) (Screen, tea.Cmd)
+	View() string
+	// SetSize gives the body's size.
+	SetSize(width, height int)
+	// Title is the screen's name in the header.
+	Title() string
+	ShortHelp() []key.Binding
+	FullHelp() [][]key.Binding
+	// Capturing reports whether keys go to a text input now, so that the
+	// app's own keys (q, ?) must not act.
+	Capturing() bool
+}
+
+// Navigation and feedback messages. Screens switch by messages, not calls.
+type (
+	// pushMsg opens a screen on top of the current one.
+	pushMsg struct{ screen Screen }
+	// popMsg closes the current screen.
+	popMsg struct{}
+	// replaceMsg swaps the current screen for another.
+	replaceMsg struct{ screen Screen }
+	// homeMsg closes every screen above the integrations list.
+	homeMsg struct{}
+	// errMsg shows an error in the app's banner.
+	errMsg struct{ err error }
+	// toastMsg shows a short note in the status bar.
+	toastMsg struct{ text string }
+	// clearToastMsg hides the note if it is still the one shown.
+	clearToastMsg struct{ id int }
+	// dataChangedMsg tells the active screen to reload what it shows.
+	dataChangedMsg struct{}
+)
+
+func push(s Screen) tea.Cmd    { return func() tea.Msg { return pushMsg{s} } }
+func pop() tea.Msg             { return popMsg{} }
+func replace(s Screen) tea.Cmd { return func() tea.Msg { return replaceMsg{s} } }
+func goHome() tea.Msg          { return homeMsg{} }
+func toast(text string) tea.Cmd {
+	return func() tea.Msg { return toastMsg{text} }
+}
+func fail(err error) tea.Msg { return errMsg{err} }

@@ -1,0 +1,51 @@
+package tui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// truncate cuts a (styled) line to width cells, with an ellipsis.
+func truncate(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	return ansi.Truncate(s, width, "…")
+}
+
+// pad right-pads a plain string to width cells, truncating when longer.
+func pad(s string, width int) string {
+	s = truncate(s, width)
+	return s + strings.Repeat(" ", max(width-lipgloss.Width(s), 0))
+}
+
+// ago renders a time relative to now: "3m ago", or a date when older.
+func ago(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	d := time.Since(t)
+	switch {
+	case d < 0:
+		return t.Local().Format("15:04:05")
+	case d < time.Minute:
+		return fmt.Sprintf("%ds ago", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	}
+	return t.Local().Format("Jan 2 15:04")
+}
+
+// wrap wraps plain text to width.
+func wrap(s string, width int) string {
+	return lipgloss.NewStyle().Width(max(width, 10)).Render(s)
+}

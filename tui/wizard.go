@@ -1,0 +1,280 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/oktaflow/oktaflow/engine"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+// wizard walks through a new integration in the order a person thinks of
+// it: name → trigger → action → account → field mapping → test → save.
+// Each stage opens its own screen; the wizard keeps the draft between them
+// and shows where you are when you come back to it.
+type wizard struct {
+	c        *Common
+	d        *draft
+	stage    wizardStage
+	form     *form
+	action   string // picked, waiting for its account
+	problems engine.Problems
+	checked  bool
+	confirm  *confirmation
+	w, h     int
+}
+
+type wizardStage int
+
+const (
+	wzName wizardStage = iota
+	wzTrigger
+	wzAction
+	wzAccount
+	wzMapping
+	wzTest
+	wzReview
+)
+
+var wizardStages = []string{"Name", "Trigger", "Action", "Account", "Map fields", "Test", "Save"}
+
+func newWizard(c *Common) *wizard {
+	w := &wizard{c: c, d: newDraft(storage.Integration{})}
+	w.form = newForm(c,
+		&formField{Key: "name", Label: "Name", Required: true, Help: "e.g. Onboard new hires"},
+		&formField{Key: "description", Label: "Description", Help: "optional: what it does, for your colleagues"},
+	)
+	return w
+}
+
+func (w *wizard) Init() tea.Cmd   { return nil }
+func (w *wizard) Title() string   { return "New integration" }
+func (w *wizard) Capturing() bool { return w.stage == wzName && w.confirm == nil }
+func (w *wizard) SetSize(width, h int) {
+	w.w, w.h = width, h
+	w.form.SetWidth(width)
+}
+func (w *wizard) FullHelp() [][]key.Binding { return [][]key.Binding{w.ShortHelp()} }
+func (w *wizard) ShortHelp() []key.Binding {
+	k := w.c.Keys
+	switch w.stage {
+	case wzName:
+		return []key.Binding{k.Next, withHelp(k.Enter, "continue"), withHelp(k.Back, "cancel")}
+	case wzReview:
+		return []key.Binding{withHelp(k.Save, "save"), withHelp(k.Edit, "map fields"), withHelp(k.Test, "test"), withHelp(k.Back, "back")}
+	}
+	return []key.Binding{withHelp(k.Enter, "continue"), withHelp(k.Back, "back")}
+}
+
+// next opens the screen of the current stage.
+func (w *wizard) next() tea.Cmd {
+	switch w.stage {
+	case wzTrigger:
+		return push(newTriggerForm(w.c, w.d))
+	case wzAction:
+		return push(newActionPicker(w.c))
+	case wzAccount:
+		return push(newAccountPicker(w.c))
+	case wzMapping:
+		return push(newMapping(w.c, w.d, len(w.d.in.Steps)-1))
+	case wzTest:
+		return push(newTestRun(w.c, w.d))
+	case wzReview:
+		return validate(w.c, w.d.in)
+	}
+	return nil
+}
+
+func (w *wizard) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case triggerDoneMsg:
+		w.stage = wzAction
+		return w, w.next()
+	case actionPickedMsg:
+		w.action = msg.id
+		w.stage = wzAccount
+		return w, w.next()
+	case accountPickedMsg:
+		if len(w.d.in.Steps) == 0 || w.d.in.Steps[len(w.d.in.Steps)-1].Action != w.action {
+			addStep(w.d, w.action, msg.name)
+		} else {
+			w.d.in.Steps[len(w.d.in.Steps)-1].Account = msg.name
+		}
+		w.stage = wzMapping
+		return w, w.next()
+	case dataChangedMsg:
+		// A stage screen closed without a result (esc), or mapping/test are done.
+		switch w.stage {
+		case wzMapping:
+			w.stage = wzTest
+			return w, w.next()
+		case wzTest:
+			w.stage = wzReview
+			return w, w.next()
+		case wzReview:
+			return w, validate(w.c, w.d.in)
+		}
+		return w, nil
+	case validatedMsg:
+		w.problems, w.checked = msg.problems, true
+		return w, nil
+	case savedMsg:
+		if msg.err != nil {
+			return w, func() tea.Msg { return errMsg{msg.err} }
+		}
+		w.d.dirty = false
+		saved := msg.in
+		w.d.in = saved
+		w.confirm = &confirmation{
+			question: fmt.Sprintf("Saved %q (OFF). Switch it ON now?", saved.Name),
+			yes:      tea.Sequence(replace(newEditor(w.c, saved)), toggle(w.c, saved)),
+			no:       replace(newEditor(w.c, saved)),
+		}
+		return w, toast("Saved " + saved.Name)
+	case tea.KeyPressMsg:
+		return w, w.onKey(msg)
+	}
+	if w.stage == wzName {
+		return w, w.form.Update(msg)
+	}
+	return w, nil
+}
+
+func (w *wizard) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := w.c.Keys
+	if w.confirm != nil {
+		closed, cmd := w.confirm.handle(msg, k)
+		if !closed {
+			return nil
+		}
+		w.confirm = nil
+		return cmd
+	}
+	switch w.stage {
+	case wzName:
+		switch {
+		case key.Matches(msg, k.Back):
+			return w.leave()
+		case key.Matches(msg, k.Enter):
+			if w.form.focus == 0 && w.form.Value("name") != "" {
+				return w.form.setFocus(1)
+			}
+			if !w.form.Valid() {
+				return nil
+			}
+			w.d.in.Name, w.d.in.Description = w.form.Value("name"), w.form.Value("description")
+			w.d.dirty = true
+			w.stage = wzTrigger
+			return w.next()
+		}
+		return w.form.Update(msg)
+	case wzReview:
+		switch {
+		case key.Matches(msg, k.Save):
+			return save(w.c, w.d.in)
+		case key.Matches(msg, k.Edit):
+			return push(newMapping(w.c, w.d, max(len(w.d.in.Steps)-1, 0)))
+		case key.Matches(msg, k.Test), key.Matches(msg, k.Enter):
+			return push(newTestRun(w.c, w.d))
+		case key.Matches(msg, k.Back):
+			return w.leave()
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Enter):
+		return w.next()
+	case key.Matches(msg, k.Back):
+		w.stage = max(w.stage-1, wzName)
+		if w.stage == wzAccount { // the step exists: go back to picking the action
+			w.stage = wzAction
+		}
+		return nil
+	}
+	return nil
+}
+
+// leave closes the wizard, asking first when something would be lost.
+func (w *wizard) leave() tea.Cmd {
+	if !w.d.dirty && w.form.Value("name") == "" {
+		return pop
+	}
+	w.confirm = &confirmation{question: "Discard this new integration? Nothing was saved.", yes: pop}
+	return nil
+}
+
+func (w *wizard) View() string {
+	st := w.c.Styles
+	var b strings.Builder
+	// progress: ● done, ▸ current, ○ to do
+	var steps []string
+	for i, name := range wizardStages {
+		switch {
+		case wizardStage(i) < w.stage:
+			steps = append(steps, st.OKText.Render("● "+name))
+		case wizardStage(i) == w.stage:
+			steps = append(steps, st.Selected.Render("▸ "+name))
+		default:
+			steps = append(steps, st.Faint.Render("○ "+name))
+		}
+	}
+	b.WriteString(truncate(strings.Join(steps, st.Faint.Render("  ")), w.w) + "\n\n")
+	switch w.stage {
+	case wzName:
+		b.WriteString(st.Section.Render("Name your integration") + "\n\n" + w.form.View())
+	case wzReview:
+		b.WriteString(w.review())
+	default:
+		b.WriteString(w.summary())
+		b.WriteString("\n" + st.Faint.Render("enter: continue with "+strings.ToLower(wizardStages[w.stage])+" · esc: back"))
+	}
+	if w.confirm != nil {
+		b.WriteString("\n\n" + w.confirm.view(st))
+	}
+	return b.String()
+}
+
+// summary is what the draft holds so far.
+func (w *wizard) summary() string {
+	st := w.c.Styles
+	var b strings.Builder
+	b.WriteString(st.Label.Render("Name     ") + st.Bold.Render(w.d.in.Name) + "\n")
+	trig := st.Faint.Render("not chosen")
+	if w.d.in.Trigger.Type != "" {
+		trig = w.d.in.Trigger.Type
+	}
+	b.WriteString(st.Label.Render("Trigger  ") + trig + "\n")
+	if len(w.d.in.Steps) == 0 {
+		b.WriteString(st.Label.Render("Steps    ") + st.Faint.Render("none yet") + "\n")
+	}
+	for i, s := range w.d.in.Steps {
+		b.WriteString(st.Label.Render(fmt.Sprintf("Step %d   ", i+1)) + stepLine(s) + st.Faint.Render(fmt.Sprintf("  (%d fields mapped)", len(s.Fields))) + "\n")
+	}
+	return b.String()
+}
+
+func (w *wizard) review() string {
+	st := w.c.Styles
+	var b strings.Builder
+	b.WriteString(st.Section.Render("Review and save") + "\n\n" + w.summary() + "\n")
+	switch {
+	case !w.checked:
+		b.WriteString(st.Faint.Render("Checking…"))
+	case len(w.problems) == 0:
+		b.WriteString(st.OKText.Render("✓ Ready to save.") + " " + st.Faint.Render("It is saved OFF; you can switch it ON right after."))
+	default:
+		b.WriteString(st.ErrorText.Render(fmt.Sprintf("%d problem(s) to fix before it can be saved:", len(w.problems))) + "\n")
+		for i, p := range w.problems {
+			if i == max(w.h-14, 3) {
+				b.WriteString(st.Faint.Render(fmt.Sprintf("  … and %d more", len(w.problems)-i)) + "\n")
+				break
+			}
+			b.WriteString("  " + st.ErrorText.Render("✗ ") + truncate(p.Error(), w.w-4) + "\n")
+		}
+		b.WriteString(st.Faint.Render("e: map fields · ctrl+t: test"))
+	}
+	return b.String()
+}
