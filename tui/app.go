@@ -213,6 +213,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, tick()
 	case spinner.TickMsg:
+		if msg.ID != a.spin.ID() { // a screen's own spinner
+			return a, a.forward(msg)
+		}
 		var cmd tea.Cmd
 		a.spin, cmd = a.spin.Update(msg)
 		return a, cmd

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/cursor"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
@@ -75,7 +76,7 @@ func runCmd(t *testing.T, s Screen, cmd tea.Cmd) (Screen, []tea.Msg) {
 		}
 		msg := execCmd(t, c)
 		switch m := msg.(type) {
-		case nil, spinner.TickMsg:
+		case nil, spinner.TickMsg, cursor.BlinkMsg:
 			continue
 		case tea.BatchMsg:
 			queue = append(queue, m...)
