@@ -207,11 +207,12 @@ func (f *form) View() string {
 		b.WriteString("\n")
 		b.WriteString(lipgloss.NewStyle().MarginLeft(2).Render(box.Width(max(min(f.width-4, 76), 14)).Render(fl.input.View())))
 		b.WriteString("\n")
+		lineW := max(f.width-2, 20)
 		switch {
 		case fl.err != nil && fl.touched:
-			b.WriteString("  " + st.ErrorText.Render("✗ "+fl.err.Error()) + "\n")
+			b.WriteString(indentLines(st.ErrorText.Render(wrap("✗ "+fl.err.Error(), lineW)), "  ") + "\n")
 		case fl.Help != "" && i == f.focus:
-			b.WriteString("  " + st.Faint.Render(fl.Help) + "\n")
+			b.WriteString(indentLines(st.Faint.Render(wrap(fl.Help, lineW)), "  ") + "\n")
 		default:
 			b.WriteString("\n")
 		}
@@ -224,3 +225,8 @@ var errRequired = requiredError{}
 type requiredError struct{}
 
 func (requiredError) Error() string { return "required" }
+
+// indentLines prefixes every line of s.
+func indentLines(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}

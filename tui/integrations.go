@@ -52,12 +52,15 @@ func (s *integrations) Capturing() bool  { return false }
 func (s *integrations) SetSize(w, h int) { s.w, s.h = w, h }
 func (s *integrations) FullHelp() [][]key.Binding {
 	k := s.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.Enter, k.New}, {k.Toggle, k.Delete, k.Runs, k.AllRuns, k.Accounts}}
+	return [][]key.Binding{{k.Up, k.Down, k.Enter, k.New}, {k.Toggle, k.Delete, k.Runs, k.AllRuns, k.Accounts, k.Audit}}
 }
 func (s *integrations) ShortHelp() []key.Binding {
 	k := s.c.Keys
+	if editable, _ := s.c.CanEdit(); !editable {
+		return []key.Binding{withHelp(k.Enter, "open"), k.Runs, k.AllRuns, k.Accounts, k.Audit}
+	}
 	if len(s.rows) == 0 {
-		return []key.Binding{k.New, k.Accounts, k.AllRuns}
+		return []key.Binding{k.New, k.Accounts, k.AllRuns, k.Audit}
 	}
 	return []key.Binding{k.New, withHelp(k.Enter, "edit"), k.Toggle, k.Runs, k.Accounts}
 }
@@ -190,6 +193,8 @@ func (s *integrations) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return push(newRuns(s.c, "", ""))
 	case key.Matches(msg, k.Accounts):
 		return push(newAccounts(s.c))
+	case key.Matches(msg, k.Audit):
+		return push(newAudit(s.c))
 	case key.Matches(msg, k.Delete) && has:
 		if ok, why := s.c.CanEdit(); !ok {
 			return toast(why)
@@ -222,10 +227,14 @@ func (s *integrations) View() string {
 		return st.Faint.Render("Loading integrations…")
 	}
 	if len(s.rows) == 0 {
+		next := st.Selected.Render("Press n to create your first integration.")
+		if editable, why := s.c.CanEdit(); !editable {
+			next = st.Faint.Render("An admin can create one (" + why + ").")
+		}
 		return lipgloss.JoinVertical(lipgloss.Left, "",
 			st.Title.Render("No integrations yet."), "",
 			wrap("An integration is a trigger followed by Okta actions — for example: when a webhook is called with a new hire, add the user to Okta.", min(s.w, 76)),
-			"", st.Selected.Render("Press n to create your first integration."))
+			"", next)
 	}
 	// Column widths: the name takes what is left; narrow terminals drop
 	// the day's counts before the name gets too short.

@@ -55,7 +55,7 @@ func newAccountAddCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			audit(cmd, s.store, "account.add", a.Name, a.OrgURL)
+			g.audit(cmd, s.store, "account.add", a.Name, a.OrgURL)
 			fmt.Fprintf(cmd.OutOrStdout(), "Authenticated as %s\n", a.VerifiedAs)
 			fmt.Fprintf(cmd.ErrOrStderr(), "Added account %s (%s). Next: oktaflow account refresh-schema %s\n", a.Name, a.OrgURL, a.Name)
 			return nil
@@ -88,7 +88,7 @@ func newAccountAddSandboxCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			audit(cmd, s.store, "account.add", a.Name, "sandbox")
+			g.audit(cmd, s.store, "account.add", a.Name, "sandbox")
 			fmt.Fprintf(cmd.OutOrStdout(), "Authenticated as %s\n", a.VerifiedAs)
 			fmt.Fprintf(cmd.OutOrStdout(), "Sandbox org state is kept in %s\n", s.engine.SandboxFile(a.ID))
 			fmt.Fprintf(cmd.ErrOrStderr(), "Added sandbox account %s. Its org gets a new loopback port each time oktaflow starts.\n", a.Name)
@@ -133,11 +133,11 @@ func newAccountListCmd(g *globals) *cobra.Command {
 		Short: "List accounts (tokens masked)",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := g.openStore()
+			st, done, err := g.store()
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer done()
 			list, err := st.Accounts()
 			if err != nil {
 				return err
@@ -205,7 +205,7 @@ func newAccountRemoveCmd(g *globals) *cobra.Command {
 			if err := s.engine.RemoveAccount(args[0]); err != nil {
 				return err
 			}
-			audit(cmd, s.store, "account.remove", args[0], "")
+			g.audit(cmd, s.store, "account.remove", args[0], "")
 			fmt.Fprintf(cmd.OutOrStdout(), "Removed account %s\n", args[0])
 			return nil
 		},

@@ -18,9 +18,15 @@ import (
 	"github.com/oktaflow/oktaflow/storage"
 )
 
-// globals are the flags every command shares.
+// globals are the flags every command shares, and who runs it.
 type globals struct {
 	db string
+	// shared is set when commands run inside `oktaflow serve` (over SSH):
+	// they use its open store and running engine instead of the file,
+	// which serve holds.
+	shared *session
+	// identity names the user for the audit log ("" means the local user).
+	identity string
 }
 
 // dbPath resolves --db, then OKTAFLOW_DB, then the XDG default.
@@ -32,6 +38,19 @@ func (g *globals) dbPath() (string, error) {
 		return env, nil
 	}
 	return storage.DefaultPath()
+}
+
+// store returns the store for a read: serve's when shared, else the file
+// opened for this command. done releases it.
+func (g *globals) store() (*storage.Store, func(), error) {
+	if g.shared != nil {
+		return g.shared.store, func() {}, nil
+	}
+	st, err := g.openStore()
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, func() { st.Close() }, nil
 }
 
 func (g *globals) openStore() (*storage.Store, error) {
@@ -46,6 +65,7 @@ func (g *globals) openStore() (*storage.Store, error) {
 type session struct {
 	store  *storage.Store
 	engine *engine.Engine
+	shared bool // serve's: Close leaves it open
 }
 
 // open opens the store and builds an engine; running says whether the
@@ -54,6 +74,9 @@ type session struct {
 // sandbox that had to be re-seeded or could not start is a warning, not a
 // failure. Close ends both (and saves the sandboxes).
 func (g *globals) open(ctx context.Context, running bool, logger *slog.Logger) (*session, error) {
+	if g.shared != nil {
+		return &session{store: g.shared.store, engine: g.shared.engine, shared: true}, nil
+	}
 	st, err := g.openStore()
 	if err != nil {
 		return nil, err
@@ -76,12 +99,24 @@ func (g *globals) open(ctx context.Context, running bool, logger *slog.Logger) (
 }
 
 func (s *session) Close() error {
+	if s.shared {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return errors.Join(s.engine.Stop(ctx), s.store.Close())
 }
 
-// who names the local user for the audit log.
+// who names the user for the audit log: the SSH identity inside serve,
+// else the local user.
+func (g *globals) who() string {
+	if g.identity != "" {
+		return g.identity
+	}
+	return who()
+}
+
+// who names the local user.
 func who() string {
 	if u, err := user.Current(); err == nil && u.Username != "" {
 		return "local:" + u.Username
@@ -93,8 +128,8 @@ func who() string {
 }
 
 // audit records a change; a failure to record is reported, not fatal.
-func audit(cmd *cobra.Command, st *storage.Store, action, target, detail string) {
-	if _, err := st.AddAudit(storage.AuditEntry{Who: who(), Action: action, Target: target, Detail: detail}); err != nil {
+func (g *globals) audit(cmd *cobra.Command, st *storage.Store, action, target, detail string) {
+	if _, err := st.AddAudit(storage.AuditEntry{Who: g.who(), Action: action, Target: target, Detail: detail}); err != nil {
 		fmt.Fprintln(cmd.ErrOrStderr(), "warning: could not record the change in the audit log:", err)
 	}
 }

@@ -50,7 +50,7 @@ func newIntImportCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			audit(cmd, s.store, "integration.create", in.ID, in.Name)
+			g.audit(cmd, s.store, "integration.create", in.ID, in.Name)
 			fmt.Fprintln(cmd.OutOrStdout(), in.ID)
 			fmt.Fprintf(cmd.ErrOrStderr(), "Imported %q (OFF). Switch it on: oktaflow integration enable %s\n", in.Name, in.ID)
 			if in.Trigger.Type == "webhook" {
@@ -67,11 +67,11 @@ func newIntExportCmd(g *globals) *cobra.Command {
 		Short: "Print an integration as a JSON document (secrets left out)",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := g.openStore()
+			st, done, err := g.store()
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer done()
 			in, err := st.Integration(args[0])
 			if err != nil {
 				return err
@@ -88,11 +88,11 @@ func newIntListCmd(g *globals) *cobra.Command {
 		Short: "List integrations with their state and last run",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := g.openStore()
+			st, done, err := g.store()
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer done()
 			list, err := st.Integrations()
 			if err != nil {
 				return err
@@ -139,11 +139,11 @@ func newIntShowCmd(g *globals) *cobra.Command {
 		Short: "Show an integration (secrets masked unless --show-secret)",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := g.openStore()
+			st, done, err := g.store()
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer done()
 			in, err := st.Integration(args[0])
 			if err != nil {
 				return err
@@ -168,7 +168,7 @@ func newIntShowCmd(g *globals) *cobra.Command {
 				out["webhook"] = "POST /hooks/" + in.ID + " with Authorization: Bearer <secret>"
 			}
 			if showSecret {
-				audit(cmd, st, "integration.show_secret", in.ID, "")
+				g.audit(cmd, st, "integration.show_secret", in.ID, "")
 			}
 			return printJSON(cmd.OutOrStdout(), out)
 		},
@@ -213,7 +213,7 @@ func newIntSwitchCmd(g *globals, on bool) *cobra.Command {
 			if on {
 				action = "integration.enable"
 			}
-			audit(cmd, s.store, action, args[0], "")
+			g.audit(cmd, s.store, action, args[0], "")
 			fmt.Fprintf(cmd.OutOrStdout(), "%s is %s\n", args[0], onOff(on))
 			if n > 0 {
 				fmt.Fprintf(cmd.OutOrStdout(), "Cancelled %d queued run(s)\n", n)
@@ -244,7 +244,7 @@ func newIntDeleteCmd(g *globals) *cobra.Command {
 			if err := s.engine.DeleteIntegration(cmd.Context(), args[0]); err != nil {
 				return err
 			}
-			audit(cmd, s.store, "integration.delete", args[0], "")
+			g.audit(cmd, s.store, "integration.delete", args[0], "")
 			fmt.Fprintf(cmd.OutOrStdout(), "Deleted %s\n", args[0])
 			return nil
 		},
@@ -286,7 +286,7 @@ func newIntTestCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			audit(cmd, s.store, "integration.test", in.ID, fmt.Sprintf("%d step(s)", len(out)))
+			g.audit(cmd, s.store, "integration.test", in.ID, fmt.Sprintf("%d step(s)", len(out)))
 			if err := printJSON(cmd.OutOrStdout(), out); err != nil {
 				return err
 			}
@@ -327,7 +327,7 @@ func newIntRunCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			audit(cmd, s.store, "integration.run", args[0], "run "+id.String())
+			g.audit(cmd, s.store, "integration.run", args[0], "run "+id.String())
 			if noWait {
 				fmt.Fprintf(cmd.OutOrStdout(), "Queued run %d; it runs when oktaflow serve (or the app) is running\n", id)
 				return nil

@@ -21,27 +21,27 @@ func usageArgs(validate cobra.PositionalArgs) cobra.PositionalArgs {
 	}
 }
 
-func newRootCmd() *cobra.Command {
+func newRootCmd() *cobra.Command { return newRootCmdFor(&globals{}) }
+
+// newRootCmdFor builds the command tree over g: a fresh globals for the
+// local CLI, or one bound to serve's store for a command run over SSH.
+func newRootCmdFor(g *globals) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "oktaflow",
 		Short: "Build and run Okta integrations from the terminal",
 		Long: "oktaflow connects triggers (Kissflow items, webhooks, HR CSV rows, Okta System Log\n" +
 			"events, manual runs) to Okta actions (add a user, get user details, deactivate a\n" +
 			"user, ...) and runs them durably within Okta's rate limits.",
-		Args: usageArgs(cobra.NoArgs),
-		// The TUI (issue 4) will take over the bare command; until then it
-		// lists what there is to run.
-		RunE:          func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		Args:          usageArgs(cobra.NoArgs),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	g := &globals{}
 	var httpAddr string
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return runTUI(cmd, g, httpAddr) }
 	root.Flags().StringVar(&httpAddr, "http-addr", "127.0.0.1:8780", "address of the webhook listener while the app is open")
 	root.PersistentFlags().StringVar(&g.db, "db", "", "database file (env OKTAFLOW_DB; default $XDG_DATA_HOME/oktaflow/oktaflow.db)")
 	root.AddCommand(newVersionCmd(), newSimCmd(), newAccountCmd(g), newIntegrationCmd(g), newRunsCmd(g), newRunCmd(g),
-		newServeCmd(g), newBackupCmd(g), newCompactCmd(g))
+		newServeCmd(g), newBackupCmd(g), newCompactCmd(g), newAuditCmd(g))
 	return root
 }

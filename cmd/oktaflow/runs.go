@@ -31,11 +31,11 @@ func newRunsCmd(g *globals) *cobra.Command {
 			if q.Limit < 1 || q.Limit > 10000 {
 				return &usageError{fmt.Errorf("--limit must be between 1 and 10000")}
 			}
-			st, err := g.openStore()
+			st, done, err := g.store()
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer done()
 			runs, err := st.ListRuns(q)
 			if err != nil {
 				return err
@@ -119,11 +119,11 @@ func newRunCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return &usageError{err}
 			}
-			st, err := g.openStore()
+			st, done, err := g.store()
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer done()
 			r, err := st.Run(id)
 			if err != nil {
 				return err
@@ -150,7 +150,7 @@ func newRunCmd(g *globals) *cobra.Command {
 			if _, err := s.engine.RetryRun(id); err != nil {
 				return err
 			}
-			audit(cmd, s.store, "run.retry", id.String(), "")
+			g.audit(cmd, s.store, "run.retry", id.String(), "")
 			return finishRun(cmd, s, events, id)
 		},
 	}
