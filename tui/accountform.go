@@ -44,14 +44,14 @@ type acctAddedMsg struct {
 func newAccountForm(c *Common) Screen {
 	s := &accountForm{c: c}
 	s.form = newForm(c,
-		&formField{Key: "name", Label: "Name",
-			Help:     "what steps call this account; left empty, the suggestion shown",
-			Validate: func(v string) error { return s.fieldErr(storage.ValidateName(v)) }},
 		&formField{Key: "domain", Label: "Okta domain", Required: true,
 			Help:     "your org's domain, e.g. acme.okta.com or https://acme.oktapreview.com",
 			Validate: func(v string) error { _, err := okta.ParseOrgURL(v, true); return s.fieldErr(err) }},
 		&formField{Key: "token", Label: "API token", Required: true, Secret: true,
 			Help: "Admin Console → Security → API → Tokens; paste it without \"SSWS\""},
+		&formField{Key: "name", Label: "Name",
+			Help:     "what steps call this account; left empty, the suggestion shown is used",
+			Validate: func(v string) error { return s.fieldErr(storage.ValidateName(v)) }},
 	)
 	s.form.field("domain").input.Placeholder = "acme.okta.com"
 	// The name and the domain are checked as they are typed, not only once

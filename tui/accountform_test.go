@@ -40,7 +40,7 @@ func afKeys(s Screen, keys ...string) Screen {
 
 // afFill types the three fields of a fresh form.
 func afFill(s Screen, name, domain, token string) Screen {
-	return afKeys(s, name, "tab", domain, "tab", token)
+	return afKeys(s, domain, "tab", token, "tab", name)
 }
 
 func TestAccountFormAuthenticate(t *testing.T) {
@@ -154,7 +154,7 @@ func TestAccountFormEscape(t *testing.T) {
 	}
 
 	// Something typed: esc asks; n keeps the form and what was typed; y leaves.
-	s := afKeys(newAccountForm(c), "acme")
+	s := afKeys(newAccountForm(c), "tab", "tab", "acme")
 	s, msgs := press(t, s, "esc")
 	if runsPopped(msgs) || !strings.Contains(s.View(), "Discard") {
 		t.Fatalf("esc with text does not ask:\n%s", s.View())
@@ -175,7 +175,7 @@ func TestAccountFormFields(t *testing.T) {
 	f := s.(*accountForm)
 
 	// The domain is checked as it is typed.
-	s = afKeys(s, "tab", "https://acme.okta.com/app")
+	s = afKeys(s, "https://acme.okta.com/app")
 	if v := ansi.Strip(s.View()); !strings.Contains(v, "has a path") {
 		t.Errorf("the domain's problem is not shown as typed:\n%s", v)
 	}
