@@ -244,7 +244,7 @@ func (s *integrations) View() string {
 	if counts {
 		fixed += 2*numW + 2
 	}
-	nameW := max(s.w-fixed, 12)
+	nameW := min(max(s.w-fixed, 12), 48)
 	var b strings.Builder
 	head := "  " + pad("STATE", stateW) + " " + pad("NAME", nameW) + " " + pad("TRIGGER", trigW) + " " +
 		pad("LAST RUN", lastW) + " " + pad("RESULT", resW)
