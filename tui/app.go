@@ -351,6 +351,10 @@ func (a *App) statusBar() string {
 	st := a.c.Styles
 	w, _ := a.bodySize()
 	var parts []string
+	// A note (a toast) comes first, so that a narrow terminal still shows it.
+	if a.toast != "" {
+		parts = append(parts, st.OKText.Render(a.toast))
+	}
 	running := a.status.counts[storage.RunRunning]
 	queued := a.status.counts[storage.RunQueued] + a.status.counts[storage.RunRetrying] + a.status.counts[storage.RunWaiting]
 	engineState := st.OKText.Render("●") + " engine"
@@ -368,9 +372,6 @@ func (a *App) statusBar() string {
 	parts = append(parts, "queue "+itoa(queued), itoa(running)+" running")
 	if until, ok := a.latestWait(); ok {
 		parts = append(parts, st.WarnText.Render("Okta rate limit: waiting until "+until.Local().Format("15:04:05")))
-	}
-	if a.toast != "" {
-		parts = append(parts, st.OKText.Render(a.toast))
 	}
 	return truncate(st.StatusBar.Render(strings.Join(parts, st.Faint.Render(" · "))), w)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -30,10 +31,16 @@ func newIntegrationCmd(g *globals) *cobra.Command {
 func newIntImportCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "import FILE",
-		Short: "Create an integration from a JSON document (it starts OFF); prints its id",
+		Short: "Create an integration from a JSON document (- reads standard input; it starts OFF); prints its id",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			data, err := os.ReadFile(args[0])
+			var data []byte
+			var err error
+			if args[0] == "-" {
+				data, err = io.ReadAll(cmd.InOrStdin())
+			} else {
+				data, err = os.ReadFile(args[0])
+			}
 			if err != nil {
 				return err
 			}

@@ -70,5 +70,14 @@ func allowedRemotely(find func([]string) (*cobra.Command, []string, error), id c
 			return errors.New("permission denied: viewers cannot see secrets")
 		}
 	}
+	// Files named over SSH would be read on the server: pipe them instead.
+	if path == "integration import" && !slices.Contains(args, "-") {
+		return errors.New("over SSH, pipe the document: ssh … integration import - < onboard.json")
+	}
+	for i, a := range args {
+		if (a == "--event" && i+1 < len(args) && args[i+1] != "-") || (strings.HasPrefix(a, "--event=") && a != "--event=-") {
+			return errors.New("over SSH, pipe the event: ssh … integration run ID --event - < event.json")
+		}
+	}
 	return nil
 }

@@ -107,10 +107,15 @@ func serve(cmd *cobra.Command, g *globals, f serveFlags) error {
 			stopEngine()
 			return fmt.Errorf("SSH console: %w", err)
 		}
+		ln, err := ssh.Listen()
+		if err != nil {
+			stopEngine()
+			return err
+		}
 		admins, viewers := ssh.KeyCounts()
-		logger.Info("SSH console", "addr", f.sshAddr, "host_key_fingerprint", ssh.Fingerprint(), "admins", admins, "viewers", viewers)
+		logger.Info("SSH console", "addr", ln.Addr().String(), "host_key_fingerprint", ssh.Fingerprint(), "admins", admins, "viewers", viewers)
 		go func() {
-			if err := ssh.ListenAndServe(cmd.Context()); err != nil {
+			if err := ssh.Serve(cmd.Context(), ln); err != nil {
 				logger.Error("the SSH console stopped", "err", err)
 			}
 		}()

@@ -46,15 +46,25 @@ func (k *keyring) reload() error {
 	viewer, verr := readKeys(k.viewerPath)
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if aerr == nil {
+	// A file that was removed revokes every key it held; a file that does
+	// not parse keeps the keys loaded before (the error names the line).
+	switch {
+	case aerr == nil:
 		k.admin = admin
+	case errors.Is(aerr, fs.ErrNotExist):
+		k.admin = nil
 	}
-	if verr == nil {
+	switch {
+	case verr == nil:
 		k.viewer = viewer
+	case errors.Is(verr, fs.ErrNotExist):
+		k.viewer = nil
 	}
 	for _, p := range []string{k.adminPath, k.viewerPath} {
 		if fi, err := os.Stat(p); err == nil {
 			k.stamps[p] = fi.ModTime()
+		} else {
+			delete(k.stamps, p)
 		}
 	}
 	return errors.Join(aerr, verr)
@@ -70,7 +80,8 @@ func (k *keyring) changed() bool {
 		}
 		fi, err := os.Stat(p)
 		if err != nil {
-			continue
+			// A removed file revokes its keys: report it as a change.
+			return !k.stamps[p].IsZero()
 		}
 		if !fi.ModTime().Equal(k.stamps[p]) {
 			return true
@@ -113,7 +124,7 @@ func readKeys(path string) ([]authorizedKey, error) {
 	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("keys file %s does not exist", path)
+		return nil, fmt.Errorf("keys file %s does not exist: %w", path, fs.ErrNotExist)
 	}
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 	"charm.land/ssh"
 	"charm.land/wish/v2"
 	"charm.land/wish/v2/bubbletea"
-	"charm.land/wish/v2/recover"
+	wishrecover "charm.land/wish/v2/recover"
 
 	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/tui"
@@ -72,6 +73,9 @@ func New(o Options) (*Server, error) {
 	if o.AdminKeys == "" {
 		return nil, errors.New("the SSH console needs an admin keys file (authorized_keys lines)")
 	}
+	if o.Engine == nil || o.Run == nil {
+		return nil, errors.New("the SSH console needs the engine and a command runner")
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -94,15 +98,18 @@ func New(o Options) (*Server, error) {
 		wish.WithAddress(o.Addr),
 		wish.WithHostKeyPath(o.HostKeyPath),
 		// Only public keys: no password or keyboard-interactive handler is set.
-		wish.WithPublicKeyAuth(func(_ ssh.Context, key ssh.PublicKey) bool {
+		wish.WithPublicKeyAuth(func(ctx ssh.Context, key ssh.PublicKey) bool {
 			_, _, ok := s.keys.role(key)
+			if !ok {
+				o.Logger.Info("ssh key refused", "user", ctx.User(), "key", Fingerprint(key), "remote", ctx.RemoteAddr().String())
+			}
 			return ok
 		}),
 		wish.WithIdleTimeout(o.IdleTimeout),
 		wish.WithMaxTimeout(o.MaxTimeout),
 		wish.WithMiddleware(
 			// The last middleware runs first: log → identify → command or app.
-			recover.MiddlewareWithLogger(panicLogger{o.Logger},
+			wishrecover.MiddlewareWithLogger(panicLogger{o.Logger},
 				bubbletea.MiddlewareWithProgramHandler(s.program),
 				s.commands,
 			),
@@ -141,11 +148,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// ListenAndServe listens on the configured address.
-func (s *Server) ListenAndServe(ctx context.Context) error {
+// Listen opens the configured address, so that a busy port fails start-up.
+func (s *Server) Listen() (net.Listener, error) {
 	ln, err := net.Listen("tcp", s.o.Addr)
 	if err != nil {
-		return fmt.Errorf("SSH console: %w", err)
+		return nil, fmt.Errorf("SSH console on %s: %w", s.o.Addr, err)
+	}
+	return ln, nil
+}
+
+// ListenAndServe listens on the configured address and serves.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	ln, err := s.Listen()
+	if err != nil {
+		return err
 	}
 	return s.Serve(ctx, ln)
 }
@@ -211,9 +227,23 @@ func (s *Server) commands(next ssh.Handler) ssh.Handler {
 			wish.Fatalln(sess, "This is the oktaflow console. Connect with a terminal for the app (ssh -t), or run a command, e.g.: ssh -p PORT host runs --json")
 			return
 		}
-		code := s.o.Run(sess.Context(), identityOf(sess), args, sess, sess, sess.Stderr())
+		code := s.run(sess, args)
+		s.o.Logger.Info("ssh command finished", "key", identityOf(sess).Fingerprint, "args", strings.Join(args, " "), "exit", code)
 		sess.Exit(code)
 	}
+}
+
+// run runs one command; a panic in it is this session's failure (exit 1,
+// logged), never the server's and never a success.
+func (s *Server) run(sess ssh.Session, args []string) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.o.Logger.Error("panic in an SSH command", "args", strings.Join(args, " "), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			fmt.Fprintln(sess.Stderr(), "oktaflow: internal error (see the server's log)")
+			code = 1
+		}
+	}()
+	return s.o.Run(sess.Context(), identityOf(sess), args, sess, sess, sess.Stderr())
 }
 
 // program builds the session's own Bubble Tea program over the shared engine.
