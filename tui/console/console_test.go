@@ -669,7 +669,7 @@ func TestHostKey(t *testing.T) {
 	}
 
 	// a second start keeps the key
-	again, err := New(Options{Addr: "127.0.0.1:0", HostKeyPath: f.host, AdminKeys: f.adminFile})
+	again, err := New(Options{Addr: "127.0.0.1:0", HostKeyPath: f.host, AdminKeys: f.adminFile, Engine: f.srv.o.Engine, Run: f.fakeRun})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -682,9 +682,9 @@ func TestPanicInSessionKeepsServerUp(t *testing.T) {
 	f := newFixture(t)
 	_, _, code := f.command(f.admin, "panic")
 	f.nextCall()
-	// The exit code of a session whose command panicked is not asserted:
-	// see the note in the report (it is currently 0).
-	t.Logf("a panicking command exited %d", code)
+	if code != 1 {
+		t.Errorf("a command that panicked exited %d, want 1 (a crash is never a success)", code)
+	}
 	if !strings.Contains(f.log.text(), "a bug in a command") {
 		t.Errorf("the panic is not in the server's log:\n%s", f.log.text())
 	}

@@ -73,9 +73,6 @@ func New(o Options) (*Server, error) {
 	if o.AdminKeys == "" {
 		return nil, errors.New("the SSH console needs an admin keys file (authorized_keys lines)")
 	}
-	if o.Engine == nil || o.Run == nil {
-		return nil, errors.New("the SSH console needs the engine and a command runner")
-	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -92,6 +89,9 @@ func New(o Options) (*Server, error) {
 	fp, err := ensureHostKey(o.HostKeyPath)
 	if err != nil {
 		return nil, err
+	}
+	if o.Engine == nil || o.Run == nil {
+		return nil, errors.New("the SSH console needs the engine and a command runner")
 	}
 	s := &Server{o: o, keys: keys, fingerprint: fp}
 	s.ssh, err = wish.NewServer(
