@@ -211,7 +211,7 @@ func TestRateLimitedRunWaitsWithoutUsingAttempts(t *testing.T) {
 func TestImportReportsEveryProblem(t *testing.T) {
 	h := newHarness(t, oktatest.Options{})
 	_, err := h.e.Import(context.Background(), []byte(`{"name": "", "trigger": {"type": "webhook", "config": {"colour": "red"}},
-	  "steps": [{"id": "a", "action": "okta.add_user", "account": "prod", "fields": {"login": "{{ trigger.email", "favourite": "x"}},
+	  "steps": [{"id": "a", "action": "okta.add_user", "account": "prod", "fields": {"login": "{{ trigger.email", "favourite": "x", "password": "hunter2hunter2"}},
 	            {"id": "a", "action": "okta.fly", "account": "sandbox"},
 	            {"id": "c", "action": "okta.get_user", "account": "sandbox", "fields": {"id": "{{ steps.zzz.id }}"}, "options": {"match": "all"}}]}`))
 	var ps Problems
@@ -224,6 +224,7 @@ func TestImportReportsEveryProblem(t *testing.T) {
 		"steps[0].account: no account named \"prod\" (accounts: sandbox)",
 		"steps[0].fields.favourite: okta.add_user has no field \"favourite\"",
 		"steps[0].fields.login: \"{{\" is never closed",
+		"steps[0].fields.password: a literal password would be stored",
 		"steps[0].fields.firstName: required by Okta but not mapped",
 		"steps[1].action: unknown action \"okta.fly\"",
 		"steps[1].id: another step has the id \"a\"",

@@ -82,8 +82,13 @@ func (s *scheduler) dispatch() time.Duration {
 		in, ok := integrations[r.IntegrationID]
 		if !ok {
 			loaded, err := s.e.store.Integration(r.IntegrationID)
-			if err != nil {
+			if errors.Is(err, storage.ErrNotFound) {
 				s.abandon(r, "its integration no longer exists")
+				continue
+			}
+			if err != nil { // not the run's fault (a store or key problem): leave it queued
+				s.e.log.Error("load the integration of a due run", "run", r.ID, "err", err)
+				wake = min(wake, 10*time.Second)
 				continue
 			}
 			in = &loaded
@@ -97,8 +102,12 @@ func (s *scheduler) dispatch() time.Duration {
 			continue
 		}
 	}
-	if next, ok, err := s.e.store.NextDue(); err == nil && ok {
-		wake = min(wake, max(next.Sub(s.e.now()), 10*time.Millisecond))
+	// Only a future due time sets the alarm: runs already due but held back
+	// (an integration at its concurrency, no free worker, an account
+	// waiting for a rate limit) are picked up when a run finishes (kick) or
+	// when the hold ends (wake above), not by polling.
+	if next, ok, err := s.e.store.NextDue(); err == nil && ok && next.After(now) {
+		wake = min(wake, next.Sub(now))
 	}
 	return max(wake, 10*time.Millisecond)
 }

@@ -110,6 +110,13 @@ func (e *Engine) validateStep(st storage.Step, at string, accounts []storage.Acc
 			mapped = append(mapped, name)
 		}
 	}
+	// A secret field (a password) must come from the event: a literal would
+	// sit in the integration, exported and shown like any other mapping.
+	for _, name := range action.SecretFields(act) {
+		if t, err := mapping.Parse(st.Fields[name]); err == nil && t.IsLiteral() && !t.IsEmpty() {
+			add(at+".fields."+name, "a literal %s would be stored and shown with the integration; map it from the event instead, e.g. {{ trigger.%s }}", name, name)
+		}
+	}
 	if _, err := mapping.CompileFields(st.Fields, earlier, action.RequiredFields(act, schema)); err != nil {
 		for _, p := range unjoin(err) {
 			var fe *mapping.FieldError

@@ -46,6 +46,12 @@ func writeAnswer(w http.ResponseWriter, status int, a hookAnswer) {
 // secret. It writes the error answer itself and returns ok false.
 func (e *Engine) webhookIntegration(w http.ResponseWriter, r *http.Request) (storage.Integration, bool) {
 	in, err := e.store.Integration(r.PathValue("id"))
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		// Not the caller's mistake: ask them to retry rather than give up.
+		e.log.Error("load a webhook integration", "err", err)
+		writeAnswer(w, http.StatusServiceUnavailable, hookAnswer{Error: "could not read the integration; retry"})
+		return in, false
+	}
 	if err != nil || in.Trigger.Type != trigger.Webhook {
 		writeAnswer(w, http.StatusNotFound, hookAnswer{Error: "no webhook integration has this id; copy the URL from the integration's trigger"})
 		return in, false

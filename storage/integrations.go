@@ -53,13 +53,17 @@ func secretBinding(integrationID, key string) string {
 	return "integration/" + integrationID + "/secret/" + key
 }
 
+// usesAccount reports whether a step acts on the account, or the trigger
+// reads from it (an okta_event trigger's "account" setting).
 func (in Integration) usesAccount(a Account) bool {
+	matches := func(ref string) bool { return ref == a.ID || strings.EqualFold(ref, a.Name) }
 	for _, st := range in.Steps {
-		if st.Account == a.ID || strings.EqualFold(st.Account, a.Name) {
+		if matches(st.Account) {
 			return true
 		}
 	}
-	return false
+	ref, _ := in.Trigger.Config["account"].(string)
+	return ref != "" && matches(ref)
 }
 
 // validate checks what the store itself relies on; the engine checks the

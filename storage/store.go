@@ -66,6 +66,8 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	_, statErr := os.Stat(KeyPath(path))
+	keyFileWasThere := statErr == nil
 	key, err := loadKey(path, opts.Getenv)
 	if err != nil {
 		db.Close()
@@ -79,6 +81,13 @@ func Open(path string, opts Options) (*Store, error) {
 	s := &Store{db: db, path: path, sealer: seal, now: opts.Now}
 	if err := s.migrate(); err != nil {
 		db.Close()
+		return nil, err
+	}
+	if err := s.checkKey(); err != nil {
+		db.Close()
+		if !keyFileWasThere && opts.Getenv(SecretKeyEnv) == "" {
+			os.Remove(KeyPath(path)) // the key made just now is not the file's: do not leave it behind
+		}
 		return nil, err
 	}
 	return s, nil
@@ -98,3 +107,30 @@ func (e *lockedError) Error() string {
 }
 
 func (e *lockedError) Is(target error) bool { return target == ErrLocked }
+
+var keyKeyCheck = []byte("key_check")
+
+const keyCheckValue = "oktaflow secret key check"
+
+// checkKey makes sure the secret key is the one the file was written with:
+// a sealed check value is stored on first use and must open at every later
+// start. Without it, a mistyped OKTAFLOW_SECRET_KEY or a lost key file would
+// only show up later as secrets that fail to open.
+func (s *Store) checkKey() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if sealed := meta.Get(keyKeyCheck); sealed != nil {
+			v, err := s.sealer.open(string(sealed), "meta/key_check")
+			if err != nil || v != keyCheckValue {
+				return fmt.Errorf("%w: the database %s was written with another secret key; set %s to the key it was written with, or put back its key file %s",
+					ErrSecretKey, s.path, SecretKeyEnv, KeyPath(s.path))
+			}
+			return nil
+		}
+		sealed, err := s.sealer.seal(keyCheckValue, "meta/key_check")
+		if err != nil {
+			return err
+		}
+		return meta.Put(keyKeyCheck, []byte(sealed))
+	})
+}

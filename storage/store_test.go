@@ -120,13 +120,9 @@ func TestKeyFileIsPrivateAndEnvKeyWins(t *testing.T) {
 	s.Close()
 
 	other := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
-	s2, err := Open(path, Options{Getenv: func(k string) string { return map[string]string{SecretKeyEnv: other}[k] }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
-	if _, err := s2.Account("a"); !errors.Is(err, ErrSecretKey) {
-		t.Fatalf("opening a token with the wrong key: got %v, want ErrSecretKey", err)
+	_, err = Open(path, Options{Getenv: func(k string) string { return map[string]string{SecretKeyEnv: other}[k] }})
+	if !errors.Is(err, ErrSecretKey) || !strings.Contains(err.Error(), "another secret key") {
+		t.Fatalf("opening with the wrong key: got %v, want ErrSecretKey naming the problem", err)
 	}
 
 	_, err = Open(filepath.Join(t.TempDir(), "x.db"), Options{Getenv: func(string) string { return "not-base64!" }})
@@ -208,5 +204,26 @@ func TestIntegrationValidation(t *testing.T) {
 		if _, err := s.CreateIntegration(in); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: got %v, want ErrInvalid", name, err)
 		}
+	}
+}
+
+func TestLostKeyFileIsNotReplacedSilently(t *testing.T) {
+	s, _ := openTest(t)
+	if _, err := s.AddAccount(Account{Name: "a", Token: "tok-1234567890abcdef"}); err != nil {
+		t.Fatal(err)
+	}
+	path := s.Path()
+	s.Close()
+	if err := os.Remove(KeyPath(path)); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second try must fail the same way: no stray key was left
+		_, err := Open(path, Options{Getenv: func(string) string { return "" }})
+		if !errors.Is(err, ErrSecretKey) {
+			t.Fatalf("open without its key file: %v", err)
+		}
+	}
+	if _, err := os.Stat(KeyPath(path)); err == nil {
+		t.Fatal("a new key file was left beside a database written with another key")
 	}
 }

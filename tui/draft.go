@@ -1,6 +1,10 @@
 package tui
 
-import "github.com/oktaflow/oktaflow/storage"
+import (
+	"maps"
+
+	"github.com/oktaflow/oktaflow/storage"
+)
 
 // draft is an integration being built or edited, shared by the wizard or
 // editor that owns it and the screens they open (mapping, test). Edits go
@@ -29,4 +33,21 @@ func (d *draft) step(i int) (*storage.Step, bool) {
 		return nil, false
 	}
 	return &d.in.Steps[i], true
+}
+
+// cloneIntegration deep-copies what a command reads (steps' fields and
+// options, the trigger's settings), so the screen can go on editing the
+// draft while the command runs in its own goroutine.
+func cloneIntegration(in storage.Integration) storage.Integration {
+	out := in
+	out.Steps = make([]storage.Step, len(in.Steps))
+	for i, st := range in.Steps {
+		c := st
+		c.Fields = maps.Clone(st.Fields)
+		c.Options = maps.Clone(st.Options)
+		out.Steps[i] = c
+	}
+	out.Trigger.Config = maps.Clone(in.Trigger.Config)
+	out.Trigger.Secrets = maps.Clone(in.Trigger.Secrets)
+	return out
 }

@@ -52,6 +52,7 @@ type validatedMsg struct{ problems engine.Problems }
 // validate checks a draft in a cmd.
 func validate(c *Common, in storage.Integration) tea.Cmd {
 	e := c.Engine
+	in = cloneIntegration(in)
 	return func() tea.Msg {
 		err := e.ValidateIntegration(in)
 		var ps engine.Problems
@@ -82,6 +83,7 @@ type savedMsg struct {
 // save stores a draft (creating it when new) and audits the change.
 func save(c *Common, in storage.Integration) tea.Cmd {
 	e, ctx, who := c.Engine, c.Ctx, c.Who
+	in = cloneIntegration(in)
 	return func() tea.Msg {
 		action := "integration.edit"
 		if in.ID == "" {

@@ -37,6 +37,10 @@ type testRun struct {
 	area    textarea.Model
 	editing bool
 	editErr string
+	// editStart is the text the editor opened with; discardAsked is set by
+	// a first esc on changed text, so that a second one confirms.
+	editStart    string
+	discardAsked bool
 
 	confirm *confirmation
 	busy    string // what is running ("" when idle)
@@ -353,26 +357,6 @@ func testSummary(outs []engine.StepOutcome) string {
 	return strings.Join(parts, "; ")
 }
 
-// cloneIntegration copies what a command reads, so the screen can keep
-// editing the draft while the command runs.
-func cloneIntegration(in storage.Integration) storage.Integration {
-	out := in
-	out.Steps = make([]storage.Step, len(in.Steps))
-	for i, st := range in.Steps {
-		c := st
-		c.Fields = make(map[string]string, len(st.Fields))
-		for k, v := range st.Fields {
-			c.Fields[k] = v
-		}
-		c.Options = make(map[string]any, len(st.Options))
-		for k, v := range st.Options {
-			c.Options[k] = v
-		}
-		out.Steps[i] = c
-	}
-	return out
-}
-
 // Editing the sample.
 
 func (s *testRun) startEdit() tea.Cmd {
@@ -382,9 +366,13 @@ func (s *testRun) startEdit() tea.Cmd {
 			text = string(b)
 		}
 	}
-	s.editing, s.editErr = true, ""
+	s.editing, s.editErr, s.editStart, s.discardAsked = true, "", text, false
 	s.area.SetValue(text)
 	s.area.MoveToBegin()
+	if s.d.sample == nil { // inside the braces, ready to type "key": value
+		s.area.CursorDown()
+		s.area.CursorEnd()
+	}
 	return s.area.Focus()
 }
 
@@ -392,6 +380,11 @@ func (s *testRun) onEditKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := s.c.Keys
 	switch {
 	case key.Matches(msg, k.Back):
+		if s.area.Value() != s.editStart && !s.discardAsked {
+			s.discardAsked = true
+			s.editErr = "the sample was changed: esc again discards it, ctrl+s applies it"
+			return nil
+		}
 		s.editing, s.editErr = false, ""
 		s.area.Blur()
 		return nil

@@ -85,8 +85,7 @@ func TestTestRunEditSample(t *testing.T) {
 	if !s.Capturing() {
 		t.Fatal("not editing")
 	}
-	// the text starts as {\n  \n}: write a bad line first
-	s, _ = press(t, s, "down")
+	// the text starts as {\n  \n} with the cursor inside: write a bad line first
 	s = typeText(t, s, `"email": "grace@acme.com",`)
 	s, _ = press(t, s, "ctrl+s")
 	v := plain(s)
@@ -113,9 +112,13 @@ func TestTestRunEditSample(t *testing.T) {
 	if !strings.Contains(results(s), `"login": "grace@acme.com"`) {
 		t.Fatalf("applying a sample does not preview it:\n%s", results(s))
 	}
-	// esc cancels an edit without touching the sample
+	// esc on changed text asks first; a second esc discards the edit, not the sample
 	s, _ = press(t, s, "ctrl+e")
 	s = typeText(t, s, "garbage")
+	s, _ = press(t, s, "esc")
+	if !s.Capturing() || !strings.Contains(plain(s), "esc again discards") {
+		t.Fatalf("the first esc must ask:\n%s", plain(s))
+	}
 	s, _ = press(t, s, "esc")
 	if s.Capturing() || d.sample["email"] != "grace@acme.com" {
 		t.Fatalf("esc: capturing %v sample %v", s.Capturing(), d.sample)

@@ -124,7 +124,6 @@ func TestTUIEndToEnd(t *testing.T) {
 	s.waitFor("No sample yet")
 	s.keys("C-e")
 	s.waitFor("Edit the sample event")
-	s.keys("Down")
 	s.text(`"first_name":"Grace","last_name":"Hopper","email":"grace@acme.com"`)
 	s.keys("C-s")
 	s.waitFor("grace@acme.com")
