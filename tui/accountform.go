@@ -227,14 +227,14 @@ func (s *accountForm) submit() tea.Cmd {
 	}
 	if err := storage.ValidateName(name); err != nil {
 		s.form.SetError("name", s.fieldErr(err))
-		s.form.setFocus(0)
+		s.form.focusKey("name")
 		return nil
 	}
 	domain := s.form.Value("domain")
 	orgURL, err := okta.ParseOrgURL(domain, true)
 	if err != nil {
 		s.form.SetError("domain", s.fieldErr(err))
-		s.form.setFocus(1)
+		s.form.focusKey("domain")
 		return nil
 	}
 	in := engine.AccountInput{Name: name, Domain: domain, Token: storage.Secret(s.form.Value("token")),
@@ -264,9 +264,9 @@ func (s *accountForm) onAdded(msg acctAddedMsg) tea.Cmd {
 		switch {
 		case errors.Is(msg.err, storage.ErrExists) || errors.Is(msg.err, storage.ErrInvalid):
 			s.form.SetError("name", s.fieldErr(msg.err))
-			s.form.setFocus(0)
+			s.form.focusKey("name")
 		case strings.Contains(msg.err.Error(), "token"):
-			s.form.setFocus(2)
+			s.form.focusKey("token")
 		}
 		return nil
 	}

@@ -247,12 +247,10 @@ func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, k.ForceQuit) {
 		return tea.Quit
 	}
-	if a.err != nil { // any key dismisses the error banner
+	if a.err != nil { // any key dismisses the error banner, and does nothing else
 		a.err = nil
 		a.resize()
-		if key.Matches(msg, k.Back) {
-			return nil
-		}
+		return nil
 	}
 	if a.showHelp {
 		if key.Matches(msg, k.Help) || key.Matches(msg, k.Back) || key.Matches(msg, k.Quit) {

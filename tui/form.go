@@ -65,6 +65,16 @@ func (f *form) field(k string) *formField {
 	return nil
 }
 
+// focusKey moves the focus to the field with key k.
+func (f *form) focusKey(k string) tea.Cmd {
+	for i, fl := range f.fields {
+		if fl.Key == k {
+			return f.setFocus(i)
+		}
+	}
+	return nil
+}
+
 // Set fills a field (when editing something saved).
 func (f *form) Set(k, v string) {
 	if fl := f.field(k); fl != nil {

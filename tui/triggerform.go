@@ -17,14 +17,18 @@ import (
 // triggerForm picks a trigger type, then edits its settings. The result
 // goes into the draft; the screen pops itself and sends triggerDoneMsg.
 type triggerForm struct {
-	c     *Common
-	d     *draft
-	types *picker
-	spec  trigger.Spec
-	form  *form
-	stage int // 0: pick the type, 1: settings
-	w, h  int
+	c        *Common
+	d        *draft
+	types    *picker
+	spec     trigger.Spec
+	form     *form
+	forms    map[string]*form // settings typed per type, kept when going back to the types
+	accounts []storage.Account
+	stage    int // 0: pick the type, 1: settings
+	w, h     int
 }
+
+type triggerAccountsMsg []storage.Account
 
 type triggerDoneMsg struct{}
 
@@ -33,14 +37,21 @@ func newTriggerForm(c *Common, d *draft) *triggerForm {
 	for _, s := range trigger.Specs() {
 		items = append(items, pickItem{Title: s.Title, Desc: s.Type, Value: s.Type})
 	}
-	t := &triggerForm{c: c, d: d, types: newPicker(c, items, false)}
+	t := &triggerForm{c: c, d: d, types: newPicker(c, items, false), forms: map[string]*form{}}
 	if d.in.Trigger.Type != "" {
 		t.types.Select(d.in.Trigger.Type)
 	}
 	return t
 }
 
-func (t *triggerForm) Init() tea.Cmd { return nil }
+// Init loads the accounts an okta_event trigger can name.
+func (t *triggerForm) Init() tea.Cmd {
+	st := t.c.Engine.Store()
+	return func() tea.Msg {
+		list, _ := st.Accounts()
+		return triggerAccountsMsg(list)
+	}
+}
 func (t *triggerForm) Title() string { return "Trigger" }
 func (t *triggerForm) Capturing() bool {
 	return t.stage == 1
@@ -66,20 +77,26 @@ func (t *triggerForm) FullHelp() [][]key.Binding { return [][]key.Binding{t.Shor
 func (t *triggerForm) openSettings(typ string) tea.Cmd {
 	spec, _ := trigger.Lookup(typ)
 	t.spec = spec
+	t.stage = 1
+	if kept, ok := t.forms[typ]; ok { // back from the types: what was typed is still there
+		t.form = kept
+		t.form.SetWidth(t.w)
+		return nil
+	}
 	var fields []*formField
-	accounts, _ := t.c.Engine.Store().Accounts()
 	for _, f := range spec.Fields {
 		ff := &formField{Key: f.Key, Label: f.Label, Help: f.Help, Required: f.Required, Secret: f.Secret}
 		if ff.Help == "" && f.Default != "" {
 			ff.Help = "default: " + f.Default
 		}
-		ff.Validate = fieldCheck(f, accounts)
+		ff.Validate = fieldCheck(f, &t.accounts)
 		if f.Key == "secret" && typ == trigger.Webhook {
 			ff.Help = "callers send Authorization: Bearer <secret>; one was generated for you"
 		}
 		fields = append(fields, ff)
 	}
 	t.form = newForm(t.c, fields...)
+	t.forms[typ] = t.form
 	t.form.SetWidth(t.w)
 	same := t.d.in.Trigger.Type == typ
 	for _, f := range spec.Fields {
@@ -129,10 +146,11 @@ func configText(f trigger.Field, v any) string {
 }
 
 // fieldCheck checks one setting as it is typed.
-func fieldCheck(f trigger.Field, accounts []storage.Account) func(string) error {
+func fieldCheck(f trigger.Field, accountsRef *[]storage.Account) func(string) error {
 	switch {
 	case f.Key == "account":
 		return func(v string) error {
+			accounts := *accountsRef
 			for _, a := range accounts {
 				if strings.EqualFold(a.Name, v) {
 					return nil
@@ -236,6 +254,10 @@ func secretsText(m map[string]storage.Secret) map[string]string {
 }
 
 func (t *triggerForm) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if accounts, ok := msg.(triggerAccountsMsg); ok {
+		t.accounts = accounts
+		return t, nil
+	}
 	km, isKey := msg.(tea.KeyPressMsg)
 	if !isKey {
 		if t.form != nil && t.stage == 1 {

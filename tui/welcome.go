@@ -72,9 +72,12 @@ func (w *welcome) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			}
 			if it.Value == "sandbox" {
 				w.busy = true
-				e, ctx := w.c.Engine, w.c.Ctx
+				e, ctx, who := w.c.Engine, w.c.Ctx, w.c.Who
 				return w, tea.Batch(w.spin.Tick, func() tea.Msg {
 					a, err := e.CreateSandbox(ctx, "sandbox")
+					if err == nil {
+						e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "account.add", Target: a.Name, Detail: "sandbox org " + a.OrgURL})
+					}
 					return sandboxReadyMsg{a, err}
 				})
 			}
