@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -32,6 +33,7 @@ type form struct {
 	fields []*formField
 	focus  int
 	width  int
+	height int // lines available; 0: no limit
 }
 
 func newForm(c *Common, fields ...*formField) *form {
@@ -192,40 +194,87 @@ func (f *form) SetWidth(w int) {
 	}
 }
 
+// SetHeight limits the form to h lines: a longer form shows a window
+// around the focused field, with what lies above and below counted.
+func (f *form) SetHeight(h int) { f.height = h }
+
 func (f *form) View() string {
+	blocks := make([]string, len(f.fields))
+	total := 0
+	for i := range f.fields {
+		blocks[i] = f.fieldView(i)
+		total += lines(blocks[i])
+	}
+	if f.height <= 0 || total <= f.height {
+		return strings.Join(blocks, "")
+	}
+	// Grow a window from the focused field, down first, keeping two lines
+	// for the "more" markers.
+	room := max(f.height-2, 1)
+	lo, hi := f.focus, f.focus+1
+	used := lines(blocks[f.focus])
+	for {
+		grew := false
+		if hi < len(blocks) && used+lines(blocks[hi]) <= room {
+			used += lines(blocks[hi])
+			hi++
+			grew = true
+		}
+		if lo > 0 && used+lines(blocks[lo-1]) <= room {
+			lo--
+			used += lines(blocks[lo])
+			grew = true
+		}
+		if !grew {
+			break
+		}
+	}
 	st := f.c.Styles
 	var b strings.Builder
-	for i, fl := range f.fields {
-		label := fl.Label
-		if fl.Required {
-			label += st.Required.Render(" *")
+	if lo > 0 {
+		b.WriteString(st.Faint.Render(fmt.Sprintf("  ↑ %d more field(s) above (shift+tab)", lo)) + "\n")
+	}
+	b.WriteString(strings.Join(blocks[lo:hi], ""))
+	if hi < len(blocks) {
+		b.WriteString(st.Faint.Render(fmt.Sprintf("  ↓ %d more field(s) below (tab)", len(blocks)-hi)) + "\n")
+	}
+	return b.String()
+}
+
+// fieldView renders field i: label, input box, and its error or help.
+func (f *form) fieldView(i int) string {
+	st := f.c.Styles
+	fl := f.fields[i]
+	var b strings.Builder
+	label := fl.Label
+	if fl.Required {
+		label += st.Required.Render(" *")
+	}
+	marker := "  "
+	box := st.Box
+	if i == f.focus {
+		marker = st.Cursor.Render("▍ ")
+		box = st.FocusedBox
+	}
+	b.WriteString(marker + st.Label.Render(label))
+	if fl.Secret {
+		hint := "masked · ctrl+v reveals"
+		if fl.revealed {
+			hint = "shown · ctrl+v hides"
 		}
-		marker := "  "
-		box := st.Box
-		if i == f.focus {
-			marker = st.Cursor.Render("▍ ")
-			box = st.FocusedBox
-		}
-		b.WriteString(marker + st.Label.Render(label))
-		if fl.Secret {
-			hint := "masked · ctrl+v reveals"
-			if fl.revealed {
-				hint = "shown · ctrl+v hides"
-			}
-			b.WriteString(st.Faint.Render("  (" + hint + ")"))
-		}
+		b.WriteString(st.Faint.Render("  (" + hint + ")"))
+	}
+	b.WriteString("\n")
+	b.WriteString(lipgloss.NewStyle().MarginLeft(2).Render(box.Width(max(min(f.width-4, 76), 14)).Render(fl.input.View())))
+	b.WriteString("\n")
+	lineW := max(f.width-2, 20)
+	switch {
+	case fl.err != nil && fl.touched:
+		b.WriteString(indentLines(st.ErrorText.Render(wrap("✗ "+fl.err.Error(), lineW)), "  ") + "\n")
+	case fl.Help != "" && i == f.focus:
+		b.WriteString(indentLines(st.Faint.Render(wrap(fl.Help, lineW)), "  ") + "\n")
+	default:
 		b.WriteString("\n")
-		b.WriteString(lipgloss.NewStyle().MarginLeft(2).Render(box.Width(max(min(f.width-4, 76), 14)).Render(fl.input.View())))
-		b.WriteString("\n")
-		lineW := max(f.width-2, 20)
-		switch {
-		case fl.err != nil && fl.touched:
-			b.WriteString(indentLines(st.ErrorText.Render(wrap("✗ "+fl.err.Error(), lineW)), "  ") + "\n")
-		case fl.Help != "" && i == f.focus:
-			b.WriteString(indentLines(st.Faint.Render(wrap(fl.Help, lineW)), "  ") + "\n")
-		default:
-			b.WriteString("\n")
-		}
 	}
 	return b.String()
 }
@@ -240,3 +289,6 @@ func (requiredError) Error() string { return "required" }
 func indentLines(s, prefix string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
 }
+
+// lines counts the lines of a block that ends with a newline.
+func lines(block string) int { return strings.Count(block, "\n") }

@@ -61,6 +61,7 @@ func (t *triggerForm) SetSize(w, h int) {
 	t.types.SetSize(w, h-4)
 	if t.form != nil {
 		t.form.SetWidth(w)
+		t.form.SetHeight(t.formHeight())
 	}
 }
 func (t *triggerForm) ShortHelp() []key.Binding {
@@ -81,6 +82,7 @@ func (t *triggerForm) openSettings(typ string) tea.Cmd {
 	if kept, ok := t.forms[typ]; ok { // back from the types: what was typed is still there
 		t.form = kept
 		t.form.SetWidth(t.w)
+		t.form.SetHeight(t.formHeight())
 		return nil
 	}
 	var fields []*formField
@@ -98,6 +100,7 @@ func (t *triggerForm) openSettings(typ string) tea.Cmd {
 	t.form = newForm(t.c, fields...)
 	t.forms[typ] = t.form
 	t.form.SetWidth(t.w)
+	t.form.SetHeight(t.formHeight())
 	same := t.d.in.Trigger.Type == typ
 	for _, f := range spec.Fields {
 		switch {
@@ -308,3 +311,7 @@ func (t *triggerForm) View() string {
 	}
 	return head + "\n" + t.form.View()
 }
+
+// formHeight is what the settings form may use below the trigger's title,
+// description and URL.
+func (t *triggerForm) formHeight() int { return max(t.h-6, 6) }
