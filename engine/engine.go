@@ -33,6 +33,9 @@ type Options struct {
 	Now func() time.Time
 	// PollInterval, when set, replaces every trigger's own interval (tests).
 	PollInterval time.Duration
+	// Dispatch, when set, limits the runs the scheduler starts: a one-shot
+	// CLI command runs only the run it queued, not the rest of the queue.
+	Dispatch func(storage.Run) bool
 	// NoTriggers keeps trigger pollers off: a one-shot CLI command runs the
 	// run it queued without polling every integration's trigger.
 	NoTriggers bool
@@ -92,6 +95,10 @@ func New(opts Options) (*Engine, error) {
 	e.sandboxes = newSandboxSet()
 	return e, nil
 }
+
+// Wake asks the scheduler to look at the queue now (after its Dispatch
+// filter changed, say).
+func (e *Engine) Wake() { e.sched.kick() }
 
 // Store is the engine's store (the CLI reads lists from it directly).
 func (e *Engine) Store() *storage.Store { return e.store }

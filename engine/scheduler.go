@@ -79,6 +79,9 @@ func (s *scheduler) dispatch() time.Duration {
 	integrations := map[string]*storage.Integration{}
 	wake := idle
 	for _, r := range due {
+		if s.e.opts.Dispatch != nil && !s.e.opts.Dispatch(r) {
+			continue
+		}
 		in, ok := integrations[r.IntegrationID]
 		if !ok {
 			loaded, err := s.e.store.Integration(r.IntegrationID)

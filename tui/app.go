@@ -32,6 +32,7 @@ type App struct {
 	status   status
 	events   <-chan engine.Event
 	started  bool
+	spinning bool // the status bar spinner's tick is armed
 
 	// lastFrame is the latest rendered frame, for tests and benchmarks
 	// that watch a running program from another goroutine.
@@ -75,7 +76,6 @@ func (a *App) Init() tea.Cmd {
 		tea.RequestBackgroundColor,
 		a.waitEvent(),
 		a.loadCounts(),
-		a.spin.Tick,
 		tick(),
 		func() tea.Msg {
 			accounts, err := e.Store().Accounts()
@@ -204,6 +204,11 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case countsMsg:
 		a.status.counts = msg
+		// The status bar's spinner turns only while runs are in flight.
+		if msg[storage.RunRunning] > 0 && !a.spinning {
+			a.spinning = true
+			return a, a.spin.Tick
+		}
 		return a, nil
 	case tickMsg:
 		for k, until := range a.status.waits {
@@ -215,6 +220,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case spinner.TickMsg:
 		if msg.ID != a.spin.ID() { // a screen's own spinner
 			return a, a.forward(msg)
+		}
+		if a.status.counts[storage.RunRunning] == 0 {
+			a.spinning = false
+			return a, nil
 		}
 		var cmd tea.Cmd
 		a.spin, cmd = a.spin.Update(msg)

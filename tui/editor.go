@@ -41,6 +41,9 @@ func (e *editor) SetSize(w, h int) {
 }
 func (e *editor) ShortHelp() []key.Binding {
 	k := e.c.Keys
+	if editable, _ := e.c.CanEdit(); !editable { // a viewer sees what they can do
+		return []key.Binding{k.Up, k.Down, withHelp(k.Runs, "runs"), k.Back}
+	}
 	return []key.Binding{withHelp(k.Enter, "edit"), k.AddStep, k.Test, k.Save, k.Toggle, k.Back}
 }
 func (e *editor) FullHelp() [][]key.Binding {
@@ -197,6 +200,9 @@ func (e *editor) View() string {
 	top := st.Title.Render(e.d.in.Name) + "  " + state
 	if e.d.dirty {
 		top += "  " + st.WarnText.Render("● unsaved changes (ctrl+s saves)")
+	}
+	if editable, why := e.c.CanEdit(); !editable {
+		top += "  " + st.Faint.Render("("+why+")")
 	}
 	if e.d.in.Description != "" {
 		top += "\n" + st.Faint.Render(truncate(e.d.in.Description, e.w))

@@ -99,8 +99,9 @@ func runCmd(t *testing.T, s Screen, cmd tea.Cmd) (Screen, []tea.Msg) {
 	return s, app
 }
 
-// execCmd runs one command; commands that wait longer than a test should
-// (timers) are abandoned.
+// execCmd runs one command. Timers (a toast's, a blink's) are abandoned
+// after a while; the wait is long enough that a slow engine call on a
+// loaded CI machine is never mistaken for one.
 func execCmd(t *testing.T, c tea.Cmd) tea.Msg {
 	t.Helper()
 	ch := make(chan tea.Msg, 1)
@@ -108,7 +109,7 @@ func execCmd(t *testing.T, c tea.Cmd) tea.Msg {
 	select {
 	case m := <-ch:
 		return m
-	case <-time.After(3 * time.Second):
+	case <-time.After(10 * time.Second):
 		return nil
 	}
 }

@@ -25,6 +25,12 @@ type integrations struct {
 	spin    spinner.Model
 	confirm *confirmation
 	w, h    int
+
+	// One load at a time: events that arrive meanwhile mark the list
+	// stale, and one more load follows. A burst of run events costs two
+	// loads, not one per event, and an old answer never lands last.
+	loading, stale bool
+	spinning       bool
 }
 
 type integrationRow struct {
@@ -38,6 +44,16 @@ type integrationRow struct {
 type integrationsLoadedMsg struct {
 	rows []integrationRow
 	err  error
+}
+
+// reload asks for a load, or marks the list stale while one runs.
+func (s *integrations) reload() tea.Cmd {
+	if s.loading {
+		s.stale = true
+		return nil
+	}
+	s.loading = true
+	return s.load()
 }
 
 func newIntegrations(c *Common) *integrations {
@@ -88,6 +104,24 @@ func (s *integrations) load() tea.Cmd {
 	}
 }
 
+func (s *integrations) anyInFlight() bool {
+	for _, r := range s.rows {
+		if r.inFlight {
+			return true
+		}
+	}
+	return false
+}
+
+// spinIfRunning starts the spinner when a run is in flight and it rests.
+func (s *integrations) spinIfRunning() tea.Cmd {
+	if s.spinning || !s.anyInFlight() {
+		return nil
+	}
+	s.spinning = true
+	return s.spin.Tick
+}
+
 func (s *integrations) selected() (storage.Integration, bool) {
 	if s.cursor < 0 || s.cursor >= len(s.rows) {
 		return storage.Integration{}, false
@@ -98,21 +132,31 @@ func (s *integrations) selected() (storage.Integration, bool) {
 func (s *integrations) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case integrationsLoadedMsg:
+		s.loading = false
+		var next tea.Cmd
+		if s.stale {
+			s.stale = false
+			next = s.reload()
+		}
 		if msg.err != nil {
-			return s, func() tea.Msg { return errMsg{msg.err} }
+			return s, tea.Batch(next, func() tea.Msg { return errMsg{msg.err} })
 		}
 		s.rows, s.loaded = msg.rows, true
 		s.cursor = min(s.cursor, max(len(s.rows)-1, 0))
-		return s, nil
+		return s, tea.Batch(next, s.spinIfRunning())
 	case dataChangedMsg:
-		return s, s.load()
+		return s, s.reload()
 	case engineEventMsg:
 		switch msg.ev.Kind {
 		case engine.RunChanged, engine.IntegrationChanged, engine.Lagged:
-			return s, s.load()
+			return s, s.reload()
 		}
 		return s, nil
 	case spinner.TickMsg:
+		if !s.anyInFlight() { // nothing running: let the spinner rest
+			s.spinning = false
+			return s, nil
+		}
 		var cmd tea.Cmd
 		s.spin, cmd = s.spin.Update(msg)
 		return s, cmd
@@ -124,7 +168,7 @@ func (s *integrations) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		if msg.cancelled > 0 {
 			note += fmt.Sprintf("; cancelled %d queued run(s)", msg.cancelled)
 		}
-		return s, tea.Batch(s.load(), toast(note))
+		return s, tea.Batch(s.reload(), toast(note))
 	case tea.KeyPressMsg:
 		return s, s.onKey(msg)
 	}

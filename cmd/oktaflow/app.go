@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/user"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -66,6 +67,14 @@ type session struct {
 	store  *storage.Store
 	engine *engine.Engine
 	shared bool // serve's: Close leaves it open
+	// focus is the one run this command's engine may start (0: none yet).
+	focus atomic.Uint64
+}
+
+// Focus lets the command's own engine start run id, and no other.
+func (s *session) Focus(id storage.RunID) {
+	s.focus.Store(uint64(id))
+	s.engine.Wake()
 }
 
 // open opens the store and builds an engine; running says whether the
@@ -81,12 +90,16 @@ func (g *globals) open(ctx context.Context, running bool, logger *slog.Logger) (
 	if err != nil {
 		return nil, err
 	}
-	e, err := engine.New(engine.Options{Store: st, Logger: logger, NoTriggers: true})
+	s := &session{store: st}
+	// A one-shot command runs only the run it is about (see Focus), never
+	// the rest of the queue: that is serve's (or the app's) job.
+	e, err := engine.New(engine.Options{Store: st, Logger: logger, NoTriggers: true,
+		Dispatch: func(r storage.Run) bool { return uint64(r.ID) == s.focus.Load() }})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	s := &session{store: st, engine: e}
+	s.engine = e
 	if running {
 		if err := e.Start(ctx); err != nil { // starts the sandboxes too
 			st.Close()

@@ -334,6 +334,7 @@ func newIntRunCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			s.Focus(id)
 			g.audit(cmd, s.store, "integration.run", args[0], "run "+id.String())
 			if noWait {
 				fmt.Fprintf(cmd.OutOrStdout(), "Queued run %d; it runs when oktaflow serve (or the app) is running\n", id)

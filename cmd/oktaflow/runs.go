@@ -147,6 +147,7 @@ func newRunCmd(g *globals) *cobra.Command {
 			}
 			defer s.Close()
 			events := s.engine.Subscribe(cmd.Context())
+			s.Focus(id)
 			if _, err := s.engine.RetryRun(id); err != nil {
 				return err
 			}
