@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -714,70 +713,15 @@ func (s *testRun) errorBlock(e *storage.StepError, para func(lipgloss.Style, str
 	}
 }
 
-// describeRequest says what an action would send to Okta for resolved
-// fields: the calls in order, and the body of the one that writes.
+// describeRequest says what a step's action would send to Okta for its
+// resolved fields (the action knows: see action.Action.Describe).
 func describeRequest(st storage.Step, input map[string]any) ([]string, any) {
-	str := func(k string) string {
-		switch v := input[k].(type) {
-		case nil:
-			return ""
-		case string:
-			return v
-		default:
-			return fmt.Sprint(v)
-		}
+	act, ok := action.Lookup(st.Action)
+	if !ok {
+		return []string{"unknown action " + st.Action}, nil
 	}
-	find := func() []string {
-		switch {
-		case str("id") != "":
-			return []string{"GET /api/v1/users/" + url.PathEscape(str("id"))}
-		case str("login") != "":
-			l := str("login")
-			out := []string{"GET /api/v1/users/" + url.PathEscape(l)}
-			if strings.Contains(l, "@") {
-				out = append(out, `if no login matches: GET /api/v1/users?search=profile.email eq "`+l+`"`)
-			}
-			return out
-		case str("firstName") != "" && str("lastName") != "":
-			return []string{`GET /api/v1/users?search=profile.firstName eq "` + str("firstName") + `" and profile.lastName eq "` + str("lastName") + `"`}
-		}
-		return []string{"nothing to find the user by: map an id, a login, or a first and last name"}
-	}
-	switch st.Action {
-	case "okta.add_user":
-		activate := true
-		if v, ok := st.Options["activate"]; ok {
-			activate = truthy(v)
-		}
-		profile := map[string]any{}
-		body := map[string]any{"profile": profile}
-		for k, v := range input {
-			switch k {
-			case "password":
-				body["credentials"] = map[string]any{"password": map[string]any{"value": v}}
-			case "groupIds":
-				body["groupIds"] = v
-			default:
-				if sv, ok := v.(string); ok && sv == "" {
-					continue
-				}
-				profile[k] = v
-			}
-		}
-		return []string{
-			"GET /api/v1/users/" + url.PathEscape(str("login")) + " (lookup: an existing user is adopted)",
-			fmt.Sprintf("then POST /api/v1/users?activate=%t", activate),
-		}, body
-	case "okta.get_user":
-		return find(), nil
-	case "okta.deactivate_user":
-		q := ""
-		if v, ok := st.Options["sendEmail"]; ok && truthy(v) {
-			q = "?sendEmail=true"
-		}
-		return append(find(), "then POST /api/v1/users/{id}/lifecycle/deactivate"+q+" (skipped when already DEPROVISIONED)"), nil
-	}
-	return []string{"(" + st.Action + ")"}, nil
+	req := act.Describe(action.Input{Fields: input, Options: st.Options})
+	return req.Calls, req.Body
 }
 
 func (s *testRun) View() string {

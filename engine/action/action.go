@@ -47,6 +47,17 @@ type Action interface {
 	// Run does the action. The output is JSON-shaped (it becomes
 	// steps.<id> for later steps) and always has an "outcome".
 	Run(ctx context.Context, api Okta, in Input) (map[string]any, error)
+	// Describe says which Okta calls Run would make for in, without making
+	// them (the test screen's preview). It lives beside Run so the two
+	// cannot disagree.
+	Describe(in Input) Request
+}
+
+// Request is what an action would send: its calls in order, and the body of
+// the one that writes, if any.
+type Request struct {
+	Calls []string
+	Body  any
 }
 
 // Input is a step's resolved fields and its options.

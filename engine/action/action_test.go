@@ -209,3 +209,25 @@ func TestFieldsAndChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestDescribeMatchesWhatRunSends(t *testing.T) {
+	add, _ := Lookup("okta.add_user")
+	req := add.Describe(Input{Fields: map[string]any{"login": "ada+x@acme.com", "email": "ada@acme.com", "department": "", "groupIds": "00g1, 00g2"}, Options: map[string]any{"activate": false}})
+	calls := strings.Join(req.Calls, "\n")
+	if !strings.Contains(calls, "GET /api/v1/users/ada+x@acme.com") || !strings.Contains(calls, "POST /api/v1/users?activate=false") {
+		t.Fatalf("calls: %s", calls)
+	}
+	body := jsonOf(req.Body)
+	if !strings.Contains(body, `"groupIds":["00g1","00g2"]`) || strings.Contains(body, "department") {
+		t.Fatalf("body %s (empty attributes are not sent; group ids are a list)", body)
+	}
+	off, _ := Lookup("okta.deactivate_user")
+	calls = strings.Join(off.Describe(Input{Fields: map[string]any{"firstName": "Ada", "lastName": "Lovelace"}, Options: map[string]any{"sendEmail": true}}).Calls, "\n")
+	if !strings.Contains(calls, `profile.firstName eq "Ada" and profile.lastName eq "Lovelace"`) || !strings.Contains(calls, "deactivate?sendEmail=true") {
+		t.Fatalf("deactivate: %s", calls)
+	}
+	get, _ := Lookup("okta.get_user")
+	if got := strings.Join(get.Describe(Input{Fields: map[string]any{"id": "00u1"}}).Calls, "\n"); got != "GET /api/v1/users/00u1" {
+		t.Fatalf("get by id: %s", got)
+	}
+}

@@ -3,6 +3,7 @@ package action
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/oktaflow/oktaflow/okta"
@@ -42,27 +43,50 @@ func (addUser) Options() []Option {
 
 func (addUser) Check(names []string, _ map[string]any) error { return nil }
 
-func (addUser) Run(ctx context.Context, api Okta, in Input) (map[string]any, error) {
-	profile := map[string]any{}
-	var password string
-	var groups []string
+// newUser splits a step's fields into Okta's create request.
+func newUser(in Input) (okta.CreateUserRequest, error) {
+	req := okta.CreateUserRequest{Profile: map[string]any{}, Activate: boolOption(in.Options, "activate", true)}
 	for name, v := range in.Fields {
 		switch name {
 		case "password":
-			password = stringField(in.Fields, name)
+			req.Password = stringField(in.Fields, name)
 		case "groupIds":
 			ids, err := stringList(v)
 			if err != nil {
-				return nil, actionErr("bad_input", "groupIds: %v", err)
+				return req, actionErr("bad_input", "groupIds: %v", err)
 			}
-			groups = ids
+			req.GroupIDs = ids
 		default:
 			if s, ok := v.(string); ok && s == "" {
 				continue // an empty optional attribute is left unset, not sent as ""
 			}
-			profile[name] = v
+			req.Profile[name] = v
 		}
 	}
+	return req, nil
+}
+
+func (addUser) Describe(in Input) Request {
+	req, _ := newUser(in)
+	body := map[string]any{"profile": req.Profile}
+	if req.Password != "" {
+		body["credentials"] = map[string]any{"password": map[string]any{"value": req.Password}}
+	}
+	if len(req.GroupIDs) > 0 {
+		body["groupIds"] = req.GroupIDs
+	}
+	return Request{Calls: []string{
+		"GET /api/v1/users/" + url.PathEscape(stringField(req.Profile, "login")) + " (lookup: an existing user is adopted)",
+		fmt.Sprintf("then POST /api/v1/users?activate=%t", req.Activate),
+	}, Body: body}
+}
+
+func (addUser) Run(ctx context.Context, api Okta, in Input) (map[string]any, error) {
+	req, err := newUser(in)
+	if err != nil {
+		return nil, err
+	}
+	profile := req.Profile
 	login := stringField(profile, "login")
 	if login == "" {
 		return nil, actionErr("bad_input", "login is empty: map it to the user's login (usually the email)")
@@ -73,9 +97,7 @@ func (addUser) Run(ctx context.Context, api Okta, in Input) (map[string]any, err
 		}
 		return userOutput(existing, "already_existed")
 	}
-	created, err := api.CreateUser(ctx, okta.CreateUserRequest{
-		Profile: profile, Password: password, GroupIDs: groups, Activate: boolOption(in.Options, "activate", true),
-	})
+	created, err := api.CreateUser(ctx, req)
 	if okta.IsAlreadyExists(err) {
 		existing, ferr := findLogin(ctx, api, login)
 		if ferr != nil {

@@ -54,3 +54,12 @@ func (deactivateUser) Run(ctx context.Context, api Okta, in Input) (map[string]a
 	}
 	return userOutput(after, "deactivated")
 }
+
+func (deactivateUser) Describe(in Input) Request {
+	q := ""
+	if boolOption(in.Options, "sendEmail", false) {
+		q = "?sendEmail=true"
+	}
+	return Request{Calls: append(describeFind(in),
+		"then POST /api/v1/users/{id}/lifecycle/deactivate"+q+" (skipped when already DEPROVISIONED)")}
+}

@@ -3,6 +3,7 @@ package action
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/oktaflow/oktaflow/okta"
@@ -92,4 +93,23 @@ func pickOne(users []*okta.User, what string, opts map[string]any) (*okta.User, 
 	}
 	return nil, actionErr("ambiguous", "%d Okta users are %s: %s; find by login or id, or set the step option match: first",
 		len(users), what, strings.Join(list, "; "))
+}
+
+// describeFind says how findUser would look the user up.
+func describeFind(in Input) []string {
+	id, login := stringField(in.Fields, "id"), stringField(in.Fields, "login")
+	first, last := stringField(in.Fields, "firstName"), stringField(in.Fields, "lastName")
+	switch {
+	case id != "":
+		return []string{"GET /api/v1/users/" + url.PathEscape(id)}
+	case login != "":
+		out := []string{"GET /api/v1/users/" + url.PathEscape(login)}
+		if strings.Contains(login, "@") {
+			out = append(out, `if no login matches: GET /api/v1/users?search=profile.email eq "`+login+`"`)
+		}
+		return out
+	case first != "" && last != "":
+		return []string{`GET /api/v1/users?search=profile.firstName eq "` + first + `" and profile.lastName eq "` + last + `"`}
+	}
+	return []string{"nothing to find the user by: map an id, a login, or a first and last name"}
 }

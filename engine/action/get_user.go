@@ -25,3 +25,5 @@ func (getUser) Run(ctx context.Context, api Okta, in Input) (map[string]any, err
 	}
 	return userOutput(u, "found")
 }
+
+func (getUser) Describe(in Input) Request { return Request{Calls: describeFind(in)} }
