@@ -6,7 +6,9 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr/ast"
+
 	"github.com/expr-lang/expr/vm"
+	"github.com/oktaflow/oktaflow/engine/internal/jsonpath"
 )
 
 // collectRefs lists the data paths an expression reads: member chains with
@@ -96,38 +98,17 @@ func (e Env) missing(paths []string) []string {
 // lookup walks a dotted path through decoded JSON.
 func (e Env) lookup(path string) (any, bool) {
 	keys := strings.Split(path, ".")
-	var cur any
 	switch keys[0] {
 	case "trigger":
-		cur = e.Trigger
+		return jsonpath.Walk(e.Trigger, keys[1:])
 	case "steps":
 		steps := make(map[string]any, len(e.Steps))
 		for k, v := range e.Steps {
 			steps[k] = v
 		}
-		cur = steps
-	default:
-		return nil, false
+		return jsonpath.Walk(steps, keys[1:])
 	}
-	for _, k := range keys[1:] {
-		switch c := cur.(type) {
-		case map[string]any:
-			v, ok := c[k]
-			if !ok {
-				return nil, false
-			}
-			cur = v
-		case []any:
-			i, err := strconv.Atoi(k)
-			if err != nil || i < 0 || i >= len(c) {
-				return nil, false
-			}
-			cur = c[i]
-		default:
-			return nil, false
-		}
-	}
-	return cur, cur != nil
+	return nil, false
 }
 
 func mustJSON(v any) string {

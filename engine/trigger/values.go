@@ -7,35 +7,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/oktaflow/oktaflow/engine/internal/jsonpath"
 )
 
 // lookupPath walks a dotted path ("data.items", "user.id") through decoded
 // JSON. An empty path is the value itself.
-func lookupPath(v any, path string) (any, bool) {
-	if path == "" {
-		return v, true
-	}
-	cur := v
-	for _, key := range strings.Split(path, ".") {
-		switch c := cur.(type) {
-		case map[string]any:
-			next, ok := c[key]
-			if !ok {
-				return nil, false
-			}
-			cur = next
-		case []any:
-			i, err := strconv.Atoi(key)
-			if err != nil || i < 0 || i >= len(c) {
-				return nil, false
-			}
-			cur = c[i]
-		default:
-			return nil, false
-		}
-	}
-	return cur, cur != nil
-}
+func lookupPath(v any, path string) (any, bool) { return jsonpath.Lookup(v, path) }
 
 // scalarString renders an id or cursor value: strings as they are, numbers
 // without exponent.
