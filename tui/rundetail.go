@@ -141,18 +141,7 @@ func (s *runDetail) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Back):
 		return pop
-	case key.Matches(msg, k.Up):
-		s.vp.ScrollUp(1)
-	case key.Matches(msg, k.Down):
-		s.vp.ScrollDown(1)
-	case key.Matches(msg, k.PageUp):
-		s.vp.PageUp()
-	case key.Matches(msg, k.PageDown):
-		s.vp.PageDown()
-	case key.Matches(msg, k.Home):
-		s.vp.GotoTop()
-	case key.Matches(msg, k.End):
-		s.vp.GotoBottom()
+	case scrollViewport(&s.vp, msg, k):
 	case key.Matches(msg, k.Retry):
 		if s.run != nil {
 			return retryRun(s.c, *s.run)

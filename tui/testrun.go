@@ -215,18 +215,7 @@ func (s *testRun) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Back):
 		return pop
-	case key.Matches(msg, k.Up):
-		s.vp.ScrollUp(1)
-	case key.Matches(msg, k.Down):
-		s.vp.ScrollDown(1)
-	case key.Matches(msg, k.PageUp):
-		s.vp.PageUp()
-	case key.Matches(msg, k.PageDown):
-		s.vp.PageDown()
-	case key.Matches(msg, k.Home):
-		s.vp.GotoTop()
-	case key.Matches(msg, k.End):
-		s.vp.GotoBottom()
+	case scrollViewport(&s.vp, msg, k):
 	case s.busy != "":
 		return toast("Wait: " + strings.TrimSuffix(s.busy, "…"))
 	case key.Matches(msg, k.Sample):

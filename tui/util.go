@@ -2,6 +2,10 @@ package tui
 
 import (
 	"fmt"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -48,4 +52,26 @@ func ago(t time.Time) string {
 // wrap wraps plain text to width.
 func wrap(s string, width int) string {
 	return lipgloss.NewStyle().Width(max(width, 10)).Render(s)
+}
+
+// scrollViewport moves a viewport by the app's scroll keys and reports
+// whether msg was one of them.
+func scrollViewport(vp *viewport.Model, msg tea.KeyPressMsg, k KeyMap) bool {
+	switch {
+	case key.Matches(msg, k.Up):
+		vp.ScrollUp(1)
+	case key.Matches(msg, k.Down):
+		vp.ScrollDown(1)
+	case key.Matches(msg, k.PageUp):
+		vp.PageUp()
+	case key.Matches(msg, k.PageDown):
+		vp.PageDown()
+	case key.Matches(msg, k.Home):
+		vp.GotoTop()
+	case key.Matches(msg, k.End):
+		vp.GotoBottom()
+	default:
+		return false
+	}
+	return true
 }
