@@ -127,12 +127,22 @@ func (e *Engine) afterFailure(ctx context.Context, r storage.Run, st storage.Ste
 		next, serr = e.store.WaitRun(r.ID, now, &storage.StepError{Message: "interrupted by shutdown; resumes at the next start"})
 	case kind == failRateLimited:
 		until := now.Add(time.Minute)
+		buckets := []string{okta.BucketUsers}
 		var rl *okta.RateLimitError
-		if errors.As(err, &rl) && !rl.RetryAt.IsZero() {
-			until = rl.RetryAt.Add(rateLimitPad)
+		if errors.As(err, &rl) {
+			if !rl.RetryAt.IsZero() {
+				until = rl.RetryAt.Add(rateLimitPad)
+			}
+			if rl.Bucket != "" {
+				buckets = []string{rl.Bucket}
+			}
+		} else if act, ok := action.Lookup(st.Action); ok {
+			buckets = act.Buckets() // a bare 429 does not say which bucket
 		}
 		if a, aerr := e.store.Account(st.Account); aerr == nil {
-			e.sched.holdAccount(a.ID, until)
+			for _, b := range buckets {
+				e.sched.holdBucket(a.ID, b, until)
+			}
 		}
 		next, serr = e.store.WaitRun(r.ID, until, se)
 	case kind == failTransient && r.Attempt < MaxAttempts:

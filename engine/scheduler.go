@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oktaflow/oktaflow/engine/action"
 	"github.com/oktaflow/oktaflow/storage"
 )
 
@@ -18,9 +19,9 @@ const dispatchBatch = 256
 //     two workers.
 //   - At most Workers runs execute at once, and at most an integration's
 //     concurrency of that integration's runs.
-//   - Runs whose next step's account is waiting for an Okta rate-limit reset
-//     are left in the queue until the reset: they would only wait in the
-//     client, holding a worker.
+//   - Runs whose next step would call an Okta bucket that is waiting for
+//     its rate-limit reset (per account) are left in the queue until the
+//     reset: they would only wait in the client, holding a worker.
 type scheduler struct {
 	e      *Engine
 	kickCh chan struct{}
@@ -28,7 +29,7 @@ type scheduler struct {
 
 	mu       sync.Mutex
 	inflight map[string]int       // integration id → runs executing
-	waits    map[string]time.Time // account id → rate-limit reset
+	waits    map[string]time.Time // account id + " " + bucket → rate-limit reset
 	stopping bool
 	runs     sync.WaitGroup
 	runCtx   context.Context
@@ -160,10 +161,14 @@ func (s *scheduler) tryStart(r storage.Run, in *storage.Integration) bool {
 	return true
 }
 
-// accountWait reports whether the account of r's next step is waiting for
-// a rate-limit reset, and until when.
+// accountWait reports whether r's next step would call an Okta bucket of
+// its account that is waiting for a rate-limit reset, and until when.
 func (s *scheduler) accountWait(r storage.Run, in *storage.Integration, now time.Time) (time.Time, bool) {
 	step, ok := nextStep(r, *in)
+	if !ok {
+		return time.Time{}, false
+	}
+	act, ok := action.Lookup(step.Action)
 	if !ok {
 		return time.Time{}, false
 	}
@@ -173,19 +178,31 @@ func (s *scheduler) accountWait(r storage.Run, in *storage.Integration, now time
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	until, ok := s.waits[a.ID]
-	if !ok || !now.Before(until) {
-		delete(s.waits, a.ID)
-		return time.Time{}, false
+	var latest time.Time
+	for _, b := range act.Buckets() {
+		k := a.ID + " " + b
+		until, ok := s.waits[k]
+		if !ok {
+			continue
+		}
+		if !now.Before(until) {
+			delete(s.waits, k)
+			continue
+		}
+		if until.After(latest) {
+			latest = until
+		}
 	}
-	return until, true
+	return latest, !latest.IsZero()
 }
 
-// holdAccount makes runs on an account wait until its rate limit resets.
-func (s *scheduler) holdAccount(accountID string, until time.Time) {
+// holdBucket makes runs that would call bucket on an account wait until
+// its rate limit resets; other buckets of the account go on.
+func (s *scheduler) holdBucket(accountID, bucket string, until time.Time) {
+	k := accountID + " " + bucket
 	s.mu.Lock()
-	if until.After(s.waits[accountID]) {
-		s.waits[accountID] = until
+	if until.After(s.waits[k]) {
+		s.waits[k] = until
 	}
 	s.mu.Unlock()
 }

@@ -51,6 +51,9 @@ type Action interface {
 	// them (the test screen's preview). It lives beside Run so the two
 	// cannot disagree.
 	Describe(in Input) Request
+	// Buckets lists the Okta rate-limit buckets Run may use: while one of
+	// them waits for its reset, the engine holds the step back.
+	Buckets() []string
 }
 
 // Request is what an action would send: its calls in order, and the body of

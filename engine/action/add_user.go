@@ -157,3 +157,5 @@ func stringList(v any) ([]string, error) {
 	}
 	return nil, fmt.Errorf("want a list of group ids or a comma-separated text, got %T", v)
 }
+
+func (addUser) Buckets() []string { return userBuckets }

@@ -63,3 +63,5 @@ func (deactivateUser) Describe(in Input) Request {
 	return Request{Calls: append(describeFind(in),
 		"then POST /api/v1/users/{id}/lifecycle/deactivate"+q+" (skipped when already DEPROVISIONED)")}
 }
+
+func (deactivateUser) Buckets() []string { return userBuckets }

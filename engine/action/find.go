@@ -113,3 +113,8 @@ func describeFind(in Input) []string {
 	}
 	return []string{"nothing to find the user by: map an id, a login, or a first and last name"}
 }
+
+// userBuckets are the buckets the user actions call: reading one user,
+// listing/searching and creating users, and lifecycle operations (which
+// Okta counts with /api/v1/users).
+var userBuckets = []string{okta.BucketUserByID, okta.BucketUsers}

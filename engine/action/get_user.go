@@ -27,3 +27,5 @@ func (getUser) Run(ctx context.Context, api Okta, in Input) (map[string]any, err
 }
 
 func (getUser) Describe(in Input) Request { return Request{Calls: describeFind(in)} }
+
+func (getUser) Buckets() []string { return userBuckets }
