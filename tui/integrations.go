@@ -359,9 +359,12 @@ func (s *integrations) resultCell(r integrationRow, w int) string {
 func hookURL(c *Common, id string) string {
 	base := c.HookBase
 	if base == "" {
-		if addr, err := c.Engine.ListenStatus(); err == nil && addr != "" {
+		switch addr, err := c.Engine.ListenStatus(); {
+		case err != nil:
+			return "/hooks/" + id + " (the webhook listener is off: its port is busy; restart with --http-addr)"
+		case addr != "":
 			base = "http://" + addr
-		} else {
+		default: // not listening in this process: serve's default address
 			base = "http://127.0.0.1:8780"
 		}
 	}
