@@ -78,11 +78,11 @@ func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integrat
 func (e *Engine) runStep(ctx context.Context, st storage.Step, earlier []string, env mapping.Env) (map[string]any, storage.StepResult, error) {
 	act, ok := action.Lookup(st.Action)
 	if !ok {
-		return nil, storage.StepResult{}, &action.Error{Code: "bad_input", Msg: fmt.Sprintf("step %s: unknown action %q", st.ID, st.Action)}
+		return nil, storage.StepResult{}, &action.Error{Code: "bad_input", Msg: fmt.Sprintf("unknown action %q", st.Action)}
 	}
 	fields, err := mapping.CompileFields(st.Fields, earlier, nil)
 	if err != nil {
-		return nil, storage.StepResult{}, &action.Error{Code: "bad_input", Msg: fmt.Sprintf("step %s: %v", st.ID, err)}
+		return nil, storage.StepResult{}, &action.Error{Code: "bad_input", Msg: err.Error()}
 	}
 	started := e.now().UTC()
 	input, err := fields.Eval(env)
@@ -90,13 +90,13 @@ func (e *Engine) runStep(ctx context.Context, st storage.Step, earlier []string,
 	if err != nil {
 		res.FinishedAt = e.now().UTC()
 		res.Error = &storage.StepError{Message: err.Error()}
-		return nil, res, &action.Error{Code: "bad_input", Msg: fmt.Sprintf("step %s: %v", st.ID, err)}
+		return nil, res, &action.Error{Code: "bad_input", Msg: err.Error()}
 	}
 	client, _, err := e.clients.get(st.Account)
 	if err != nil {
 		res.FinishedAt = e.now().UTC()
 		res.Error = &storage.StepError{Message: err.Error()}
-		return nil, res, &action.Error{Code: "bad_input", Msg: fmt.Sprintf("step %s: account %q: %v", st.ID, st.Account, err)}
+		return nil, res, &action.Error{Code: "bad_input", Msg: fmt.Sprintf("account %q: %v", st.Account, err)}
 	}
 	stepCtx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()

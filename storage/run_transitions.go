@@ -121,7 +121,7 @@ func (s *Store) RequeueRun(id RunID) (Run, error) {
 		}
 		r.Steps = kept
 		r.State, r.Attempt, r.Error = RunQueued, 0, nil
-		r.NextDue, r.FinishedAt = s.now().UTC(), time.Time{}
+		r.NextDue, r.StartedAt, r.FinishedAt = s.now().UTC(), time.Time{}, time.Time{}
 		return nil
 	})
 }

@@ -398,12 +398,13 @@ func (a *App) footer() string {
 	if s == nil {
 		return ""
 	}
-	bindings := append([]key.Binding{}, s.ShortHelp()...)
-	if !s.Capturing() {
+	var bindings []key.Binding
+	if !s.Capturing() { // "? help" first: a narrow footer drops the last keys
 		bindings = append(bindings, a.c.Keys.Help)
-		if len(a.stack) <= 1 {
-			bindings = append(bindings, a.c.Keys.Quit)
-		}
+	}
+	bindings = append(bindings, s.ShortHelp()...)
+	if !s.Capturing() && len(a.stack) <= 1 {
+		bindings = append(bindings, a.c.Keys.Quit)
 	}
 	return a.help.ShortHelpView(bindings)
 }
@@ -411,8 +412,29 @@ func (a *App) footer() string {
 func (a *App) fullHelp(s Screen) string {
 	st := a.c.Styles
 	groups := append([][]key.Binding{}, s.FullHelp()...)
-	groups = append(groups, []key.Binding{a.c.Keys.Help, a.c.Keys.Back, a.c.Keys.Quit, a.c.Keys.ForceQuit})
-	return st.Section.Render("Keys on "+s.Title()) + "\n\n" + a.help.FullHelpView(groups) +
+	global := []key.Binding{a.c.Keys.Help, a.c.Keys.ForceQuit}
+	if len(a.stack) <= 1 {
+		global = append(global, a.c.Keys.Quit)
+	}
+	groups = append(groups, global)
+	// Lay the groups out in rows that fit the width: help's own view puts
+	// them all side by side and cuts what does not fit.
+	w, _ := a.bodySize()
+	var rows []string
+	var row [][]key.Binding
+	for _, g := range groups {
+		candidate := append(append([][]key.Binding{}, row...), g)
+		if len(row) > 0 && lipgloss.Width(a.help.FullHelpView(candidate)) > w {
+			rows = append(rows, a.help.FullHelpView(row))
+			row = [][]key.Binding{g}
+			continue
+		}
+		row = candidate
+	}
+	if len(row) > 0 {
+		rows = append(rows, a.help.FullHelpView(row))
+	}
+	return st.Section.Render("Keys on "+s.Title()) + "\n\n" + strings.Join(rows, "\n\n") +
 		"\n\n" + st.Faint.Render("? or esc closes this help")
 }
 
