@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -25,6 +26,7 @@ type editor struct {
 	cursor   int // 0: the trigger; i+1: step i
 	action   string
 	problems engine.Problems
+	revealed bool // an admin asked to see the trigger's secrets (ctrl+v)
 	confirm  *confirmation
 	w, h     int
 }
@@ -51,7 +53,7 @@ func (e *editor) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, withHelp(k.Enter, "edit trigger or map fields"), k.Trigger},
 		{k.AddStep, k.MoveUp, k.MoveDown, withHelp(k.Delete, "remove step")},
-		{k.Test, k.Save, k.Toggle, withHelp(k.Runs, "runs of this integration")},
+		{k.Test, k.Save, k.Toggle, withHelp(k.Runs, "runs of this integration"), withHelp(k.Reveal, "show/hide the trigger's secret")},
 	}
 }
 
@@ -184,9 +186,15 @@ func (e *editor) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return save(e.c, e.d.in)
 	case key.Matches(msg, k.Toggle):
 		if e.d.dirty {
+			if e.saved.Enabled {
+				return toast("Save or discard your changes first (ctrl+s saves), then switch it OFF")
+			}
 			return toast("Save your changes first (ctrl+s), then switch it ON")
 		}
 		return toggle(e.c, e.saved)
+	case key.Matches(msg, k.Reveal):
+		e.revealed = !e.revealed
+		return nil
 	}
 	return nil
 }
@@ -270,7 +278,7 @@ func (e *editor) rightPane(w int) string {
 		t := e.d.in.Trigger
 		b.WriteString(st.Section.Render(triggerTitle(t.Type)) + "\n\n")
 		if t.Type == trigger.Webhook && e.d.in.ID != "" {
-			b.WriteString(st.Label.Render("Webhook URL") + "\n" + st.Code.Render(truncate("POST "+hookURL(e.c, e.d.in.ID), w)) + "\n\n")
+			b.WriteString(st.Label.Render("Webhook URL") + "\n" + st.Code.Render(wrap("POST "+hookURL(e.c, e.d.in.ID), w)) + "\n\n")
 		}
 		keys := make([]string, 0, len(t.Config))
 		for k := range t.Config {
@@ -280,11 +288,29 @@ func (e *editor) rightPane(w int) string {
 		for _, k := range keys {
 			kv(k, fmt.Sprint(t.Config[k]))
 		}
+		editable, _ := e.c.CanEdit()
 		for k, v := range t.Secrets {
-			kv(k, v.Mask()+st.Faint.Render("  (secret)"))
+			shown := v.Mask() + st.Faint.Render("  ctrl+v shows it")
+			if e.revealed && editable { // never for a viewer
+				shown = v.Reveal()
+			} else if !editable {
+				shown = v.Mask()
+			}
+			kv(k, shown)
 		}
 		if t.Type == trigger.Webhook && e.d.in.ID != "" {
-			b.WriteString("\n" + st.Faint.Render(wrap(fmt.Sprintf("Try it: curl -X POST %s -H 'Authorization: Bearer <secret>' -H 'Content-Type: application/json' -d '{\"email\":\"ada@acme.com\"}'", hookURL(e.c, e.d.in.ID)), w)) + "\n")
+			secret := "<secret: ctrl+v shows it>"
+			if e.revealed && editable {
+				secret = t.Secrets["secret"].Reveal()
+			}
+			body := `{"email":"ada@acme.com","first_name":"Ada","last_name":"Lovelace"}`
+			if e.d.sample != nil {
+				if raw, err := json.Marshal(e.d.sample); err == nil {
+					body = string(raw)
+				}
+			}
+			curl := "curl -X POST " + hookURL(e.c, e.d.in.ID) + " \\\n  -H 'Authorization: Bearer " + secret + "' \\\n  -H 'Content-Type: application/json' \\\n  -d '" + body + "'"
+			b.WriteString("\n" + st.Label.Render("Try it") + "\n" + st.Faint.Render(curl) + "\n")
 		}
 		e.writeProblems(&b, "trigger", w)
 		b.WriteString("\n" + st.Faint.Render("enter: edit the trigger"))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/engine/action"
+	"github.com/oktaflow/oktaflow/engine/trigger"
 	"github.com/oktaflow/oktaflow/engine/mapping"
 	"github.com/oktaflow/oktaflow/storage"
 )
@@ -109,7 +110,25 @@ func (s *mappingScreen) SetSize(w, h int) {
 	s.input.SetWidth(max(panel-4, 10))
 }
 
-func (s *mappingScreen) Init() tea.Cmd { return s.load() }
+// Init reads the fields; a saved webhook or manual integration without a
+// sample also takes the event of its latest run, for the suggestions.
+func (s *mappingScreen) Init() tea.Cmd {
+	cmds := []tea.Cmd{s.load()}
+	if spec, ok := trigger.Lookup(s.d.in.Trigger.Type); ok && spec.Push && s.d.in.ID != "" && s.d.sample == nil {
+		e, ctx, in := s.c.Engine, s.c.Ctx, cloneIntegration(s.d.in)
+		cmds = append(cmds, func() tea.Msg {
+			ev, err := e.Sample(ctx, in)
+			if err != nil {
+				return nil
+			}
+			return mappingSampleMsg{ev}
+		})
+	}
+	return tea.Batch(cmds...)
+}
+
+// mappingSampleMsg carries a sample loaded on opening.
+type mappingSampleMsg struct{ sample map[string]any }
 
 // load reads the step's account and its cached schema.
 func (s *mappingScreen) load() tea.Cmd {
@@ -227,6 +246,11 @@ func (s *mappingScreen) unmappedRequired() []string {
 
 func (s *mappingScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
+	case mappingSampleMsg:
+		if s.d.sample == nil {
+			s.d.sample, s.d.sampleSource = msg.sample, "the event of the latest run"
+		}
+		return s, nil
 	case mappingLoadedMsg:
 		s.loaded = true
 		s.account, s.accountErr, s.schema, s.fetched = msg.account, msg.accountErr, msg.schema, msg.fetched

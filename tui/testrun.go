@@ -58,6 +58,7 @@ type (
 	sampleLoadedMsg struct {
 		sample map[string]any
 		err    error
+		quiet  bool // loaded on opening: no sample is not an error
 	}
 	previewMsg struct {
 		outcomes []engine.StepOutcome
@@ -98,9 +99,19 @@ func (s *testRun) Title() string   { return "Test" }
 func (s *testRun) Capturing() bool { return s.editing }
 
 // Init previews the sample at once when there is one.
+// Init previews the sample; without one, a saved webhook or manual
+// integration starts from the event of its latest run (a poll trigger is
+// only asked on ctrl+l: that calls an outside API).
 func (s *testRun) Init() tea.Cmd {
 	if s.d.sample != nil {
 		return s.preview()
+	}
+	if spec, ok := trigger.Lookup(s.d.in.Trigger.Type); ok && spec.Push && s.d.in.ID != "" {
+		e, ctx, in := s.c.Engine, s.c.Ctx, cloneIntegration(s.d.in)
+		return func() tea.Msg {
+			ev, err := e.Sample(ctx, in)
+			return sampleLoadedMsg{sample: ev, err: err, quiet: true}
+		}
 	}
 	return nil
 }
@@ -131,6 +142,10 @@ func (s *testRun) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case sampleLoadedMsg:
 		s.busy = ""
+		if msg.quiet && (msg.err != nil || s.d.sample != nil) {
+			s.layout()
+			return s, nil
+		}
 		s.sampleErr = msg.err
 		if msg.err == nil {
 			s.d.sample = msg.sample

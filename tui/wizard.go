@@ -128,10 +128,13 @@ func (w *wizard) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		w.d.dirty = false
 		saved := msg.in
 		w.d.in = saved
+		// The editor keeps the sample and test outputs: nothing typed is lost.
+		ed := newEditor(w.c, saved)
+		ed.d.sample, ed.d.sampleSource, ed.d.outputs = w.d.sample, w.d.sampleSource, w.d.outputs
 		w.confirm = &confirmation{
 			question: fmt.Sprintf("Saved %q (OFF). Switch it ON now?", saved.Name),
-			yes:      tea.Sequence(replace(newEditor(w.c, saved)), toggle(w.c, saved)),
-			no:       replace(newEditor(w.c, saved)),
+			yes:      tea.Sequence(replace(ed), toggle(w.c, saved)),
+			no:       replace(ed),
 		}
 		return w, toast("Saved " + saved.Name)
 	case tea.KeyPressMsg:
