@@ -53,7 +53,8 @@ func (e *editor) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, withHelp(k.Enter, "edit trigger or map fields"), k.Trigger},
 		{k.AddStep, k.MoveUp, k.MoveDown, withHelp(k.Delete, "remove step")},
-		{k.Test, k.Save, k.Toggle, withHelp(k.Runs, "runs of this integration"), withHelp(k.Reveal, "show/hide the trigger's secret")},
+		{k.Test, k.RunNow, k.Save, k.Toggle},
+		{withHelp(k.Runs, "runs of this integration"), withHelp(k.Reveal, "show/hide the trigger's secret")},
 	}
 }
 
@@ -152,7 +153,7 @@ func (e *editor) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case !editable && (key.Matches(msg, k.Enter) || key.Matches(msg, k.Trigger) || key.Matches(msg, k.AddStep) ||
 		key.Matches(msg, k.MoveUp) || key.Matches(msg, k.MoveDown) || key.Matches(msg, k.Delete) ||
-		key.Matches(msg, k.Save) || key.Matches(msg, k.Test) || key.Matches(msg, k.Toggle)):
+		key.Matches(msg, k.Save) || key.Matches(msg, k.Test) || key.Matches(msg, k.Toggle) || key.Matches(msg, k.RunNow)):
 		return toast(why)
 	case key.Matches(msg, k.Trigger), key.Matches(msg, k.Enter) && e.cursor == 0:
 		return push(newTriggerForm(e.c, e.d))
@@ -195,6 +196,11 @@ func (e *editor) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Reveal):
 		e.revealed = !e.revealed
 		return nil
+	case key.Matches(msg, k.RunNow):
+		if e.d.in.ID == "" || e.d.dirty {
+			return toast("Save first (ctrl+s): a run uses the saved integration")
+		}
+		return push(newRunNow(e.c, e.saved, e.d.sample))
 	}
 	return nil
 }
@@ -311,6 +317,9 @@ func (e *editor) rightPane(w int) string {
 			}
 			curl := "curl -X POST " + hookURL(e.c, e.d.in.ID) + " \\\n  -H 'Authorization: Bearer " + secret + "' \\\n  -H 'Content-Type: application/json' \\\n  -d '" + body + "'"
 			b.WriteString("\n" + st.Label.Render("Try it") + "\n" + st.Faint.Render(curl) + "\n")
+		}
+		if t.Type == trigger.Manual {
+			b.WriteString(st.Faint.Render(wrap("Runs when you say so: ctrl+g runs it now with an event you type (also from the list), or oktaflow integration run ID --event FILE.", w)) + "\n")
 		}
 		e.writeProblems(&b, "trigger", w)
 		b.WriteString("\n" + st.Faint.Render("enter: edit the trigger"))

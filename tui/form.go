@@ -54,7 +54,9 @@ func newForm(c *Common, fields ...*formField) *form {
 
 func (f *form) applyStyles() {
 	for _, fl := range f.fields {
-		fl.input.SetStyles(textinput.DefaultStyles(f.c.Styles.IsDark))
+		ts := textinput.DefaultStyles(f.c.Styles.IsDark)
+		ts.Cursor.Blink = false // a steady cursor: no blink ticks to re-render for
+		fl.input.SetStyles(ts)
 	}
 }
 

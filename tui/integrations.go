@@ -68,7 +68,7 @@ func (s *integrations) Capturing() bool  { return false }
 func (s *integrations) SetSize(w, h int) { s.w, s.h = w, h }
 func (s *integrations) FullHelp() [][]key.Binding {
 	k := s.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.Enter, k.New}, {k.Toggle, k.Delete, k.Runs, k.AllRuns, k.Accounts, k.Audit}}
+	return [][]key.Binding{{k.Up, k.Down, k.Enter, k.New}, {k.Toggle, k.RunNow, k.Delete}, {k.Runs, k.AllRuns, k.Accounts, k.Audit}}
 }
 func (s *integrations) ShortHelp() []key.Binding {
 	k := s.c.Keys
@@ -235,6 +235,11 @@ func (s *integrations) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return push(newRuns(s.c, in.ID, in.Name))
 	case key.Matches(msg, k.AllRuns):
 		return push(newRuns(s.c, "", ""))
+	case key.Matches(msg, k.RunNow) && has:
+		if ok, why := s.c.CanEdit(); !ok {
+			return toast(why)
+		}
+		return push(newRunNow(s.c, in, nil))
 	case key.Matches(msg, k.Accounts):
 		return push(newAccounts(s.c))
 	case key.Matches(msg, k.Audit):

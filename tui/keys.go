@@ -13,6 +13,7 @@ type KeyMap struct {
 	Filter, Retry, Refresh, Test, Preview, Save        key.Binding
 	AddStep, MoveUp, MoveDown, Trigger, Reveal, Verify key.Binding
 	Insert, Sample, EditJSON, Yes, No, Audit           key.Binding
+	RunNow                                             key.Binding
 }
 
 // DefaultKeyMap returns the app's keys.
@@ -59,5 +60,6 @@ func DefaultKeyMap() KeyMap {
 		Yes:       b([]string{"y"}, "y", "yes"),
 		No:        b([]string{"n", "esc"}, "n", "no"),
 		Audit:     b([]string{"L"}, "L", "audit log"),
+		RunNow:    b([]string{"ctrl+g"}, "ctrl+g", "run now with an event"),
 	}
 }

@@ -25,7 +25,36 @@ type triggerForm struct {
 	forms    map[string]*form // settings typed per type, kept when going back to the types
 	accounts []storage.Account
 	stage    int // 0: pick the type, 1: settings
+	confirm  *confirmation
 	w, h     int
+}
+
+// triggerBackMsg goes back to the trigger types after the user agreed.
+type triggerBackMsg struct{}
+
+// changed reports whether the settings differ from the draft's trigger.
+func (t *triggerForm) changed() bool {
+	if t.form == nil {
+		return false
+	}
+	same := t.d.in.Trigger.Type == t.spec.Type
+	for _, f := range t.spec.Fields {
+		saved := ""
+		switch {
+		case !same:
+		case f.Secret:
+			saved = t.d.in.Trigger.Secrets[f.Key].Reveal()
+		default:
+			saved = configText(f, t.d.in.Trigger.Config[f.Key])
+		}
+		if t.form.Value(f.Key) != strings.TrimSpace(saved) {
+			if !same && f.Key == "secret" { // the generated webhook secret is not the user's edit
+				continue
+			}
+			return true
+		}
+	}
+	return false
 }
 
 type triggerAccountsMsg []storage.Account
@@ -257,8 +286,13 @@ func secretsText(m map[string]storage.Secret) map[string]string {
 }
 
 func (t *triggerForm) Update(msg tea.Msg) (Screen, tea.Cmd) {
-	if accounts, ok := msg.(triggerAccountsMsg); ok {
-		t.accounts = accounts
+	switch msg := msg.(type) {
+	case triggerAccountsMsg:
+		t.accounts = msg
+		return t, nil
+	case triggerBackMsg:
+		delete(t.forms, t.spec.Type) // the user chose to drop what was typed
+		t.stage = 0
 		return t, nil
 	}
 	km, isKey := msg.(tea.KeyPressMsg)
@@ -280,8 +314,22 @@ func (t *triggerForm) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		}
 		return t, t.types.Update(km)
 	}
+	if t.confirm != nil {
+		closed, cmd := t.confirm.handle(km, k)
+		if closed {
+			t.confirm = nil
+		}
+		return t, cmd
+	}
 	switch {
 	case key.Matches(km, k.Back):
+		if t.changed() {
+			t.confirm = &confirmation{
+				question: "Leave these settings without keeping them? (ctrl+s keeps them)",
+				yes:      func() tea.Msg { return triggerBackMsg{} },
+			}
+			return t, nil
+		}
 		t.stage = 0
 		return t, nil
 	case key.Matches(km, k.Save):
@@ -302,6 +350,9 @@ func (t *triggerForm) View() string {
 		return st.Section.Render("What starts this integration?") + "\n\n" + t.types.View()
 	}
 	head := st.Section.Render(t.spec.Title) + "\n" + st.Faint.Render(wrap(t.spec.Description, min(t.w, 90))) + "\n"
+	if t.confirm != nil {
+		head += t.confirm.view(st) + "\n"
+	}
 	if t.spec.Type == trigger.Webhook {
 		url := "shown once the integration is saved: POST " + hookURL(t.c, "<integration id>")
 		if t.d.in.ID != "" {
