@@ -625,7 +625,13 @@ func (s *testRun) stepBlock(b *strings.Builder, i int, o engine.StepOutcome, lin
 		acct = " · account " + step.Account
 	}
 	name := fmt.Sprintf("%d. %s", i+1, o.StepID)
+	// In a preview, a field that reads an earlier step's output cannot be
+	// resolved yet: that is expected, not a failure.
+	needsEarlier := s.kind == "preview" && o.Error != nil && strings.Contains(o.Error.Message, "steps.")
 	switch {
+	case needsEarlier:
+		line(st.Bold.Render(name) + st.Faint.Render(" · "+title+acct+" · uses an earlier step's output: known in a real test run (ctrl+t)"))
+		return
 	case s.kind == "preview" && o.Error == nil:
 		line(st.Bold.Render(name) + st.Faint.Render(" · "+title+acct))
 	case o.Error == nil:
