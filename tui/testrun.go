@@ -630,7 +630,8 @@ func (s *testRun) stepBlock(b *strings.Builder, i int, o engine.StepOutcome, lin
 	needsEarlier := s.kind == "preview" && o.Error != nil && strings.Contains(o.Error.Message, "steps.")
 	switch {
 	case needsEarlier:
-		line(st.Bold.Render(name) + st.Faint.Render(" · "+title+acct+" · uses an earlier step's output: known in a real test run (ctrl+t)"))
+		line(st.Bold.Render(name) + st.Faint.Render(" · "+title+acct))
+		para(st.Faint, "uses an earlier step's output: known in a real test run (ctrl+t)", "   ")
 		return
 	case s.kind == "preview" && o.Error == nil:
 		line(st.Bold.Render(name) + st.Faint.Render(" · "+title+acct))
