@@ -21,6 +21,10 @@ type draft struct {
 	// outputs are the latest test outputs by step id: they feed the
 	// suggestions for later steps (steps.<id>.…).
 	outputs map[string]map[string]any
+
+	// next names where esc leads from a sub-screen when it is not simply
+	// back (the wizard's "continue to the test"); "" means back.
+	next string
 }
 
 func newDraft(in storage.Integration) *draft {

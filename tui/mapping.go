@@ -618,7 +618,9 @@ func (s *mappingScreen) headLines() []string {
 	if ok, why := s.c.CanEdit(); !ok {
 		out = append(out, st.WarnText.Render(truncate("⚠ "+why, s.w)))
 	}
-	if missing := s.unmappedRequired(); len(missing) > 0 {
+	if n := s.errorCount(); n > 0 {
+		out = append(out, st.ErrorText.Render(truncate(fmt.Sprintf("✗ %d mapping(s) do not compile: see ✗ beside them", n), s.w)))
+	} else if missing := s.unmappedRequired(); len(missing) > 0 {
 		word := "fields"
 		if len(missing) == 1 {
 			word = "field"
@@ -958,7 +960,11 @@ func (s *mappingScreen) ShortHelp() []key.Binding {
 	} else {
 		out = append(out, withHelp(k.Enter, "edit"), withHelp(k.Delete, "clear"))
 	}
-	return append(out, k.Refresh, k.Back)
+	back := withHelp(k.Back, "back")
+	if s.d.next != "" {
+		back = withHelp(k.Back, s.d.next)
+	}
+	return append(out, k.Refresh, back)
 }
 
 func (s *mappingScreen) FullHelp() [][]key.Binding {
@@ -970,4 +976,15 @@ func (s *mappingScreen) FullHelp() [][]key.Binding {
 		{withHelp(k.Enter, "save (while editing)"), withHelp(k.Back, "cancel edit"), k.Insert,
 			key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "choose suggestion"))},
 	}
+}
+
+// errorCount is how many mappings fail to compile now.
+func (s *mappingScreen) errorCount() int {
+	n := 0
+	for _, err := range s.errs {
+		if err != nil {
+			n++
+		}
+	}
+	return n
 }

@@ -79,6 +79,7 @@ func (w *wizard) next() tea.Cmd {
 	case wzAccount:
 		return push(newAccountPicker(w.c))
 	case wzMapping:
+		w.d.next = "continue to the test"
 		return push(newMapping(w.c, w.d, len(w.d.in.Steps)-1))
 	case wzTest:
 		return push(newTestRun(w.c, w.d))
@@ -109,6 +110,7 @@ func (w *wizard) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		// A stage screen closed without a result (esc), or mapping/test are done.
 		switch w.stage {
 		case wzMapping:
+			w.d.next = ""
 			w.stage = wzTest
 			return w, w.next()
 		case wzTest:
