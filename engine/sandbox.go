@@ -502,3 +502,28 @@ func (e *Engine) removeSandbox(a storage.Account) error {
 	}
 	return errors.Join(errs...)
 }
+
+// SandboxPerson is a user of a sandbox org, for people who need names to
+// test with ("Get user details" by first and last name).
+type SandboxPerson struct {
+	Name, Login, Status string
+}
+
+// SandboxPeople lists the users of a running sandbox org (not its admin),
+// in creation order; nil when the account is not a running sandbox.
+func (e *Engine) SandboxPeople(accountID string) []SandboxPerson {
+	sb := e.sandboxes.get(accountID)
+	if sb == nil {
+		return nil
+	}
+	var out []SandboxPerson
+	for _, u := range sb.org.Users() {
+		first, _ := u.Profile["firstName"].(string)
+		last, _ := u.Profile["lastName"].(string)
+		if u.Login == oktatest.DefaultAdminLogin {
+			continue
+		}
+		out = append(out, SandboxPerson{Name: strings.TrimSpace(first + " " + last), Login: u.Login, Status: u.Status})
+	}
+	return out
+}

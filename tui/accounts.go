@@ -35,6 +35,7 @@ type acctRow struct {
 	a       storage.Account
 	schema  *storage.UserSchema // nil: never fetched
 	fetched bool
+	people  []engine.SandboxPerson // a sandbox org's users, to test with
 }
 
 // acctListMsg carries the accounts read from the store.
@@ -87,7 +88,8 @@ func (s *accounts) FullHelp() [][]key.Binding {
 }
 
 func (s *accounts) load() tea.Cmd {
-	st := s.c.Engine.Store()
+	e := s.c.Engine
+	st := e.Store()
 	return func() tea.Msg {
 		list, err := st.Accounts()
 		if err != nil {
@@ -96,6 +98,9 @@ func (s *accounts) load() tea.Cmd {
 		rows := make([]acctRow, len(list))
 		for i, a := range list {
 			rows[i].a = a
+			if a.Kind == storage.AccountSandbox {
+				rows[i].people = e.SandboxPeople(a.ID)
+			}
 			sc, err := st.Schema(a.ID)
 			switch {
 			case err == nil:
@@ -403,6 +408,12 @@ func (s *accounts) detail() []string {
 	}
 	for i := range out {
 		out[i] = truncate(strings.Split(out[i], "\n")[0], s.w)
+	}
+	if len(r.people) > 0 { // names to test "Get user details" with
+		out = append(out, st.Label.Render("Users to test with"))
+		for _, p := range r.people {
+			out = append(out, truncate("  "+pad(p.Name, 18)+" "+pad(p.Login, 32)+" "+st.Faint.Render(strings.ToLower(p.Status)), s.w))
+		}
 	}
 	return out
 }

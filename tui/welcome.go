@@ -51,7 +51,7 @@ func (w *welcome) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		if msg.err != nil {
 			return w, func() tea.Msg { return errMsg{msg.err} }
 		}
-		return w, tea.Batch(replace(newIntegrations(w.c)), toast("Sandbox org ready: "+msg.account.OrgURL+" · signed in as "+msg.account.VerifiedAs))
+		return w, tea.Batch(replace(newIntegrations(w.c)), toast("Sandbox org ready, signed in as "+msg.account.VerifiedAs+" · its users: a (accounts)"))
 	case accountSavedMsg:
 		return w, replace(newIntegrations(w.c))
 	case spinner.TickMsg:
