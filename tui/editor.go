@@ -251,7 +251,7 @@ func (e *editor) leftPane(w int) string {
 	}
 	var b strings.Builder
 	b.WriteString(st.Label.Render("TRIGGER") + "\n")
-	b.WriteString(line(0, triggerTitle(e.d.in.Trigger.Type), len(problemsFor(e.problems, "trigger")) > 0) + "\n\n")
+	b.WriteString(line(0, triggerShort(e.d.in.Trigger.Type), len(problemsFor(e.problems, "trigger")) > 0) + "\n\n")
 	b.WriteString(st.Label.Render("STEPS") + "\n")
 	if len(e.d.in.Steps) == 0 {
 		b.WriteString(st.Faint.Render("  none: + adds an action") + "\n")
@@ -264,6 +264,25 @@ func (e *editor) leftPane(w int) string {
 	}
 	b.WriteString("\n" + st.Faint.Render("+ add action"))
 	return b.String()
+}
+
+// triggerShort names a trigger in a few words, for narrow panes.
+func triggerShort(typ string) string {
+	switch typ {
+	case trigger.Webhook:
+		return "Webhook call"
+	case trigger.Kissflow:
+		return "Kissflow item done"
+	case trigger.HTTPPoll:
+		return "New API item"
+	case trigger.OktaEvent:
+		return "Okta event"
+	case trigger.CSV:
+		return "New CSV row"
+	case trigger.Manual:
+		return "Run by hand"
+	}
+	return triggerTitle(typ)
 }
 
 func triggerTitle(typ string) string {

@@ -98,7 +98,14 @@ func (t *triggerForm) ShortHelp() []key.Binding {
 	if t.stage == 0 {
 		return []key.Binding{k.Up, k.Down, withHelp(k.Enter, "choose"), k.Back}
 	}
-	return []key.Binding{k.Next, withHelp(k.Save, "done"), k.Reveal, withHelp(k.Back, "trigger types")}
+	out := []key.Binding{k.Next, withHelp(k.Save, "done")}
+	for _, f := range t.spec.Fields {
+		if f.Secret {
+			out = append(out, withHelp(k.Reveal, "show/hide secret"))
+			break
+		}
+	}
+	return append(out, withHelp(k.Back, "trigger types"))
 }
 func (t *triggerForm) FullHelp() [][]key.Binding { return [][]key.Binding{t.ShortHelp()} }
 

@@ -64,7 +64,7 @@ func (w *wizard) ShortHelp() []key.Binding {
 	case wzName:
 		return []key.Binding{k.Next, withHelp(k.Enter, "continue"), withHelp(k.Back, "cancel")}
 	case wzReview:
-		return []key.Binding{withHelp(k.Save, "save"), withHelp(k.Edit, "map fields"), withHelp(k.Test, "test"), withHelp(k.Back, "back")}
+		return []key.Binding{withHelp(k.Save, "save"), k.AddStep, withHelp(k.Edit, "map fields"), withHelp(k.Test, "test"), withHelp(k.Back, "back")}
 	}
 	return []key.Binding{withHelp(k.Enter, "continue"), withHelp(k.Back, "back")}
 }
@@ -99,10 +99,11 @@ func (w *wizard) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		w.stage = wzAccount
 		return w, w.next()
 	case accountPickedMsg:
-		if len(w.d.in.Steps) == 0 || w.d.in.Steps[len(w.d.in.Steps)-1].Action != w.action {
+		if w.action != "" {
 			addStep(w.d, w.action, msg.name)
-		} else {
-			w.d.in.Steps[len(w.d.in.Steps)-1].Account = msg.name
+			w.action = ""
+		} else if n := len(w.d.in.Steps); n > 0 { // back to the account of the step just added
+			w.d.in.Steps[n-1].Account = msg.name
 		}
 		w.stage = wzMapping
 		return w, w.next()
@@ -184,8 +185,12 @@ func (w *wizard) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			return push(newMapping(w.c, w.d, max(len(w.d.in.Steps)-1, 0)))
 		case key.Matches(msg, k.Test), key.Matches(msg, k.Enter):
 			return push(newTestRun(w.c, w.d))
+		case key.Matches(msg, k.AddStep): // another action after this one
+			w.stage = wzAction
+			return w.next()
 		case key.Matches(msg, k.Back):
-			return w.leave()
+			w.stage = wzTest
+			return nil
 		}
 		return nil
 	}
