@@ -33,6 +33,8 @@ type App struct {
 	events   <-chan engine.Event
 	started  bool
 	spinning bool // the status bar spinner's tick is armed
+	// quitAsked: q was pressed while integrations are ON; y quits.
+	quitAsked bool
 
 	// lastFrame is the latest rendered frame, for tests and benchmarks
 	// that watch a running program from another goroutine.
@@ -267,6 +269,13 @@ func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if a.quitAsked {
+		a.quitAsked = false
+		if key.Matches(msg, k.Yes) {
+			return tea.Quit
+		}
+		return nil
+	}
 	s := a.top()
 	if s == nil || !s.Capturing() {
 		switch {
@@ -274,6 +283,10 @@ func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			a.showHelp = true
 			return nil
 		case key.Matches(msg, k.Quit) && len(a.stack) <= 1:
+			if home, ok := s.(*integrations); ok && home.anyOn() && a.c.HookBase == "" {
+				a.quitAsked = true // the local app: closing it stops the integrations
+				return nil
+			}
 			return tea.Quit
 		}
 	}
@@ -359,6 +372,9 @@ func (a *App) statusBar() string {
 	w, _ := a.bodySize()
 	var parts []string
 	// A note (a toast) comes first, so that a narrow terminal still shows it.
+	if a.quitAsked {
+		parts = append(parts, st.WarnText.Render("Quit? Integrations stop running while oktaflow is closed (oktaflow serve keeps them on). y quits"))
+	}
 	if a.toast != "" {
 		parts = append(parts, st.OKText.Render(a.toast))
 	}

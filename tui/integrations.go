@@ -104,6 +104,16 @@ func (s *integrations) load() tea.Cmd {
 	}
 }
 
+// anyOn reports whether an integration is switched ON.
+func (s *integrations) anyOn() bool {
+	for _, r := range s.rows {
+		if r.in.Enabled {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *integrations) anyInFlight() bool {
 	for _, r := range s.rows {
 		if r.inFlight {

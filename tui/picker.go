@@ -90,6 +90,12 @@ func (p *picker) Update(msg tea.Msg) tea.Cmd {
 		case km.String() == "down" || (!p.filtered && key.Matches(km, k.Down)):
 			p.cursor = min(p.cursor+1, max(len(p.shown)-1, 0))
 			return nil
+		case km.String() == "home" || (!p.filtered && key.Matches(km, k.Home)):
+			p.cursor = 0
+			return nil
+		case km.String() == "end" || (!p.filtered && key.Matches(km, k.End)):
+			p.cursor = max(len(p.shown)-1, 0)
+			return nil
 		}
 	}
 	if !p.filtered {

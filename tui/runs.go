@@ -108,7 +108,7 @@ func (s *runs) FullHelp() [][]key.Binding {
 	k := s.c.Keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
-		{withHelp(k.Enter, "run details"), k.Filter, k.Retry, k.Back},
+		{withHelp(k.Enter, "run details"), k.Filter, k.FilterBack, k.Retry, k.Back},
 	}
 }
 
@@ -399,9 +399,13 @@ func (s *runs) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return s.move(0)
 	case key.Matches(msg, k.End):
 		return s.move(len(s.rows) - 1)
-	case key.Matches(msg, k.Filter):
+	case key.Matches(msg, k.Filter), key.Matches(msg, k.FilterBack):
+		step := 1
+		if key.Matches(msg, k.FilterBack) {
+			step = len(runsFilters) - 1
+		}
 		i := slices.Index(runsFilters, s.filter)
-		s.filter = runsFilters[(i+1)%len(runsFilters)]
+		s.filter = runsFilters[(i+step)%len(runsFilters)]
 		s.rows, s.cursor, s.offset, s.loaded, s.exhausted, s.fresh = nil, 0, 0, false, false, 0
 		return s.reload()
 	case key.Matches(msg, k.Enter):

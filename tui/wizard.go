@@ -223,6 +223,8 @@ func (w *wizard) View() string {
 	var steps []string
 	for i, name := range wizardStages {
 		switch {
+		case wizardStage(i) < w.stage && !w.stageDone(wizardStage(i)):
+			steps = append(steps, st.WarnText.Render("◐ "+name))
 		case wizardStage(i) < w.stage:
 			steps = append(steps, st.OKText.Render("● "+name))
 		case wizardStage(i) == w.stage:
@@ -287,4 +289,21 @@ func (w *wizard) review() string {
 		b.WriteString(st.Faint.Render("e: map fields · ctrl+t: test"))
 	}
 	return b.String()
+}
+
+// stageDone reports whether a passed stage really produced something: a
+// mapping with fields, a test that ran (a skipped one shows half-done).
+func (w *wizard) stageDone(st wizardStage) bool {
+	switch st {
+	case wzMapping:
+		for _, s := range w.d.in.Steps {
+			if len(s.Fields) > 0 {
+				return true
+			}
+		}
+		return false
+	case wzTest:
+		return len(w.d.outputs) > 0
+	}
+	return true
 }
