@@ -133,17 +133,7 @@ func (s *Store) RemoveAccount(idOrName string) error {
 		if err != nil {
 			return fmt.Errorf("account %q: %w", idOrName, ErrNotFound)
 		}
-		var users []string
-		err = tx.Bucket(bucketIntegrations).ForEach(func(_, v []byte) error {
-			var in Integration
-			if err := json.Unmarshal(v, &in); err != nil {
-				return err
-			}
-			if in.usesAccount(a) {
-				users = append(users, fmt.Sprintf("%q (%s)", in.Name, in.ID))
-			}
-			return nil
-		})
+		users, err := accountUsers(tx, a)
 		if err != nil {
 			return err
 		}
@@ -196,4 +186,40 @@ func (s *Store) putAccount(tx *bolt.Tx, a Account) error {
 		return err
 	}
 	return tx.Bucket(bucketAccounts).Put([]byte(a.ID), raw)
+}
+
+// AccountUsers names the integrations that use an account (a step acts on
+// it, or a trigger reads from it), as "Name (id)".
+func (s *Store) AccountUsers(idOrName string) ([]string, error) {
+	var users []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		id := s.resolveAccount(tx, idOrName)
+		raw := tx.Bucket(bucketAccounts).Get([]byte(id))
+		if raw == nil {
+			return fmt.Errorf("account %q: %w", idOrName, ErrNotFound)
+		}
+		var rec accountRecord
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return err
+		}
+		var err error
+		users, err = accountUsers(tx, rec.Account)
+		return err
+	})
+	return users, err
+}
+
+func accountUsers(tx *bolt.Tx, a Account) ([]string, error) {
+	var users []string
+	err := tx.Bucket(bucketIntegrations).ForEach(func(_, v []byte) error {
+		var in Integration
+		if err := json.Unmarshal(v, &in); err != nil {
+			return err
+		}
+		if in.usesAccount(a) {
+			users = append(users, fmt.Sprintf("%q (%s)", in.Name, in.ID))
+		}
+		return nil
+	})
+	return users, err
 }

@@ -122,6 +122,9 @@ func (s *accounts) selected() (storage.Account, bool) {
 
 func (s *accounts) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
+	case acctAskRemoveMsg:
+		s.askRemove(msg.a)
+		return s, nil
 	case acctListMsg:
 		if msg.err != nil {
 			return s, func() tea.Msg { return errMsg{msg.err} }
@@ -235,18 +238,37 @@ func (s *accounts) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			return acctDoneMsg{note: acctFieldsNote(sc, 6)}
 		})
 	case key.Matches(msg, k.Delete):
-		s.confirm = &confirmation{
-			question: fmt.Sprintf("Remove the account %q? Steps must no longer use it.", a.Name),
-			yes: func() tea.Msg {
-				if err := e.RemoveAccount(a.ID); err != nil {
-					return acctDoneMsg{err: err}
-				}
-				e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "account.remove", Target: a.ID, Detail: a.Name})
-				return acctDoneMsg{note: "Removed the account " + a.Name}
-			},
+		// Say at once when it is in use, rather than ask and then refuse.
+		return func() tea.Msg {
+			users, err := e.Store().AccountUsers(a.ID)
+			if err != nil {
+				return acctDoneMsg{err: err}
+			}
+			if len(users) > 0 {
+				return acctDoneMsg{err: fmt.Errorf("%s is used by %s: point their steps (or trigger) at another account first", a.Name, strings.Join(users, ", "))}
+			}
+			return acctAskRemoveMsg{a}
 		}
 	}
 	return nil
+}
+
+// acctAskRemoveMsg asks to confirm removing an account no integration uses.
+type acctAskRemoveMsg struct{ a storage.Account }
+
+// askRemove builds the removal question.
+func (s *accounts) askRemove(a storage.Account) {
+	e, who := s.c.Engine, s.c.Who
+	s.confirm = &confirmation{
+		question: fmt.Sprintf("Remove the account %q? No integration uses it.", a.Name),
+		yes: func() tea.Msg {
+			if err := e.RemoveAccount(a.ID); err != nil {
+				return acctDoneMsg{err: err}
+			}
+			e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "account.remove", Target: a.ID, Detail: a.Name})
+			return acctDoneMsg{note: "Removed the account " + a.Name}
+		},
+	}
 }
 
 // acctHost is an org URL without its scheme.
