@@ -13,7 +13,7 @@ type KeyMap struct {
 	Filter, Retry, Refresh, Test, Preview, Save        key.Binding
 	AddStep, MoveUp, MoveDown, Trigger, Reveal, Verify key.Binding
 	Insert, Sample, EditJSON, Yes, No, Audit           key.Binding
-	RunNow, FilterBack                                 key.Binding
+	RunNow, FilterBack, Fold                           key.Binding
 }
 
 // DefaultKeyMap returns the app's keys.
@@ -44,6 +44,7 @@ func DefaultKeyMap() KeyMap {
 		Accounts:   b([]string{"a"}, "a", "accounts"),
 		Filter:     b([]string{"f"}, "f", "filter by state"),
 		FilterBack: b([]string{"F"}, "F", "filter: previous state"),
+		Fold:       b([]string{"o"}, "o", "show/hide outputs"),
 		Retry:      b([]string{"ctrl+r"}, "ctrl+r", "retry run"),
 		Refresh:    b([]string{"ctrl+f"}, "ctrl+f", "refresh fields"),
 		Test:       b([]string{"ctrl+t"}, "ctrl+t", "run test"),

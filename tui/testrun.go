@@ -39,6 +39,7 @@ type testRun struct {
 	// editStart is the text the editor opened with; discardAsked is set by
 	// a first esc on changed text, so that a second one confirms.
 	editStart    string
+	collapsed    bool // test outputs folded to one line per step (o)
 	discardAsked bool
 
 	confirm *confirmation
@@ -233,6 +234,10 @@ func (s *testRun) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case scrollViewport(&s.vp, msg, k):
 	case s.busy != "":
 		return toast("Wait: " + strings.TrimSuffix(s.busy, "…"))
+	case key.Matches(msg, k.Fold) && s.kind == "test":
+		s.collapsed = !s.collapsed
+		s.layout()
+		return nil
 	case key.Matches(msg, k.Sample):
 		return s.loadSample()
 	case key.Matches(msg, k.EditJSON):
@@ -673,7 +678,10 @@ func (s *testRun) stepBlock(b *strings.Builder, i int, o engine.StepOutcome, lin
 		if sum := userSummary(o.Output); sum != "" {
 			line("   " + st.Bold.Render(sum))
 		}
-		line("   " + st.Label.Render("Output"))
+		if s.collapsed {
+			return
+		}
+		line("   " + st.Label.Render("Output") + st.Faint.Render("  (o hides the outputs)"))
 		block(o.Output, "   ")
 		return
 	}
@@ -773,6 +781,6 @@ func (s *testRun) FullHelp() [][]key.Binding {
 	k := s.c.Keys
 	return [][]key.Binding{
 		{k.Sample, k.EditJSON, withHelp(k.Save, "apply edited sample"), k.Preview, withHelp(k.Test, "run test (asks first)"), withHelp(k.Enter, "run test")},
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Back},
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Fold, k.Back},
 	}
 }

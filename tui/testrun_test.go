@@ -241,6 +241,15 @@ func TestTestRunCreatesTheUser(t *testing.T) {
 	if plain(s) == before {
 		t.Fatal("pgdown did not scroll the results")
 	}
+	// o folds the outputs to one line per step, and back
+	s, _ = press(t, s, "o")
+	if r := results(s); strings.Contains(r, `"outcome": "created"`) || !strings.Contains(r, "✓ 1. create") {
+		t.Fatalf("o does not fold the outputs:\n%s", r)
+	}
+	s, _ = press(t, s, "o")
+	if r := results(s); !strings.Contains(r, `"outcome": "created"`) {
+		t.Fatalf("o does not unfold the outputs:\n%s", r)
+	}
 	// the test left no run behind
 	if runs, _ := c.Engine.Store().ListRuns(storage.RunQuery{Limit: 5}); len(runs) != 0 {
 		t.Fatalf("a test created runs: %v", runs)
