@@ -35,7 +35,7 @@ type Options struct {
 	PollInterval time.Duration
 	// Dispatch, when set, limits the runs the scheduler starts: a one-shot
 	// CLI command runs only the run it queued, not the rest of the queue.
-	Dispatch func(storage.Run) bool
+	Dispatch func(storage.RunID) bool
 	// NoTriggers keeps trigger pollers off: a one-shot CLI command runs the
 	// run it queued without polling every integration's trigger.
 	NoTriggers bool

@@ -72,7 +72,7 @@ func (s *scheduler) loop(ctx context.Context) {
 func (s *scheduler) dispatch() time.Duration {
 	const idle = time.Minute
 	now := s.e.now()
-	due, err := s.e.store.DueRuns(now, dispatchBatch)
+	due, err := s.e.store.DueRuns(now, dispatchBatch, s.e.opts.Dispatch)
 	if err != nil {
 		s.e.log.Error("read due runs", "err", err)
 		return time.Second
@@ -80,9 +80,6 @@ func (s *scheduler) dispatch() time.Duration {
 	integrations := map[string]*storage.Integration{}
 	wake := idle
 	for _, r := range due {
-		if s.e.opts.Dispatch != nil && !s.e.opts.Dispatch(r) {
-			continue
-		}
 		in, ok := integrations[r.IntegrationID]
 		if !ok {
 			loaded, err := s.e.store.Integration(r.IntegrationID)
@@ -110,7 +107,7 @@ func (s *scheduler) dispatch() time.Duration {
 	// (an integration at its concurrency, no free worker, an account
 	// waiting for a rate limit) are picked up when a run finishes (kick) or
 	// when the hold ends (wake above), not by polling.
-	if next, ok, err := s.e.store.NextDue(); err == nil && ok && next.After(now) {
+	if next, ok, err := s.e.store.NextDueAfter(now); err == nil && ok {
 		wake = min(wake, next.Sub(now))
 	}
 	return max(wake, 10*time.Millisecond)

@@ -66,14 +66,20 @@ func (s *Store) ListRuns(q RunQuery) ([]Run, error) {
 }
 
 // DueRuns returns up to limit pending runs whose due time has come, oldest
-// due first.
-func (s *Store) DueRuns(now time.Time, limit int) ([]Run, error) {
+// due first. keep, when set, selects runs by id before the limit applies
+// (it reads only index keys), so a filtered caller is never starved by runs
+// it would skip.
+func (s *Store) DueRuns(now time.Time, limit int, keep func(RunID) bool) ([]Run, error) {
 	var out []Run
 	end := dueKey(now, math.MaxUint64)
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketRunsDue).Cursor()
 		for k, _ := c.First(); k != nil && bytes.Compare(k, end) <= 0 && len(out) < limit; k, _ = c.Next() {
-			r, err := s.getRun(tx, RunID(binary.BigEndian.Uint64(k[8:])))
+			id := RunID(binary.BigEndian.Uint64(k[8:]))
+			if keep != nil && !keep(id) {
+				continue
+			}
+			r, err := s.getRun(tx, id)
 			if err != nil {
 				return err
 			}
@@ -84,10 +90,12 @@ func (s *Store) DueRuns(now time.Time, limit int) ([]Run, error) {
 	return out, err
 }
 
-// NextDue reports when the earliest pending run is due (ok false when none is).
-func (s *Store) NextDue() (due time.Time, ok bool, err error) {
+// NextDueAfter reports when the first pending run due after now is due (ok
+// false when none is): the scheduler's alarm. Runs already due are not
+// counted: they are started when a slot frees, not by polling.
+func (s *Store) NextDueAfter(now time.Time) (due time.Time, ok bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
-		k, _ := tx.Bucket(bucketRunsDue).Cursor().First()
+		k, _ := tx.Bucket(bucketRunsDue).Cursor().Seek(dueKey(now, math.MaxUint64))
 		if k != nil {
 			due, ok = time.Unix(0, int64(binary.BigEndian.Uint64(k[:8]))).UTC(), true
 		}

@@ -153,11 +153,11 @@ func TestRunLifecycle(t *testing.T) {
 	if err != nil || r.State != RunWaiting || r.Attempt != 0 {
 		t.Fatalf("wait: %+v %v", r, err)
 	}
-	if due, _ := s.DueRuns(clock.Now(), 10); len(due) != 0 {
+	if due, _ := s.DueRuns(clock.Now(), 10, nil); len(due) != 0 {
 		t.Fatalf("a waiting run is due before its reset: %v", due)
 	}
 	clock.Add(41 * time.Second)
-	if due, _ := s.DueRuns(clock.Now(), 10); len(due) != 1 || due[0].ID != id {
+	if due, _ := s.DueRuns(clock.Now(), 10, nil); len(due) != 1 || due[0].ID != id {
 		t.Fatalf("due after reset: %v", due)
 	}
 	r, _ = s.StartRun(id)
@@ -168,7 +168,7 @@ func TestRunLifecycle(t *testing.T) {
 	if err != nil || r.State != RunRetrying {
 		t.Fatalf("retry: %+v %v", r, err)
 	}
-	if next, ok, _ := s.NextDue(); !ok || !next.Equal(clock.Now().Add(2*time.Second)) {
+	if next, ok, _ := s.NextDueAfter(clock.Now()); !ok || !next.Equal(clock.Now().Add(2*time.Second)) {
 		t.Fatalf("NextDue %v %v", next, ok)
 	}
 	clock.Add(2 * time.Second)
@@ -223,7 +223,7 @@ func TestRecoverOrphans(t *testing.T) {
 	if r.State != RunQueued || len(r.Steps) != 1 || !r.Steps[0].Succeeded {
 		t.Fatalf("orphan keeps its checkpoint: %+v", r)
 	}
-	due, _ := s2.DueRuns(time.Now().Add(time.Hour), 10)
+	due, _ := s2.DueRuns(time.Now().Add(time.Hour), 10, nil)
 	if len(due) != 3 {
 		t.Fatalf("due after recovery: %d, want 3", len(due))
 	}
@@ -440,5 +440,23 @@ func TestIntegrationStats(t *testing.T) {
 	}
 	if st, _ := s.IntegrationStats("int_none", midnight); st.Since != 0 || st.Last != nil {
 		t.Fatalf("unknown integration: %+v", st)
+	}
+}
+
+func TestDueRunsFilterAppliesBeforeTheLimit(t *testing.T) {
+	s, clock := openTest(t)
+	in := newIntegration(t, s, true)
+	var keys []string
+	for i := range 30 {
+		keys = append(keys, fmt.Sprint("k", i))
+	}
+	ids := enqueue(t, s, in.ID, keys...)
+	want := ids[len(ids)-1] // the newest, behind 29 older due runs
+	due, err := s.DueRuns(clock.Now(), 5, func(id RunID) bool { return id == want })
+	if err != nil || len(due) != 1 || due[0].ID != want {
+		t.Fatalf("filtered due runs: %v %v", due, err)
+	}
+	if _, ok, _ := s.NextDueAfter(clock.Now()); ok {
+		t.Fatal("runs already due must not set the alarm")
 	}
 }

@@ -1,10 +1,12 @@
 package storage
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -85,7 +87,7 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	if err := s.checkKey(); err != nil {
 		db.Close()
-		if !keyFileWasThere && opts.Getenv(SecretKeyEnv) == "" {
+		if !keyFileWasThere && strings.TrimSpace(opts.Getenv(SecretKeyEnv)) == "" {
 			os.Remove(KeyPath(path)) // the key made just now is not the file's: do not leave it behind
 		}
 		return nil, err
@@ -127,10 +129,47 @@ func (s *Store) checkKey() error {
 			}
 			return nil
 		}
+		// No check value yet (a new file, or one from before checks): the
+		// key must open a secret the file already holds before it is
+		// taken as the file's key.
+		if err := s.opensExistingSecret(tx); err != nil {
+			return err
+		}
 		sealed, err := s.sealer.seal(keyCheckValue, "meta/key_check")
 		if err != nil {
 			return err
 		}
 		return meta.Put(keyKeyCheck, []byte(sealed))
 	})
+}
+
+// opensExistingSecret tries the key on one sealed value the file holds (an
+// account token, else an integration secret); a file with none passes.
+func (s *Store) opensExistingSecret(tx *bolt.Tx) error {
+	wrongKey := fmt.Errorf("%w: the secrets in %s do not open with this key; set %s to the key they were written with, or put back its key file %s",
+		ErrSecretKey, s.path, SecretKeyEnv, KeyPath(s.path))
+	c := tx.Bucket(bucketAccounts).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var rec accountRecord
+		if json.Unmarshal(v, &rec) == nil && rec.SealedToken != "" {
+			if _, err := s.sealer.open(rec.SealedToken, accountBinding(string(k))); err != nil {
+				return wrongKey
+			}
+			return nil
+		}
+	}
+	c = tx.Bucket(bucketIntegrations).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var rec integrationRecord
+		if json.Unmarshal(v, &rec) != nil {
+			continue
+		}
+		for name, sealed := range rec.SealedSecrets {
+			if _, err := s.sealer.open(sealed, secretBinding(string(k), name)); err != nil {
+				return wrongKey
+			}
+			return nil
+		}
+	}
+	return nil
 }

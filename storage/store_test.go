@@ -227,3 +227,26 @@ func TestLostKeyFileIsNotReplacedSilently(t *testing.T) {
 		t.Fatal("a new key file was left beside a database written with another key")
 	}
 }
+
+func TestKeyCheckOnAnOlderFileTriesAnExistingSecret(t *testing.T) {
+	s, _ := openTest(t)
+	if _, err := s.AddAccount(Account{Name: "a", Token: "tok-1234567890abcdef"}); err != nil {
+		t.Fatal(err)
+	}
+	// A file from before key checks: no check value.
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyKeyCheck) }); err != nil {
+		t.Fatal(err)
+	}
+	path := s.Path()
+	s.Close()
+	other := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32))
+	_, err := Open(path, Options{Getenv: func(k string) string { return map[string]string{SecretKeyEnv: other}[k] }})
+	if !errors.Is(err, ErrSecretKey) {
+		t.Fatalf("a wrong key must not be adopted as the file's key: %v", err)
+	}
+	s2, err := Open(path, Options{Getenv: func(string) string { return "" }}) // the right key file
+	if err != nil {
+		t.Fatalf("the right key was locked out: %v", err)
+	}
+	s2.Close()
+}

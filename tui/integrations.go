@@ -155,6 +155,9 @@ func (s *integrations) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		s.cursor = min(s.cursor, max(len(s.rows)-1, 0))
 		return s, tea.Batch(next, s.spinIfRunning())
 	case dataChangedMsg:
+		// Back on top: answers (a load, a spinner tick) that arrived while
+		// another screen was on top went to that screen, so start afresh.
+		s.loading, s.stale, s.spinning = false, false, false
 		return s, s.reload()
 	case engineEventMsg:
 		switch msg.ev.Kind {

@@ -142,11 +142,10 @@ func (s *testRun) layout() {
 func (s *testRun) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case sampleLoadedMsg:
-		s.busy = ""
 		if msg.quiet && (msg.err != nil || s.d.sample != nil) {
-			s.layout()
-			return s, nil
+			return s, nil // the quiet load on opening: leave a running ctrl+l alone
 		}
+		s.busy = ""
 		s.sampleErr = msg.err
 		if msg.err == nil {
 			s.d.sample = msg.sample

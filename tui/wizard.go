@@ -21,6 +21,12 @@ type wizard struct {
 	stage    wizardStage
 	form     *form
 	action   string // picked, waiting for its account
+	// adding: + on the review is adding another action; closing its
+	// picker without a choice goes back to the review.
+	adding bool
+	// redo: the user stepped back to the action of the step just added;
+	// the next pick replaces that step instead of adding another.
+	redo bool
 	problems engine.Problems
 	checked  bool
 	confirm  *confirmation
@@ -99,12 +105,22 @@ func (w *wizard) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		w.stage = wzAccount
 		return w, w.next()
 	case accountPickedMsg:
-		if w.action != "" {
+		n := len(w.d.in.Steps)
+		switch {
+		case w.redo && n > 0: // replace the step just added
+			last := &w.d.in.Steps[n-1]
+			if w.action != "" && w.action != last.Action {
+				w.d.in.Steps = w.d.in.Steps[:n-1]
+				addStep(w.d, w.action, msg.name)
+			} else {
+				last.Account = msg.name
+			}
+		case w.action != "":
 			addStep(w.d, w.action, msg.name)
-			w.action = ""
-		} else if n := len(w.d.in.Steps); n > 0 { // back to the account of the step just added
+		case n > 0:
 			w.d.in.Steps[n-1].Account = msg.name
 		}
+		w.action, w.redo, w.adding = "", false, false
 		w.stage = wzMapping
 		return w, w.next()
 	case dataChangedMsg:
@@ -119,6 +135,11 @@ func (w *wizard) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return w, w.next()
 		case wzReview:
 			return w, validate(w.c, w.d.in)
+		case wzAction, wzAccount:
+			if w.adding { // + was pressed, then the picker was closed: back to the review
+				w.adding, w.action, w.stage = false, "", wzReview
+				return w, validate(w.c, w.d.in)
+			}
 		}
 		return w, nil
 	case validatedMsg:
@@ -186,7 +207,7 @@ func (w *wizard) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Test), key.Matches(msg, k.Enter):
 			return push(newTestRun(w.c, w.d))
 		case key.Matches(msg, k.AddStep): // another action after this one
-			w.stage = wzAction
+			w.stage, w.adding, w.redo = wzAction, true, false
 			return w.next()
 		case key.Matches(msg, k.Back):
 			w.stage = wzTest
@@ -202,6 +223,8 @@ func (w *wizard) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		if w.stage == wzAccount { // the step exists: go back to picking the action
 			w.stage = wzAction
 		}
+		// Back at the action of a step already added: a new pick replaces it.
+		w.redo = w.stage == wzAction && len(w.d.in.Steps) > 0 && !w.adding
 		return nil
 	}
 	return nil

@@ -94,7 +94,7 @@ func (g *globals) open(ctx context.Context, running bool, logger *slog.Logger) (
 	// A one-shot command runs only the run it is about (see Focus), never
 	// the rest of the queue: that is serve's (or the app's) job.
 	e, err := engine.New(engine.Options{Store: st, Logger: logger, NoTriggers: true,
-		Dispatch: func(r storage.Run) bool { return uint64(r.ID) == s.focus.Load() }})
+		Dispatch: func(id storage.RunID) bool { return uint64(id) == s.focus.Load() }})
 	if err != nil {
 		st.Close()
 		return nil, err

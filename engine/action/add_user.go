@@ -67,7 +67,13 @@ func newUser(in Input) (okta.CreateUserRequest, error) {
 }
 
 func (addUser) Describe(in Input) Request {
-	req, _ := newUser(in)
+	req, err := newUser(in)
+	if err != nil {
+		return Request{Calls: []string{"would fail before calling Okta: " + err.Error()}}
+	}
+	if stringField(req.Profile, "login") == "" {
+		return Request{Calls: []string{"would fail before calling Okta: login is empty"}}
+	}
 	body := map[string]any{"profile": req.Profile}
 	if req.Password != "" {
 		body["credentials"] = map[string]any{"password": map[string]any{"value": req.Password}}

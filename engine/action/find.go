@@ -61,7 +61,7 @@ func findByLogin(ctx context.Context, api Okta, login string, opts map[string]an
 	}
 	if strings.Contains(login, "@") {
 		var users []*okta.User
-		search := `profile.email eq "` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(login) + `"`
+		search := `profile.email eq ` + searchQuote(login)
 		for u, err := range api.ListUsers(ctx, okta.ListUsersParams{Search: search, Limit: 20}) {
 			if err != nil {
 				return nil, err
@@ -105,7 +105,7 @@ func describeFind(in Input) []string {
 	case login != "":
 		out := []string{"GET /api/v1/users/" + url.PathEscape(login)}
 		if strings.Contains(login, "@") {
-			out = append(out, `if no login matches: GET /api/v1/users?search=profile.email eq "`+login+`"`)
+			out = append(out, `if no login matches: GET /api/v1/users?search=profile.email eq `+searchQuote(login))
 		}
 		return out
 	case first != "" && last != "":
@@ -118,3 +118,8 @@ func describeFind(in Input) []string {
 // listing/searching and creating users, and lifecycle operations (which
 // Okta counts with /api/v1/users).
 var userBuckets = []string{okta.BucketUserByID, okta.BucketUsers}
+
+// searchQuote makes s a string literal of Okta's search syntax.
+func searchQuote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}

@@ -1,0 +1,70 @@
+package tui
+
+import (
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// send delivers msg to the wizard as the app would and runs what follows.
+func send(t *testing.T, s Screen, msg tea.Msg) Screen {
+	t.Helper()
+	next, cmd := s.Update(msg)
+	next, _ = runCmd(t, next, cmd)
+	return next
+}
+
+func TestWizardStepsBackAndAddsActions(t *testing.T) {
+	c, _ := newTestCommon(t)
+	var s Screen = newWizard(c)
+	s.SetSize(78, 20)
+	s = typeText(t, s, "Onboard")
+	s, _ = press(t, s, "enter")
+	s, _ = press(t, s, "enter") // past the optional description
+	w := s.(*wizard)
+	if w.stage != wzTrigger {
+		t.Fatalf("stage %d after the name", w.stage)
+	}
+	s = send(t, s, triggerDoneMsg{})
+	s = send(t, s, actionPickedMsg{"okta.add_user"})
+	s = send(t, s, accountPickedMsg{"sandbox"})
+	if w := s.(*wizard); len(w.d.in.Steps) != 1 || w.stage != wzMapping {
+		t.Fatalf("after the account: %d steps, stage %d", len(w.d.in.Steps), w.stage)
+	}
+
+	// Back from the mapping to the action: picking again replaces the step.
+	s.(*wizard).stage = wzMapping
+	s, _ = press(t, s, "esc") // → account, then action
+	if w := s.(*wizard); w.stage != wzAction || !w.redo {
+		t.Fatalf("esc from the mapping: stage %d redo %v", w.stage, w.redo)
+	}
+	s = send(t, s, actionPickedMsg{"okta.get_user"})
+	s = send(t, s, accountPickedMsg{"sandbox"})
+	if w := s.(*wizard); len(w.d.in.Steps) != 1 || w.d.in.Steps[0].Action != "okta.get_user" {
+		t.Fatalf("a new pick must replace the step: %+v", w.d.in.Steps)
+	}
+
+	// On the review, + adds an action; closing its picker returns to the review.
+	w = s.(*wizard)
+	w.stage = wzReview
+	s, _ = press(t, s, "+")
+	if w := s.(*wizard); w.stage != wzAction || !w.adding {
+		t.Fatalf("+ on the review: stage %d adding %v", w.stage, w.adding)
+	}
+	s = send(t, s, dataChangedMsg{}) // the picker closed with esc
+	if w := s.(*wizard); w.stage != wzReview || len(w.d.in.Steps) != 1 {
+		t.Fatalf("esc in the picker: stage %d, %d steps", w.stage, len(w.d.in.Steps))
+	}
+	s, _ = press(t, s, "+")
+	s = send(t, s, actionPickedMsg{"okta.deactivate_user"})
+	s = send(t, s, accountPickedMsg{"sandbox"})
+	if w := s.(*wizard); len(w.d.in.Steps) != 2 || w.d.in.Steps[1].ID != "deactivate" {
+		t.Fatalf("+ then a pick adds a second step: %+v", w.d.in.Steps)
+	}
+	// esc on the review steps back instead of discarding
+	s.(*wizard).stage = wzReview
+	s, msgs := press(t, s, "esc")
+	if w := s.(*wizard); w.stage != wzTest || w.confirm != nil || len(msgs) != 0 {
+		t.Fatalf("esc on the review: stage %d confirm %v msgs %v", w.stage, w.confirm, msgs)
+	}
+}
