@@ -16,17 +16,17 @@ import (
 // Each stage opens its own screen; the wizard keeps the draft between them
 // and shows where you are when you come back to it.
 type wizard struct {
-	c        *Common
-	d        *draft
-	stage    wizardStage
-	form     *form
-	action   string // picked, waiting for its account
+	c      *Common
+	d      *draft
+	stage  wizardStage
+	form   *form
+	action string // picked, waiting for its account
 	// adding: + on the review is adding another action; closing its
 	// picker without a choice goes back to the review.
 	adding bool
 	// redo: the user stepped back to the action of the step just added;
 	// the next pick replaces that step instead of adding another.
-	redo bool
+	redo     bool
 	problems engine.Problems
 	checked  bool
 	confirm  *confirmation
