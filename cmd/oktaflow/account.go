@@ -78,12 +78,7 @@ func newAccountAddSandboxCmd(g *globals) *cobra.Command {
 			"by changing each step's account.",
 		Example: "  oktaflow account add-sandbox playground",
 		Args:    usageArgs(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := g.open(cmd.Context(), false, nil)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
 			a, err := s.engine.CreateSandbox(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -93,7 +88,7 @@ func newAccountAddSandboxCmd(g *globals) *cobra.Command {
 			fmt.Fprintf(cmd.OutOrStdout(), "Sandbox org state is kept in %s\n", s.engine.SandboxFile(a.ID))
 			fmt.Fprintf(cmd.ErrOrStderr(), "Added sandbox account %s. Its org gets a new loopback port each time oktaflow starts.\n", a.Name)
 			return nil
-		},
+		}),
 	}
 }
 
@@ -132,12 +127,7 @@ func newAccountListCmd(g *globals) *cobra.Command {
 		Use:   "list",
 		Short: "List accounts (tokens masked)",
 		Args:  usageArgs(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, done, err := g.store()
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: g.withStore(func(cmd *cobra.Command, _ []string, st *storage.Store) error {
 			list, err := st.Accounts()
 			if err != nil {
 				return err
@@ -164,7 +154,7 @@ func newAccountListCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Kind, a.OrgURL, a.VerifiedAs, ago(a.VerifiedAt, now), a.Token.Mask())
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
@@ -175,19 +165,14 @@ func newAccountVerifyCmd(g *globals) *cobra.Command {
 		Use:   "verify NAME",
 		Short: "Check an account's token again",
 		Args:  usageArgs(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := g.open(cmd.Context(), false, nil)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
 			a, err := s.engine.VerifyAccount(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Authenticated as %s\n", a.VerifiedAs)
 			return nil
-		},
+		}),
 	}
 }
 
@@ -196,19 +181,14 @@ func newAccountRemoveCmd(g *globals) *cobra.Command {
 		Use:   "remove NAME",
 		Short: "Remove an account (refused while an integration uses it)",
 		Args:  usageArgs(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := g.open(cmd.Context(), false, nil)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
 			if err := s.engine.RemoveAccount(args[0]); err != nil {
 				return err
 			}
 			g.audit(cmd, s.store, "account.remove", args[0], "")
 			fmt.Fprintf(cmd.OutOrStdout(), "Removed account %s\n", args[0])
 			return nil
-		},
+		}),
 	}
 }
 
@@ -217,12 +197,7 @@ func newAccountSchemaCmd(g *globals) *cobra.Command {
 		Use:   "refresh-schema NAME",
 		Short: "Re-read the org's user schema (base and custom attributes)",
 		Args:  usageArgs(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := g.open(cmd.Context(), false, nil)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
 			sc, err := s.engine.RefreshSchema(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -239,6 +214,6 @@ func newAccountSchemaCmd(g *globals) *cobra.Command {
 			}
 			fmt.Fprintln(cmd.OutOrStdout())
 			return nil
-		},
+		}),
 	}
 }

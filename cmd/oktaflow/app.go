@@ -62,6 +62,32 @@ func (g *globals) openStore() (*storage.Store, error) {
 	return storage.Open(path, storage.Options{})
 }
 
+// withStore makes a command body that reads the store into a RunE: the
+// store is opened (or serve's is used) and released around it.
+func (g *globals) withStore(run func(cmd *cobra.Command, args []string, st *storage.Store) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		st, done, err := g.store()
+		if err != nil {
+			return err
+		}
+		defer done()
+		return run(cmd, args, st)
+	}
+}
+
+// withSession is withStore for bodies that need the engine (running says
+// whether its scheduler starts).
+func (g *globals) withSession(running bool, run func(cmd *cobra.Command, args []string, s *session) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		s, err := g.open(cmd.Context(), running, nil)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		return run(cmd, args, s)
+	}
+}
+
 // session is an open store with an engine over it, for one command.
 type session struct {
 	store  *storage.Store

@@ -73,18 +73,13 @@ func newIntExportCmd(g *globals) *cobra.Command {
 		Use:   "export ID",
 		Short: "Print an integration as a JSON document (secrets left out)",
 		Args:  usageArgs(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, done, err := g.store()
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: g.withStore(func(cmd *cobra.Command, args []string, st *storage.Store) error {
 			in, err := st.Integration(args[0])
 			if err != nil {
 				return err
 			}
 			return printJSON(cmd.OutOrStdout(), engine.DocumentOf(in))
-		},
+		}),
 	}
 }
 
@@ -94,12 +89,7 @@ func newIntListCmd(g *globals) *cobra.Command {
 		Use:   "list",
 		Short: "List integrations with their state and last run",
 		Args:  usageArgs(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, done, err := g.store()
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: g.withStore(func(cmd *cobra.Command, _ []string, st *storage.Store) error {
 			list, err := st.Integrations()
 			if err != nil {
 				return err
@@ -126,7 +116,7 @@ func newIntListCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\n", in.ID, in.Name, onOff(in.Enabled), in.Trigger.Type, len(in.Steps), last)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
@@ -145,12 +135,7 @@ func newIntShowCmd(g *globals) *cobra.Command {
 		Use:   "show ID",
 		Short: "Show an integration (secrets masked unless --show-secret)",
 		Args:  usageArgs(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, done, err := g.store()
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: g.withStore(func(cmd *cobra.Command, args []string, st *storage.Store) error {
 			in, err := st.Integration(args[0])
 			if err != nil {
 				return err
@@ -178,7 +163,7 @@ func newIntShowCmd(g *globals) *cobra.Command {
 				g.audit(cmd, st, "integration.show_secret", in.ID, "")
 			}
 			return printJSON(cmd.OutOrStdout(), out)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&showSecret, "show-secret", false, "print the trigger's secrets in clear")
 	return cmd
@@ -242,19 +227,14 @@ func newIntDeleteCmd(g *globals) *cobra.Command {
 		Use:   "delete ID",
 		Short: "Delete an integration (its finished runs stay in the history)",
 		Args:  usageArgs(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := g.open(cmd.Context(), false, nil)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
 			if err := s.engine.DeleteIntegration(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			g.audit(cmd, s.store, "integration.delete", args[0], "")
 			fmt.Fprintf(cmd.OutOrStdout(), "Deleted %s\n", args[0])
 			return nil
-		},
+		}),
 	}
 }
 
@@ -267,12 +247,7 @@ func newIntTestCmd(g *globals) *cobra.Command {
 			"It acts on the real org (it may create or deactivate users), creates no run and moves no trigger cursor.\n" +
 			"Without --event it fetches a sample from the trigger.",
 		Args: usageArgs(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := g.open(cmd.Context(), false, nil)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
 			in, err := s.store.Integration(args[0])
 			if err != nil {
 				return err
@@ -303,7 +278,7 @@ func newIntTestCmd(g *globals) *cobra.Command {
 				}
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&eventFile, "event", "", "a JSON file with the event (- for standard input)")
 	return cmd
