@@ -151,8 +151,15 @@ func (s *Store) opensExistingSecret(tx *bolt.Tx) error {
 	c := tx.Bucket(bucketAccounts).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		var rec accountRecord
-		if json.Unmarshal(v, &rec) == nil && rec.SealedToken != "" {
-			if _, err := s.sealer.open(rec.SealedToken, accountBinding(string(k))); err != nil {
+		if json.Unmarshal(v, &rec) != nil {
+			continue
+		}
+		var a Account
+		for _, f := range rec.sealedFields(string(k), &a) {
+			if *f.sealed == "" {
+				continue
+			}
+			if _, err := s.sealer.open(*f.sealed, f.binding); err != nil {
 				return wrongKey
 			}
 			return nil
