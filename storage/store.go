@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -30,7 +31,16 @@ type Store struct {
 	path   string
 	sealer *sealer
 	now    func() time.Time
+
+	healthMu sync.Mutex
+	health   map[string]TriggerHealth // every stored trigger health, loaded on first use
 }
+
+// update runs fn in a read-write transaction.
+func (s *Store) update(fn func(tx *bolt.Tx) error) error { return s.db.Update(fn) }
+
+// view runs fn in a read-only transaction.
+func (s *Store) view(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
 
 // DefaultPath is where the database lives when --db and OKTAFLOW_DB are
 // unset: $XDG_DATA_HOME/oktaflow/oktaflow.db, or ~/.local/share/... .

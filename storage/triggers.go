@@ -100,7 +100,7 @@ func (s *Store) EnqueueEvents(integrationID string, events []NewEvent, opts Enqu
 			r := Run{
 				ID: RunID(seq), IntegrationID: integrationID, Trigger: in.Trigger.Type,
 				Event: ev.Payload, DedupeKey: ev.DedupeKey, State: RunQueued,
-				NextDue: now, CreatedAt: now, UpdatedAt: now,
+				NextDue: now, CreatedAt: now, UpdatedAt: now, Manual: opts.AllowOff,
 			}
 			if err := s.putRun(tx, nil, r); err != nil {
 				return err
