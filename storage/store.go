@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +24,9 @@ type Options struct {
 	Getenv func(string) string
 	// Now is the clock for timestamps; nil means time.Now.
 	Now func() time.Time
+	// DedupeRetention is how long a dedupe key that no event carried since
+	// is kept; 0 means DefaultDedupeRetention.
+	DedupeRetention time.Duration
 }
 
 // Store is the open database. It is safe for concurrent use.
@@ -31,6 +35,8 @@ type Store struct {
 	path   string
 	sealer *sealer
 	now    func() time.Time
+
+	dedupeRetention time.Duration
 
 	healthMu sync.Mutex
 	health   map[string]TriggerHealth // every stored trigger health, loaded on first use
@@ -90,7 +96,7 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	s := &Store{db: db, path: path, sealer: seal, now: opts.Now}
+	s := &Store{db: db, path: path, sealer: seal, now: opts.Now, dedupeRetention: cmp.Or(opts.DedupeRetention, DefaultDedupeRetention)}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, err
