@@ -1,7 +1,7 @@
 package oktatest
 
 import (
-		"slices"
+	"slices"
 	"strings"
 	"time"
 )

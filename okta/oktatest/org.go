@@ -36,7 +36,7 @@ type Org struct {
 	eventSeq  int64
 	limiter   limiter
 	index     searchIndex // what search, filter and q read; lags when Options.SearchLag > 0
-	storm     time.Time // every request answers 429 until then
+	storm     time.Time   // every request answers 429 until then
 	counts    map[RequestKey]int
 	meta      orgMeta
 }
