@@ -165,3 +165,11 @@ func (o *Org) pruneTokens(now time.Time) {
 		}
 	}
 }
+
+// OAuthClientIDs lists the registered service apps' client ids in
+// registration order.
+func (o *Org) OAuthClientIDs() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.clientOrder)
+}

@@ -52,15 +52,15 @@ func (o *Org) Save(w io.Writer) error {
 // and CustomAttrs are ignored, since the saved org has its own admin, users
 // and schema.
 func LoadOrg(r io.Reader, opts Options) (*Org, error) {
+	if err := checkTier(opts); err != nil {
+		return nil, fmt.Errorf("oktatest: Options: %w", err)
+	}
 	var s snapshot
 	if err := json.NewDecoder(r).Decode(&s); err != nil {
 		return nil, fmt.Errorf("oktatest: reading saved org: %w", err)
 	}
 	if s.Version != snapshotVersion {
 		return nil, fmt.Errorf("oktatest: saved org has format version %d, this build reads version %d", s.Version, snapshotVersion)
-	}
-	if err := checkTier(opts); err != nil {
-		return nil, fmt.Errorf("oktatest: Options: %w", err)
 	}
 	o := emptyOrg(opts, time.Now)
 	o.meta, o.ids.seq, o.ids.suffix = s.Org, s.IDSeq, s.IDSuffix
