@@ -4,8 +4,10 @@
 // by name), the user lifecycle, the default user schema, System Log polling and groups.
 // Every call goes through one request path (client.go) that
 //
-//   - authenticates with "Authorization: SSWS <token>" and never shows the token in an error,
-//     a log line or the client's string forms;
+//   - authenticates with "Authorization: SSWS <token>" (NewClient) or as an OAuth 2.0 service
+//     app (NewOAuthClient: private_key_jwt client assertions, cached access tokens, DPoP
+//     proofs with the use_dpop_nonce round trip; oauth.go), and never shows a token, key,
+//     assertion or proof in an error, a log line or the client's string forms;
 //   - paces requests per rate-limit bucket so that a healthy org does not answer 429
 //     (ratelimit.go), caps concurrent requests per org, and retries network errors, 5xx and
 //     429 with a bound (retry.go);

@@ -271,6 +271,18 @@ func (l *limiter) state(b *bucket, now time.Time) BucketState {
 	return s
 }
 
+// serverNow estimates the server's clock at local time now: the midpoint of the offset
+// bounds, or the local time itself until an answer carried a Date.
+func (l *limiter) serverNow(now time.Time) time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.server.ok {
+		return now
+	}
+	lo, hi := l.server.bounds(now)
+	return now.Add(lo + (hi-lo)/2)
+}
+
 // snapshot returns every bucket's state, sorted by name.
 func (l *limiter) snapshot() []BucketState {
 	l.mu.Lock()
