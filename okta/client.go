@@ -46,6 +46,7 @@ type settings struct {
 	log          *slog.Logger
 	ua           string
 	observer     func(BucketState)
+	reserve      float64
 	clk          clock
 }
 
@@ -96,6 +97,13 @@ func WithRateLimitObserver(f func(BucketState)) Option {
 	return func(s *settings) { s.observer = f }
 }
 
+// WithRateLimitReserve sets the share of each bucket's limit that a burst leaves for the
+// org's other API users (default DefaultRateLimitReserve, 5%; 0 ≤ f < 1): requests go at
+// once while the callers waiting fit in the budget left less this reserve, and are spread
+// evenly over the time to the reset beyond it. The reserve is not withheld from paced
+// requests, which interleave with the other users' instead of starving them.
+func WithRateLimitReserve(f float64) Option { return func(s *settings) { s.reserve = f } }
+
 // withClock replaces the local clock (tests).
 func withClock(c clock) Option { return func(s *settings) { s.clk = c } }
 
@@ -118,6 +126,7 @@ func buildClient(orgURL string, opts []Option) (*Client, error) {
 	s := settings{
 		maxConc: DefaultMaxConcurrency, maxRetries: DefaultMaxRetries, maxRateWaits: DefaultMaxRateWaits,
 		backoffMin: defaultBackoffMin, backoffMax: defaultBackoffMax, ua: defaultUserAgent, clk: realClock{},
+		reserve: DefaultRateLimitReserve,
 	}
 	for _, o := range opts {
 		o(&s)
@@ -133,6 +142,8 @@ func buildClient(orgURL string, opts []Option) (*Client, error) {
 		return nil, errors.New("okta: retry bounds cannot be negative")
 	case s.backoffMin <= 0 || s.backoffMax < s.backoffMin:
 		return nil, errors.New("okta: WithRetryBackoff needs 0 < min ≤ max")
+	case !(s.reserve >= 0 && s.reserve < 1):
+		return nil, errors.New("okta: WithRateLimitReserve needs a share in [0, 1)")
 	}
 	if s.hc == nil {
 		s.hc = &http.Client{Timeout: defaultTimeout}
@@ -141,11 +152,13 @@ func buildClient(orgURL string, opts []Option) (*Client, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	base, _ := url.Parse(norm)
+	lim := newLimiter(s.clk, s.observer)
+	lim.reserve = s.reserve
 	return &Client{
 		orgURL: norm, base: base, hc: s.hc, log: s.log, ua: s.ua,
 		maxRetries: s.maxRetries, maxRateWaits: s.maxRateWaits,
 		backoffMin: s.backoffMin, backoffMax: s.backoffMax,
-		slots: make(chan struct{}, s.maxConc), lim: newLimiter(s.clk, s.observer), clk: s.clk,
+		slots: make(chan struct{}, s.maxConc), lim: lim, clk: s.clk,
 	}, nil
 }
 

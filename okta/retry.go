@@ -187,21 +187,29 @@ func unwrapURLError(err error) error {
 
 // rateLimitWait returns how long to wait after a 429 that arrived at local time recv, and
 // the local time the bucket is expected to reset. With Date and X-Rate-Limit-Reset the wait
-// is Reset − Date + 1s measured on the server's clock (Date is truncated to the second, so
-// +1s makes sure the reset has passed), plus up to 10% jitter so that waiting callers do not
-// return in one burst. Without them (or on the concurrency limit's 429, Limit 0) it falls
-// back to exponential backoff.
+// ends a few milliseconds (5–10 ms, jittered so that waiting callers do not land at one
+// instant) after the local time at which the server's clock, as estimated from all the Date
+// headers seen (clock.go), is surely past the reset: Date alone has whole seconds, but the
+// estimate is about a round trip wide, so Okta's "Reset − Date + 1 s" would waste most of
+// a second. Without them (or on the concurrency limit's 429, Limit 0) it falls back to
+// exponential backoff.
 func (c *Client) rateLimitWait(h http.Header, recv time.Time, n int) (time.Duration, time.Time) {
 	date, err := http.ParseTime(h.Get("Date"))
 	resetSec, err2 := strconv.ParseInt(h.Get("X-Rate-Limit-Reset"), 10, 64)
 	limit, _ := strconv.Atoi(h.Get("X-Rate-Limit-Limit"))
-	if err != nil || err2 != nil || limit <= 0 || time.Unix(resetSec, 0).Before(date) {
+	reset := time.Unix(resetSec, 0)
+	if err != nil || err2 != nil || limit <= 0 || reset.Before(date) {
 		d := c.backoff(n)
 		return d, recv.Add(d)
 	}
-	d := time.Unix(resetSec, 0).Sub(date) + time.Second
-	return d + jitter(d/10), recv.Add(d)
+	until := c.lim.localAtLeast(reset)
+	d := max(until.Sub(recv), 0) + resetMargin
+	return d + jitter(resetMargin), until
 }
+
+// resetMargin is added to a wait for a window's reset: the wait ends this much after the
+// server is surely past it.
+const resetMargin = 5 * time.Millisecond
 
 // backoff returns the n-th (1-based) retry delay: backoffMin·2ⁿ⁻¹ capped at backoffMax, ±10%.
 func (c *Client) backoff(n int) time.Duration {
