@@ -76,13 +76,13 @@ func ScopeFor(method, path string) string {
 // and names the scope:
 //   - a resource answer 401/403 with WWW-Authenticate error="insufficient_scope": the
 //     challenge's scope parameter (Okta names the scope the endpoint needs there), else
-//     ScopeFor the request;
+//     ScopeFor the request, else "" (still ok: a scope is missing, nobody named it);
 //   - a 403 E0000006 to an OAuth client whose token lacks ScopeFor the request;
 //   - the token endpoint's invalid_scope: the requested scopes the error description
 //     names, else all of them (space-separated) — the app was not granted at least one.
 func IsMissingScope(err error) (scope string, ok bool) {
-	if e := apiError(err); e != nil && e.RequiredScope != "" {
-		return e.RequiredScope, true
+	if e := apiError(err); e != nil && (e.RequiredScope != "" || e.AuthError == "insufficient_scope") {
+		return e.RequiredScope, true // "" only when neither Okta nor ScopeFor names the scope
 	}
 	if e := oauthError(err); e != nil && e.Code == "invalid_scope" {
 		var named []string
@@ -120,10 +120,7 @@ func requiredScope(method, path string, status int, code string, h http.Header, 
 			if s := strings.TrimSpace(ch.params["scope"]); s != "" {
 				return s
 			}
-			if s := ScopeFor(method, path); s != "" {
-				return s
-			}
-			return "(a scope Okta did not name)"
+			return ScopeFor(method, path) // "" when neither names it: IsMissingScope still says so
 		}
 	}
 	if oauth && status == http.StatusForbidden && code == CodePermissionDenied {
