@@ -310,6 +310,22 @@ func TestSimPacingNoTooManyRequests(t *testing.T) {
 	}
 }
 
+// Bursts never overspend: more workers than a window's budget, at a 20 ms round trip, send
+// what fits at once and never meet a 429, first window included.
+func TestSimBurstsNeverOverspend(t *testing.T) {
+	t.Parallel()
+	s := newSim(t, oktatest.Options{Seed: 23, RateLimit: 30, RateWindow: time.Second, Latency: 20 * time.Millisecond})
+	c := simClient(t, s, okta.WithMaxConcurrency(40))
+	createMany(t, c, 20, 20, "fits") // within the budget: 1 probe, then 19 at once
+	createMany(t, c, 100, 40, "burst")
+	if n := s.RequestCount(okta.BucketUsers, 429); n != 0 {
+		t.Errorf("%d answers were 429", n)
+	}
+	if n := s.RequestCount(okta.BucketUsers, 200); n != 120 {
+		t.Errorf("%d creates answered 200; want 120", n)
+	}
+}
+
 // createMany creates n users with workers goroutines and fails on any error.
 func createMany(t *testing.T, c *okta.Client, n, workers int, prefix string) {
 	t.Helper()
