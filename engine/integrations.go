@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"strings"
 	"time"
 
 	"github.com/oktaflow/oktaflow/engine/trigger"
@@ -15,6 +16,7 @@ import (
 // a secret gets a generated one.
 func (e *Engine) SaveIntegration(ctx context.Context, in storage.Integration) (storage.Integration, error) {
 	separateSecrets(&in.Trigger)
+	e.fullFeedPath(&in.Trigger)
 	if in.Trigger.Type == trigger.Webhook && in.Trigger.Secrets["secret"].IsZero() {
 		if in.Trigger.Secrets == nil {
 			in.Trigger.Secrets = map[string]storage.Secret{}
@@ -46,6 +48,9 @@ func separateSecrets(t *storage.Trigger) {
 	if !ok {
 		return
 	}
+	if t.Type == trigger.HTTPPoll {
+		sealHTTPPoll(t)
+	}
 	for _, f := range spec.Fields {
 		if !f.Secret {
 			continue
@@ -58,6 +63,19 @@ func separateSecrets(t *storage.Trigger) {
 				t.Secrets[f.Key] = storage.Secret(v)
 			}
 			delete(t.Config, f.Key)
+		}
+	}
+}
+
+// fullFeedPath saves a CSV trigger's relative path as the full path inside
+// the feeds folder, the file the poller opens.
+func (e *Engine) fullFeedPath(t *storage.Trigger) {
+	if t.Type != trigger.CSV {
+		return
+	}
+	if p, ok := t.Config["path"].(string); ok && strings.TrimSpace(p) != "" {
+		if full, err := e.feedPath(strings.TrimSpace(p)); err == nil {
+			t.Config["path"] = full
 		}
 	}
 }

@@ -58,6 +58,7 @@ func (e *Engine) ValidateIntegration(in storage.Integration) error {
 			}
 		}
 	}
+	ps = append(ps, e.checkSources(in.Trigger)...)
 	if len(in.Steps) == 0 {
 		add("steps", "add at least one action step")
 	}
@@ -193,6 +194,9 @@ func triggerConfig(t storage.Trigger) trigger.Config {
 	c := trigger.Config{Values: t.Config, Secrets: map[string]string{}}
 	for k, v := range t.Secrets {
 		c.Secrets[k] = v.Reveal()
+	}
+	if t.Type == trigger.HTTPPoll {
+		c.Values = unsealHTTPPoll(t.Config, c.Secrets)
 	}
 	return c
 }
