@@ -191,7 +191,7 @@ func (e *Engine) TestIntegration(ctx context.Context, in storage.Integration, ev
 	var earlier []string
 	for _, st := range in.Steps {
 		started := time.Now()
-		res, rec, err := e.runStep(ctx, st, earlier, env)
+		res, rec, err := e.runStep(ctx, in.Trigger, st, earlier, env)
 		o := StepOutcome{StepID: st.ID, Action: st.Action, Input: rec.Input, Output: res, Duration: time.Since(started)}
 		if err != nil {
 			o.Error = stepError(err)
