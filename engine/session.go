@@ -251,6 +251,17 @@ func (s *Session) IntegrationStats(id string, since time.Time) (storage.Integrat
 	return read(s, func() (storage.IntegrationStats, error) { return s.e.store.IntegrationStats(id, since) })
 }
 
+// TriggerHealth is how an integration's trigger is doing (the zero value
+// before its first poll, and for a push trigger).
+func (s *Session) TriggerHealth(id string) (storage.TriggerHealth, error) {
+	return read(s, func() (storage.TriggerHealth, error) { return s.e.store.TriggerHealth(id) })
+}
+
+// TriggerHealths is every integration's trigger health, by integration id.
+func (s *Session) TriggerHealths() (map[string]storage.TriggerHealth, error) {
+	return read(s, s.e.store.TriggerHealths)
+}
+
 // Export returns an integration's portable document (never its secrets).
 func (s *Session) Export(id string) (Document, error) {
 	return read(s, func() (Document, error) {

@@ -120,14 +120,16 @@ var sessionReads = map[string]func(f *sessionFixture, s *Session) error{
 		_, err := s.IntegrationStats(f.in.ID, time.Time{})
 		return err
 	},
-	"Export":       func(f *sessionFixture, s *Session) error { _, err := s.Export(f.in.ID); return err },
-	"Runs":         func(f *sessionFixture, s *Session) error { _, err := s.Runs(storage.RunQuery{Limit: 5}); return err },
-	"Run":          func(f *sessionFixture, s *Session) error { _, err := s.Run(f.run); return err },
-	"RunCounts":    func(f *sessionFixture, s *Session) error { _, err := s.RunCounts(); return err },
-	"Audit":        func(f *sessionFixture, s *Session) error { _, err := s.Audit(0, 5); return err },
-	"Accounts":     func(f *sessionFixture, s *Session) error { _, err := s.Accounts(); return err },
-	"Account":      func(f *sessionFixture, s *Session) error { _, err := s.Account("sandbox"); return err },
-	"AccountUsers": func(f *sessionFixture, s *Session) error { _, err := s.AccountUsers("sandbox"); return err },
+	"Export":         func(f *sessionFixture, s *Session) error { _, err := s.Export(f.in.ID); return err },
+	"TriggerHealth":  func(f *sessionFixture, s *Session) error { _, err := s.TriggerHealth(f.in.ID); return err },
+	"TriggerHealths": func(f *sessionFixture, s *Session) error { _, err := s.TriggerHealths(); return err },
+	"Runs":           func(f *sessionFixture, s *Session) error { _, err := s.Runs(storage.RunQuery{Limit: 5}); return err },
+	"Run":            func(f *sessionFixture, s *Session) error { _, err := s.Run(f.run); return err },
+	"RunCounts":      func(f *sessionFixture, s *Session) error { _, err := s.RunCounts(); return err },
+	"Audit":          func(f *sessionFixture, s *Session) error { _, err := s.Audit(0, 5); return err },
+	"Accounts":       func(f *sessionFixture, s *Session) error { _, err := s.Accounts(); return err },
+	"Account":        func(f *sessionFixture, s *Session) error { _, err := s.Account("sandbox"); return err },
+	"AccountUsers":   func(f *sessionFixture, s *Session) error { _, err := s.AccountUsers("sandbox"); return err },
 	"Schema": func(f *sessionFixture, s *Session) error {
 		a, _ := f.store.Account("sandbox")
 		_, err := s.Schema(a.ID)

@@ -88,13 +88,21 @@ func (e *Engine) validateStep(st storage.Step, at string, accounts []storage.Acc
 		return
 	}
 	schema := storage.UserSchema{}
+	conn := act.Traits().Connector
 	switch acc := findAccount(accounts, st.Account); {
+	case conn == action.ConnectorNone:
+		if st.Account != "" {
+			add(at+".account", "%s uses no account; leave the account empty", act.ID())
+		}
 	case st.Account == "":
-		add(at+".account", "pick the Okta account this step acts on")
+		add(at+".account", "pick the %s account this step acts on", connectorName(conn))
 	case acc == nil:
-		add(at+".account", "no account named %q (accounts: %s); add it with: oktaflow account add %s --domain … --token-stdin",
+		add(at+".account", "no account named %q (accounts: %s); add it with: oktaflow account add %s …",
 			st.Account, accountNames(accounts), st.Account)
-	default:
+	case accountConnector(*acc) != conn:
+		add(at+".account", "%s is a %s account, and %s acts on a %s account: pick one",
+			acc.Name, connectorName(accountConnector(*acc)), act.ID(), connectorName(conn))
+	case conn == action.ConnectorOkta:
 		schema = e.schemaFor(acc.ID)
 	}
 	known := map[string]bool{}
@@ -155,6 +163,24 @@ func validateOptions(act action.Action, opts map[string]any, at string, add func
 			}
 		}
 	}
+}
+
+// accountConnector is the connector an account serves.
+func accountConnector(a storage.Account) action.Connector {
+	if a.Kind == storage.AccountKissflow {
+		return action.ConnectorKissflow
+	}
+	return action.ConnectorOkta // okta (token or OAuth) and sandbox
+}
+
+func connectorName(c action.Connector) string {
+	switch c {
+	case action.ConnectorOkta:
+		return "Okta"
+	case action.ConnectorKissflow:
+		return "Kissflow"
+	}
+	return string(c)
 }
 
 func findAccount(accounts []storage.Account, idOrName string) *storage.Account {
