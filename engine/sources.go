@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -317,4 +318,59 @@ func secretParam(name string) bool {
 		}
 	}
 	return false
+}
+
+// harmlessKeys are trigger settings whose change keeps the trigger's
+// position: how often and how much it polls, how it authenticates, and
+// which items it keeps. Any other change of an ON trigger's settings (its
+// type, file, URL, process, account, key column, event types...) is a new
+// source, read from now on (saveIntegration): the old position would
+// replay the new source's history or skip part of it. A re-baseline skips
+// what arrived since the last poll, so these stay out of it.
+var harmlessKeys = map[string]bool{
+	"poll_interval": true, "page_size": true, "max_pages": true, "filter": true,
+	"headers": true, "authorization": true, "secret_query": true, "allow_private": true,
+}
+
+// sourceChanged reports whether an edit changes where a pull trigger reads from.
+func sourceChanged(old, new storage.Trigger) bool {
+	if old.Type != new.Type {
+		return true
+	}
+	if spec, ok := trigger.Lookup(new.Type); !ok || spec.Push {
+		return false
+	}
+	for _, cfg := range []map[string]any{old.Config, new.Config} {
+		for k := range cfg {
+			if !harmlessKeys[k] && !sameSetting(old.Config[k], new.Config[k]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sameSetting compares two settings as JSON (a form's "50" and a
+// document's 50 are different settings; 50 and 50.0 are not).
+func sameSetting(a, b any) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && string(ja) == string(jb)
+}
+
+// withPollerStopped runs fn while the integration's poll loop is stopped
+// and kept from starting (the pollers' lock is held), so that a poll of the
+// old settings cannot commit its cursor after fn reset it. The caller's
+// integrationChanged starts the loop again. (A seam into the pollers: it
+// stops a loop exactly as pollers.reconcile does.)
+func (e *Engine) withPollerStopped(id string, fn func() error) error {
+	p := e.polls
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if l, ok := p.running[id]; ok {
+		l.cancel()
+		<-l.done
+		delete(p.running, id)
+	}
+	return fn()
 }
