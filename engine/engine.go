@@ -38,6 +38,12 @@ type Options struct {
 	// NoTriggers keeps trigger pollers off: a one-shot CLI command runs the
 	// run it queued without polling every integration's trigger.
 	NoTriggers bool
+	// FeedsDir is the folder CSV trigger paths must sit in (default: a
+	// "feeds" folder beside the database); see sources.go.
+	FeedsDir string
+	// AllowPrivateAddresses lets http_poll triggers reach loopback,
+	// link-local and private addresses (refused by default).
+	AllowPrivateAddresses bool
 }
 
 // Engine runs integrations. Create it with New, then Start it; Stop it

@@ -58,6 +58,7 @@ func (e *Engine) ValidateIntegration(in storage.Integration) error {
 			}
 		}
 	}
+	ps = append(ps, e.checkSources(in.Trigger)...)
 	if len(in.Steps) == 0 {
 		add("steps", "add at least one action step")
 	}
@@ -87,13 +88,21 @@ func (e *Engine) validateStep(st storage.Step, at string, accounts []storage.Acc
 		return
 	}
 	schema := storage.UserSchema{}
+	conn := act.Traits().Connector
 	switch acc := findAccount(accounts, st.Account); {
+	case conn == action.ConnectorNone:
+		if st.Account != "" {
+			add(at+".account", "%s uses no account; leave the account empty", act.ID())
+		}
 	case st.Account == "":
-		add(at+".account", "pick the Okta account this step acts on")
+		add(at+".account", "pick the %s account this step acts on", connectorName(conn))
 	case acc == nil:
-		add(at+".account", "no account named %q (accounts: %s); add it with: oktaflow account add %s --domain … --token-stdin",
+		add(at+".account", "no account named %q (accounts: %s); add it with: oktaflow account add %s …",
 			st.Account, accountNames(accounts), st.Account)
-	default:
+	case accountConnector(*acc) != conn:
+		add(at+".account", "%s is a %s account, and %s acts on a %s account: pick one",
+			acc.Name, connectorName(accountConnector(*acc)), act.ID(), connectorName(conn))
+	case conn == action.ConnectorOkta:
 		schema = e.schemaFor(acc.ID)
 	}
 	known := map[string]bool{}
@@ -156,6 +165,24 @@ func validateOptions(act action.Action, opts map[string]any, at string, add func
 	}
 }
 
+// accountConnector is the connector an account serves.
+func accountConnector(a storage.Account) action.Connector {
+	if a.Kind == storage.AccountKissflow {
+		return action.ConnectorKissflow
+	}
+	return action.ConnectorOkta // okta (token or OAuth) and sandbox
+}
+
+func connectorName(c action.Connector) string {
+	switch c {
+	case action.ConnectorOkta:
+		return "Okta"
+	case action.ConnectorKissflow:
+		return "Kissflow"
+	}
+	return string(c)
+}
+
 func findAccount(accounts []storage.Account, idOrName string) *storage.Account {
 	for i, a := range accounts {
 		if a.ID == idOrName || strings.EqualFold(a.Name, idOrName) {
@@ -193,6 +220,9 @@ func triggerConfig(t storage.Trigger) trigger.Config {
 	c := trigger.Config{Values: t.Config, Secrets: map[string]string{}}
 	for k, v := range t.Secrets {
 		c.Secrets[k] = v.Reveal()
+	}
+	if t.Type == trigger.HTTPPoll {
+		c.Values = unsealHTTPPoll(t.Config, c.Secrets)
 	}
 	return c
 }
