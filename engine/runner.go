@@ -107,7 +107,7 @@ func (e *Engine) runStep(ctx context.Context, trig storage.Trigger, st storage.S
 		res.Error = stepError(err)
 		return nil, res, err
 	}
-	raw, merr := json.Marshal(out)
+	raw, merr := json.Marshal(action.RedactOutput(act, out))
 	if merr != nil {
 		return nil, res, merr
 	}
@@ -246,7 +246,7 @@ func redact(act action.Action, input map[string]any) map[string]any {
 	}
 	for _, k := range secrets {
 		if _, ok := out[k]; ok {
-			out[k] = "••••••••"
+			out[k] = action.Masked
 		}
 	}
 	return out
