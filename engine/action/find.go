@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/oktaflow/oktaflow/okta"
 )
@@ -78,7 +79,7 @@ func (f finder) find(ctx context.Context, api Okta, in Input) (*okta.User, error
 	case login != "":
 		return findByLogin(ctx, api, login, in.Options)
 	case first != "" && last != "":
-		users, err := api.FindUsersByName(ctx, first, last)
+		users, err := settled(ctx, func() ([]*okta.User, error) { return api.FindUsersByName(ctx, first, last) })
 		if err != nil {
 			return nil, err
 		}
@@ -101,7 +102,7 @@ func findByLogin(ctx context.Context, api Okta, login string, opts map[string]an
 		return u, err
 	}
 	if strings.Contains(login, "@") {
-		users, err := api.FindUsersByEmail(ctx, login)
+		users, err := settled(ctx, func() ([]*okta.User, error) { return api.FindUsersByEmail(ctx, login) })
 		if err != nil {
 			return nil, err
 		}
@@ -110,6 +111,32 @@ func findByLogin(ctx context.Context, api Okta, login string, opts map[string]an
 		}
 	}
 	return nil, actionErr("not_found", "no Okta user has the login %s", login)
+}
+
+// searchSettle are the pauses before asking a search again that found
+// nothing: Okta's search index lags writes ("typically < 1 s"), and a user
+// created a moment ago must not be reported missing. Only the not-found
+// path waits; reads by id or login are consistent and never do.
+var searchSettle = []time.Duration{500 * time.Millisecond, time.Second}
+
+// settled runs a search, and again after each settle pause while it finds
+// nothing.
+func settled[T any](ctx context.Context, search func() ([]T, error)) ([]T, error) {
+	found, err := search()
+	for _, d := range searchSettle {
+		if err != nil || len(found) > 0 {
+			break
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		found, err = search()
+	}
+	return found, err
 }
 
 // pickOne applies the match option to a search result.

@@ -139,7 +139,21 @@ func findGroup(ctx context.Context, api Okta, in Input) (*okta.Group, error) {
 		}
 		return g, err
 	case name != "":
-		g, err := api.FindGroupByName(ctx, name)
+		// A name that matches nothing at all is asked again while the
+		// search index may still lag a group created a moment ago.
+		var g *okta.Group
+		var lookupErr error
+		_, err := settled(ctx, func() ([]*okta.Group, error) {
+			g, lookupErr = api.FindGroupByName(ctx, name)
+			var nf *okta.GroupNotFoundError
+			if errors.As(lookupErr, &nf) && len(nf.Similar) == 0 {
+				return nil, nil
+			}
+			return []*okta.Group{g}, nil
+		})
+		if err == nil {
+			err = lookupErr
+		}
 		var nf *okta.GroupNotFoundError
 		var amb *okta.AmbiguousGroupError
 		switch {

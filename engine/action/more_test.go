@@ -1,9 +1,13 @@
 package action
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/oktaflow/oktaflow/okta"
 )
 
 func TestUpdateUser(t *testing.T) {
@@ -187,5 +191,33 @@ func TestFindUsers(t *testing.T) {
 	}
 	if a, _ := Lookup("okta.find_users"); !a.Traits().ReadOnly {
 		t.Fatal("find_users is not read-only")
+	}
+}
+
+// Okta's search index lags writes: a user or group created a moment ago is
+// found by name all the same, and finding one by name never misses them.
+func TestFindersUnderSearchLag(t *testing.T) {
+	saved := searchSettle
+	searchSettle = []time.Duration{150 * time.Millisecond, 300 * time.Millisecond}
+	defer func() { searchSettle = saved }()
+	opts := fastOrg
+	opts.SearchLag = 200 * time.Millisecond
+	srv, c := sandbox(t, opts)
+	ctx := context.Background()
+	u, err := c.CreateUser(ctx, okta.CreateUserRequest{Activate: true, Profile: map[string]any{
+		"login": "new.hire@acme.com", "email": "new.hire@acme.com", "firstName": "New", "lastName": "Hire"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := c.CreateGroup(ctx, "New hires", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := runWith(t, c, "okta.add_to_group", map[string]any{"firstName": "New", "lastName": "Hire", "groupName": "New hires"}, nil)
+	if err != nil || out["id"] != u.ID || out["outcome"] != "added" {
+		t.Fatalf("under lag: %v, %v", out, err)
+	}
+	if st, _ := srv.UserByLogin("new.hire@acme.com"); len(st.GroupIDs) != 1 || st.GroupIDs[0] != g.ID {
+		t.Fatalf("groups %v", st.GroupIDs)
 	}
 }
