@@ -188,7 +188,7 @@ func (e *Engine) TestIntegration(ctx context.Context, in storage.Integration, ev
 	var earlier []string
 	for _, st := range in.Steps {
 		started := time.Now()
-		res, rec, err := e.runStep(ctx, in.Trigger, st, earlier, env)
+		res, rec, err := e.runStep(ctx, action.NewEvent(in.Trigger, event), st, earlier, env)
 		o := StepOutcome{StepID: st.ID, Action: st.Action, Input: rec.Input, Output: res, Duration: time.Since(started)}
 		if err != nil {
 			o.Error = stepError(err)

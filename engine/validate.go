@@ -87,13 +87,18 @@ func (e *Engine) validateStep(st storage.Step, at string, accounts []storage.Acc
 		return
 	}
 	schema := storage.UserSchema{}
+	traits := act.Traits()
 	switch acc := findAccount(accounts, st.Account); {
+	case traits.Connector == action.ConnectorNone:
+		// The step carries its own target (http.request): no account.
 	case st.Account == "":
-		add(at+".account", "pick the Okta account this step acts on")
+		add(at+".account", "pick the %s account this step acts on", connectorName(traits.Connector))
 	case acc == nil:
 		add(at+".account", "no account named %q (accounts: %s); add it with: oktaflow account add %s --domain … --token-stdin",
 			st.Account, accountNames(accounts), st.Account)
-	default:
+	case !accountFits(traits.Connector, acc.Kind):
+		add(at+".account", "%s is a %s account; %s needs a %s account", acc.Name, acc.Kind, act.ID(), connectorName(traits.Connector))
+	case traits.Connector == action.ConnectorOkta:
 		schema = e.schemaFor(acc.ID)
 	}
 	known := map[string]bool{}
@@ -102,7 +107,7 @@ func (e *Engine) validateStep(st storage.Step, at string, accounts []storage.Acc
 	}
 	var mapped []string
 	for name, src := range st.Fields {
-		if !known[name] {
+		if !known[name] && !traits.OpenFields {
 			add(at+".fields."+name, "%s has no field %q; if it is a new custom attribute, refresh the account's schema", act.ID(), name)
 			continue
 		}
@@ -143,6 +148,24 @@ func validateOptions(act action.Action, opts map[string]any, at string, add func
 			add(path, "%v", err)
 		}
 	}
+}
+
+// accountFits reports whether an account of kind can serve a connector.
+func accountFits(c action.Connector, kind string) bool {
+	switch c {
+	case action.ConnectorOkta:
+		return kind == storage.AccountOkta || kind == storage.AccountSandbox || kind == ""
+	case action.ConnectorKissflow:
+		return kind == storage.AccountKissflow
+	}
+	return true
+}
+
+func connectorName(c action.Connector) string {
+	if c == action.ConnectorKissflow {
+		return "Kissflow"
+	}
+	return "Okta"
 }
 
 func findAccount(accounts []storage.Account, idOrName string) *storage.Account {

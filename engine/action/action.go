@@ -216,6 +216,7 @@ var registry = []Action{
 	activateUser, reactivateUser, suspendUser, unsuspendUser, unlockUser,
 	resetPassword, expirePassword, deactivateUser, deleteUser{},
 	membership{add: true}, membership{add: false},
+	kissflowUpdateItem{}, httpRequest{},
 }
 
 // All lists the actions, in the order the picker shows them.
