@@ -133,6 +133,20 @@ type hookServer struct {
 	delay  time.Duration
 }
 
+// set changes the answer; the server may still be answering another request.
+func (h *hookServer) set(f func(h *hookServer)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f(h)
+}
+
+// last returns the last request and its body.
+func (h *hookServer) last() (*http.Request, string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.got[len(h.got)-1], h.bodies[len(h.bodies)-1]
+}
+
 func (h *hookServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(r.Body)
 	h.mu.Lock()
@@ -175,13 +189,13 @@ func TestHTTPRequest(t *testing.T) {
 	if hs, _ := out["headers"].(map[string]any); hs["Set-Cookie"] != nil || hs["Content-Type"] != "application/json" {
 		t.Fatalf("answer headers %v", hs)
 	}
-	r := h.got[0]
+	r, sent := h.last()
 	if r.Method != "POST" || r.Header.Get("Authorization") != "Bearer s3cret" || r.Header.Get("X-Source") != "oktaflow" ||
 		r.Header.Get("Idempotency-Key") != "run1:notify" || r.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("request %s %v", r.Method, r.Header)
 	}
-	if h.bodies[0] != `{"n":3,"oktaId":"00u1"}` {
-		t.Fatalf("sent body %s", h.bodies[0])
+	if sent != `{"n":3,"oktaId":"00u1"}` {
+		t.Fatalf("sent body %s", sent)
 	}
 	desc := strings.Join(a.Describe(Input{Fields: fields}).Calls, "\n")
 	if strings.Contains(desc, "s3cret") || strings.Contains(desc, "token=abc") || !strings.Contains(desc, "Authorization") {
@@ -189,7 +203,7 @@ func TestHTTPRequest(t *testing.T) {
 	}
 
 	// Unexpected statuses: a 4xx fails at once, a 5xx is worth a retry.
-	h.status, h.body = 404, `{"error":"no such hook"}`
+	h.set(func(h *hookServer) { h.status, h.body = 404, `{"error":"no such hook"}` })
 	_, err = a.Run(context.Background(), conn, Input{Fields: fields})
 	var ae *Error
 	if !errors.As(err, &ae) || ae.Code != CodeUnexpected || !strings.Contains(err.Error(), "404") || !strings.Contains(err.Error(), "no such hook") {
@@ -198,28 +212,27 @@ func TestHTTPRequest(t *testing.T) {
 	if strings.Contains(err.Error(), "token=abc") {
 		t.Fatalf("the error names the query: %v", err)
 	}
-	h.status = 503
+	h.set(func(h *hookServer) { h.status = 503 })
 	if _, err = a.Run(context.Background(), conn, Input{Fields: fields}); err == nil || IsPermanent(err) {
 		t.Fatalf("503: %v; want a retryable error", err)
 	}
 	// Expected statuses are the step's.
-	h.status = 404
+	h.set(func(h *hookServer) { h.status = 404 })
 	if out, err := a.Run(context.Background(), conn, Input{Fields: fields, Options: map[string]any{"expect": "200,404"}}); err != nil || out["status"] != 404 {
 		t.Fatalf("404 expected: %v, %v", out, err)
 	}
 	// A large answer is cut, not read whole.
-	h.status, h.ctype, h.body = 200, "text/plain", strings.Repeat("x", maxResponseBytes*3)
+	h.set(func(h *hookServer) { h.status, h.ctype, h.body = 200, "text/plain", strings.Repeat("x", maxResponseBytes*3) })
 	out, err = a.Run(context.Background(), conn, Input{Fields: map[string]any{"url": srv.URL}, Options: map[string]any{"method": "GET"}})
-	if err != nil || out["truncated"] != true || len(out["body"].(string)) != maxResponseBytes || h.bodies[len(h.bodies)-1] != "" {
+	if err != nil || out["truncated"] != true || len(out["body"].(string)) != maxResponseBytes {
 		t.Fatalf("large answer: %v truncated=%v len=%d", err, out["truncated"], len(fmt.Sprint(out["body"])))
 	}
 	// A slow server times out.
-	h.delay, h.body = 1500*time.Millisecond, "{}"
+	h.set(func(h *hookServer) { h.delay, h.body = 1500*time.Millisecond, "{}" })
 	_, err = a.Run(context.Background(), conn, Input{Fields: map[string]any{"url": srv.URL}, Options: map[string]any{"timeout_seconds": 1}})
 	if err == nil || IsPermanent(err) || !strings.Contains(err.Error(), "no answer within 1s") {
 		t.Fatalf("timeout: %v", err)
 	}
-	h.delay = 0
 }
 
 func TestHTTPRequestRefusesBadInput(t *testing.T) {
