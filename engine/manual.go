@@ -191,7 +191,7 @@ func (e *Engine) TestIntegration(ctx context.Context, in storage.Integration, ev
 	var earlier []string
 	for _, st := range in.Steps {
 		started := time.Now()
-		res, rec, err := e.runStep(ctx, in.Trigger, st, earlier, env)
+		res, rec, err := e.runStep(ctx, action.NewEvent(in.Trigger, event), st, earlier, env)
 		o := StepOutcome{StepID: st.ID, Action: st.Action, Input: rec.Input, Output: res, Duration: time.Since(started)}
 		if err != nil {
 			o.Error = stepError(err)
@@ -206,8 +206,8 @@ func (e *Engine) TestIntegration(ctx context.Context, in storage.Integration, ev
 }
 
 // ReadOnlyAction reports whether an action only reads (a test of it
-// changes nothing), by the action's own Traits; an unknown action is taken
-// as one that changes things.
+// changes nothing); the action says so in its Traits. An unknown action is
+// taken as one that changes things.
 func ReadOnlyAction(id string) bool {
 	act, ok := action.Lookup(id)
 	return ok && act.Traits().ReadOnly

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/oktaflow/oktaflow/engine/action"
@@ -52,7 +53,9 @@ func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integrat
 			earlier = append(earlier, st.ID)
 			continue
 		}
-		out, res, err := e.runStep(ctx, in.Trigger, st, earlier, env)
+		ev := action.NewEvent(in.Trigger, event)
+		ev.RunID = in.ID + "/run-" + r.ID.String()
+		out, res, err := e.runStep(ctx, ev, st, earlier, env)
 		if res.StepID != "" {
 			if serr := e.store.SaveStep(r.ID, res); serr != nil {
 				e.log.Error("checkpoint step", "run", r.ID, "step", st.ID, "err", serr)
@@ -74,9 +77,9 @@ func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integrat
 }
 
 // runStep resolves one step's fields and runs its action. res is the
-// checkpoint to save (empty when the step never reached Okta). trig is the
-// integration's trigger, which says what the event is (a Kissflow item).
-func (e *Engine) runStep(ctx context.Context, trig storage.Trigger, st storage.Step, earlier []string, env mapping.Env) (map[string]any, storage.StepResult, error) {
+// checkpoint to save (empty when the step never reached Okta). ev says what
+// the event is (a Kissflow item) and which run it started.
+func (e *Engine) runStep(ctx context.Context, ev action.Event, st storage.Step, earlier []string, env mapping.Env) (map[string]any, storage.StepResult, error) {
 	act, ok := action.Lookup(st.Action)
 	if !ok {
 		return nil, storage.StepResult{}, &action.Error{Code: "bad_input", Msg: fmt.Sprintf("unknown action %q", st.Action)}
@@ -93,7 +96,7 @@ func (e *Engine) runStep(ctx context.Context, trig storage.Trigger, st storage.S
 		res.Error = &storage.StepError{Message: err.Error()}
 		return nil, res, &action.Error{Code: "bad_input", Msg: err.Error()}
 	}
-	conn, err := e.stepConn(act, st, action.NewEvent(trig, env.Trigger))
+	conn, err := e.stepConn(act, st, ev)
 	if err != nil {
 		res.FinishedAt = e.now().UTC()
 		res.Error = &storage.StepError{Message: err.Error()}
@@ -107,7 +110,7 @@ func (e *Engine) runStep(ctx context.Context, trig storage.Trigger, st storage.S
 		res.Error = stepError(err)
 		return nil, res, err
 	}
-	raw, merr := json.Marshal(out)
+	raw, merr := json.Marshal(action.RedactOutput(act, out))
 	if merr != nil {
 		return nil, res, merr
 	}
@@ -116,9 +119,13 @@ func (e *Engine) runStep(ctx context.Context, trig storage.Trigger, st storage.S
 }
 
 // stepConn gives a step what its action's connector needs: the client of
-// its Okta account, and the event.
+// its Okta account, or an HTTP client for a step that needs no account; and
+// the event, with a key that is the same on every attempt of the step.
 func (e *Engine) stepConn(act action.Action, st storage.Step, ev action.Event) (action.Conn, error) {
 	conn := action.Conn{Event: ev}
+	if ev.RunID != "" {
+		conn.Key = ev.RunID + ":" + st.ID
+	}
 	switch c := act.Traits().Connector; c {
 	case action.ConnectorOkta:
 		client, _, err := e.clients.get(st.Account)
@@ -127,6 +134,7 @@ func (e *Engine) stepConn(act action.Action, st storage.Step, ev action.Event) (
 		}
 		conn.Okta = client
 	case action.ConnectorNone:
+		conn.HTTP = stepHTTPClient(action.AllowsPrivate(st.Options))
 	default:
 		return conn, fmt.Errorf("%s needs a %s account, which this engine cannot reach yet", act.ID(), c)
 	}
@@ -246,8 +254,24 @@ func redact(act action.Action, input map[string]any) map[string]any {
 	}
 	for _, k := range secrets {
 		if _, ok := out[k]; ok {
-			out[k] = "••••••••"
+			out[k] = action.Masked
 		}
 	}
 	return out
+}
+
+// stepHTTPClient is the client of an http.request step: each request is
+// bounded by the step's own timeout (and the step timeout), and at most 5
+// redirects are followed.
+func stepHTTPClient(allowPrivate bool) *http.Client {
+	_ = allowPrivate // the address policy comes with engine/trigger's policy client
+	return &http.Client{
+		Timeout: stepTimeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 5 {
+				return fmt.Errorf("stopped after %d redirects", len(via))
+			}
+			return nil
+		},
+	}
 }

@@ -111,7 +111,7 @@ func (e *Engine) validateStep(st storage.Step, at string, accounts []storage.Acc
 	}
 	var mapped []string
 	for name, src := range st.Fields {
-		if !known[name] {
+		if !known[name] && !act.Traits().OpenFields {
 			add(at+".fields."+name, "%s has no field %q; if it is a new custom attribute, refresh the account's schema", act.ID(), name)
 			continue
 		}
@@ -142,25 +142,14 @@ func (e *Engine) validateStep(st storage.Step, at string, accounts []storage.Acc
 
 func validateOptions(act action.Action, opts map[string]any, at string, add func(string, string, ...any)) {
 	for name, v := range opts {
-		var spec *action.Option
-		for _, o := range act.Options() {
-			if o.Name == name {
-				spec = &o
-				break
-			}
-		}
 		path := at + ".options." + name
-		switch {
-		case spec == nil:
+		spec, ok := action.OptionSpec(act, name)
+		if !ok {
 			add(path, "%s has no option %q", act.ID(), name)
-		case spec.Type == "boolean":
-			if _, ok := v.(bool); !ok {
-				add(path, "want true or false, got %v", v)
-			}
-		case spec.Type == "enum":
-			if s, ok := v.(string); !ok || !slices.Contains(spec.Values, s) {
-				add(path, "want one of %s, got %v", strings.Join(spec.Values, ", "), v)
-			}
+			continue
+		}
+		if err := action.CheckOption(spec, v); err != nil {
+			add(path, "%v", err)
 		}
 	}
 }
