@@ -54,6 +54,7 @@ type Engine struct {
 	sched     *scheduler
 	polls     *pollers
 	sandboxes *sandboxSet
+	health    *healthBook
 
 	mu       sync.Mutex
 	started  bool
@@ -92,6 +93,7 @@ func New(opts Options) (*Engine, error) {
 	e.sched = newScheduler(e)
 	e.polls = newPollers(e)
 	e.sandboxes = newSandboxSet()
+	e.health = newHealthBook(e)
 	return e, nil
 }
 

@@ -9,7 +9,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/oktaflow/oktaflow/engine/trigger"
 	"github.com/oktaflow/oktaflow/storage"
@@ -221,6 +223,10 @@ func (e *Engine) serveHookVerification(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(map[string]string{"verification": challenge})
 }
 
+// serveHealth answers liveness with the queue depth and the triggers'
+// health: status "degraded" while any trigger cannot poll, each failing one
+// listed with its error. It answers 200 either way (the process is alive);
+// 503 only when the store cannot be read.
 func (e *Engine) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	counts, err := e.store.RunCounts()
 	w.Header().Set("Content-Type", "application/json")
@@ -229,8 +235,37 @@ func (e *Engine) serveHealth(w http.ResponseWriter, _ *http.Request) {
 		json.NewEncoder(w).Encode(map[string]string{"status": "error", "error": err.Error()})
 		return
 	}
+	type failing struct {
+		Integration string    `json:"integration"`
+		Name        string    `json:"name"`
+		Error       string    `json:"error"`
+		Since       time.Time `json:"last_error_at"`
+		Failures    int       `json:"failures"`
+		LastOK      time.Time `json:"last_ok_at,omitzero"`
+		NextPoll    time.Time `json:"next_poll_at,omitzero"`
+	}
+	triggers := struct {
+		OK      int       `json:"ok"`
+		Failing []failing `json:"failing"`
+	}{Failing: []failing{}}
+	for id, h := range e.TriggerHealths() {
+		if h.State != TriggerFailing {
+			triggers.OK++
+			continue
+		}
+		f := failing{Integration: id, Error: h.LastError, Since: h.LastErrorAt, Failures: h.Failures, LastOK: h.LastOKAt, NextPoll: h.NextPollAt}
+		if in, err := e.store.Integration(id); err == nil {
+			f.Name = in.Name
+		}
+		triggers.Failing = append(triggers.Failing, f)
+	}
+	slices.SortFunc(triggers.Failing, func(a, b failing) int { return strings.Compare(a.Integration, b.Integration) })
+	status := "ok"
+	if len(triggers.Failing) > 0 {
+		status = "degraded"
+	}
 	json.NewEncoder(w).Encode(map[string]any{
-		"status": "ok", "queued": counts[storage.RunQueued] + counts[storage.RunRetrying] + counts[storage.RunWaiting],
-		"running": counts[storage.RunRunning],
+		"status": status, "queued": counts[storage.RunQueued] + counts[storage.RunRetrying] + counts[storage.RunWaiting],
+		"running": counts[storage.RunRunning], "triggers": triggers,
 	})
 }
