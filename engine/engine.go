@@ -55,6 +55,10 @@ type Engine struct {
 	polls     *pollers
 	sandboxes *sandboxSet
 	health    *healthBook
+	// runs is where the runner writes run transitions (the store; a seam
+	// for fault tests).
+	runs        runWriter
+	storeHealth storeHealth
 
 	mu       sync.Mutex
 	started  bool
@@ -94,6 +98,7 @@ func New(opts Options) (*Engine, error) {
 	e.polls = newPollers(e)
 	e.sandboxes = newSandboxSet()
 	e.health = newHealthBook(e)
+	e.runs = opts.Store
 	return e, nil
 }
 

@@ -28,6 +28,9 @@ const (
 	// TriggerHealthChanged: a trigger's poll started failing, failed again,
 	// recovered or skipped items (Health is set; Message is its last error).
 	TriggerHealthChanged
+	// StoreHealthChanged: the engine's writes to its database started
+	// failing (Message is the error) or work again (Message is "").
+	StoreHealthChanged
 )
 
 // Event is one change the engine reports.

@@ -223,9 +223,9 @@ func (e *Engine) serveHookVerification(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(map[string]string{"verification": challenge})
 }
 
-// serveHealth answers liveness with the queue depth and the triggers'
-// health: status "degraded" while any trigger cannot poll, each failing one
-// listed with its error. It answers 200 either way (the process is alive);
+// serveHealth answers liveness with the queue depth, the triggers' health
+// and the store's: status "degraded" while any trigger cannot poll (each
+// failing one listed with its error) or the database refuses run writes. It answers 200 either way (the process is alive);
 // 503 only when the store cannot be read.
 func (e *Engine) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	counts, err := e.store.RunCounts()
@@ -260,12 +260,16 @@ func (e *Engine) serveHealth(w http.ResponseWriter, _ *http.Request) {
 		triggers.Failing = append(triggers.Failing, f)
 	}
 	slices.SortFunc(triggers.Failing, func(a, b failing) int { return strings.Compare(a.Integration, b.Integration) })
-	status := "ok"
-	if len(triggers.Failing) > 0 {
-		status = "degraded"
-	}
-	json.NewEncoder(w).Encode(map[string]any{
-		"status": status, "queued": counts[storage.RunQueued] + counts[storage.RunRetrying] + counts[storage.RunWaiting],
+	answer := map[string]any{
+		"status": "ok", "queued": counts[storage.RunQueued] + counts[storage.RunRetrying] + counts[storage.RunWaiting],
 		"running": counts[storage.RunRunning], "triggers": triggers,
-	})
+	}
+	if len(triggers.Failing) > 0 {
+		answer["status"] = "degraded"
+	}
+	if sh := e.StoreHealth(); sh.Failing {
+		answer["status"] = "degraded"
+		answer["store"] = map[string]any{"error": sh.LastError, "since": sh.Since}
+	}
+	json.NewEncoder(w).Encode(answer)
 }
