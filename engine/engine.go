@@ -124,12 +124,8 @@ func (e *Engine) Start(ctx context.Context) error {
 	if e.started {
 		return errors.New("engine: already started")
 	}
-	n, err := e.store.RecoverOrphans()
-	if err != nil {
-		return fmt.Errorf("recover interrupted runs: %w", err)
-	}
-	if n > 0 {
-		e.log.Info("requeued runs interrupted by a crash", "runs", n)
+	if err := e.recoverInterrupted(); err != nil {
+		return err
 	}
 	_ = e.StartSandboxes(ctx) // each problem is logged; the other sandboxes and the engine still run
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -142,6 +138,37 @@ func (e *Engine) Start(ctx context.Context) error {
 		return nil
 	}
 	return e.polls.reconcile(ctx)
+}
+
+// recoverInterrupted deals with the runs a crash left running (see
+// storage.RecoverInterrupted): most go back to the queue; a poison run,
+// cut off on the same step crash after crash, is failed and said so at
+// ERROR, so that one bad run cannot crash-loop the service.
+func (e *Engine) recoverInterrupted() error {
+	rec, err := e.store.RecoverInterrupted()
+	if err != nil {
+		return fmt.Errorf("recover interrupted runs: %w", err)
+	}
+	if n := len(rec.Requeued); n > 0 {
+		e.log.Info("requeued runs interrupted by a crash", "runs", n)
+	}
+	if n := len(rec.Cancelled); n > 0 {
+		e.log.Info("cancelled interrupted runs of integrations that are OFF", "runs", n)
+	}
+	for _, id := range rec.Failed {
+		e.metrics.poisonRuns.Inc()
+		r, err := e.store.Run(id)
+		if err != nil {
+			continue
+		}
+		msg := ""
+		if r.Error != nil {
+			msg = r.Error.Message
+		}
+		e.log.Error("failed a run that crashed the process again and again", "run", id, "integration", r.IntegrationID, "why", msg)
+		e.publishRun(r)
+	}
+	return nil
 }
 
 // Stop shuts down in order: the HTTP listener stops accepting, pollers

@@ -12,27 +12,21 @@ import (
 
 	"github.com/oktaflow/oktaflow/engine/trigger"
 	"github.com/oktaflow/oktaflow/okta"
+	"github.com/oktaflow/oktaflow/storage"
 )
 
 // Trigger health states.
 const (
-	TriggerOK      = "ok"
-	TriggerFailing = "failing"
+	TriggerOK      = storage.HealthOK
+	TriggerFailing = storage.HealthFailing
 )
 
 // TriggerHealth is how a pull trigger is polling: whether its last poll
 // worked, the last error with its time, how many polls in a row failed, and
 // when the next poll is due. A trigger that cannot poll is never silent: it
 // shows here (Engine.TriggerHealth), as a TriggerHealthChanged event, in
-// /healthz and in the Prometheus metrics.
-type TriggerHealth struct {
-	State       string    `json:"state"` // TriggerOK or TriggerFailing
-	LastError   string    `json:"last_error,omitempty"`
-	LastErrorAt time.Time `json:"last_error_at,omitzero"`
-	LastOKAt    time.Time `json:"last_ok_at,omitzero"`
-	NextPollAt  time.Time `json:"next_poll_at,omitzero"`
-	Failures    int       `json:"failures,omitempty"` // failed polls in a row
-}
+// /healthz, in the Prometheus metrics, and in the store for the CLI.
+type TriggerHealth = storage.TriggerHealth
 
 // Poll backoff: a failing poll waits its interval·2ⁿ⁻¹ (±10 %) up to
 // maxPollBackoff, or longer when the source said when to come back
@@ -56,19 +50,11 @@ func pollDelay(interval time.Duration, failures int, retryAfter time.Duration) t
 	return max(d, min(retryAfter, maxRetryAfter))
 }
 
-// healthPersister stores trigger health so that the CLI and the next start
-// see it. storage provides it; until a store has it, health lives in
-// memory only.
-type healthPersister interface {
-	SetTriggerHealth(integrationID string, h TriggerHealth) error
-}
-
-// healthBook keeps the health of every running poller. Writes to the store
-// happen only when what a reader would act on changes (state, error,
-// failure count), not on every good poll.
+// healthBook keeps the health of every running poller and records each
+// change in the store (which writes only when more than the next poll time
+// changed), so that the CLI and the next start see it too.
 type healthBook struct {
-	e       *Engine
-	persist healthPersister // nil: memory only
+	e *Engine
 
 	mu   sync.Mutex
 	byID map[string]TriggerHealth
@@ -96,6 +82,22 @@ func (e *Engine) TriggerHealths() map[string]TriggerHealth {
 		out[id] = h
 	}
 	return out
+}
+
+// resume starts an integration's record from what the store kept (a
+// trigger failing before a restart still shows as failing until it polls
+// again) and returns its failures in a row.
+func (b *healthBook) resume(id string) int {
+	stored, err := b.e.store.TriggerHealth(id)
+	if err != nil || stored.State == "" {
+		return 0
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.byID[id]; !ok {
+		b.byID[id] = stored
+	}
+	return b.byID[id].Failures
 }
 
 // succeeded records a poll that worked.
@@ -134,6 +136,10 @@ func (b *healthBook) forget(id string) {
 	if had {
 		b.e.metrics.forgetTrigger(id)
 	}
+	// The stored health goes too: switched ON again, it starts afresh.
+	if _, err := b.e.store.SetTriggerHealth(id, TriggerHealth{}); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		b.e.log.Error("clear trigger health", "integration", id, "err", err)
+	}
 }
 
 func (b *healthBook) update(id string, change func(*TriggerHealth)) {
@@ -146,14 +152,12 @@ func (b *healthBook) update(id string, change func(*TriggerHealth)) {
 	change(&h)
 	b.byID[id] = h
 	b.mu.Unlock()
-	// A good poll after a good poll changes only times: no write, no event.
+	if _, err := b.e.store.SetTriggerHealth(id, h); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		b.e.log.Error("store trigger health", "integration", id, "err", err)
+	}
+	// A good poll after a good poll changes only times: no event.
 	if seen && old.State == h.State && old.Failures == h.Failures && old.LastError == h.LastError && old.LastErrorAt.Equal(h.LastErrorAt) {
 		return
-	}
-	if b.persist != nil {
-		if err := b.persist.SetTriggerHealth(id, h); err != nil {
-			b.e.log.Error("store trigger health", "integration", id, "err", err)
-		}
 	}
 	b.e.bus.publish(Event{Kind: TriggerHealthChanged, At: b.e.now(), IntegrationID: id, Health: &h, Message: h.LastError})
 }

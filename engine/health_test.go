@@ -72,6 +72,9 @@ func TestFailingTriggerIsVisibleEverywhereAndRecovers(t *testing.T) {
 	if hl.State != TriggerFailing || !strings.Contains(hl.LastError, "401") || hl.LastErrorAt.IsZero() || !hl.NextPollAt.After(hl.LastErrorAt) {
 		t.Fatalf("health %+v", hl)
 	}
+	if stored, _ := h.store.TriggerHealth(in.ID); stored.State != TriggerFailing || stored.Failures < 2 {
+		t.Fatalf("stored health %+v (the CLI reads it)", stored)
+	}
 	sawEvent := false
 	for !sawEvent {
 		select {

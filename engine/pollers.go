@@ -102,7 +102,7 @@ func (e *Engine) pollLoop(ctx context.Context, in storage.Integration) {
 	if cursor, err := e.store.Cursor(in.ID); err == nil && cursor != "" {
 		wait = untilSlot(e.now(), in.ID, interval)
 	}
-	failures := 0
+	failures := e.health.resume(in.ID)
 	for {
 		select {
 		case <-ctx.Done():

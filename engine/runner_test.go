@@ -105,3 +105,36 @@ func TestAPanickingStepFailsItsRunNotTheProcess(t *testing.T) {
 		t.Fatalf("guard passes results through: %v %v", out, err)
 	}
 }
+
+// TestPoisonRunIsFailedAtStart: a run that was cut off on the same step by
+// crash after crash is failed at start-up, naming the step, instead of
+// being run again (and crashing the service again).
+func TestPoisonRunIsFailedAtStart(t *testing.T) {
+	h := newHarness(t, oktatest.Options{})
+	in := h.importOn(onboarding)
+	_, a := h.post(in.ID, hookSecret, person(1))
+	id := a.Runs[0]
+	for range storage.PoisonLimit - 1 { // earlier lives of the process, each killed while running the step
+		if _, err := h.store.StartRun(id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.store.RecoverInterrupted(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := h.store.StartRun(id); err != nil { // the last one
+		t.Fatal(err)
+	}
+	h.start()
+	h.waitRuns()
+	r, _ := h.store.Run(id)
+	if r.State != storage.RunFailed || r.Error == nil || !strings.Contains(r.Error.Message, "while running step create") {
+		t.Fatalf("poison run: %s %+v", r.State, r.Error)
+	}
+	if _, ok := h.sim.UserByLogin("user1@acme.com"); ok {
+		t.Fatal("the poison run ran again")
+	}
+	if m := getBody(t, h.http.URL+"/metrics"); !strings.Contains(m, "oktaflow_runs_poisoned_total 1") {
+		t.Fatal("metrics do not count the poison run")
+	}
+}

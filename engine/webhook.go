@@ -145,7 +145,7 @@ func (e *Engine) serveHook(w http.ResponseWriter, r *http.Request) {
 			a.Runs = append(a.Runs, r.RunID)
 		}
 	}
-	if reused := e.reusedKeys(events, res); len(reused) > 0 {
+	if reused := reusedKeys(events, res); len(reused) > 0 {
 		a.Duplicates -= len(reused)
 		a.Error = reusedKeyMessage(idemKey, reused, len(events) > 1 || isArray(body), a.Accepted)
 		writeAnswer(w, http.StatusUnprocessableEntity, a)
@@ -166,22 +166,13 @@ type reusedKey struct {
 }
 
 // reusedKeys finds the duplicates whose key came from the caller's
-// Idempotency-Key but whose payload differs from the run that key made:
-// the caller reused a key for new data, which must not be dropped
-// silently. The run's stored event is the reference (kept byte for byte,
-// see parseHook); a key whose run was pruned past the retention cannot be
-// compared and stays a plain duplicate.
-func (e *Engine) reusedKeys(events []hookEvent, res []storage.Enqueued) []reusedKey {
+// Idempotency-Key but whose payload differs from the one the key first
+// came with (the store keeps a hash of it beside the key): the caller
+// reused a key for new data, which must not be dropped silently.
+func reusedKeys(events []hookEvent, res []storage.Enqueued) []reusedKey {
 	var out []reusedKey
 	for i, r := range res {
-		if !r.Duplicate || !events[i].Idem || r.RunID == 0 {
-			continue
-		}
-		prev, err := e.store.Run(r.RunID)
-		if err != nil {
-			continue
-		}
-		if !bytes.Equal(prev.Event, events[i].Payload) {
+		if r.Duplicate && r.PayloadDiffers && events[i].Idem {
 			out = append(out, reusedKey{Index: i, Run: r.RunID})
 		}
 	}
