@@ -17,11 +17,20 @@ import (
 type Options struct {
 	Store  *storage.Store
 	Logger *slog.Logger // nil: discard
-	// Workers bounds the runs executing at once across all integrations (default 8).
+	// Workers bounds the runs executing at once across all integrations
+	// (default 256). It is a bound on goroutines, not the pace: the runs in
+	// flight per Okta account follow the account's rate limit.
 	Workers int
-	// DefaultConcurrency is the runs in flight per integration when the
-	// integration does not set its own (default 4).
+	// DefaultConcurrency, when set, caps the runs in flight of each
+	// integration that does not set its own concurrency (default: no cap
+	// beyond its account's).
 	DefaultConcurrency int
+	// OktaConcurrency is the concurrent requests allowed per Okta account
+	// (default DefaultOktaConcurrency); it also caps the runs in flight.
+	OktaConcurrency int
+	// MaxRunsPerAccount is a ceiling on the runs in flight per Okta account
+	// whatever its rate limit allows (default 64).
+	MaxRunsPerAccount int
 	// HTTPClient is used by the kissflow and http_poll triggers.
 	HTTPClient *http.Client
 	// OktaOptions are added to every Okta client (tests shorten backoffs).
@@ -78,11 +87,17 @@ func New(opts Options) (*Engine, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Workers <= 0 {
-		opts.Workers = 8
+		opts.Workers = 256
 	}
-	if opts.DefaultConcurrency <= 0 {
-		opts.DefaultConcurrency = 4
+	if opts.OktaConcurrency <= 0 {
+		opts.OktaConcurrency = DefaultOktaConcurrency
 	}
+	if opts.MaxRunsPerAccount <= 0 {
+		opts.MaxRunsPerAccount = 64
+	}
+	// The client's own cap on requests in flight must not be below the runs
+	// the scheduler puts in flight; options given by the caller come after.
+	opts.OktaOptions = append([]okta.Option{okta.WithMaxConcurrency(opts.OktaConcurrency)}, opts.OktaOptions...)
 	if opts.Retention <= 0 {
 		opts.Retention = storage.DefaultRetention
 	}

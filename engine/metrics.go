@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/oktaflow/oktaflow/storage"
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,7 +19,9 @@ type metrics struct {
 	eventsDuplicate prometheus.Counter
 	runTransitions  *prometheus.CounterVec
 	rateLimitWaits  prometheus.Counter
-	oktaRequests    *prometheus.CounterVec
+	oktaRequests    *oktaMeter
+	okta            *oktaMeter // the same meter, by what it is for
+	accountLimit    *prometheus.GaugeVec
 	// triggers, by integration id
 	polls              *prometheus.CounterVec // and result: ok | error
 	pollFailures       *prometheus.CounterVec // and reason (failureReason)
@@ -42,8 +45,13 @@ func newMetrics() *metrics {
 			Name: "oktaflow_run_transitions_total", Help: "Runs entering each state."}, []string{"state"}),
 		rateLimitWaits: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "oktaflow_okta_rate_limit_waits_total", Help: "Times Okta requests waited for a rate-limit reset."}),
-		oktaRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "oktaflow_okta_requests_total", Help: "Requests to Okta by HTTP status (\"error\": no answer)."}, []string{"status"}),
+		oktaRequests: &oktaMeter{
+			statuses: prometheus.NewCounterVec(prometheus.CounterOpts{
+				Name: "oktaflow_okta_requests_total", Help: "Requests to Okta by HTTP status (\"error\": no answer)."}, []string{"status"}),
+			roundTrips: newRoundTrips(),
+		},
+		accountLimit: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "oktaflow_account_runs_in_flight_limit", Help: "Runs allowed in flight per Okta account, sized from its rate limit and round trip."}, []string{"account"}),
 		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "oktaflow_trigger_polls_total", Help: "Trigger polls by integration and result (ok, error)."}, []string{"integration", "result"}),
 		pollFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -63,7 +71,8 @@ func newMetrics() *metrics {
 		tlsReloadFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "oktaflow_tls_reload_failures_total", Help: "Renewed TLS certificate files that did not load (the previous pair stays in use)."}),
 	}
-	m.reg.MustRegister(m.eventsAccepted, m.eventsDuplicate, m.runTransitions, m.rateLimitWaits, m.oktaRequests,
+	m.okta = m.oktaRequests
+	m.reg.MustRegister(m.eventsAccepted, m.eventsDuplicate, m.runTransitions, m.rateLimitWaits, m.oktaRequests.statuses, m.accountLimit,
 		m.polls, m.pollFailures, m.triggerProblems, m.storeWriteFailures, m.poisonRuns, m.connsDropped, m.tlsReloadFailures)
 	return m
 }
@@ -146,18 +155,28 @@ func (m *metrics) handler(e *Engine) http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// countingTransport counts Okta answers by status for the metrics.
+// oktaMeter counts Okta answers by status and measures the round trip per
+// org host (for runsInFlight).
+type oktaMeter struct {
+	statuses   *prometheus.CounterVec
+	roundTrips *roundTrips
+}
+
+// countingTransport is the transport of every Okta client: it counts
+// answers by status and measures round trips.
 type countingTransport struct {
 	next    http.RoundTripper
-	counter *prometheus.CounterVec
+	counter *oktaMeter
 }
 
 func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	sent := time.Now()
 	resp, err := t.next.RoundTrip(r)
 	if err != nil {
-		t.counter.WithLabelValues("error").Inc()
+		t.counter.statuses.WithLabelValues("error").Inc()
 		return nil, err
 	}
-	t.counter.WithLabelValues(strconv.Itoa(resp.StatusCode)).Inc()
+	t.counter.roundTrips.observe(r.URL.Host, time.Since(sent))
+	t.counter.statuses.WithLabelValues(strconv.Itoa(resp.StatusCode)).Inc()
 	return resp, nil
 }

@@ -39,7 +39,13 @@ func Backoff(n int) time.Duration {
 // and a write the store refuses is made again in process until it commits
 // (durably): a step that acted is never left unrecorded while the process
 // lives.
-func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integration) {
+//
+// claimTook is how long claiming the run took: with the checkpoints and
+// the finish, it is the run's time off Okta, which the scheduler sizes
+// concurrency with.
+func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integration, claimTook time.Duration) {
+	begun, stepping := time.Now(), time.Duration(0)
+	defer func() { e.sched.offOkta.observe(claimTook + time.Since(begun) - stepping) }()
 	var event any
 	if err := json.Unmarshal(r.Event, &event); err != nil {
 		e.finishFailed(ctx, r, &storage.StepError{Message: "the event is not valid JSON: " + err.Error()})
@@ -55,7 +61,9 @@ func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integrat
 			earlier = append(earlier, st.ID)
 			continue
 		}
+		stepBegun := time.Now()
 		out, res, err := e.runStep(ctx, in.Trigger, st, earlier, env)
+		stepping += time.Since(stepBegun)
 		if res.StepID != "" {
 			if _, serr := durably(ctx, e, "checkpoint step", func() (struct{}, error) { return struct{}{}, e.runs.SaveStep(r.ID, res) }); serr != nil {
 				// Shutting down with the store still refusing, or the run is no
