@@ -26,6 +26,11 @@ type Batch struct {
 	// Problems are items that could not become events (a CSV row without its
 	// key, an item without an id), for the log and the UI.
 	Problems []string
+	// More says the poll stopped at its bounds (rows, bytes, pages or
+	// lookups) with more ready to read: poll again soon rather than after
+	// the whole interval. Nothing is lost either way; the cursor says where
+	// to go on.
+	More bool
 }
 
 // Poller finds new events of a pull trigger.
@@ -58,7 +63,7 @@ func NewPoller(typ string, c Config, deps Deps) (Poller, error) {
 	case HTTPPoll:
 		return newHTTPPoll(c, deps.HTTP)
 	case CSV:
-		return newCSV(c), nil
+		return newCSV(c)
 	case OktaEvent:
 		if deps.OktaLogs == nil {
 			return nil, fmt.Errorf("okta_event trigger: no Okta connection available")
