@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -59,8 +58,8 @@ type Engine struct {
 	mu       sync.Mutex
 	started  bool
 	listener *http.Server
-	httpAddr string
-	httpErr  error
+	conns    *connLimiter
+	listen   ListenState
 	stop     context.CancelFunc
 	wg       sync.WaitGroup
 }
@@ -169,34 +168,6 @@ func (e *Engine) Stop(ctx context.Context) error {
 	}
 	errs = append(errs, e.stopSandboxes(ctx))
 	return errors.Join(errs...)
-}
-
-// Listen starts the HTTP listener (webhooks, /healthz, /metrics) on addr.
-// When the port is taken it returns the error and the rest keeps working;
-// ListenStatus reports it for the status bar.
-func (e *Engine) Listen(addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if err != nil {
-		e.httpErr = fmt.Errorf("webhook listener: %w", err)
-		return e.httpErr
-	}
-	e.httpAddr, e.httpErr = ln.Addr().String(), nil
-	e.listener = &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := e.listener.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			e.log.Error("webhook listener stopped", "err", err)
-		}
-	}()
-	return nil
-}
-
-// ListenStatus returns the listener's address, or the error that kept it from starting.
-func (e *Engine) ListenStatus() (addr string, err error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.httpAddr, e.httpErr
 }
 
 // housekeeping prunes finished runs past the retention once an hour.

@@ -19,7 +19,10 @@ type metrics struct {
 	runTransitions  *prometheus.CounterVec
 	rateLimitWaits  prometheus.Counter
 	oktaRequests    *prometheus.CounterVec
-	collectorsOnce  sync.Once
+	// listener
+	connsDropped      *prometheus.CounterVec
+	tlsReloadFailures prometheus.Counter
+	collectorsOnce    sync.Once
 }
 
 func newMetrics() *metrics {
@@ -35,8 +38,14 @@ func newMetrics() *metrics {
 			Name: "oktaflow_okta_rate_limit_waits_total", Help: "Times Okta requests waited for a rate-limit reset."}),
 		oktaRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "oktaflow_okta_requests_total", Help: "Requests to Okta by HTTP status (\"error\": no answer)."}, []string{"status"}),
+		connsDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "oktaflow_http_connections_dropped_total",
+			Help: "Listener connections closed to stay within the connection cap (\"evicted\": an idle or silent connection made room; \"busy\": every connection was serving a request)."},
+			[]string{"reason"}),
+		tlsReloadFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "oktaflow_tls_reload_failures_total", Help: "Renewed TLS certificate files that did not load (the previous pair stays in use)."}),
 	}
-	m.reg.MustRegister(m.eventsAccepted, m.eventsDuplicate, m.runTransitions, m.rateLimitWaits, m.oktaRequests)
+	m.reg.MustRegister(m.eventsAccepted, m.eventsDuplicate, m.runTransitions, m.rateLimitWaits, m.oktaRequests, m.connsDropped, m.tlsReloadFailures)
 	return m
 }
 

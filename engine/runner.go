@@ -52,7 +52,7 @@ func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integrat
 			earlier = append(earlier, st.ID)
 			continue
 		}
-		out, res, err := e.runStep(ctx, st, earlier, env)
+		out, res, err := e.runStep(ctx, in.Trigger, st, earlier, env)
 		if res.StepID != "" {
 			if serr := e.store.SaveStep(r.ID, res); serr != nil {
 				e.log.Error("checkpoint step", "run", r.ID, "step", st.ID, "err", serr)
@@ -74,8 +74,9 @@ func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integrat
 }
 
 // runStep resolves one step's fields and runs its action. res is the
-// checkpoint to save (empty when the step never reached Okta).
-func (e *Engine) runStep(ctx context.Context, st storage.Step, earlier []string, env mapping.Env) (map[string]any, storage.StepResult, error) {
+// checkpoint to save (empty when the step never reached Okta). trig is the
+// integration's trigger, which says what the event is (a Kissflow item).
+func (e *Engine) runStep(ctx context.Context, trig storage.Trigger, st storage.Step, earlier []string, env mapping.Env) (map[string]any, storage.StepResult, error) {
 	act, ok := action.Lookup(st.Action)
 	if !ok {
 		return nil, storage.StepResult{}, &action.Error{Code: "bad_input", Msg: fmt.Sprintf("unknown action %q", st.Action)}
@@ -92,7 +93,7 @@ func (e *Engine) runStep(ctx context.Context, st storage.Step, earlier []string,
 		res.Error = &storage.StepError{Message: err.Error()}
 		return nil, res, &action.Error{Code: "bad_input", Msg: err.Error()}
 	}
-	client, _, err := e.clients.get(st.Account)
+	conn, err := e.stepConn(act, st, action.NewEvent(trig, env.Trigger))
 	if err != nil {
 		res.FinishedAt = e.now().UTC()
 		res.Error = &storage.StepError{Message: err.Error()}
@@ -100,7 +101,7 @@ func (e *Engine) runStep(ctx context.Context, st storage.Step, earlier []string,
 	}
 	stepCtx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
-	out, err := act.Run(stepCtx, client, action.Input{Fields: input, Options: st.Options})
+	out, err := act.Run(stepCtx, conn, action.Input{Fields: input, Options: st.Options})
 	res.FinishedAt = e.now().UTC()
 	if err != nil {
 		res.Error = stepError(err)
@@ -112,6 +113,24 @@ func (e *Engine) runStep(ctx context.Context, st storage.Step, earlier []string,
 	}
 	res.Succeeded, res.Output = true, raw
 	return out, res, nil
+}
+
+// stepConn gives a step what its action's connector needs: the client of
+// its Okta account, and the event.
+func (e *Engine) stepConn(act action.Action, st storage.Step, ev action.Event) (action.Conn, error) {
+	conn := action.Conn{Event: ev}
+	switch c := act.Traits().Connector; c {
+	case action.ConnectorOkta:
+		client, _, err := e.clients.get(st.Account)
+		if err != nil {
+			return conn, err
+		}
+		conn.Okta = client
+	case action.ConnectorNone:
+	default:
+		return conn, fmt.Errorf("%s needs a %s account, which this engine cannot reach yet", act.ID(), c)
+	}
+	return conn, nil
 }
 
 // afterFailure decides what a failed step means for its run.

@@ -171,6 +171,23 @@ func (c *Client) GetUser(ctx context.Context, idOrLogin string) (*User, error) {
 	return result(u, err)
 }
 
+// UpdateUser changes only the profile attributes given (POST /api/v1/users/{id}, Okta's
+// partial update); every other attribute keeps its value. A nil value clears the
+// attribute. Okta validates the result like a create: an unknown attribute or a bad value
+// is IsValidation.
+func (c *Client) UpdateUser(ctx context.Context, id string, profile map[string]any) (*User, error) {
+	if len(profile) == 0 {
+		return nil, errors.New("okta: UpdateUser needs at least one profile attribute")
+	}
+	p, err := userPath(id)
+	if err != nil {
+		return nil, err
+	}
+	u := new(User)
+	_, err = c.call(ctx, &request{method: http.MethodPost, path: p, body: map[string]any{"profile": profile}}, u)
+	return result(u, err)
+}
+
 // Me fetches the user who owns the API token (GET /api/v1/users/me): verifies a token.
 func (c *Client) Me(ctx context.Context) (*User, error) {
 	u := new(User)

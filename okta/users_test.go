@@ -185,3 +185,16 @@ func TestFindUsersByNameError(t *testing.T) {
 		t.Fatalf("FindUsersByName = %v, %v", users, err)
 	}
 }
+
+func TestUpdateUserSendsOnlyTheGivenKeys(t *testing.T) {
+	c, _, _ := scripted(t, []exchange{
+		{method: "POST", path: "/api/v1/users/00u1", body: `{"profile":{"department":"Sales","level":3,"nickName":null}}`, resp: userJSON},
+	})
+	u, err := c.UpdateUser(context.Background(), "00u1", map[string]any{"department": "Sales", "level": 3, "nickName": nil})
+	if err != nil || u.ID != "00u1" {
+		t.Fatalf("UpdateUser = %v, %v", u, err)
+	}
+	if _, err := c.UpdateUser(context.Background(), "00u1", map[string]any{}); err == nil {
+		t.Fatal("an empty update was sent")
+	}
+}

@@ -151,9 +151,16 @@ func (s *Store) Integrations() ([]Integration, error) {
 // SetEnabled switches an integration ON or OFF. Switching ON records the
 // start point (from, or now when from is zero) and forgets the old cursor, so
 // that data that arrived while OFF is not captured. Switching OFF cancels its
-// queued, retrying and waiting runs in the same transaction; running steps
-// finish. It returns how many runs were cancelled.
+// queued, retrying and waiting runs; running steps finish, and a run that
+// would then retry or wait is cancelled instead (see RetryRun). It returns
+// how many runs were cancelled.
+//
+// The switch commits first, with the first maxRunsPerTx cancellations; a
+// larger backlog is cancelled in further bounded transactions. In between,
+// StartRun cancels rather than starts any run of an OFF integration, so no
+// run starts after the switch whatever the backlog.
 func (s *Store) SetEnabled(id string, on bool, from time.Time) (cancelled int, err error) {
+	var rest []RunID
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		in, err := s.getIntegration(tx, id)
 		if err != nil {
@@ -170,24 +177,37 @@ func (s *Store) SetEnabled(id string, on bool, from time.Time) (cancelled int, e
 				return err
 			}
 		} else {
-			cancelled, err = s.cancelPending(tx, id, "integration switched OFF")
+			ids := pendingIDs(tx, id)
+			first := ids[:min(len(ids), maxRunsPerTx)]
+			rest = ids[len(first):]
+			cancelled, err = s.cancelRuns(tx, first, "integration switched OFF")
 			if err != nil {
 				return err
 			}
 		}
 		return s.putIntegration(tx, in)
 	})
-	return cancelled, err
+	if err != nil || len(rest) == 0 {
+		return cancelled, err
+	}
+	n, err := s.cancelInChunks(rest, "integration switched OFF")
+	return cancelled + n, err
 }
 
 // DeleteIntegration removes an integration and its trigger state, and
-// cancels its pending runs. Finished runs stay for history until pruned.
+// cancels its pending runs (in bounded transactions after the delete, like
+// SetEnabled). Finished runs stay for history until pruned.
 func (s *Store) DeleteIntegration(id string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	defer s.forgetHealth(id)
+	var ids []RunID
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		if _, err := s.getIntegration(tx, id); err != nil {
 			return err
 		}
-		if _, err := s.cancelPending(tx, id, "integration deleted"); err != nil {
+		ids = pendingIDs(tx, id)
+		first := ids[:min(len(ids), maxRunsPerTx)]
+		ids = ids[len(first):]
+		if _, err := s.cancelRuns(tx, first, "integration deleted"); err != nil {
 			return err
 		}
 		if tx.Bucket(bucketTriggers).Bucket([]byte(id)) != nil {
@@ -197,6 +217,11 @@ func (s *Store) DeleteIntegration(id string) error {
 		}
 		return tx.Bucket(bucketIntegrations).Delete([]byte(id))
 	})
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	_, err = s.cancelInChunks(ids, "integration deleted")
+	return err
 }
 
 func (s *Store) getIntegration(tx *bolt.Tx, id string) (Integration, error) {

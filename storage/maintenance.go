@@ -22,7 +22,13 @@ const pruneBatch = 1000
 // entries, and returns how many went. Runs are visited oldest first and the
 // walk stops at the first run created after cutoff (it cannot have finished
 // before it), so the cost grows with what is pruned, not with what is kept.
+//
+// It also forgets dedupe keys no event has carried for the store's dedupe
+// retention (see PruneDedupe), so that housekeeping needs one call.
 func (s *Store) Prune(cutoff time.Time) (int, error) {
+	if _, err := s.PruneDedupe(s.now().Add(-s.dedupeRetention)); err != nil {
+		return 0, fmt.Errorf("prune dedupe keys: %w", err)
+	}
 	total := 0
 	var from RunID
 	for {

@@ -91,6 +91,14 @@ type Run struct {
 	UpdatedAt     time.Time       `json:"updatedAt"`
 	StartedAt     time.Time       `json:"startedAt,omitzero"`
 	FinishedAt    time.Time       `json:"finishedAt,omitzero"`
+	// Manual: queued by a user (Run now), so it may run while its
+	// integration is OFF. Other runs of an OFF integration are cancelled
+	// rather than retried, waited or recovered.
+	Manual bool `json:"manual,omitempty"`
+	// Interruptions counts the crashes in a row that cut this run off while
+	// it was running InterruptedStep (see RecoverInterrupted).
+	Interruptions   int    `json:"interruptions,omitempty"`
+	InterruptedStep string `json:"interruptedStep,omitempty"`
 }
 
 // Step reports the checkpointed result of a step, if it has one.
@@ -231,7 +239,7 @@ func (s *Store) Run(id RunID) (Run, error) {
 
 // transition loads run id, lets change edit it after checking its state, and
 // writes it back with its indexes, all in one transaction.
-func (s *Store) transition(id RunID, change func(r *Run) error) (Run, error) {
+func (s *Store) transition(id RunID, change func(tx *bolt.Tx, r *Run) error) (Run, error) {
 	var out Run
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		old, err := s.getRun(tx, id)
@@ -240,7 +248,7 @@ func (s *Store) transition(id RunID, change func(r *Run) error) (Run, error) {
 		}
 		r := old
 		r.Steps = append([]StepResult(nil), old.Steps...)
-		if err := change(&r); err != nil {
+		if err := change(tx, &r); err != nil {
 			return err
 		}
 		r.UpdatedAt = s.now().UTC()

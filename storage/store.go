@@ -1,12 +1,14 @@
 package storage
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -22,6 +24,9 @@ type Options struct {
 	Getenv func(string) string
 	// Now is the clock for timestamps; nil means time.Now.
 	Now func() time.Time
+	// DedupeRetention is how long a dedupe key that no event carried since
+	// is kept; 0 means DefaultDedupeRetention.
+	DedupeRetention time.Duration
 }
 
 // Store is the open database. It is safe for concurrent use.
@@ -30,7 +35,18 @@ type Store struct {
 	path   string
 	sealer *sealer
 	now    func() time.Time
+
+	dedupeRetention time.Duration
+
+	healthMu sync.Mutex
+	health   map[string]TriggerHealth // every stored trigger health, loaded on first use
 }
+
+// update runs fn in a read-write transaction.
+func (s *Store) update(fn func(tx *bolt.Tx) error) error { return s.db.Update(fn) }
+
+// view runs fn in a read-only transaction.
+func (s *Store) view(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
 
 // DefaultPath is where the database lives when --db and OKTAFLOW_DB are
 // unset: $XDG_DATA_HOME/oktaflow/oktaflow.db, or ~/.local/share/... .
@@ -80,7 +96,7 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	s := &Store{db: db, path: path, sealer: seal, now: opts.Now}
+	s := &Store{db: db, path: path, sealer: seal, now: opts.Now, dedupeRetention: cmp.Or(opts.DedupeRetention, DefaultDedupeRetention)}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, err
@@ -151,8 +167,15 @@ func (s *Store) opensExistingSecret(tx *bolt.Tx) error {
 	c := tx.Bucket(bucketAccounts).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		var rec accountRecord
-		if json.Unmarshal(v, &rec) == nil && rec.SealedToken != "" {
-			if _, err := s.sealer.open(rec.SealedToken, accountBinding(string(k))); err != nil {
+		if json.Unmarshal(v, &rec) != nil {
+			continue
+		}
+		var a Account
+		for _, f := range rec.sealedFields(string(k), &a) {
+			if *f.sealed == "" {
+				continue
+			}
+			if _, err := s.sealer.open(*f.sealed, f.binding); err != nil {
 				return wrongKey
 			}
 			return nil

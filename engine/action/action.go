@@ -1,12 +1,15 @@
-// Package action holds the Okta connector's actions: what each does, the
-// fields and options it declares (so the TUI can render them and saving can
-// check them), and how it runs against an Okta org.
+// Package action holds the actions a step can run: Okta's user lifecycle,
+// writing back into a Kissflow item, and calling any HTTP API. Each says
+// what it does, the fields and options it declares (so the TUI can render
+// them and saving can check them), what it needs (Traits: which account,
+// whether it writes, whether it can be undone), and how it runs.
 //
-// Every action is safe to run again after a crash or a lost answer:
-// okta.add_user looks the login up first and adopts the user Okta already
-// has; okta.deactivate_user does nothing to a user already deprovisioned;
-// okta.get_user only reads. That is what lets the engine promise
-// effectively-once effects in Okta on top of at-least-once runs.
+// Every action is safe to run again after a crash or a lost answer: it reads
+// the current state first and skips what is already done (okta.add_user
+// adopts the user Okta already has, okta.deactivate_user leaves a
+// deprovisioned user alone, kissflow.update_item skips values already in
+// the item), or only reads. That is what lets the engine promise
+// effectively-once effects on top of at-least-once runs.
 package action
 
 import (
@@ -30,12 +33,14 @@ type Okta interface {
 	DeactivateUser(ctx context.Context, id string, sendEmail bool) error
 }
 
-// Action is one Okta action a step can run.
+// Action is one action a step can run.
 type Action interface {
 	// ID is stable: it appears in export files ("okta.add_user").
 	ID() string
 	Title() string       // "Add a user"
 	Description() string // one line for the action picker
+	// Traits says what the action needs and what kind of change it makes.
+	Traits() Traits
 	// Fields lists what a step can map, from the account's user schema.
 	Fields(schema storage.UserSchema) []Field
 	// Options lists the step's options.
@@ -46,14 +51,43 @@ type Action interface {
 	Check(names []string, options map[string]any) error
 	// Run does the action. The output is JSON-shaped (it becomes
 	// steps.<id> for later steps) and always has an "outcome".
-	Run(ctx context.Context, api Okta, in Input) (map[string]any, error)
-	// Describe says which Okta calls Run would make for in, without making
+	Run(ctx context.Context, conn Conn, in Input) (map[string]any, error)
+	// Describe says which calls Run would make for in, without making
 	// them (the test screen's preview). It lives beside Run so the two
 	// cannot disagree.
 	Describe(in Input) Request
 	// Buckets lists the Okta rate-limit buckets Run may use: while one of
-	// them waits for its reset, the engine holds the step back.
+	// them waits for its reset, the engine holds the step back. Actions that
+	// do not call Okta list none.
 	Buckets() []string
+}
+
+// Connector names the kind of account a step's action acts on.
+type Connector string
+
+// The connectors. ConnectorNone is an action that needs no account
+// (http.request carries its own URL and headers).
+const (
+	ConnectorOkta     Connector = "okta"     // an Okta org: a token, OAuth or sandbox account
+	ConnectorKissflow Connector = "kissflow" // a Kissflow account
+	ConnectorNone     Connector = ""
+)
+
+// Traits are the flags front ends decide on, so that none of them compares
+// action ids: which account a step needs, whether it changes anything, and
+// whether the change can be undone.
+type Traits struct {
+	Connector Connector
+	// ReadOnly: the action changes nothing (okta.get_user, okta.find_users);
+	// testing it for real is harmless.
+	ReadOnly bool
+	// Destructive: the change cannot be undone (okta.delete_user); the
+	// preview and test screens warn before a real test.
+	Destructive bool
+	// OpenFields: a step may map fields the action does not list (the
+	// fields of a Kissflow item, named by the process). Fields lists the
+	// known ones; saving accepts any other name.
+	OpenFields bool
 }
 
 // Request is what an action would send: its calls in order, and the body of
@@ -61,6 +95,9 @@ type Action interface {
 type Request struct {
 	Calls []string
 	Body  any
+	// Warnings are said before a real test, most important first: "this
+	// permanently deletes the user" (see Traits.Destructive).
+	Warnings []string
 }
 
 // Input is a step's resolved fields and its options.
@@ -74,7 +111,7 @@ type Field struct {
 	Name        string
 	Title       string
 	Description string
-	Type        string // string, integer, number, boolean, array
+	Type        FieldType
 	Required    bool
 	Custom      bool     // a custom attribute of the org's user schema
 	Secret      bool     // masked on screen and redacted in stored runs (a password)
@@ -86,10 +123,37 @@ type Option struct {
 	Name        string
 	Title       string
 	Description string
-	Type        string // boolean or enum
+	Type        OptionKind
 	Default     any
 	Values      []string // for enum options
+	Min, Max    int      // for integer options
 }
+
+// FieldType is the type of a mapped value; a step's value is converted to
+// it before the action runs (see Convert).
+type FieldType string
+
+// The field types, as Okta's user schema names them.
+const (
+	TypeString  FieldType = "string"
+	TypeInteger FieldType = "integer"
+	TypeNumber  FieldType = "number"
+	TypeBoolean FieldType = "boolean"
+	TypeArray   FieldType = "array"
+	TypeObject  FieldType = "object" // a JSON object (http.request's headers and body)
+	TypeAny     FieldType = ""       // any JSON value, unchanged
+)
+
+// OptionKind is how a step option is edited and checked.
+type OptionKind string
+
+// The option kinds.
+const (
+	OptionBoolean OptionKind = "boolean" // true or false
+	OptionEnum    OptionKind = "enum"    // one of Option.Values
+	OptionInteger OptionKind = "integer" // a whole number within Option.Min and Option.Max
+	OptionText    OptionKind = "text"    // free text, checked by the action's Check
+)
 
 // Error is an action's own failure (not found, ambiguous, bad input):
 // retrying does not help, so the run fails at once with this message.
@@ -192,4 +256,13 @@ func stringField(fields map[string]any, name string) string {
 func IsPermanent(err error) bool {
 	var ae *Error
 	return errors.As(err, &ae)
+}
+
+// oktaOf returns the step's Okta client, or an error saying the step has
+// none (an account of another kind).
+func oktaOf(conn Conn) (Okta, error) {
+	if conn.Okta == nil {
+		return nil, actionErr("bad_input", "this step needs an Okta account: pick one in the step's account")
+	}
+	return conn.Okta, nil
 }

@@ -87,7 +87,13 @@ func (addUser) Describe(in Input) Request {
 	}, Body: body}
 }
 
-func (addUser) Run(ctx context.Context, api Okta, in Input) (map[string]any, error) {
+func (addUser) Traits() Traits { return Traits{Connector: ConnectorOkta} }
+
+func (addUser) Run(ctx context.Context, conn Conn, in Input) (map[string]any, error) {
+	api, err := oktaOf(conn)
+	if err != nil {
+		return nil, err
+	}
 	req, err := newUser(in)
 	if err != nil {
 		return nil, err

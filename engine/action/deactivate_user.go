@@ -31,7 +31,13 @@ func (deactivateUser) Options() []Option {
 }
 func (deactivateUser) Check(names []string, _ map[string]any) error { return checkFinder(names) }
 
-func (deactivateUser) Run(ctx context.Context, api Okta, in Input) (map[string]any, error) {
+func (deactivateUser) Traits() Traits { return Traits{Connector: ConnectorOkta} }
+
+func (deactivateUser) Run(ctx context.Context, conn Conn, in Input) (map[string]any, error) {
+	api, err := oktaOf(conn)
+	if err != nil {
+		return nil, err
+	}
 	u, err := findUser(ctx, api, in)
 	if err != nil {
 		return nil, err

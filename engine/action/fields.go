@@ -44,7 +44,7 @@ func profileFields(schema storage.UserSchema) []Field {
 		if f.ReadOnly {
 			continue
 		}
-		out = append(out, Field{Name: f.Name, Title: f.Title, Description: f.Description, Type: f.Type,
+		out = append(out, Field{Name: f.Name, Title: f.Title, Description: f.Description, Type: FieldType(f.Type),
 			Required: f.Required, Custom: f.Custom, Enum: f.Enum})
 	}
 	return out

@@ -76,6 +76,9 @@ func (o *Org) logEvent(c *call, t time.Time, eventType string, targets ...logTar
 		e.URL = c.r.URL.RequestURI()
 	}
 	o.events = append(o.events, e)
+	for _, target := range targets {
+		o.index.record(o, target, t, c == nil)
+	}
 }
 
 // clientIP is the host part of a remote address.

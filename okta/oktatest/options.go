@@ -21,6 +21,10 @@ type Options struct {
 	Seed        int64         // makes faults, ids and generated users deterministic
 	SeedUsers   int           // generate N ACTIVE users (realistic names, logins first.last@example.com) at start
 	CustomAttrs []Attribute   // custom attributes in the user schema
+	// SearchLag makes search, filter and q (users and groups) see changes
+	// only this long after they were made, as Okta's search index does;
+	// GET by id or login stays consistent. 0: no lag.
+	SearchLag time.Duration
 
 	// Shape selects which recorded generation of Okta orgs to imitate where
 	// real orgs differ; the zero value imitates the newest recordings.

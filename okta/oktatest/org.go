@@ -35,7 +35,8 @@ type Org struct {
 	events    []*logEvent
 	eventSeq  int64
 	limiter   limiter
-	storm     time.Time // every request answers 429 until then
+	index     searchIndex // what search, filter and q read; lags when Options.SearchLag > 0
+	storm     time.Time   // every request answers 429 until then
 	counts    map[RequestKey]int
 	meta      orgMeta
 }
@@ -76,6 +77,7 @@ func newOrg(opts Options, now func() time.Time) *Org {
 	o.addGroupLocked("Everyone", "All users in your organization", groupBuiltIn, t)
 	o.meta.AdminID = o.createAdminLocked(t)
 	o.seedUsersLocked(o.opts.SeedUsers, t)
+	o.index.setLag(o, o.opts.SearchLag)
 	return o
 }
 

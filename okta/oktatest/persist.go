@@ -80,5 +80,6 @@ func LoadOrg(r io.Reader, opts Options) (*Org, error) {
 		o.groups = append(o.groups, g)
 		o.groupByID[g.ID] = g
 	}
+	o.index.setLag(o, o.opts.SearchLag)
 	return o, nil
 }
