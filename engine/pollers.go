@@ -217,7 +217,7 @@ func (e *Engine) triggerProblem(integrationID, msg string) {
 }
 
 func (e *Engine) triggerDeps() trigger.Deps {
-	return trigger.Deps{HTTP: e.opts.HTTPClient, OktaLogs: e.logSource}
+	return trigger.Deps{HTTP: e.opts.HTTPClient, OktaLogs: e.logSource, AllowPrivate: e.opts.AllowPrivateAddresses}
 }
 
 // pollerDeps are a poll loop's dependencies: its HTTP client shares the

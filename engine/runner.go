@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/oktaflow/oktaflow/engine/action"
+	"github.com/oktaflow/oktaflow/engine/trigger"
 	"github.com/oktaflow/oktaflow/engine/mapping"
 	"github.com/oktaflow/oktaflow/okta"
 	"github.com/oktaflow/oktaflow/storage"
@@ -151,7 +152,7 @@ func (e *Engine) stepConn(act action.Action, st storage.Step, ev action.Event) (
 		}
 		conn.Okta = client
 	case action.ConnectorNone:
-		conn.HTTP = stepHTTPClient(action.AllowsPrivate(st.Options))
+		conn.HTTP = trigger.PolicyClient(stepHTTPClient(), e.opts.AllowPrivateAddresses)
 	default:
 		return conn, fmt.Errorf("%s needs a %s account, which this engine cannot reach yet", act.ID(), c)
 	}
@@ -294,8 +295,7 @@ func redact(act action.Action, input map[string]any) map[string]any {
 // stepHTTPClient is the client of an http.request step: each request is
 // bounded by the step's own timeout (and the step timeout), and at most 5
 // redirects are followed.
-func stepHTTPClient(allowPrivate bool) *http.Client {
-	_ = allowPrivate // the address policy comes with engine/trigger's policy client
+func stepHTTPClient() *http.Client {
 	return &http.Client{
 		Timeout: stepTimeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {

@@ -42,7 +42,7 @@ func newKissflow(c Config, client *http.Client) (*kissflow, error) {
 
 func (k *kissflow) page(ctx context.Context, n int) ([]map[string]any, error) {
 	u := fmt.Sprintf("%s?page_number=%d&page_size=%d", k.listURL, n, k.pageSize)
-	v, err := getJSON(ctx, k.client, "Kissflow", u, k.headers)
+	v, _, err := getJSON(ctx, k.client, "Kissflow", u, k.headers)
 	if err != nil {
 		return nil, err
 	}

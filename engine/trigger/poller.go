@@ -26,6 +26,11 @@ type Batch struct {
 	// Problems are items that could not become events (a CSV row without its
 	// key, an item without an id), for the log and the UI.
 	Problems []string
+	// More says the poll stopped at its bounds (rows, bytes, pages or
+	// lookups) with more ready to read: poll again soon rather than after
+	// the whole interval. Nothing is lost either way; the cursor says where
+	// to go on.
+	More bool
 }
 
 // Poller finds new events of a pull trigger.
@@ -40,6 +45,9 @@ type Poller interface {
 // Deps are what pollers need from outside.
 type Deps struct {
 	HTTP *http.Client // for kissflow and http_poll; nil means a client with a 30 s timeout
+	// AllowPrivate lets http_poll reach loopback, link-local and private
+	// addresses (the operator's --allow-private-addresses).
+	AllowPrivate bool
 	// OktaLogs builds a System Log source for an okta_event trigger's account.
 	OktaLogs func(account string) (LogSource, error)
 }
@@ -56,9 +64,9 @@ func NewPoller(typ string, c Config, deps Deps) (Poller, error) {
 	case Kissflow:
 		return newKissflow(c, deps.HTTP)
 	case HTTPPoll:
-		return newHTTPPoll(c, deps.HTTP)
+		return newHTTPPoll(c, deps.HTTP, deps.AllowPrivate)
 	case CSV:
-		return newCSV(c), nil
+		return newCSV(c)
 	case OktaEvent:
 		if deps.OktaLogs == nil {
 			return nil, fmt.Errorf("okta_event trigger: no Okta connection available")
