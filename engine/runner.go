@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/oktaflow/oktaflow/engine/action"
-	"github.com/oktaflow/oktaflow/engine/trigger"
 	"github.com/oktaflow/oktaflow/engine/mapping"
+	"github.com/oktaflow/oktaflow/engine/trigger"
 	"github.com/oktaflow/oktaflow/okta"
 	"github.com/oktaflow/oktaflow/storage"
 )

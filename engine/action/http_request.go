@@ -89,7 +89,6 @@ func (httpRequest) Outcomes() []Outcome {
 		Doc: "the answer had an expected status; the output holds status, headers and body (JSON decoded when it is JSON)"}}
 }
 
-
 // httpCall is a step's request, built from its resolved fields.
 type httpCall struct {
 	method  string
