@@ -283,7 +283,8 @@ type rewriteAuth struct{}
 
 func (rewriteAuth) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "SSWS ", "Bearer ", 1))
+	// Not Bearer: the simulator answers Bearer as Okta's OAuth resource server (401 invalid_token).
+	r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "SSWS ", "Basic ", 1))
 	return http.DefaultTransport.RoundTrip(r)
 }
 
