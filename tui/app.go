@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -422,7 +423,31 @@ func (a *App) footer() string {
 	if !s.Capturing() && len(a.stack) <= 1 {
 		bindings = append(bindings, a.c.Keys.Quit)
 	}
-	return a.help.ShortHelpView(bindings)
+	w, _ := a.bodySize()
+	return a.help.ShortHelpView(a.fitBindings(bindings, w))
+}
+
+// fitBindings drops whole bindings from the end until the footer fits w,
+// keeping "? help" (it lists them all) and esc (the way out): a key is
+// never cut in half.
+func (a *App) fitBindings(bindings []key.Binding, w int) []key.Binding {
+	back := a.c.Keys.Back.Keys()
+	measure := a.help
+	measure.SetWidth(0) // help's own cut ("…") would hide the overflow
+	for len(bindings) > 1 && lipgloss.Width(measure.ShortHelpView(bindings)) > w {
+		drop := -1
+		for i := len(bindings) - 1; i > 0; i-- {
+			if !slices.Equal(bindings[i].Keys(), back) {
+				drop = i
+				break
+			}
+		}
+		if drop < 0 {
+			break
+		}
+		bindings = slices.Delete(slices.Clone(bindings), drop, drop+1)
+	}
+	return bindings
 }
 
 func (a *App) fullHelp(s Screen) string {
