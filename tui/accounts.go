@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/oktaflow/oktaflow/tui/widget"
+
 	"errors"
 	"fmt"
 	"sort"
@@ -26,7 +28,7 @@ type accounts struct {
 	loaded  bool
 	busy    string // what is running ("Verifying acme…"), "" when idle
 	problem error  // the last refusal or failure, shown under the list
-	confirm *confirmation
+	confirm *widget.Confirm
 	spin    spinner.Model
 	w, h    int
 }
@@ -59,7 +61,7 @@ func newAccounts(c *Common) Screen {
 
 func (s *accounts) Init() tea.Cmd    { return s.load() }
 func (s *accounts) Title() string    { return "Accounts" }
-func (s *accounts) Capturing() bool  { return false }
+func (s *accounts) Capturing() bool  { return s.confirm != nil }
 func (s *accounts) SetSize(w, h int) { s.w, s.h = w, h }
 
 // addKey is a and n: both read as "add" here.
@@ -121,6 +123,9 @@ func (s *accounts) selected() (storage.Account, bool) {
 }
 
 func (s *accounts) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if ok, cmd := answer(&s.confirm, msg); ok {
+		return s, cmd
+	}
 	switch msg := msg.(type) {
 	case acctAskRemoveMsg:
 		s.askRemove(msg.a)
@@ -174,13 +179,6 @@ func (s *accounts) Update(msg tea.Msg) (Screen, tea.Cmd) {
 
 func (s *accounts) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := s.c.Keys
-	if s.confirm != nil {
-		closed, cmd := s.confirm.handle(msg, k)
-		if closed {
-			s.confirm = nil
-		}
-		return cmd
-	}
 	switch {
 	case key.Matches(msg, k.Back):
 		return pop
@@ -259,16 +257,14 @@ type acctAskRemoveMsg struct{ a storage.Account }
 // askRemove builds the removal question.
 func (s *accounts) askRemove(a storage.Account) {
 	e, who := s.c.Engine, s.c.Who
-	s.confirm = &confirmation{
-		question: fmt.Sprintf("Remove the account %q? No integration uses it.", a.Name),
-		yes: func() tea.Msg {
+	s.confirm = ask(s.c, fmt.Sprintf("Remove the account %q? No integration uses it.", a.Name),
+		func() tea.Msg {
 			if err := e.RemoveAccount(a.ID); err != nil {
 				return acctDoneMsg{err: err}
 			}
 			e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "account.remove", Target: a.ID, Detail: a.Name})
 			return acctDoneMsg{note: "Removed the account " + a.Name}
-		},
-	}
+		}, nil)
 }
 
 // acctHost is an org URL without its scheme.
@@ -447,7 +443,7 @@ func (s *accounts) footLines() []string {
 	case s.busy != "":
 		return []string{"", truncate(s.spin.View()+" "+s.busy, s.w)}
 	case s.confirm != nil:
-		return []string{"", truncate(s.confirm.view(st), s.w)}
+		return []string{"", truncate(s.confirm.View(), s.w)}
 	case s.problem != nil:
 		msg := strings.Split(wrap("✗ "+s.problem.Error(), min(s.w, 100)), "\n")
 		for i := range msg {

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/oktaflow/oktaflow/tui/widget"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -242,7 +244,7 @@ func (s *runDetail) content() string {
 	if len(r.Event) == 0 {
 		line(st.Faint.Render("  (no event)"))
 	} else {
-		line(rdIndent(highlightJSON(st, r.Event), 2))
+		line(rdIndent(widget.JSON(st.Styles, r.Event), 2))
 	}
 
 	for i, step := range s.steps() {
@@ -316,11 +318,11 @@ func (s *runDetail) stepView(i int, step rdStep, w int) string {
 	}
 	if len(res.Input) > 0 {
 		b.WriteString(st.Label.Render("  Input") + st.Faint.Render("  (resolved fields)") + "\n")
-		b.WriteString(rdIndent(highlightJSON(st, res.Input), 4) + "\n")
+		b.WriteString(rdIndent(widget.JSON(st.Styles, res.Input), 4) + "\n")
 	}
 	if len(res.Output) > 0 {
 		b.WriteString(st.Label.Render("  Output") + "\n")
-		b.WriteString(rdIndent(highlightJSON(st, json.RawMessage(res.Output)), 4) + "\n")
+		b.WriteString(rdIndent(widget.JSON(st.Styles, json.RawMessage(res.Output)), 4) + "\n")
 	}
 	if res.Error != nil {
 		b.WriteString(st.ErrorText.Render("  Error") + "\n")

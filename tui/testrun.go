@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/oktaflow/oktaflow/tui/widget"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +12,6 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textarea"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
@@ -42,9 +43,8 @@ type testRun struct {
 	collapsed    bool // test outputs folded to one line per step (o)
 	discardAsked bool
 
-	confirm *confirmation
-	busy    string // what is running ("" when idle)
-	spin    spinner.Model
+	confirm *widget.Confirm
+	busy    widget.Busy // what is running
 
 	sampleErr error
 	kind      string // "preview" or "test": what the results pane shows
@@ -69,7 +69,9 @@ type (
 		question string
 		accounts map[string]storage.Account
 	}
-	testDoneMsg struct {
+	// testStartMsg: the user said yes; run starts the test.
+	testStartMsg struct{ run tea.Cmd }
+	testDoneMsg  struct {
 		outcomes []engine.StepOutcome
 		err      error
 		at       time.Time
@@ -84,7 +86,7 @@ func newTestRun(c *Common, d *draft) Screen {
 	s.area.MaxHeight = 0
 	s.area.CharLimit = 0
 	s.area.Placeholder = `{"email": "ada@acme.com", "first_name": "Ada", "last_name": "Lovelace"}`
-	s.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	s.busy = widget.NewBusy(c.Styles.Styles)
 	s.applyStyles()
 	return s
 }
@@ -93,11 +95,10 @@ func (s *testRun) applyStyles() {
 	ts := textarea.DefaultStyles(s.c.Styles.IsDark)
 	ts.Cursor.Blink = false // a steady cursor: no blink ticks to re-render for
 	s.area.SetStyles(ts)
-	s.spin.Style = lipgloss.NewStyle().Foreground(s.c.Styles.Accent)
 }
 
 func (s *testRun) Title() string   { return "Test" }
-func (s *testRun) Capturing() bool { return s.editing }
+func (s *testRun) Capturing() bool { return s.editing || s.confirm != nil }
 
 // Init previews the sample at once when there is one.
 // Init previews the sample; without one, a saved webhook or manual
@@ -140,12 +141,19 @@ func (s *testRun) layout() {
 }
 
 func (s *testRun) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if cmd, ok := s.busy.Update(msg); ok {
+		return s, cmd
+	}
+	if ok, cmd := answer(&s.confirm, msg); ok {
+		s.layout()
+		return s, cmd
+	}
 	switch msg := msg.(type) {
 	case sampleLoadedMsg:
 		if msg.quiet && (msg.err != nil || s.d.sample != nil) {
 			return s, nil // the quiet load on opening: leave a running ctrl+l alone
 		}
-		s.busy = ""
+		s.busy.Stop()
 		s.sampleErr = msg.err
 		if msg.err == nil {
 			s.d.sample = msg.sample
@@ -164,7 +172,7 @@ func (s *testRun) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		s.accounts = msg.accounts
 		e, ctx, who := s.c.Engine, s.c.Ctx, s.c.Who
 		in, sample := cloneIntegration(s.d.in), s.d.sample
-		s.confirm = &confirmation{question: msg.question, yes: func() tea.Msg {
+		run := func() tea.Msg {
 			outs, err := e.TestIntegration(ctx, in, sample)
 			if err == nil {
 				target := in.ID
@@ -174,11 +182,12 @@ func (s *testRun) Update(msg tea.Msg) (Screen, tea.Cmd) {
 				e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "integration.test", Target: target, Detail: testSummary(outs)})
 			}
 			return testDoneMsg{outcomes: outs, err: err, at: time.Now()}
-		}}
+		}
+		s.confirm = ask(s.c, msg.question, func() tea.Msg { return testStartMsg{run} }, nil)
 		s.layout()
 		return s, nil
 	case testDoneMsg:
-		s.busy = ""
+		s.busy.Stop()
 		s.kind, s.outcomes, s.testErr, s.testedAt = "test", msg.outcomes, msg.err, msg.at
 		for _, o := range msg.outcomes {
 			if o.Error == nil && o.Output != nil {
@@ -188,13 +197,8 @@ func (s *testRun) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		s.vp.GotoTop()
 		s.layout()
 		return s, nil
-	case spinner.TickMsg:
-		if s.busy == "" {
-			return s, nil
-		}
-		var cmd tea.Cmd
-		s.spin, cmd = s.spin.Update(msg)
-		return s, cmd
+	case testStartMsg:
+		return s, tea.Batch(s.busy.Start(s.runningText()), msg.run)
 	case tea.BackgroundColorMsg:
 		s.applyStyles()
 		s.layout()
@@ -215,24 +219,12 @@ func (s *testRun) Update(msg tea.Msg) (Screen, tea.Cmd) {
 
 func (s *testRun) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := s.c.Keys
-	if s.confirm != nil {
-		closed, cmd := s.confirm.handle(msg, k)
-		if closed {
-			s.confirm = nil
-			if cmd != nil {
-				s.busy = s.runningText()
-				cmd = tea.Batch(s.spin.Tick, cmd)
-			}
-			s.layout()
-		}
-		return cmd
-	}
 	switch {
 	case key.Matches(msg, k.Back):
 		return pop
 	case scrollViewport(&s.vp, msg, k):
-	case s.busy != "":
-		return toast("Wait: " + strings.TrimSuffix(s.busy, "…"))
+	case s.busy.Active():
+		return toast("Wait: " + strings.TrimSuffix(s.busy.Text(), "…"))
 	case key.Matches(msg, k.Fold) && s.kind == "test":
 		s.collapsed = !s.collapsed
 		s.layout()
@@ -253,11 +245,11 @@ func (s *testRun) onKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (s *testRun) loadSample() tea.Cmd {
-	s.busy = "Loading the trigger's latest event…"
+	start := s.busy.Start("Loading the trigger's latest event…")
 	s.sampleErr = nil
 	s.layout()
 	e, ctx, in := s.c.Engine, s.c.Ctx, cloneIntegration(s.d.in)
-	return tea.Batch(s.spin.Tick, func() tea.Msg {
+	return tea.Batch(start, func() tea.Msg {
 		ev, err := e.Sample(ctx, in)
 		return sampleLoadedMsg{sample: ev, err: err}
 	})
@@ -515,7 +507,7 @@ func (s *testRun) sampleView() []string {
 		}
 		return out
 	}
-	lines := strings.Split(highlightJSON(st, s.d.sample), "\n")
+	lines := strings.Split(widget.JSON(st.Styles, s.d.sample), "\n")
 	n := s.sampleLines()
 	if len(lines) > n {
 		more := len(lines) - n + 1
@@ -543,9 +535,9 @@ func (s *testRun) rule() string {
 func (s *testRun) statusLine() string {
 	switch {
 	case s.confirm != nil:
-		return lipgloss.NewStyle().Width(max(s.w, 20)).Render(s.confirm.view(s.c.Styles))
-	case s.busy != "":
-		return truncate(s.spin.View()+" "+s.busy, s.w)
+		return lipgloss.NewStyle().Width(max(s.w, 20)).Render(s.confirm.View())
+	case s.busy.Active():
+		return truncate(s.busy.View(), s.w)
 	}
 	return ""
 }
@@ -562,7 +554,7 @@ func (s *testRun) resultsView() string {
 		}
 	}
 	block := func(v any, indent string) {
-		for _, l := range strings.Split(highlightJSON(st, v), "\n") {
+		for _, l := range strings.Split(widget.JSON(st.Styles, v), "\n") {
 			line(indent + l)
 		}
 	}
