@@ -37,8 +37,8 @@ func (l *List) Window() (from, to int) { return l.offset, min(l.offset+l.Height(
 // Select moves the cursor to row i (clamped) and scrolls it into view.
 func (l *List) Select(i int) { l.cursor = i; l.clamp() }
 
-// page is how far pgup/pgdn move: a page less one row of context.
-func (l *List) page() int { return max(l.Height()-1, 1) }
+// page is how far pgup/pgdn move: a whole window.
+func (l *List) page() int { return l.Height() }
 
 // HandleKey moves the cursor for a list key and reports whether msg was one.
 func (l *List) HandleKey(msg tea.KeyPressMsg, k ListKeys) bool {
