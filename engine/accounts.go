@@ -98,7 +98,7 @@ func (e *Engine) AddAccount(ctx context.Context, in AccountInput) (storage.Accou
 	}
 	orgURL, err := okta.ParseOrgURL(in.Domain, in.AllowHTTP)
 	if err != nil {
-		return storage.Account{}, err
+		return storage.Account{}, &AccountError{Field: FieldDomain, Msg: err.Error(), Err: err}
 	}
 	me, err := e.verify(ctx, "new", orgURL, in.Token.Reveal(), in.AllowHTTP)
 	if err != nil {
@@ -134,18 +134,23 @@ func (e *Engine) VerifyAccount(ctx context.Context, idOrName string) (storage.Ac
 }
 
 func (e *Engine) verify(ctx context.Context, accountID, orgURL, token string, allowHTTP bool) (*okta.User, error) {
+	if p, _, ok := strings.Cut(strings.TrimSpace(token), " "); ok && (strings.EqualFold(p, "SSWS") || strings.EqualFold(p, "Bearer")) {
+		return nil, &AccountError{Field: FieldToken, Msg: "paste the API token itself, without \"" + p + " \" in front"}
+	}
 	cl, err := e.newClient(accountID, orgURL, token, allowHTTP)
-	if err != nil {
-		return nil, err
+	if err != nil { // the URL is checked already: what is left is the token's form
+		return nil, &AccountError{Field: FieldToken, Msg: strings.TrimPrefix(err.Error(), "okta: "), Err: err}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	me, err := cl.Me(ctx)
 	switch {
 	case okta.IsInvalidToken(err):
-		return nil, fmt.Errorf("Okta rejected the API token (E0000011 Invalid token provided): check it, or create a new one in the Admin Console under Security → API → Tokens")
+		return nil, &AccountError{Field: FieldToken, Kind: ErrInvalidToken, Err: err,
+			Msg: "Okta rejected the API token (E0000011 Invalid token provided): check it, or create a new one in the Admin Console under Security → API → Tokens"}
 	case okta.IsInvalidSession(err):
-		return nil, fmt.Errorf("Okta did not accept the token as an SSWS API token (E0000005): paste the token itself, without \"SSWS \" or \"Bearer \"")
+		return nil, &AccountError{Field: FieldToken, Kind: ErrInvalidToken, Err: err,
+			Msg: "Okta did not accept the token as an SSWS API token (E0000005): paste the token itself, without \"SSWS \" or \"Bearer \""}
 	case err != nil:
 		return nil, fmt.Errorf("could not verify the account at %s: %w", orgURL, err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -18,11 +17,20 @@ import (
 type Options struct {
 	Store  *storage.Store
 	Logger *slog.Logger // nil: discard
-	// Workers bounds the runs executing at once across all integrations (default 8).
+	// Workers bounds the runs executing at once across all integrations
+	// (default 256). It is a bound on goroutines, not the pace: the runs in
+	// flight per Okta account follow the account's rate limit.
 	Workers int
-	// DefaultConcurrency is the runs in flight per integration when the
-	// integration does not set its own (default 4).
+	// DefaultConcurrency, when set, caps the runs in flight of each
+	// integration that does not set its own concurrency (default: no cap
+	// beyond its account's).
 	DefaultConcurrency int
+	// OktaConcurrency is the concurrent requests allowed per Okta account
+	// (default DefaultOktaConcurrency); it also caps the runs in flight.
+	OktaConcurrency int
+	// MaxRunsPerAccount is a ceiling on the runs in flight per Okta account
+	// whatever its rate limit allows (default 64).
+	MaxRunsPerAccount int
 	// HTTPClient is used by the kissflow and http_poll triggers.
 	HTTPClient *http.Client
 	// OktaOptions are added to every Okta client (tests shorten backoffs).
@@ -39,6 +47,12 @@ type Options struct {
 	// NoTriggers keeps trigger pollers off: a one-shot CLI command runs the
 	// run it queued without polling every integration's trigger.
 	NoTriggers bool
+	// FeedsDir is the folder CSV trigger paths must sit in (default: a
+	// "feeds" folder beside the database); see sources.go.
+	FeedsDir string
+	// AllowPrivateAddresses lets http_poll triggers reach loopback,
+	// link-local and private addresses (refused by default).
+	AllowPrivateAddresses bool
 }
 
 // Engine runs integrations. Create it with New, then Start it; Stop it
@@ -55,12 +69,17 @@ type Engine struct {
 	sched     *scheduler
 	polls     *pollers
 	sandboxes *sandboxSet
+	health    *healthBook
+	// runs is where the runner writes run transitions (the store; a seam
+	// for fault tests).
+	runs        runWriter
+	storeHealth storeHealth
 
 	mu       sync.Mutex
 	started  bool
 	listener *http.Server
-	httpAddr string
-	httpErr  error
+	conns    *connLimiter
+	listen   ListenState
 	stop     context.CancelFunc
 	wg       sync.WaitGroup
 }
@@ -74,11 +93,17 @@ func New(opts Options) (*Engine, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Workers <= 0 {
-		opts.Workers = 8
+		opts.Workers = 256
 	}
-	if opts.DefaultConcurrency <= 0 {
-		opts.DefaultConcurrency = 4
+	if opts.OktaConcurrency <= 0 {
+		opts.OktaConcurrency = DefaultOktaConcurrency
 	}
+	if opts.MaxRunsPerAccount <= 0 {
+		opts.MaxRunsPerAccount = 64
+	}
+	// The client's own cap on requests in flight must not be below the runs
+	// the scheduler puts in flight; options given by the caller come after.
+	opts.OktaOptions = append([]okta.Option{okta.WithMaxConcurrency(opts.OktaConcurrency)}, opts.OktaOptions...)
 	if opts.Retention <= 0 {
 		opts.Retention = storage.DefaultRetention
 	}
@@ -93,6 +118,8 @@ func New(opts Options) (*Engine, error) {
 	e.sched = newScheduler(e)
 	e.polls = newPollers(e)
 	e.sandboxes = newSandboxSet()
+	e.health = newHealthBook(e)
+	e.runs = opts.Store
 	return e, nil
 }
 
@@ -118,12 +145,8 @@ func (e *Engine) Start(ctx context.Context) error {
 	if e.started {
 		return errors.New("engine: already started")
 	}
-	n, err := e.store.RecoverOrphans()
-	if err != nil {
-		return fmt.Errorf("recover interrupted runs: %w", err)
-	}
-	if n > 0 {
-		e.log.Info("requeued runs interrupted by a crash", "runs", n)
+	if err := e.recoverInterrupted(); err != nil {
+		return err
 	}
 	_ = e.StartSandboxes(ctx) // each problem is logged; the other sandboxes and the engine still run
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -136,6 +159,37 @@ func (e *Engine) Start(ctx context.Context) error {
 		return nil
 	}
 	return e.polls.reconcile(ctx)
+}
+
+// recoverInterrupted deals with the runs a crash left running (see
+// storage.RecoverInterrupted): most go back to the queue; a poison run,
+// cut off on the same step crash after crash, is failed and said so at
+// ERROR, so that one bad run cannot crash-loop the service.
+func (e *Engine) recoverInterrupted() error {
+	rec, err := e.store.RecoverInterrupted()
+	if err != nil {
+		return fmt.Errorf("recover interrupted runs: %w", err)
+	}
+	if n := len(rec.Requeued); n > 0 {
+		e.log.Info("requeued runs interrupted by a crash", "runs", n)
+	}
+	if n := len(rec.Cancelled); n > 0 {
+		e.log.Info("cancelled interrupted runs of integrations that are OFF", "runs", n)
+	}
+	for _, id := range rec.Failed {
+		e.metrics.poisonRuns.Inc()
+		r, err := e.store.Run(id)
+		if err != nil {
+			continue
+		}
+		msg := ""
+		if r.Error != nil {
+			msg = r.Error.Message
+		}
+		e.log.Error("failed a run that crashed the process again and again", "run", id, "integration", r.IntegrationID, "why", msg)
+		e.publishRun(r)
+	}
+	return nil
 }
 
 // Stop shuts down in order: the HTTP listener stops accepting, pollers
@@ -169,34 +223,6 @@ func (e *Engine) Stop(ctx context.Context) error {
 	}
 	errs = append(errs, e.stopSandboxes(ctx))
 	return errors.Join(errs...)
-}
-
-// Listen starts the HTTP listener (webhooks, /healthz, /metrics) on addr.
-// When the port is taken it returns the error and the rest keeps working;
-// ListenStatus reports it for the status bar.
-func (e *Engine) Listen(addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if err != nil {
-		e.httpErr = fmt.Errorf("webhook listener: %w", err)
-		return e.httpErr
-	}
-	e.httpAddr, e.httpErr = ln.Addr().String(), nil
-	e.listener = &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := e.listener.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			e.log.Error("webhook listener stopped", "err", err)
-		}
-	}()
-	return nil
-}
-
-// ListenStatus returns the listener's address, or the error that kept it from starting.
-func (e *Engine) ListenStatus() (addr string, err error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.httpAddr, e.httpErr
 }
 
 // housekeeping prunes finished runs past the retention once an hour.

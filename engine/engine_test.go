@@ -66,7 +66,7 @@ func TestWebhookAnswers(t *testing.T) {
 		{"malformed", in.ID, secret, []byte(`{"a":`), nil, 400, "not valid JSON"},
 		{"not objects", in.ID, secret, []byte(`[1,2]`), nil, 400, "item 0 of the array is a number"},
 		{"not json", in.ID, secret, []byte(`a=b`), []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, "application/json"},
-		{"too large", in.ID, secret, []byte(`{"a":"` + strings.Repeat("x", 1<<20) + `"}`), nil, 413, "larger than 1 MiB"},
+		{"too large", in.ID, secret, []byte(`{"a":"` + strings.Repeat("x", 1<<20) + `"}`), nil, 413, "1 MiB limit"},
 	}
 	for _, c := range cases {
 		resp, a := h.post(c.id, c.secret, c.body, c.headers...)

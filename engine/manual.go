@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/oktaflow/oktaflow/engine/action"
@@ -48,6 +51,9 @@ func (e *Engine) Sample(ctx context.Context, in storage.Integration) (map[string
 	if !ok {
 		return nil, fmt.Errorf("unknown trigger type %q", in.Trigger.Type)
 	}
+	if err := e.sourceError(in.Trigger); err != nil {
+		return nil, err
+	}
 	if spec.Push {
 		if in.ID != "" {
 			runs, err := e.store.ListRuns(storage.RunQuery{IntegrationID: in.ID, Limit: 1})
@@ -79,6 +85,11 @@ type StepOutcome struct {
 	Output   map[string]any     `json:"output,omitempty"`
 	Error    *storage.StepError `json:"error,omitempty"`
 	Duration time.Duration      `json:"durationNs"`
+	// Deferred (a preview only) lists the fields whose values wait for an
+	// earlier step's output, with the paths they read ("steps.find.id"): a
+	// preview cannot know them, a test run does. Such a field is not an
+	// Error; Error holds only the step's real problems.
+	Deferred map[string][]string `json:"deferred,omitempty"`
 }
 
 // Preview resolves each step's fields against an event without calling Okta
@@ -106,6 +117,64 @@ func (e *Engine) Preview(in storage.Integration, event map[string]any) []StepOut
 	return out
 }
 
+// previewTyped is Preview with every field resolved on its own: a field
+// that reads an earlier step's output is Deferred rather than an error, a
+// field that fails for another reason (a value the event lacks, a template
+// that does not compile) is in Error, and the rest are in Input.
+func (e *Engine) previewTyped(in storage.Integration, event map[string]any) []StepOutcome {
+	out := make([]StepOutcome, 0, len(in.Steps))
+	var earlier []string
+	env := mapping.Env{Trigger: event, Steps: map[string]any{}}
+	for _, st := range in.Steps {
+		o := StepOutcome{StepID: st.ID, Action: st.Action}
+		fields, err := mapping.CompileFields(st.Fields, earlier, nil)
+		var problems []string
+		broken := map[string]bool{}
+		for _, p := range unjoin(err) {
+			var fe *mapping.FieldError
+			if errors.As(p, &fe) {
+				broken[fe.Field] = true
+			}
+			if p != nil {
+				problems = append(problems, p.Error())
+			}
+		}
+		input := map[string]any{}
+		for _, name := range slices.Sorted(maps.Keys(fields)) {
+			if broken[name] {
+				continue
+			}
+			v, err := fields[name].Eval(env)
+			var missing *mapping.MissingError
+			switch {
+			case errors.As(err, &missing) && onlyStepPaths(missing.Paths):
+				if o.Deferred == nil {
+					o.Deferred = map[string][]string{}
+				}
+				o.Deferred[name] = missing.Paths
+			case err != nil:
+				problems = append(problems, name+": "+err.Error())
+			default:
+				input[name] = v
+			}
+		}
+		if act, ok := action.Lookup(st.Action); ok && len(input) > 0 {
+			o.Input = redact(act, input)
+		}
+		if len(problems) > 0 {
+			o.Error = &storage.StepError{Message: strings.Join(problems, "\n")}
+		}
+		out = append(out, o)
+		earlier = append(earlier, st.ID)
+	}
+	return out
+}
+
+// onlyStepPaths reports whether every path reads an earlier step's output.
+func onlyStepPaths(paths []string) bool {
+	return len(paths) > 0 && !slices.ContainsFunc(paths, func(p string) bool { return !strings.HasPrefix(p, "steps.") })
+}
+
 // TestIntegration runs an integration's steps once on an event, for real
 // against Okta, and returns each step's outcome, stopping at the first
 // failure. It creates no run and moves no cursor.
@@ -122,7 +191,7 @@ func (e *Engine) TestIntegration(ctx context.Context, in storage.Integration, ev
 	var earlier []string
 	for _, st := range in.Steps {
 		started := time.Now()
-		res, rec, err := e.runStep(ctx, st, earlier, env)
+		res, rec, err := e.runStep(ctx, action.NewEvent(in.Trigger, event), st, earlier, env)
 		o := StepOutcome{StepID: st.ID, Action: st.Action, Input: rec.Input, Output: res, Duration: time.Since(started)}
 		if err != nil {
 			o.Error = stepError(err)
@@ -134,4 +203,18 @@ func (e *Engine) TestIntegration(ctx context.Context, in storage.Integration, ev
 		earlier = append(earlier, st.ID)
 	}
 	return out, nil
+}
+
+// ReadOnlyAction reports whether an action only reads (a test of it
+// changes nothing); the action says so in its Traits. An unknown action is
+// taken as one that changes things.
+func ReadOnlyAction(id string) bool {
+	act, ok := action.Lookup(id)
+	return ok && act.Traits().ReadOnly
+}
+
+// ReadOnlyIntegration reports whether every step of an integration only
+// reads (a test of it changes nothing in the org).
+func ReadOnlyIntegration(in storage.Integration) bool {
+	return !slices.ContainsFunc(in.Steps, func(st storage.Step) bool { return !ReadOnlyAction(st.Action) })
 }

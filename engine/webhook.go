@@ -1,13 +1,17 @@
 package engine
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/oktaflow/oktaflow/engine/trigger"
 	"github.com/oktaflow/oktaflow/storage"
@@ -43,7 +47,9 @@ func writeAnswer(w http.ResponseWriter, status int, a hookAnswer) {
 }
 
 // webhookIntegration loads a webhook integration and checks the caller's
-// secret. It writes the error answer itself and returns ok false.
+// secret. It writes the error answer itself and returns ok false. A caller
+// that fails here loses its connection (Connection: close): without the
+// secret it costs one short answer and no keep-alive slot.
 func (e *Engine) webhookIntegration(w http.ResponseWriter, r *http.Request) (storage.Integration, bool) {
 	in, err := e.store.Integration(r.PathValue("id"))
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
@@ -53,18 +59,31 @@ func (e *Engine) webhookIntegration(w http.ResponseWriter, r *http.Request) (sto
 		return in, false
 	}
 	if err != nil || in.Trigger.Type != trigger.Webhook {
+		w.Header().Set("Connection", "close")
 		writeAnswer(w, http.StatusNotFound, hookAnswer{Error: "no webhook integration has this id; copy the URL from the integration's trigger"})
 		return in, false
 	}
 	secret := in.Trigger.Secrets["secret"].Reveal()
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	got, ok := bearerToken(r.Header.Get("Authorization"))
 	// Constant-time: the comparison must not tell how much of a guess was right.
 	if !ok || secret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(secret)) != 1 {
+		w.Header().Set("Connection", "close")
 		w.Header().Set("WWW-Authenticate", `Bearer realm="oktaflow"`)
 		writeAnswer(w, http.StatusUnauthorized, hookAnswer{Error: "missing or wrong secret: send Authorization: Bearer <the integration's webhook secret>"})
 		return in, false
 	}
 	return in, true
+}
+
+// bearerToken returns the token of an Authorization header of the Bearer
+// scheme; the scheme name is case-insensitive (RFC 9110 §11.1).
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
 }
 
 // serveHook accepts webhook events. It answers 202 only after the events
@@ -82,25 +101,26 @@ func (e *Engine) serveHook(w http.ResponseWriter, r *http.Request) {
 		writeAnswer(w, http.StatusUnsupportedMediaType, hookAnswer{Error: "send Content-Type: application/json"})
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, trigger.MaxWebhookBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxHookBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		writeAnswer(w, http.StatusRequestEntityTooLarge, hookAnswer{Error: "the body is larger than 1 MiB; send fewer events per call"})
+		writeAnswer(w, http.StatusRequestEntityTooLarge, hookAnswer{Error: fmt.Sprintf("the body is larger than the %d MiB limit; send fewer events per call", MaxHookBody>>20)})
 		return
 	}
 	if err != nil {
 		writeAnswer(w, http.StatusBadRequest, hookAnswer{Error: "reading the body: " + err.Error()})
 		return
 	}
-	events, err := trigger.ParseWebhook(body, r.Header.Get("Idempotency-Key"))
-	if err != nil {
-		writeAnswer(w, http.StatusBadRequest, hookAnswer{Error: err.Error()})
+	idemKey := r.Header.Get("Idempotency-Key")
+	events, err := parseHook(body, idemKey)
+	var bad *hookError
+	if errors.As(err, &bad) {
+		writeAnswer(w, bad.Status, hookAnswer{Error: bad.Msg})
 		return
 	}
 	batch := make([]storage.NewEvent, len(events))
 	for i, ev := range events {
-		raw, _ := json.Marshal(ev.Data)
-		batch[i] = storage.NewEvent{Payload: raw, DedupeKey: ev.DedupeKey}
+		batch[i] = storage.NewEvent{Payload: ev.Payload, DedupeKey: ev.Key}
 	}
 	res, err := e.store.EnqueueEvents(in.ID, batch, storage.EnqueueOptions{})
 	switch {
@@ -122,12 +142,62 @@ func (e *Engine) serveHook(w http.ResponseWriter, r *http.Request) {
 			a.Duplicates++
 		} else {
 			a.Accepted++
+			a.Runs = append(a.Runs, r.RunID)
 		}
-		if r.RunID != 0 {
+	}
+	if reused := reusedKeys(events, res); len(reused) > 0 {
+		a.Duplicates -= len(reused)
+		a.Error = reusedKeyMessage(idemKey, reused, len(events) > 1 || isArray(body), a.Accepted)
+		writeAnswer(w, http.StatusUnprocessableEntity, a)
+		return
+	}
+	for _, r := range res {
+		if r.Duplicate && r.RunID != 0 {
 			a.Runs = append(a.Runs, r.RunID)
 		}
 	}
 	writeAnswer(w, http.StatusAccepted, a)
+}
+
+// reusedKey is an event whose Idempotency-Key was used before for other data.
+type reusedKey struct {
+	Index int
+	Run   storage.RunID
+}
+
+// reusedKeys finds the duplicates whose key came from the caller's
+// Idempotency-Key but whose payload differs from the one the key first
+// came with (the store keeps a hash of it beside the key): the caller
+// reused a key for new data, which must not be dropped silently.
+func reusedKeys(events []hookEvent, res []storage.Enqueued) []reusedKey {
+	var out []reusedKey
+	for i, r := range res {
+		if r.Duplicate && r.PayloadDiffers && events[i].Idem {
+			out = append(out, reusedKey{Index: i, Run: r.RunID})
+		}
+	}
+	return out
+}
+
+func reusedKeyMessage(key string, reused []reusedKey, array bool, accepted int) string {
+	if !array {
+		return fmt.Sprintf("Idempotency-Key %q was used before with a different body (run %s): nothing was queued; send new data under a new key", key, reused[0].Run)
+	}
+	items := make([]string, len(reused))
+	for i, r := range reused {
+		items[i] = fmt.Sprintf("item %d (run %s)", r.Index, r.Run)
+	}
+	msg := fmt.Sprintf("Idempotency-Key %q was used before with a different body: %s differ from what was sent then and were not queued; send new data under a new key",
+		key, strings.Join(items, ", "))
+	if accepted > 0 {
+		msg += fmt.Sprintf(" (%d other items were accepted)", accepted)
+	}
+	return msg
+}
+
+func isArray(body []byte) bool {
+	b := bytes.TrimSpace(body)
+	return len(b) > 0 && b[0] == '['
 }
 
 // serveHookVerification answers Okta's one-time event hook verification.
@@ -144,6 +214,10 @@ func (e *Engine) serveHookVerification(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(map[string]string{"verification": challenge})
 }
 
+// serveHealth answers liveness with the queue depth, the triggers' health
+// and the store's: status "degraded" while any trigger cannot poll (each
+// failing one listed with its error) or the database refuses run writes. It answers 200 either way (the process is alive);
+// 503 only when the store cannot be read.
 func (e *Engine) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	counts, err := e.store.RunCounts()
 	w.Header().Set("Content-Type", "application/json")
@@ -152,8 +226,41 @@ func (e *Engine) serveHealth(w http.ResponseWriter, _ *http.Request) {
 		json.NewEncoder(w).Encode(map[string]string{"status": "error", "error": err.Error()})
 		return
 	}
-	json.NewEncoder(w).Encode(map[string]any{
+	type failing struct {
+		Integration string    `json:"integration"`
+		Name        string    `json:"name"`
+		Error       string    `json:"error"`
+		Since       time.Time `json:"last_error_at"`
+		Failures    int       `json:"failures"`
+		LastOK      time.Time `json:"last_ok_at,omitzero"`
+		NextPoll    time.Time `json:"next_poll_at,omitzero"`
+	}
+	triggers := struct {
+		OK      int       `json:"ok"`
+		Failing []failing `json:"failing"`
+	}{Failing: []failing{}}
+	for id, h := range e.TriggerHealths() {
+		if h.State != TriggerFailing {
+			triggers.OK++
+			continue
+		}
+		f := failing{Integration: id, Error: h.LastError, Since: h.LastErrorAt, Failures: h.Failures, LastOK: h.LastOKAt, NextPoll: h.NextPollAt}
+		if in, err := e.store.Integration(id); err == nil {
+			f.Name = in.Name
+		}
+		triggers.Failing = append(triggers.Failing, f)
+	}
+	slices.SortFunc(triggers.Failing, func(a, b failing) int { return strings.Compare(a.Integration, b.Integration) })
+	answer := map[string]any{
 		"status": "ok", "queued": counts[storage.RunQueued] + counts[storage.RunRetrying] + counts[storage.RunWaiting],
-		"running": counts[storage.RunRunning],
-	})
+		"running": counts[storage.RunRunning], "triggers": triggers,
+	}
+	if len(triggers.Failing) > 0 {
+		answer["status"] = "degraded"
+	}
+	if sh := e.StoreHealth(); sh.Failing {
+		answer["status"] = "degraded"
+		answer["store"] = map[string]any{"error": sh.LastError, "since": sh.Since}
+	}
+	json.NewEncoder(w).Encode(answer)
 }

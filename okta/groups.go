@@ -8,6 +8,7 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -62,22 +63,114 @@ func (c *Client) ListGroups(ctx context.Context, q string) iter.Seq2[*Group, err
 	return paginate[*Group](c, ctx, &request{method: http.MethodGet, path: "/api/v1/groups", query: query})
 }
 
-// FindGroupByName returns the group whose name is exactly name, or an error for which
-// IsNotFound is true. Okta's q is a prefix match, so the candidates are filtered here.
-func (c *Client) FindGroupByName(ctx context.Context, name string) (*Group, error) {
-	if strings.TrimSpace(name) == "" {
-		return nil, errors.New("okta: FindGroupByName needs a name")
-	}
-	for g, err := range c.ListGroups(ctx, name) {
-		if err != nil {
-			return nil, err
-		}
-		if g.Name() == name {
-			return g, nil
-		}
-	}
-	return nil, fmt.Errorf("okta: no group is named %q: %w", name, ErrNotFound)
+// ErrAmbiguous is wrapped by finders that were asked for one object and found several
+// (FindGroupByName of a name two groups share).
+var ErrAmbiguous = errors.New("okta: ambiguous")
+
+// GroupNotFoundError says that no group has exactly Name. Similar lists the names that
+// differ only in case, for a message such as "did you mean Engineering?". IsNotFound
+// reports true for it.
+type GroupNotFoundError struct {
+	Name    string
+	Similar []string
 }
+
+func (e *GroupNotFoundError) Error() string {
+	msg := fmt.Sprintf("okta: no group is named %q", e.Name)
+	if len(e.Similar) > 0 {
+		msg += fmt.Sprintf(" (names differ in case: %q)", e.Similar)
+	}
+	return msg
+}
+
+// Unwrap makes IsNotFound and errors.Is(err, ErrNotFound) true.
+func (e *GroupNotFoundError) Unwrap() error { return ErrNotFound }
+
+// GetGroup fetches one group (GET /api/v1/groups/{id}); a missing one is IsNotFound.
+func (c *Client) GetGroup(ctx context.Context, id string) (*Group, error) {
+	if strings.TrimSpace(id) == "" {
+		return nil, errors.New("okta: GetGroup needs a group id")
+	}
+	g := new(Group)
+	_, err := c.call(ctx, &request{method: http.MethodGet, path: "/api/v1/groups/" + url.PathEscape(id)}, g)
+	return result(g, err)
+}
+
+// FindGroupsByName returns every group whose name is exactly name (case-sensitive), in the
+// order Okta lists them: several when groups share a name (an Okta group and an app group
+// imported from a directory may). It asks search=profile.name eq "…" first (Okta's exact
+// match, whose values compare case-insensitively, hence the check here); when that finds
+// nothing it asks q=name (a name prefix), because the search index lags writes and a group
+// created a moment ago must still be found.
+func (c *Client) FindGroupsByName(ctx context.Context, name string) ([]*Group, error) {
+	found, _, err := c.findGroupsByName(ctx, name)
+	return found, err
+}
+
+// findGroupsByName also returns the names that match except for case.
+func (c *Client) findGroupsByName(ctx context.Context, name string) (exact []*Group, similar []string, err error) {
+	if strings.TrimSpace(name) == "" {
+		return nil, nil, errors.New("okta: a group name is needed")
+	}
+	collect := func(q url.Values) error {
+		for g, err := range paginate[*Group](c, ctx, &request{method: http.MethodGet, path: "/api/v1/groups", query: q}) {
+			if err != nil {
+				return err
+			}
+			switch {
+			case g.Name() == name:
+				if !slices.ContainsFunc(exact, func(x *Group) bool { return x.ID == g.ID }) {
+					exact = append(exact, g)
+				}
+			case strings.EqualFold(g.Name(), name) && !slices.Contains(similar, g.Name()):
+				similar = append(similar, g.Name())
+			}
+		}
+		return nil
+	}
+	if err := collect(url.Values{"search": {"profile.name eq " + quoteSearch(name)}}); err != nil {
+		return nil, nil, err
+	}
+	if len(exact) == 0 && len(similar) == 0 {
+		if err := collect(url.Values{"q": {name}}); err != nil {
+			return nil, nil, err
+		}
+	}
+	return exact, similar, nil
+}
+
+// FindGroupByName returns the one group whose name is exactly name. None is a
+// *GroupNotFoundError (IsNotFound); several an *AmbiguousGroupError.
+func (c *Client) FindGroupByName(ctx context.Context, name string) (*Group, error) {
+	exact, similar, err := c.findGroupsByName(ctx, name)
+	switch {
+	case err != nil:
+		return nil, err
+	case len(exact) == 0:
+		return nil, &GroupNotFoundError{Name: name, Similar: similar}
+	case len(exact) > 1:
+		return nil, &AmbiguousGroupError{Name: name, Groups: exact}
+	}
+	return exact[0], nil
+}
+
+// AmbiguousGroupError says that several groups have exactly Name; errors.Is(err,
+// ErrAmbiguous) is true for it.
+type AmbiguousGroupError struct {
+	Name   string
+	Groups []*Group
+}
+
+func (e *AmbiguousGroupError) Error() string {
+	ids := make([]string, len(e.Groups))
+	for i, g := range e.Groups {
+		ids[i] = g.ID + " (" + g.Type + ")"
+	}
+	return fmt.Sprintf("okta: %d groups are named %q: %s", len(e.Groups), e.Name, strings.Join(ids, ", "))
+}
+
+// Unwrap makes errors.Is(err, ErrAmbiguous) true.
+func (e *AmbiguousGroupError) Unwrap() error { return ErrAmbiguous }
 
 // CreateGroup creates an Okta group (POST /api/v1/groups).
 func (c *Client) CreateGroup(ctx context.Context, name, description string) (*Group, error) {
@@ -103,4 +196,42 @@ func (c *Client) AddUserToGroup(ctx context.Context, groupID, userID string) err
 	p := "/api/v1/groups/" + url.PathEscape(groupID) + "/users/" + url.PathEscape(userID)
 	_, err := c.call(ctx, &request{method: http.MethodPut, path: p}, nil)
 	return err
+}
+
+// RemoveUserFromGroup ends a membership (DELETE /api/v1/groups/{groupId}/users/{userId};
+// 204). Removing a user who is not a member is not an error at Okta.
+func (c *Client) RemoveUserFromGroup(ctx context.Context, groupID, userID string) error {
+	if strings.TrimSpace(groupID) == "" || strings.TrimSpace(userID) == "" {
+		return errors.New("okta: RemoveUserFromGroup needs a group id and a user id")
+	}
+	p := "/api/v1/groups/" + url.PathEscape(groupID) + "/users/" + url.PathEscape(userID)
+	_, err := c.call(ctx, &request{method: http.MethodDelete, path: p}, nil)
+	return err
+}
+
+// ListUserGroups iterates over the groups a user is in (GET /api/v1/users/{id}/groups),
+// the built-in Everyone group included, following Link rel="next".
+func (c *Client) ListUserGroups(ctx context.Context, userID string) iter.Seq2[*Group, error] {
+	p, err := userPath(userID)
+	if err != nil {
+		return func(yield func(*Group, error) bool) { yield(nil, err) }
+	}
+	return paginate[*Group](c, ctx, &request{method: http.MethodGet, path: p + "/groups"})
+}
+
+// IsMember reports whether the user is in the group, from the user's own group list (a
+// user is in far fewer groups than a group has members). A missing user is IsNotFound.
+func (c *Client) IsMember(ctx context.Context, groupID, userID string) (bool, error) {
+	if strings.TrimSpace(groupID) == "" {
+		return false, errors.New("okta: IsMember needs a group id")
+	}
+	for g, err := range c.ListUserGroups(ctx, userID) {
+		if err != nil {
+			return false, err
+		}
+		if g.ID == groupID {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -59,6 +59,31 @@ func (c *Client) UnlockUser(ctx context.Context, id string) error {
 	return c.lifecycle(ctx, id, "unlock", nil, nil)
 }
 
+// PasswordReset is the answer of a password reset. With sendEmail false, URL is the one-time
+// link that lets the user choose a new password: treat it as a secret. With true, Okta
+// emails the link and URL is empty.
+type PasswordReset struct {
+	URL     string `json:"resetPasswordUrl"`
+	Summary string `json:"summary"`
+}
+
+// ResetPassword starts a password reset (POST .../lifecycle/reset_password?sendEmail=…):
+// the user moves to RECOVERY until they choose a new password. sendEmail is always sent,
+// since Okta defaults it to true and the answer depends on it.
+func (c *Client) ResetPassword(ctx context.Context, id string, sendEmail bool) (*PasswordReset, error) {
+	r := new(PasswordReset)
+	err := c.lifecycle(ctx, id, "reset_password", explicitSendEmail(sendEmail), r)
+	return result(r, err)
+}
+
+// ExpirePassword expires an ACTIVE user's password (POST .../lifecycle/expire_password): the
+// user must choose a new one at the next sign-in. Okta answers the user, PASSWORD_EXPIRED.
+func (c *Client) ExpirePassword(ctx context.Context, id string) (*User, error) {
+	u := new(User)
+	err := c.lifecycle(ctx, id, "expire_password", nil, u)
+	return result(u, err)
+}
+
 // DeleteUser deletes a user (DELETE /api/v1/users/{id}): the first call on a user that is not
 // DEPROVISIONED only deactivates it, a second call deletes it; both answer 204.
 func (c *Client) DeleteUser(ctx context.Context, id string) error {

@@ -60,3 +60,29 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("empty id: %v", err)
 	}
 }
+
+func TestPasswordLifecycle(t *testing.T) {
+	lc := func(op string) string { return "/api/v1/users/00u1/lifecycle/" + op }
+	c, _, _ := scripted(t, []exchange{
+		// sendEmail is always sent: Okta's default (true) is not what a zero Go value says.
+		{method: "POST", path: lc("reset_password"), query: url.Values{"sendEmail": {"false"}},
+			resp: `{"summary":"Reset password without sending email","resetPasswordUrl":"https://acme.okta.com/reset_password/tok3"}`},
+		{method: "POST", path: lc("reset_password"), query: url.Values{"sendEmail": {"true"}}, resp: `{}`},
+		{method: "POST", path: lc("expire_password"), resp: `{"id":"00u1","status":"PASSWORD_EXPIRED","profile":{"login":"a@b.c"}}`},
+		{method: "POST", path: lc("expire_password"), status: 403, resp: okta("E0000038")},
+	})
+	ctx := context.Background()
+	r, err := c.ResetPassword(ctx, "00u1", false)
+	if err != nil || r.URL != "https://acme.okta.com/reset_password/tok3" {
+		t.Fatalf("ResetPassword = %+v, %v", r, err)
+	}
+	if r, err := c.ResetPassword(ctx, "00u1", true); err != nil || r.URL != "" {
+		t.Fatalf("ResetPassword(sendEmail) = %+v, %v", r, err)
+	}
+	if u, err := c.ExpirePassword(ctx, "00u1"); err != nil || u.Status != "PASSWORD_EXPIRED" {
+		t.Fatalf("ExpirePassword = %+v, %v", u, err)
+	}
+	if _, err := c.ExpirePassword(ctx, "00u1"); !IsWrongState(err) {
+		t.Fatalf("ExpirePassword of a user it does not fit: %v; want wrong state", err)
+	}
+}

@@ -1,7 +1,9 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -11,31 +13,127 @@ import (
 
 // Account kinds.
 const (
-	AccountOkta    = "okta"    // a real Okta org
-	AccountSandbox = "sandbox" // the built-in simulator, started on a loopback port at each start
+	AccountOkta     = "okta"     // a real Okta org
+	AccountSandbox  = "sandbox"  // the built-in simulator, started on a loopback port at each start
+	AccountKissflow = "kissflow" // a Kissflow account (Process API v2, access key id + secret)
 )
 
-// Account is a connected Okta org.
+// How an Okta account authenticates (Account.Auth).
+const (
+	AuthToken = "token" // SSWS API token in Token; "" means the same
+	AuthOAuth = "oauth" // OAuth 2.0 service app: OAuthClientID, OAuthKeyID, OAuthScopes, PrivateKey, DPoPKey
+)
+
+// Account is a connected Okta org or Kissflow account.
+//
+// Secrets (Token, PrivateKey, DPoPKey) are sealed at rest, each under its own
+// binding (account id and field), so a sealed value copied into another
+// record or field does not open. In JSON they are masked.
+//
+// A Kissflow account keeps its base host in OrgURL (https://acme.kissflow.com
+// or .eu), its region in Region, and its access key secret in Token.
 type Account struct {
-	ID         string    `json:"id"`
-	Name       string    `json:"name"`
-	Kind       string    `json:"kind"`
-	OrgURL     string    `json:"orgUrl"` // normalised https://host (http://127.0.0.1:port for a sandbox)
-	Token      Secret    `json:"-"`      // stored sealed, see accountRecord
-	AllowHTTP  bool      `json:"allowHttp,omitempty"`
-	VerifiedAs string    `json:"verifiedAs,omitempty"` // login from /api/v1/users/me
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Kind      string `json:"kind"`
+	OrgURL    string `json:"orgUrl"` // normalised https://host (http://127.0.0.1:port for a sandbox)
+	Token     Secret `json:"-"`      // SSWS API token, or the Kissflow access key secret
+	AllowHTTP bool   `json:"allowHttp,omitempty"`
+
+	Auth          string   `json:"auth,omitempty"` // "" or AuthToken: SSWS; AuthOAuth: service app
+	OAuthClientID string   `json:"oauthClientId,omitempty"`
+	OAuthKeyID    string   `json:"oauthKeyId,omitempty"` // kid of PrivateKey
+	OAuthScopes   []string `json:"oauthScopes,omitempty"`
+	PrivateKey    Secret   `json:"-"` // PEM or JWK of the service app's signing key
+	DPoPKey       Secret   `json:"-"` // PEM of the per-account DPoP key; empty: none
+
+	Region              string `json:"region,omitempty"` // Kissflow: "com" or "eu" style region name
+	KissflowAccountID   string `json:"kissflowAccountId,omitempty"`
+	KissflowAccessKeyID string `json:"kissflowAccessKeyId,omitempty"`
+
+	VerifiedAs string    `json:"verifiedAs,omitempty"` // login from /api/v1/users/me, or the OAuth client
 	VerifiedAt time.Time `json:"verifiedAt,omitzero"`
 	CreatedAt  time.Time `json:"createdAt"`
 	UpdatedAt  time.Time `json:"updatedAt"`
 }
 
-// accountRecord is an Account as stored: the token sealed.
-type accountRecord struct {
-	Account
-	SealedToken string `json:"sealedToken,omitempty"`
+// IsOAuth reports whether an Okta account signs in as an OAuth 2.0 service app.
+func (a Account) IsOAuth() bool { return a.Auth == AuthOAuth }
+
+// accountFields is Account without its methods: the plain fields that both
+// the masked JSON form and the stored record embed.
+type accountFields Account
+
+// MarshalJSON shows which secrets are set without showing them: the token as
+// Secret.Mask does, the keys fully masked (a PEM's tail says nothing useful).
+func (a Account) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		accountFields
+		Token      string `json:"token,omitempty"`
+		PrivateKey string `json:"privateKey,omitempty"`
+		DPoPKey    string `json:"dpopKey,omitempty"`
+	}{accountFields(a), a.Token.Mask(), maskFully(a.PrivateKey), maskFully(a.DPoPKey)})
 }
 
-func accountBinding(id string) string { return "account/" + id + "/token" }
+func maskFully(s Secret) string {
+	if s.IsZero() {
+		return ""
+	}
+	return "••••••••"
+}
+
+// accountRecord is an Account as stored: every secret sealed, none in clear.
+// Records written before OAuth and Kissflow accounts have only SealedToken
+// and no Auth, which reads as an SSWS token account: no migration needed.
+type accountRecord struct {
+	accountFields
+	SealedToken      string `json:"sealedToken,omitempty"`
+	SealedPrivateKey string `json:"sealedPrivateKey,omitempty"`
+	SealedDPoPKey    string `json:"sealedDpopKey,omitempty"`
+}
+
+// sealedFields pairs each sealed field of a record with the binding it is
+// sealed under and the Account field it opens into.
+func (rec *accountRecord) sealedFields(id string, a *Account) []sealedField {
+	return []sealedField{
+		{&rec.SealedToken, &a.Token, accountBinding(id, "token")},
+		{&rec.SealedPrivateKey, &a.PrivateKey, accountBinding(id, "privateKey")},
+		{&rec.SealedDPoPKey, &a.DPoPKey, accountBinding(id, "dpopKey")},
+	}
+}
+
+type sealedField struct {
+	sealed  *string
+	plain   *Secret
+	binding string
+}
+
+// accountBinding is the additional data a secret of an account is sealed
+// under: the account and the field, so that no sealed value opens elsewhere.
+func accountBinding(id, field string) string { return "account/" + id + "/" + field }
+
+// validate checks the kind and auth names the store and the engine switch on.
+func (a Account) validate() error {
+	switch a.Kind {
+	case AccountOkta, AccountSandbox:
+		if a.Auth != "" && a.Auth != AuthToken && a.Auth != AuthOAuth {
+			return fmt.Errorf("%w: account %q has an unknown auth kind %q (want %q or %q)", ErrInvalid, a.Name, a.Auth, AuthToken, AuthOAuth)
+		}
+		if a.IsOAuth() && (a.OAuthClientID == "" || a.PrivateKey.IsZero()) {
+			return fmt.Errorf("%w: OAuth account %q needs a client id and a private key", ErrInvalid, a.Name)
+		}
+	case AccountKissflow:
+		if a.Auth != "" && a.Auth != AuthToken {
+			return fmt.Errorf("%w: Kissflow account %q authenticates with an access key, not %q", ErrInvalid, a.Name, a.Auth)
+		}
+		if !a.PrivateKey.IsZero() || !a.DPoPKey.IsZero() {
+			return fmt.Errorf("%w: Kissflow account %q cannot hold an OAuth key", ErrInvalid, a.Name)
+		}
+	default:
+		return fmt.Errorf("%w: account %q has an unknown kind %q (want %q, %q or %q)", ErrInvalid, a.Name, a.Kind, AccountOkta, AccountSandbox, AccountKissflow)
+	}
+	return nil
+}
 
 // ValidateName checks a user-chosen name for an account: 1–64 characters of
 // letters, digits, '-', '_' and '.', so that it works as a CLI argument.
@@ -64,10 +162,13 @@ func (s *Store) AddAccount(a Account) (Account, error) {
 	if a.Kind == "" {
 		a.Kind = AccountOkta
 	}
+	if err := a.validate(); err != nil {
+		return Account{}, err
+	}
 	a.ID = newID("acc_")
 	a.CreatedAt = s.now().UTC()
 	a.UpdatedAt = a.CreatedAt
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		names := tx.Bucket(bucketAccountNames)
 		if names.Get([]byte(strings.ToLower(a.Name))) != nil {
 			return fmt.Errorf("account %q: %w; pick another name or remove it first", a.Name, ErrExists)
@@ -82,12 +183,18 @@ func (s *Store) AddAccount(a Account) (Account, error) {
 
 // UpdateAccount replaces an account's fields (not its name or id).
 func (s *Store) UpdateAccount(a Account) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		old, err := s.getAccount(tx, a.ID)
 		if err != nil {
 			return err
 		}
 		a.Name, a.CreatedAt = old.Name, old.CreatedAt
+		if a.Kind == "" {
+			a.Kind = old.Kind
+		}
+		if err := a.validate(); err != nil {
+			return err
+		}
 		a.UpdatedAt = s.now().UTC()
 		return s.putAccount(tx, a)
 	})
@@ -96,7 +203,7 @@ func (s *Store) UpdateAccount(a Account) error {
 // Account returns the account with that id or name.
 func (s *Store) Account(idOrName string) (Account, error) {
 	var a Account
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		id := s.resolveAccount(tx, idOrName)
 		if id == "" {
 			return fmt.Errorf("account %q: %w", idOrName, ErrNotFound)
@@ -108,12 +215,25 @@ func (s *Store) Account(idOrName string) (Account, error) {
 	return a, err
 }
 
-// Accounts lists every account, by name.
+// Accounts lists every account, by name. An account that cannot be read
+// is left out (see AccountsChecked and Problems).
 func (s *Store) Accounts() ([]Account, error) {
+	out, _, err := s.AccountsChecked()
+	return out, err
+}
+
+// AccountsChecked lists every account, by name, and the records it had to
+// leave out because they cannot be read.
+func (s *Store) AccountsChecked() ([]Account, []RecordProblem, error) {
 	var out []Account
-	err := s.db.View(func(tx *bolt.Tx) error {
+	var bad []RecordProblem
+	err := s.view(func(tx *bolt.Tx) error {
+		out, bad = out[:0], bad[:0]
 		return tx.Bucket(bucketAccountNames).ForEach(func(_, id []byte) error {
 			a, err := s.getAccount(tx, string(id))
+			if s.skip(err, &bad) {
+				return nil
+			}
 			if err != nil {
 				return err
 			}
@@ -121,15 +241,18 @@ func (s *Store) Accounts() ([]Account, error) {
 			return nil
 		})
 	})
-	return out, err
+	return out, bad, err
 }
 
 // RemoveAccount deletes an account and its cached schema. It refuses with
 // ErrInUse, naming the integrations, while any integration step uses it.
 func (s *Store) RemoveAccount(idOrName string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		id := s.resolveAccount(tx, idOrName)
 		a, err := s.getAccount(tx, id)
+		if errors.Is(err, ErrCorrupt) {
+			return s.removeDamagedAccount(tx, id)
+		}
 		if err != nil {
 			return fmt.Errorf("account %q: %w", idOrName, ErrNotFound)
 		}
@@ -150,6 +273,31 @@ func (s *Store) RemoveAccount(idOrName string) error {
 	})
 }
 
+// removeDamagedAccount deletes an account record that cannot be read, with
+// its cached schema and every name that points to it: the one way out short
+// of restoring a backup. Steps that named it then fail with "no account".
+func (s *Store) removeDamagedAccount(tx *bolt.Tx, id string) error {
+	names := tx.Bucket(bucketAccountNames)
+	var stale [][]byte
+	if err := names.ForEach(func(k, v []byte) error {
+		if string(v) == id {
+			stale = append(stale, bytes.Clone(k))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range stale {
+		if err := names.Delete(k); err != nil {
+			return err
+		}
+	}
+	if err := tx.Bucket(bucketSchemas).Delete([]byte(id)); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketAccounts).Delete([]byte(id))
+}
+
 func (s *Store) resolveAccount(tx *bolt.Tx, idOrName string) string {
 	if tx.Bucket(bucketAccounts).Get([]byte(idOrName)) != nil {
 		return idOrName
@@ -164,23 +312,29 @@ func (s *Store) getAccount(tx *bolt.Tx, id string) (Account, error) {
 	}
 	var rec accountRecord
 	if err := json.Unmarshal(raw, &rec); err != nil {
-		return Account{}, fmt.Errorf("decode account %s: %w", id, err)
+		return Account{}, recordErr(bucketAccounts, id, err)
 	}
-	a := rec.Account
-	tok, err := s.sealer.open(rec.SealedToken, accountBinding(id))
-	if err != nil {
-		return Account{}, fmt.Errorf("account %q: %w", a.Name, err)
+	a := Account(rec.accountFields)
+	a.ID = id
+	for _, f := range rec.sealedFields(id, &a) {
+		v, err := s.sealer.open(*f.sealed, f.binding)
+		if err != nil {
+			return Account{}, recordErr(bucketAccounts, id, fmt.Errorf("account %q: %w", a.Name, err))
+		}
+		*f.plain = v
 	}
-	a.Token = tok
 	return a, nil
 }
 
 func (s *Store) putAccount(tx *bolt.Tx, a Account) error {
-	sealed, err := s.sealer.seal(a.Token, accountBinding(a.ID))
-	if err != nil {
-		return err
+	rec := accountRecord{accountFields: accountFields(a)}
+	for _, f := range rec.sealedFields(a.ID, &a) {
+		sealed, err := s.sealer.seal(*f.plain, f.binding)
+		if err != nil {
+			return err
+		}
+		*f.sealed = sealed
 	}
-	rec := accountRecord{Account: a, SealedToken: sealed}
 	raw, err := json.Marshal(rec)
 	if err != nil {
 		return err
@@ -192,7 +346,7 @@ func (s *Store) putAccount(tx *bolt.Tx, a Account) error {
 // it, or a trigger reads from it), as "Name (id)".
 func (s *Store) AccountUsers(idOrName string) ([]string, error) {
 	var users []string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		id := s.resolveAccount(tx, idOrName)
 		raw := tx.Bucket(bucketAccounts).Get([]byte(id))
 		if raw == nil {
@@ -200,10 +354,11 @@ func (s *Store) AccountUsers(idOrName string) ([]string, error) {
 		}
 		var rec accountRecord
 		if err := json.Unmarshal(raw, &rec); err != nil {
-			return err
+			return recordErr(bucketAccounts, id, err)
 		}
+		rec.ID = id
 		var err error
-		users, err = accountUsers(tx, rec.Account)
+		users, err = accountUsers(tx, Account(rec.accountFields))
 		return err
 	})
 	return users, err
@@ -211,10 +366,13 @@ func (s *Store) AccountUsers(idOrName string) ([]string, error) {
 
 func accountUsers(tx *bolt.Tx, a Account) ([]string, error) {
 	var users []string
-	err := tx.Bucket(bucketIntegrations).ForEach(func(_, v []byte) error {
+	err := tx.Bucket(bucketIntegrations).ForEach(func(k, v []byte) error {
 		var in Integration
 		if err := json.Unmarshal(v, &in); err != nil {
-			return err
+			// Cannot tell: say so rather than let the account go while
+			// an unreadable integration may still use it.
+			users = append(users, fmt.Sprintf("an unreadable integration (%s)", k))
+			return nil
 		}
 		if in.usesAccount(a) {
 			users = append(users, fmt.Sprintf("%q (%s)", in.Name, in.ID))

@@ -3,6 +3,7 @@ package storage
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -97,7 +98,7 @@ func (s *Store) CreateIntegration(in Integration) (Integration, error) {
 	in.Enabled, in.EnabledAt = false, time.Time{}
 	in.CreatedAt = s.now().UTC()
 	in.UpdatedAt = in.CreatedAt
-	err := s.db.Update(func(tx *bolt.Tx) error { return s.putIntegration(tx, in) })
+	err := s.update(func(tx *bolt.Tx) error { return s.putIntegration(tx, in) })
 	return in, err
 }
 
@@ -107,7 +108,7 @@ func (s *Store) UpdateIntegration(in Integration) (Integration, error) {
 	if err := in.validate(); err != nil {
 		return Integration{}, err
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		old, err := s.getIntegration(tx, in.ID)
 		if err != nil {
 			return err
@@ -122,7 +123,7 @@ func (s *Store) UpdateIntegration(in Integration) (Integration, error) {
 // Integration returns one integration with its secrets opened.
 func (s *Store) Integration(id string) (Integration, error) {
 	var in Integration
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		in, err = s.getIntegration(tx, id)
 		return err
@@ -130,12 +131,25 @@ func (s *Store) Integration(id string) (Integration, error) {
 	return in, err
 }
 
-// Integrations lists every integration by name, then id.
+// Integrations lists every integration by name, then id. One that cannot
+// be read is left out (see IntegrationsChecked and Problems).
 func (s *Store) Integrations() ([]Integration, error) {
+	out, _, err := s.IntegrationsChecked()
+	return out, err
+}
+
+// IntegrationsChecked lists every integration by name, then id, and the
+// records it had to leave out because they cannot be read.
+func (s *Store) IntegrationsChecked() ([]Integration, []RecordProblem, error) {
 	var out []Integration
-	err := s.db.View(func(tx *bolt.Tx) error {
+	var bad []RecordProblem
+	err := s.view(func(tx *bolt.Tx) error {
+		out, bad = out[:0], bad[:0]
 		return tx.Bucket(bucketIntegrations).ForEach(func(k, _ []byte) error {
 			in, err := s.getIntegration(tx, string(k))
+			if s.skip(err, &bad) {
+				return nil
+			}
 			if err == nil {
 				out = append(out, in)
 			}
@@ -145,16 +159,23 @@ func (s *Store) Integrations() ([]Integration, error) {
 	slices.SortFunc(out, func(a, b Integration) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.ID, b.ID))
 	})
-	return out, err
+	return out, bad, err
 }
 
 // SetEnabled switches an integration ON or OFF. Switching ON records the
 // start point (from, or now when from is zero) and forgets the old cursor, so
 // that data that arrived while OFF is not captured. Switching OFF cancels its
-// queued, retrying and waiting runs in the same transaction; running steps
-// finish. It returns how many runs were cancelled.
+// queued, retrying and waiting runs; running steps finish, and a run that
+// would then retry or wait is cancelled instead (see RetryRun). It returns
+// how many runs were cancelled.
+//
+// The switch commits first, with the first maxRunsPerTx cancellations; a
+// larger backlog is cancelled in further bounded transactions. In between,
+// StartRun cancels rather than starts any run of an OFF integration, so no
+// run starts after the switch whatever the backlog.
 func (s *Store) SetEnabled(id string, on bool, from time.Time) (cancelled int, err error) {
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	var rest []RunID
+	err = s.update(func(tx *bolt.Tx) error {
 		in, err := s.getIntegration(tx, id)
 		if err != nil {
 			return err
@@ -170,24 +191,39 @@ func (s *Store) SetEnabled(id string, on bool, from time.Time) (cancelled int, e
 				return err
 			}
 		} else {
-			cancelled, err = s.cancelPending(tx, id, "integration switched OFF")
+			ids := pendingIDs(tx, id)
+			first := ids[:min(len(ids), maxRunsPerTx)]
+			rest = ids[len(first):]
+			cancelled, err = s.cancelRuns(tx, first, "integration switched OFF")
 			if err != nil {
 				return err
 			}
 		}
 		return s.putIntegration(tx, in)
 	})
-	return cancelled, err
+	if err != nil || len(rest) == 0 {
+		return cancelled, err
+	}
+	n, err := s.cancelInChunks(rest, "integration switched OFF")
+	return cancelled + n, err
 }
 
 // DeleteIntegration removes an integration and its trigger state, and
-// cancels its pending runs. Finished runs stay for history until pruned.
+// cancels its pending runs (in bounded transactions after the delete, like
+// SetEnabled). Finished runs stay for history until pruned.
 func (s *Store) DeleteIntegration(id string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		if _, err := s.getIntegration(tx, id); err != nil {
+	defer s.forgetHealth(id)
+	var ids []RunID
+	err := s.update(func(tx *bolt.Tx) error {
+		// A record that cannot be read can still be deleted: that is the
+		// way out of a damaged integration short of a restore.
+		if _, err := s.getIntegration(tx, id); err != nil && !errors.Is(err, ErrCorrupt) {
 			return err
 		}
-		if _, err := s.cancelPending(tx, id, "integration deleted"); err != nil {
+		ids = pendingIDs(tx, id)
+		first := ids[:min(len(ids), maxRunsPerTx)]
+		ids = ids[len(first):]
+		if _, err := s.cancelRuns(tx, first, "integration deleted"); err != nil {
 			return err
 		}
 		if tx.Bucket(bucketTriggers).Bucket([]byte(id)) != nil {
@@ -197,6 +233,11 @@ func (s *Store) DeleteIntegration(id string) error {
 		}
 		return tx.Bucket(bucketIntegrations).Delete([]byte(id))
 	})
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	_, err = s.cancelInChunks(ids, "integration deleted")
+	return err
 }
 
 func (s *Store) getIntegration(tx *bolt.Tx, id string) (Integration, error) {
@@ -206,7 +247,7 @@ func (s *Store) getIntegration(tx *bolt.Tx, id string) (Integration, error) {
 	}
 	var rec integrationRecord
 	if err := json.Unmarshal(raw, &rec); err != nil {
-		return Integration{}, fmt.Errorf("decode integration %s: %w", id, err)
+		return Integration{}, recordErr(bucketIntegrations, id, err)
 	}
 	in := rec.Integration
 	if len(rec.SealedSecrets) > 0 {
@@ -214,7 +255,7 @@ func (s *Store) getIntegration(tx *bolt.Tx, id string) (Integration, error) {
 		for k, sealed := range rec.SealedSecrets {
 			v, err := s.sealer.open(sealed, secretBinding(id, k))
 			if err != nil {
-				return Integration{}, fmt.Errorf("integration %q secret %q: %w", in.Name, k, err)
+				return Integration{}, recordErr(bucketIntegrations, id, fmt.Errorf("integration %q secret %q: %w", in.Name, k, err))
 			}
 			in.Trigger.Secrets[k] = v
 		}

@@ -1,6 +1,9 @@
 package storage
 
 import (
+	"errors"
+	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -9,10 +12,21 @@ import (
 // StartRun claims a pending run for a worker: queued, retrying or waiting →
 // running, and counts an attempt. It fails with ErrBadState when another
 // worker got there first or the run was cancelled meanwhile.
+//
+// A run whose integration is OFF or deleted (a manual run excepted) is
+// cancelled instead, and StartRun returns it with an error matching
+// ErrBadState: switching OFF cancels the backlog in bounded transactions,
+// and this keeps a run that is not cancelled yet from starting meanwhile.
 func (s *Store) StartRun(id RunID) (Run, error) {
-	return s.transition(id, func(r *Run) error {
+	var off bool
+	r, err := s.transition(id, func(tx *bolt.Tx, r *Run) error {
 		if !r.State.pending() {
 			return badState(r, "not pending")
+		}
+		if reason := s.offReason(tx, r); reason != "" {
+			s.cancel(r, reason)
+			off = true
+			return nil
 		}
 		r.State = RunRunning
 		r.Attempt++
@@ -21,12 +35,16 @@ func (s *Store) StartRun(id RunID) (Run, error) {
 		}
 		return nil
 	})
+	if err == nil && off {
+		return r, fmt.Errorf("run %d was not started but cancelled (%s): %w", id, r.Error.Message, ErrBadState)
+	}
+	return r, err
 }
 
 // SaveStep checkpoints one step's result on a running run, replacing an
 // earlier result of the same step. A resumed run skips steps that succeeded.
 func (s *Store) SaveStep(id RunID, res StepResult) error {
-	_, err := s.transition(id, func(r *Run) error {
+	_, err := s.transition(id, func(_ *bolt.Tx, r *Run) error {
 		if r.State != RunRunning {
 			return badState(r, "not running")
 		}
@@ -44,10 +62,17 @@ func (s *Store) SaveStep(id RunID, res StepResult) error {
 
 // RetryRun puts a running run back in line after a transient failure
 // (network, 5xx, timeout), due at due.
+// If the integration was switched OFF (or deleted) while the run was
+// running, the run is cancelled instead: an OFF integration keeps no
+// pending runs but manual ones. The returned run says which happened.
 func (s *Store) RetryRun(id RunID, due time.Time, cause *StepError) (Run, error) {
-	return s.transition(id, func(r *Run) error {
+	return s.transition(id, func(tx *bolt.Tx, r *Run) error {
 		if r.State != RunRunning {
 			return badState(r, "not running")
+		}
+		if reason := s.offReason(tx, r); reason != "" {
+			s.cancel(r, reason)
+			return nil
 		}
 		r.State, r.NextDue, r.Error = RunRetrying, due.UTC(), cause
 		return nil
@@ -55,16 +80,37 @@ func (s *Store) RetryRun(id RunID, due time.Time, cause *StepError) (Run, error)
 }
 
 // WaitRun parks a running run until an Okta rate-limit window resets. The
-// attempt it was on is given back: a wait is not a failure.
+// attempt it was on is given back: a wait is not a failure. Like RetryRun,
+// it cancels the run instead when its integration is OFF.
 func (s *Store) WaitRun(id RunID, due time.Time, cause *StepError) (Run, error) {
-	return s.transition(id, func(r *Run) error {
+	return s.transition(id, func(tx *bolt.Tx, r *Run) error {
 		if r.State != RunRunning {
 			return badState(r, "not running")
+		}
+		if reason := s.offReason(tx, r); reason != "" {
+			s.cancel(r, reason)
+			return nil
 		}
 		r.State, r.NextDue, r.Error = RunWaiting, due.UTC(), cause
 		r.Attempt = max(r.Attempt-1, 0)
 		return nil
 	})
+}
+
+// offReason says why a non-manual run may not stay pending: its integration
+// is OFF or gone. "" means it may.
+func (s *Store) offReason(tx *bolt.Tx, r *Run) string {
+	if r.Manual {
+		return ""
+	}
+	in, err := s.getIntegration(tx, r.IntegrationID)
+	switch {
+	case err != nil:
+		return "integration deleted"
+	case !in.Enabled:
+		return "integration switched OFF"
+	}
+	return ""
 }
 
 // SucceedRun finishes a running run successfully.
@@ -78,7 +124,7 @@ func (s *Store) FailRun(id RunID, cause *StepError) (Run, error) {
 }
 
 func (s *Store) finish(id RunID, st RunState, cause *StepError) (Run, error) {
-	return s.transition(id, func(r *Run) error {
+	return s.transition(id, func(_ *bolt.Tx, r *Run) error {
 		if r.State != RunRunning {
 			return badState(r, "not running")
 		}
@@ -90,7 +136,7 @@ func (s *Store) finish(id RunID, st RunState, cause *StepError) (Run, error) {
 
 // CancelRun cancels a run that has not started or is between attempts.
 func (s *Store) CancelRun(id RunID, reason string) (Run, error) {
-	return s.transition(id, func(r *Run) error {
+	return s.transition(id, func(_ *bolt.Tx, r *Run) error {
 		if !r.State.pending() {
 			return badState(r, "only a queued, retrying or waiting run can be cancelled")
 		}
@@ -109,7 +155,7 @@ func (s *Store) cancel(r *Run, reason string) {
 // queued with a fresh attempt budget. Steps that succeeded stay checkpointed
 // (they are not repeated); the failed step's result is dropped.
 func (s *Store) RequeueRun(id RunID) (Run, error) {
-	return s.transition(id, func(r *Run) error {
+	return s.transition(id, func(_ *bolt.Tx, r *Run) error {
 		if r.State != RunFailed && r.State != RunCancelled {
 			return badState(r, "only a failed or cancelled run can be retried")
 		}
@@ -121,42 +167,147 @@ func (s *Store) RequeueRun(id RunID) (Run, error) {
 		}
 		r.Steps = kept
 		r.State, r.Attempt, r.Error = RunQueued, 0, nil
+		r.Interruptions, r.InterruptedStep = 0, ""
 		r.NextDue, r.StartedAt, r.FinishedAt = s.now().UTC(), time.Time{}, time.Time{}
 		return nil
 	})
 }
 
-// RecoverOrphans puts every run left running back in the queue. It is called
-// once at start-up: the file lock guarantees that no other live process is
-// working on them, so a running run here was cut off by a crash. Its
-// checkpointed steps are kept, and the interrupted attempt is counted.
-func (s *Store) RecoverOrphans() (int, error) {
-	ids, err := s.idsInState(RunRunning)
-	if err != nil || len(ids) == 0 {
-		return 0, err
-	}
-	now := s.now().UTC()
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		for _, id := range ids {
-			old, err := s.getRun(tx, id)
-			if err != nil {
-				return err
-			}
-			r := old
-			r.State, r.NextDue, r.UpdatedAt = RunQueued, now, now
-			if err := s.putRun(tx, &old, r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return len(ids), err
+// PoisonLimit is how many crashes in a row may cut a run off on the same
+// step before RecoverInterrupted fails it: a run that takes the process down
+// every time must not crash-loop the service.
+const PoisonLimit = 3
+
+// Recovery says what RecoverInterrupted did with each run left running.
+type Recovery struct {
+	Requeued  []RunID // back in the queue, checkpoints kept
+	Failed    []RunID // poison: interrupted PoisonLimit times on the same step
+	Cancelled []RunID // their integration is OFF or gone
 }
 
-// cancelPending cancels integrationID's queued, retrying and waiting runs
-// inside tx. Keys are collected before any is changed: editing an index
-// while a cursor walks it can skip keys.
-func (s *Store) cancelPending(tx *bolt.Tx, integrationID, reason string) (int, error) {
+// RecoverInterrupted deals with every run left running. It is called once
+// at start-up: the file lock guarantees that no other live process is
+// working on them, so a running run here was cut off by a crash. Each one
+// counts an interruption on the step it was on (the first step without a
+// successful checkpoint); then
+//   - a run of an integration that is OFF or deleted is cancelled (a manual
+//     run excepted),
+//   - a run interrupted PoisonLimit times in a row on the same step fails
+//     with "interrupted N times while running step X",
+//   - any other goes back to queued, its checkpointed steps kept.
+//
+// Runs are handled in bounded transactions; a crash in between leaves the
+// rest running, to be handled at the next start.
+func (s *Store) RecoverInterrupted() (Recovery, error) {
+	var rec Recovery
+	ids, err := s.idsInState(RunRunning)
+	if err != nil || len(ids) == 0 {
+		return rec, err
+	}
+	for chunk := range slices.Chunk(ids, maxRunsPerTx) {
+		err := s.update(func(tx *bolt.Tx) error {
+			var part Recovery
+			for _, id := range chunk {
+				if err := s.recoverOne(tx, id, &part); err != nil {
+					return err
+				}
+			}
+			rec.Requeued = append(rec.Requeued, part.Requeued...)
+			rec.Failed = append(rec.Failed, part.Failed...)
+			rec.Cancelled = append(rec.Cancelled, part.Cancelled...)
+			return nil
+		})
+		if err != nil {
+			return rec, err
+		}
+	}
+	return rec, nil
+}
+
+// RecoverOrphans is RecoverInterrupted reporting only how many runs went
+// back to the queue (the engine logs that number).
+func (s *Store) RecoverOrphans() (int, error) {
+	rec, err := s.RecoverInterrupted()
+	return len(rec.Requeued), err
+}
+
+func (s *Store) recoverOne(tx *bolt.Tx, id RunID, rec *Recovery) error {
+	old, err := s.getRun(tx, id)
+	if s.skip(err, nil) || errors.Is(err, ErrNotFound) {
+		return nil // left as it is; Problems names it
+	}
+	if err != nil {
+		return err
+	}
+	if old.State != RunRunning {
+		return nil
+	}
+	r := old
+	now := s.now().UTC()
+	r.UpdatedAt = now
+	var in *Integration
+	if got, err := s.getIntegration(tx, r.IntegrationID); err == nil {
+		in = &got
+	}
+	step := interruptedStep(in, r)
+	if r.Interruptions > 0 && r.InterruptedStep == step {
+		r.Interruptions++
+	} else {
+		r.Interruptions, r.InterruptedStep = 1, step
+	}
+	where := "while finishing the run"
+	if step != "" {
+		where = "while running step " + step
+	}
+	switch {
+	case !r.Manual && (in == nil || !in.Enabled):
+		reason := "integration switched OFF"
+		if in == nil {
+			reason = "integration deleted"
+		}
+		s.cancel(&r, reason+"; the run was interrupted "+where)
+		rec.Cancelled = append(rec.Cancelled, id)
+	case r.Interruptions >= PoisonLimit:
+		r.State, r.NextDue, r.FinishedAt = RunFailed, time.Time{}, now
+		r.Error = &StepError{Message: fmt.Sprintf("interrupted %d times while running %s: the process stopped each time (a crash or kill); fix the cause, then retry the run",
+			r.Interruptions, stepOrFinish(step))}
+		rec.Failed = append(rec.Failed, id)
+	default:
+		r.State, r.NextDue = RunQueued, now
+		rec.Requeued = append(rec.Requeued, id)
+	}
+	return s.putRun(tx, &old, r)
+}
+
+func stepOrFinish(step string) string {
+	if step == "" {
+		return "the finish of the run"
+	}
+	return "step " + step
+}
+
+// interruptedStep is the step a running run was on: the first step of its
+// integration without a successful checkpoint ("" when all have one, or the
+// integration is gone and no step failed).
+func interruptedStep(in *Integration, r Run) string {
+	if in == nil {
+		for _, st := range r.Steps {
+			if !st.Succeeded {
+				return st.StepID
+			}
+		}
+		return ""
+	}
+	for _, st := range in.Steps {
+		if res, ok := r.Step(st.ID); !ok || !res.Succeeded {
+			return st.ID
+		}
+	}
+	return ""
+}
+
+// pendingIDs lists integrationID's queued, retrying and waiting runs.
+func pendingIDs(tx *bolt.Tx, integrationID string) []RunID {
 	var ids []RunID
 	for _, st := range []RunState{RunQueued, RunRetrying, RunWaiting} {
 		prefix := compositeKey([]byte(integrationID), []byte(st), nil)
@@ -165,17 +316,50 @@ func (s *Store) cancelPending(tx *bolt.Tx, integrationID, reason string) (int, e
 			ids = append(ids, idFromIndexKey(k))
 		}
 	}
+	return ids
+}
+
+// cancelRuns cancels those of ids that are still pending, inside tx. Keys were collected before any is changed:
+// editing an index while a cursor walks it can skip keys.
+func (s *Store) cancelRuns(tx *bolt.Tx, ids []RunID, reason string) (int, error) {
+	n := 0
 	for _, id := range ids {
 		old, err := s.getRun(tx, id)
+		if errors.Is(err, ErrNotFound) || s.skip(err, nil) {
+			continue
+		}
 		if err != nil {
-			return 0, err
+			return n, err
+		}
+		if !old.State.pending() {
+			continue
 		}
 		r := old
 		s.cancel(&r, reason)
 		r.UpdatedAt = r.FinishedAt
 		if err := s.putRun(tx, &old, r); err != nil {
-			return 0, err
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// cancelInChunks cancels ids in transactions of at most maxRunsPerTx runs,
+// so that a large backlog never holds the writer for long. It is safe to be
+// cut short by a crash: the integration is already OFF (or gone), so StartRun
+// and RecoverInterrupted cancel any run left pending instead of running it.
+func (s *Store) cancelInChunks(ids []RunID, reason string) (int, error) {
+	total := 0
+	for chunk := range slices.Chunk(ids, maxRunsPerTx) {
+		err := s.update(func(tx *bolt.Tx) error {
+			n, err := s.cancelRuns(tx, chunk, reason)
+			total += n
+			return err
+		})
+		if err != nil {
+			return total, err
 		}
 	}
-	return len(ids), nil
+	return total, nil
 }

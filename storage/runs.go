@@ -91,6 +91,14 @@ type Run struct {
 	UpdatedAt     time.Time       `json:"updatedAt"`
 	StartedAt     time.Time       `json:"startedAt,omitzero"`
 	FinishedAt    time.Time       `json:"finishedAt,omitzero"`
+	// Manual: queued by a user (Run now), so it may run while its
+	// integration is OFF. Other runs of an OFF integration are cancelled
+	// rather than retried, waited or recovered.
+	Manual bool `json:"manual,omitempty"`
+	// Interruptions counts the crashes in a row that cut this run off while
+	// it was running InterruptedStep (see RecoverInterrupted).
+	Interruptions   int    `json:"interruptions,omitempty"`
+	InterruptedStep string `json:"interruptedStep,omitempty"`
 }
 
 // Step reports the checkpointed result of a step, if it has one.
@@ -140,11 +148,7 @@ func (s *Store) getRun(tx *bolt.Tx, id RunID) (Run, error) {
 	if raw == nil {
 		return Run{}, fmt.Errorf("run %d: %w", id, ErrNotFound)
 	}
-	var r Run
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return Run{}, fmt.Errorf("decode run %d: %w", id, err)
-	}
-	return r, nil
+	return decodeRun(runKey(id), raw)
 }
 
 // putRun writes r and keeps every index and counter in step with it. old is
@@ -206,7 +210,7 @@ func addCount(tx *bolt.Tx, st RunState, delta int64) error {
 // RunCounts returns how many runs are in each state, in constant time.
 func (s *Store) RunCounts() (map[RunState]int, error) {
 	out := make(map[RunState]int, len(RunStates))
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRunCounts)
 		for _, st := range RunStates {
 			if raw := b.Get([]byte(st)); raw != nil {
@@ -221,7 +225,7 @@ func (s *Store) RunCounts() (map[RunState]int, error) {
 // Run returns one run.
 func (s *Store) Run(id RunID) (Run, error) {
 	var r Run
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		r, err = s.getRun(tx, id)
 		return err
@@ -231,16 +235,16 @@ func (s *Store) Run(id RunID) (Run, error) {
 
 // transition loads run id, lets change edit it after checking its state, and
 // writes it back with its indexes, all in one transaction.
-func (s *Store) transition(id RunID, change func(r *Run) error) (Run, error) {
+func (s *Store) transition(id RunID, change func(tx *bolt.Tx, r *Run) error) (Run, error) {
 	var out Run
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		old, err := s.getRun(tx, id)
 		if err != nil {
 			return err
 		}
 		r := old
 		r.Steps = append([]StepResult(nil), old.Steps...)
-		if err := change(&r); err != nil {
+		if err := change(tx, &r); err != nil {
 			return err
 		}
 		r.UpdatedAt = s.now().UTC()

@@ -395,23 +395,6 @@ func TestBaselineMarksSeenWithoutRuns(t *testing.T) {
 	}
 }
 
-func TestDedupeSetIsBounded(t *testing.T) {
-	s, _ := openTest(t)
-	old := dedupeLimit
-	dedupeLimit = 5
-	t.Cleanup(func() { dedupeLimit = old })
-	in := newIntegration(t, s, true)
-	for i := range 8 {
-		enqueue(t, s, in.ID, fmt.Sprint("k", i))
-	}
-	for i := range 8 {
-		seen, _ := s.Seen(in.ID, fmt.Sprint("k", i))
-		if want := i >= 3; seen != want {
-			t.Errorf("k%d seen=%v, want %v (the oldest are forgotten first)", i, seen, want)
-		}
-	}
-}
-
 func TestIntegrationStats(t *testing.T) {
 	s, clock := openTest(t)
 	a := newIntegration(t, s, true)

@@ -1,8 +1,10 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -43,6 +45,56 @@ var migrations = []func(tx *bolt.Tx) error{
 		}
 		return nil
 	},
+	// 1 → 2: dedupe keys kept by age instead of by count. Each entry gains
+	// its last-seen time (the time of this migration: nothing older is
+	// known), an age index is built, and the count-ordered index of schema
+	// 1 is dropped. Nothing is forgotten by the move.
+	func(tx *bolt.Tx) error { return migrateDedupeByAge(tx, time.Now().UTC()) },
+}
+
+func migrateDedupeByAge(tx *bolt.Tx, now time.Time) error {
+	triggers := tx.Bucket(bucketTriggers)
+	var ids [][]byte
+	if err := triggers.ForEachBucket(func(id []byte) error { ids = append(ids, bytes.Clone(id)); return nil }); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		state := triggers.Bucket(id)
+		if state.Bucket([]byte("dedupe_order")) != nil {
+			if err := state.DeleteBucket([]byte("dedupe_order")); err != nil {
+				return err
+			}
+		}
+		if err := state.Delete([]byte("dedupe_count")); err != nil {
+			return err
+		}
+		keys := state.Bucket(bucketDedupe)
+		if keys == nil {
+			continue
+		}
+		dd, err := openDedupe(state)
+		if err != nil {
+			return err
+		}
+		type kv struct{ k, v []byte }
+		var all []kv
+		if err := keys.ForEach(func(k, v []byte) error { all = append(all, kv{bytes.Clone(k), bytes.Clone(v)}); return nil }); err != nil {
+			return err
+		}
+		for _, e := range all {
+			entry, ok := decodeDedupe(e.v)
+			if !ok {
+				entry = dedupeEntry{} // unreadable: kept as seen, run unknown
+			}
+			if len(e.v) == 8 || !ok {
+				entry.Seen = now
+			}
+			if err := dd.put(string(e.k), entry, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // SchemaVersion is the layout version this build writes.
@@ -51,7 +103,7 @@ func SchemaVersion() int { return len(migrations) }
 func (s *Store) migrate() error {
 	for {
 		var done bool
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		err := s.update(func(tx *bolt.Tx) error {
 			meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 			if err != nil {
 				return err

@@ -1,12 +1,14 @@
 package storage
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -22,6 +24,9 @@ type Options struct {
 	Getenv func(string) string
 	// Now is the clock for timestamps; nil means time.Now.
 	Now func() time.Time
+	// DedupeRetention is how long a dedupe key that no event carried since
+	// is kept; 0 means DefaultDedupeRetention.
+	DedupeRetention time.Duration
 }
 
 // Store is the open database. It is safe for concurrent use.
@@ -30,6 +35,23 @@ type Store struct {
 	path   string
 	sealer *sealer
 	now    func() time.Time
+
+	dedupeRetention time.Duration
+
+	bad problems // records listings skipped
+
+	healthMu sync.Mutex
+	health   map[string]TriggerHealth // every stored trigger health, loaded on first use
+}
+
+// update runs fn in a read-write transaction, guarded (see guard).
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	return s.guard(func() error { return s.db.Update(fn) })
+}
+
+// view runs fn in a read-only transaction, guarded (see guard).
+func (s *Store) view(fn func(tx *bolt.Tx) error) error {
+	return s.guard(func() error { return s.db.View(fn) })
 }
 
 // DefaultPath is where the database lives when --db and OKTAFLOW_DB are
@@ -61,15 +83,26 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create the database folder: %w", err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
+	_, statErr := os.Stat(KeyPath(path))
+	keyFileWasThere := statErr == nil
+	if err := preflight(path, keyFileWasThere); err != nil {
+		return nil, err
+	}
+	var db *bolt.DB
+	err := (&Store{path: path}).guard(func() error {
+		var err error
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
+		return err
+	})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, &lockedError{path: path}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+	if errors.Is(err, ErrCorrupt) {
+		return nil, err
 	}
-	_, statErr := os.Stat(KeyPath(path))
-	keyFileWasThere := statErr == nil
+	if err != nil {
+		return nil, openError(path, err)
+	}
 	key, err := loadKey(path, opts.Getenv)
 	if err != nil {
 		db.Close()
@@ -80,7 +113,7 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	s := &Store{db: db, path: path, sealer: seal, now: opts.Now}
+	s := &Store{db: db, path: path, sealer: seal, now: opts.Now, dedupeRetention: cmp.Or(opts.DedupeRetention, DefaultDedupeRetention)}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, err
@@ -119,7 +152,7 @@ const keyCheckValue = "oktaflow secret key check"
 // start. Without it, a mistyped OKTAFLOW_SECRET_KEY or a lost key file would
 // only show up later as secrets that fail to open.
 func (s *Store) checkKey() error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if sealed := meta.Get(keyKeyCheck); sealed != nil {
 			v, err := s.sealer.open(string(sealed), "meta/key_check")
@@ -151,8 +184,15 @@ func (s *Store) opensExistingSecret(tx *bolt.Tx) error {
 	c := tx.Bucket(bucketAccounts).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		var rec accountRecord
-		if json.Unmarshal(v, &rec) == nil && rec.SealedToken != "" {
-			if _, err := s.sealer.open(rec.SealedToken, accountBinding(string(k))); err != nil {
+		if json.Unmarshal(v, &rec) != nil {
+			continue
+		}
+		var a Account
+		for _, f := range rec.sealedFields(string(k), &a) {
+			if *f.sealed == "" {
+				continue
+			}
+			if _, err := s.sealer.open(*f.sealed, f.binding); err != nil {
 				return wrongKey
 			}
 			return nil

@@ -77,13 +77,32 @@ func TestSecretsNeverInClearOnDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	oauth, err := s.AddAccount(Account{Name: "acme-oauth", OrgURL: "https://acme.okta.com", Auth: AuthOAuth,
+		OAuthClientID: "0oa1clientid", OAuthKeyID: "kid-1", OAuthScopes: []string{"okta.users.manage"},
+		PrivateKey: testPrivateKey, DPoPKey: testDPoPKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kf, err := s.AddAccount(Account{Name: "hr", Kind: AccountKissflow, OrgURL: "https://acme.kissflow.eu", Region: "eu",
+		KissflowAccountID: "AcK1", KissflowAccessKeyID: "Ak-id-1", Token: kissflowSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
 	path := s.Path()
 	s.Close()
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, secret := range []string{token, hookSecret, token[10:30], base64.StdEncoding.EncodeToString([]byte(token))} {
+	secrets := []string{token, hookSecret, token[10:30], base64.StdEncoding.EncodeToString([]byte(token)), kissflowSecret}
+	for _, key := range []string{string(testPrivateKey), string(testDPoPKey)} {
+		for _, line := range strings.Split(key, "\n") {
+			if len(line) > 16 && !strings.HasPrefix(line, "-----") {
+				secrets = append(secrets, line)
+			}
+		}
+	}
+	for _, secret := range secrets {
 		if bytes.Contains(raw, []byte(secret)) {
 			t.Fatalf("database file holds %q in clear", secret)
 		}
@@ -102,6 +121,16 @@ func TestSecretsNeverInClearOnDisk(t *testing.T) {
 	if err != nil || gotIn.Trigger.Secrets["secret"].Reveal() != hookSecret {
 		t.Fatalf("Integration secret: %v %v", gotIn.Trigger.Secrets, err)
 	}
+	gotOAuth, err := s2.Account(oauth.ID)
+	if err != nil || gotOAuth.PrivateKey != testPrivateKey || gotOAuth.DPoPKey != testDPoPKey || !gotOAuth.IsOAuth() ||
+		gotOAuth.OAuthClientID != "0oa1clientid" || gotOAuth.OAuthKeyID != "kid-1" || len(gotOAuth.OAuthScopes) != 1 {
+		t.Fatalf("OAuth account: %+v %v", gotOAuth, err)
+	}
+	gotKF, err := s2.Account("hr")
+	if err != nil || gotKF.Token.Reveal() != kissflowSecret || gotKF.Kind != AccountKissflow || gotKF.KissflowAccessKeyID != "Ak-id-1" || gotKF.Region != "eu" {
+		t.Fatalf("Kissflow account: %+v %v", gotKF, err)
+	}
+	_ = kf
 }
 
 func TestKeyFileIsPrivateAndEnvKeyWins(t *testing.T) {

@@ -1,27 +1,10 @@
 package storage
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
-)
-
-// DedupeLimit bounds each integration's dedupe set: the oldest keys are
-// forgotten first. It is far larger than any page a trigger fetches, so a
-// re-poll after a crash always finds the keys it committed, and it holds the
-// rows of a large HR export (about 60 bytes a key on disk).
-const DedupeLimit = 100000
-
-// dedupeLimit is DedupeLimit, lowered by tests.
-var dedupeLimit uint64 = DedupeLimit
-
-var (
-	keyCursor      = []byte("cursor")
-	keyDedupeCount = []byte("dedupe_count")
-	bucketDedupe   = []byte("dedupe")       // dedupe key → be64(run id)
-	bucketDedupeBy = []byte("dedupe_order") // be64(insertion seq) → dedupe key
 )
 
 // NewEvent is one trigger event to turn into a run.
@@ -34,13 +17,17 @@ type NewEvent struct {
 type Enqueued struct {
 	RunID     RunID
 	Duplicate bool // the key was seen before; RunID is the run it produced then (0: part of a baseline)
+	// PayloadDiffers: a duplicate whose payload differs from the one its key
+	// first came with (a client reusing an Idempotency-Key for new data).
+	// Known for keys recorded since schema 2; false when it cannot be told.
+	PayloadDiffers bool
 }
 
 // EnqueueOptions qualify EnqueueEvents.
 type EnqueueOptions struct {
 	// Cursor, when set, is stored as the trigger's new cursor in the same
-	// transaction as the events: a crash before the commit re-polls from the
-	// old cursor and dedupes, a crash after it loses nothing.
+	// transaction as the (last) events: a crash before the commit re-polls
+	// from the old cursor and dedupes, a crash after it loses nothing.
 	Cursor *string
 	// AllowOff accepts events while the integration is OFF (manual runs).
 	AllowOff bool
@@ -51,115 +38,209 @@ type EnqueueOptions struct {
 }
 
 // EnqueueEvents turns trigger events into queued runs, skipping events whose
-// dedupe key was already seen, and stores the new cursor, all in one
-// transaction. It refuses with ErrIntegrationOff when the integration is OFF.
+// dedupe key was seen before, and stores the new cursor. It refuses with
+// ErrIntegrationOff when the integration is OFF. The results are in the
+// order of events (none for a Baseline).
+//
+// Up to MaxEventsPerCommit events (and MaxBytesPerCommit of payload) are
+// one transaction: all or nothing, with their dedupe keys and the cursor.
+// A larger call is committed in chunks of that size, in order, the cursor
+// with the last, so no single transaction holds the writer for long and
+// other integrations' writes go in between. If a chunk fails, the chunks
+// before it stay committed and the error says how many events that was;
+// calling again with the same events is safe, because the committed ones
+// come back as duplicates (events without a dedupe key excepted). A caller
+// that answers "accepted" must do so only when EnqueueEvents returned nil.
+//
+// Duplicates that need no write (the common case of a re-poll) are answered
+// from a read transaction; a call that only meets duplicates and does not
+// move the cursor writes nothing.
 func (s *Store) EnqueueEvents(integrationID string, events []NewEvent, opts EnqueueOptions) ([]Enqueued, error) {
-	out := make([]Enqueued, 0, len(events))
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		out = out[:0]
-		in, err := s.getIntegration(tx, integrationID)
+	out := make([]Enqueued, len(events))
+	todo, cursorSame, err := s.enqueuePrecheck(integrationID, events, opts, out)
+	if err != nil {
+		return nil, err
+	}
+	chunks := chunkEvents(events, todo)
+	if len(chunks) == 0 && opts.Cursor != nil && !cursorSame {
+		chunks = [][]int{nil} // the cursor alone moves
+	}
+	committed := 0
+	for i, chunk := range chunks {
+		last := i == len(chunks)-1
+		var err error
+		if testHookEnqueueChunk != nil {
+			err = testHookEnqueueChunk(i) // between transactions: the writer is free
+		}
+		if err == nil {
+			err = s.update(func(tx *bolt.Tx) error {
+				return s.enqueueChunk(tx, integrationID, events, chunk, opts, last, out)
+			})
+		}
 		if err != nil {
+			if committed > 0 {
+				return nil, fmt.Errorf("%d of %d events were stored before this failure (sending them again is safe: they dedupe): %w", committed, len(todo), err)
+			}
+			return nil, err
+		}
+		committed += len(chunk)
+	}
+	if opts.Baseline {
+		return out[:0], nil
+	}
+	return out, nil
+}
+
+// testHookEnqueueChunk, set by tests, runs before the i-th chunk of a call
+// is committed (outside any transaction) and can fail it.
+var testHookEnqueueChunk func(i int) error
+
+// enqueuePrecheck checks the integration and answers, without writing, the
+// events whose key was seen recently enough to need no refresh. It returns
+// the indexes of the events left to write, and whether the stored cursor
+// already equals opts.Cursor.
+func (s *Store) enqueuePrecheck(integrationID string, events []NewEvent, opts EnqueueOptions, out []Enqueued) (todo []int, cursorSame bool, err error) {
+	now := s.now().UTC()
+	err = s.view(func(tx *bolt.Tx) error {
+		todo = todo[:0]
+		if err := s.checkAccepts(tx, integrationID, opts); err != nil {
 			return err
 		}
-		if !in.Enabled && !opts.AllowOff {
-			return fmt.Errorf("integration %q: %w; switch it ON first", in.Name, ErrIntegrationOff)
+		var keys *bolt.Bucket
+		state := tx.Bucket(bucketTriggers).Bucket([]byte(integrationID))
+		if state != nil {
+			keys = state.Bucket(bucketDedupe)
+			if opts.Cursor != nil {
+				cur := state.Get(keyCursor)
+				cursorSame = cur != nil && string(cur) == *opts.Cursor
+			}
 		}
-		state, err := tx.Bucket(bucketTriggers).CreateBucketIfNotExists([]byte(integrationID))
-		if err != nil {
-			return err
-		}
-		dedupe, err := state.CreateBucketIfNotExists(bucketDedupe)
-		if err != nil {
-			return err
-		}
-		order, err := state.CreateBucketIfNotExists(bucketDedupeBy)
-		if err != nil {
-			return err
-		}
-		runs := tx.Bucket(bucketRuns)
-		now := s.now().UTC()
-		for _, ev := range events {
-			if opts.Baseline {
-				if ev.DedupeKey != "" && dedupe.Get([]byte(ev.DedupeKey)) == nil {
-					if err := remember(state, dedupe, order, ev.DedupeKey, 0); err != nil {
-						return err
+		for i, ev := range events {
+			if ev.DedupeKey != "" && keys != nil {
+				if v := keys.Get([]byte(ev.DedupeKey)); v != nil {
+					if e, ok := decodeDedupe(v); ok && !e.stale(now) {
+						out[i] = duplicateOf(e, ev)
+						continue
 					}
 				}
-				continue
 			}
-			if ev.DedupeKey != "" {
-				if prev := dedupe.Get([]byte(ev.DedupeKey)); prev != nil {
-					out = append(out, Enqueued{RunID: RunID(binary.BigEndian.Uint64(prev)), Duplicate: true})
-					continue
-				}
-			}
-			seq, err := runs.NextSequence()
-			if err != nil {
-				return err
-			}
-			r := Run{
-				ID: RunID(seq), IntegrationID: integrationID, Trigger: in.Trigger.Type,
-				Event: ev.Payload, DedupeKey: ev.DedupeKey, State: RunQueued,
-				NextDue: now, CreatedAt: now, UpdatedAt: now,
-			}
-			if err := s.putRun(tx, nil, r); err != nil {
-				return err
-			}
-			if ev.DedupeKey != "" {
-				if err := remember(state, dedupe, order, ev.DedupeKey, r.ID); err != nil {
-					return err
-				}
-			}
-			out = append(out, Enqueued{RunID: r.ID})
-		}
-		if opts.Cursor != nil {
-			return state.Put(keyCursor, []byte(*opts.Cursor))
+			todo = append(todo, i)
 		}
 		return nil
 	})
-	return out, err
+	return todo, cursorSame, err
 }
 
-// remember adds key to the dedupe set, remembering which run it produced
-// (0 for a baseline key), and forgets the oldest keys past DedupeLimit. The
-// order bucket is keyed by its own sequence, so age is insertion order.
-func remember(state, dedupe, order *bolt.Bucket, key string, id RunID) error {
-	if err := dedupe.Put([]byte(key), runKey(id)); err != nil {
-		return err
-	}
-	seq, err := order.NextSequence()
+func (s *Store) checkAccepts(tx *bolt.Tx, integrationID string, opts EnqueueOptions) error {
+	in, err := s.getIntegration(tx, integrationID)
 	if err != nil {
 		return err
 	}
-	if err := order.Put(be64(seq), []byte(key)); err != nil {
+	if !in.Enabled && !opts.AllowOff {
+		return fmt.Errorf("integration %q: %w; switch it ON first", in.Name, ErrIntegrationOff)
+	}
+	return nil
+}
+
+func duplicateOf(e dedupeEntry, ev NewEvent) Enqueued {
+	return Enqueued{RunID: e.Run, Duplicate: true, PayloadDiffers: e.HasHash && len(ev.Payload) > 0 && e.Hash != payloadHash(ev.Payload)}
+}
+
+// chunkEvents cuts the indexes in todo into runs of at most
+// MaxEventsPerCommit events and about MaxBytesPerCommit payload bytes.
+func chunkEvents(events []NewEvent, todo []int) [][]int {
+	var chunks [][]int
+	var cur []int
+	size := 0
+	for _, i := range todo {
+		if len(cur) > 0 && (len(cur) >= MaxEventsPerCommit || size+len(events[i].Payload) > MaxBytesPerCommit) {
+			chunks = append(chunks, cur)
+			cur, size = nil, 0
+		}
+		cur = append(cur, i)
+		size += len(events[i].Payload)
+	}
+	if len(cur) > 0 {
+		chunks = append(chunks, cur)
+	}
+	return chunks
+}
+
+// enqueueChunk writes the events at idx (and the cursor when last) in tx.
+// It may run more than once (a group commit re-runs a failed group one by
+// one), so it sets every out[i] it owns on each run and keeps no other state.
+func (s *Store) enqueueChunk(tx *bolt.Tx, integrationID string, events []NewEvent, idx []int, opts EnqueueOptions, last bool, out []Enqueued) error {
+	in, err := s.getIntegration(tx, integrationID)
+	if err != nil {
 		return err
 	}
-	n := uint64(1)
-	if raw := state.Get(keyDedupeCount); raw != nil {
-		n += binary.BigEndian.Uint64(raw)
+	if !in.Enabled && !opts.AllowOff {
+		return fmt.Errorf("integration %q: %w; switch it ON first", in.Name, ErrIntegrationOff)
 	}
-	for n > dedupeLimit {
-		c := order.Cursor()
-		k, v := c.First()
-		if k == nil {
-			break
+	state, err := tx.Bucket(bucketTriggers).CreateBucketIfNotExists([]byte(integrationID))
+	if err != nil {
+		return err
+	}
+	dd, err := openDedupe(state)
+	if err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	runs := tx.Bucket(bucketRuns)
+	for _, i := range idx {
+		ev := events[i]
+		entry := dedupeEntry{Seen: now}
+		if len(ev.Payload) > 0 {
+			entry.Hash, entry.HasHash = payloadHash(ev.Payload), true
 		}
-		if err := dedupe.Delete(v); err != nil {
+		if ev.DedupeKey != "" {
+			if prev, ok := dd.get(ev.DedupeKey); ok {
+				out[i] = duplicateOf(prev, ev)
+				if err := dd.touch(ev.DedupeKey, prev, now); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		if opts.Baseline {
+			if ev.DedupeKey != "" {
+				if err := dd.put(ev.DedupeKey, entry, nil); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		seq, err := runs.NextSequence()
+		if err != nil {
 			return err
 		}
-		if err := c.Delete(); err != nil {
+		r := Run{
+			ID: RunID(seq), IntegrationID: integrationID, Trigger: in.Trigger.Type,
+			Event: ev.Payload, DedupeKey: ev.DedupeKey, State: RunQueued,
+			NextDue: now, CreatedAt: now, UpdatedAt: now, Manual: opts.AllowOff,
+		}
+		if err := s.putRun(tx, nil, r); err != nil {
 			return err
 		}
-		n--
+		if ev.DedupeKey != "" {
+			entry.Run = r.ID
+			if err := dd.put(ev.DedupeKey, entry, nil); err != nil {
+				return err
+			}
+		}
+		out[i] = Enqueued{RunID: r.ID}
 	}
-	return state.Put(keyDedupeCount, be64(n))
+	if last && opts.Cursor != nil {
+		return state.Put(keyCursor, []byte(*opts.Cursor))
+	}
+	return nil
 }
 
 // Cursor returns an integration's trigger cursor ("" before its first poll
 // after being switched ON).
 func (s *Store) Cursor(integrationID string) (string, error) {
 	var cur string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		if state := tx.Bucket(bucketTriggers).Bucket([]byte(integrationID)); state != nil {
 			cur = string(state.Get(keyCursor))
 		}
@@ -171,7 +252,7 @@ func (s *Store) Cursor(integrationID string) (string, error) {
 // SetCursor stores a trigger cursor on its own, for a poll that found no
 // new events but moved on (an Okta System Log next link, say).
 func (s *Store) SetCursor(integrationID, cursor string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketIntegrations).Get([]byte(integrationID)) == nil {
 			return fmt.Errorf("integration %q: %w", integrationID, ErrNotFound)
 		}
@@ -186,7 +267,7 @@ func (s *Store) SetCursor(integrationID, cursor string) error {
 // Seen reports whether a dedupe key is in an integration's dedupe set.
 func (s *Store) Seen(integrationID, key string) (bool, error) {
 	var seen bool
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		if state := tx.Bucket(bucketTriggers).Bucket([]byte(integrationID)); state != nil {
 			if d := state.Bucket(bucketDedupe); d != nil {
 				seen = d.Get([]byte(key)) != nil

@@ -168,7 +168,7 @@ func (s *mappingScreen) detailLines(w int) []string {
 	if f.Title != "" && f.Title != f.Name {
 		head += " · " + f.Title
 	}
-	meta := []string{f.Type}
+	meta := []string{string(f.Type)}
 	if f.Required {
 		meta = append(meta, "required")
 	}
@@ -362,7 +362,7 @@ func (s *mappingScreen) rowView(i, w, nameW, typeW, tagW, mapW int) string {
 			cell = st.Code.Render(truncate(shownSrc, mapW))
 		}
 	}
-	return truncate(marker+req+name+" "+st.Faint.Render(pad(r.f.Type, typeW))+" "+tag+cell, w)
+	return truncate(marker+req+name+" "+st.Faint.Render(pad(string(r.f.Type), typeW))+" "+tag+cell, w)
 }
 
 func (s *mappingScreen) ShortHelp() []key.Binding {

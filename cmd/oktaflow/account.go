@@ -51,11 +51,10 @@ func newAccountAddCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			a, err := s.engine.AddAccount(cmd.Context(), engine.AccountInput{Name: args[0], Domain: domain, Token: token, AllowHTTP: allowHTTP})
-			if err != nil {
+			a, err := s.sess.AddAccount(cmd.Context(), engine.AccountInput{Name: args[0], Domain: domain, Token: token, AllowHTTP: allowHTTP})
+			if err := audited(cmd, err); err != nil {
 				return err
 			}
-			g.audit(cmd, s.store, "account.add", a.Name, a.OrgURL)
 			fmt.Fprintf(cmd.OutOrStdout(), "Authenticated as %s\n", a.VerifiedAs)
 			fmt.Fprintf(cmd.ErrOrStderr(), "Added account %s (%s). Next: oktaflow account refresh-schema %s\n", a.Name, a.OrgURL, a.Name)
 			return nil
@@ -79,13 +78,16 @@ func newAccountAddSandboxCmd(g *globals) *cobra.Command {
 		Example: "  oktaflow account add-sandbox playground",
 		Args:    usageArgs(cobra.ExactArgs(1)),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
-			a, err := s.engine.CreateSandbox(cmd.Context(), args[0])
+			a, err := s.sess.CreateSandbox(cmd.Context(), args[0])
+			if err := audited(cmd, err); err != nil {
+				return err
+			}
+			file, err := s.sess.SandboxFile(a.ID)
 			if err != nil {
 				return err
 			}
-			g.audit(cmd, s.store, "account.add", a.Name, "sandbox")
 			fmt.Fprintf(cmd.OutOrStdout(), "Authenticated as %s\n", a.VerifiedAs)
-			fmt.Fprintf(cmd.OutOrStdout(), "Sandbox org state is kept in %s\n", s.engine.SandboxFile(a.ID))
+			fmt.Fprintf(cmd.OutOrStdout(), "Sandbox org state is kept in %s\n", file)
 			fmt.Fprintf(cmd.ErrOrStderr(), "Added sandbox account %s. Its org gets a new loopback port each time oktaflow starts.\n", a.Name)
 			return nil
 		}),
@@ -127,8 +129,8 @@ func newAccountListCmd(g *globals) *cobra.Command {
 		Use:   "list",
 		Short: "List accounts (tokens masked)",
 		Args:  usageArgs(cobra.NoArgs),
-		RunE: g.withStore(func(cmd *cobra.Command, _ []string, st *storage.Store) error {
-			list, err := st.Accounts()
+		RunE: g.withReader(func(cmd *cobra.Command, _ []string, s *engine.Session) error {
+			list, err := s.Accounts()
 			if err != nil {
 				return err
 			}
@@ -166,8 +168,8 @@ func newAccountVerifyCmd(g *globals) *cobra.Command {
 		Short: "Check an account's token again",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
-			a, err := s.engine.VerifyAccount(cmd.Context(), args[0])
-			if err != nil {
+			a, err := s.sess.VerifyAccount(cmd.Context(), args[0])
+			if err := audited(cmd, err); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Authenticated as %s\n", a.VerifiedAs)
@@ -182,10 +184,9 @@ func newAccountRemoveCmd(g *globals) *cobra.Command {
 		Short: "Remove an account (refused while an integration uses it)",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
-			if err := s.engine.RemoveAccount(args[0]); err != nil {
+			if err := audited(cmd, s.sess.RemoveAccount(args[0])); err != nil {
 				return err
 			}
-			g.audit(cmd, s.store, "account.remove", args[0], "")
 			fmt.Fprintf(cmd.OutOrStdout(), "Removed account %s\n", args[0])
 			return nil
 		}),
@@ -198,8 +199,8 @@ func newAccountSchemaCmd(g *globals) *cobra.Command {
 		Short: "Re-read the org's user schema (base and custom attributes)",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
-			sc, err := s.engine.RefreshSchema(cmd.Context(), args[0])
-			if err != nil {
+			sc, err := s.sess.RefreshSchema(cmd.Context(), args[0])
+			if err := audited(cmd, err); err != nil {
 				return err
 			}
 			var custom []string

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/user"
+	"strconv"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
@@ -28,6 +29,34 @@ type globals struct {
 	shared *session
 	// identity names the user for the audit log ("" means the local user).
 	identity string
+	// role is the SSH key's role for commands run over SSH; the local user
+	// (shared == nil) is an admin.
+	role engine.Role
+	// feedsDir and allowPrivate are the trigger source policy (see
+	// engine.Options): the same for serve, the app and the CLI.
+	feedsDir     string
+	allowPrivate bool
+}
+
+// engineOptions are the options every engine of this process starts from.
+func (g *globals) engineOptions(st *storage.Store, logger *slog.Logger) engine.Options {
+	feeds := g.feedsDir
+	if feeds == "" {
+		feeds = os.Getenv("OKTAFLOW_FEEDS_DIR")
+	}
+	allow := g.allowPrivate
+	if v, err := strconv.ParseBool(os.Getenv("OKTAFLOW_ALLOW_PRIVATE_ADDRESSES")); err == nil && v {
+		allow = true
+	}
+	return engine.Options{Store: st, Logger: logger, FeedsDir: feeds, AllowPrivateAddresses: allow}
+}
+
+// sessionRole is the role of whoever runs the command.
+func (g *globals) sessionRole() engine.Role {
+	if g.shared == nil {
+		return engine.RoleAdmin
+	}
+	return g.role
 }
 
 // dbPath resolves --db, then OKTAFLOW_DB, then the XDG default.
@@ -41,17 +70,25 @@ func (g *globals) dbPath() (string, error) {
 	return storage.DefaultPath()
 }
 
-// store returns the store for a read: serve's when shared, else the file
-// opened for this command. done releases it.
-func (g *globals) store() (*storage.Store, func(), error) {
+// reader returns a session for a command that only reads: over serve's
+// engine when shared, else over the file opened for this command (with an
+// engine that starts nothing). done releases it.
+func (g *globals) reader() (*engine.Session, func(), error) {
 	if g.shared != nil {
-		return g.shared.store, func() {}, nil
+		return g.shared.engine.Session(g.who(), g.sessionRole()), func() {}, nil
 	}
 	st, err := g.openStore()
 	if err != nil {
 		return nil, nil, err
 	}
-	return st, func() { st.Close() }, nil
+	opts := g.engineOptions(st, nil)
+	opts.NoTriggers = true
+	e, err := engine.New(opts)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return e.Session(g.who(), g.sessionRole()), func() { st.Close() }, nil
 }
 
 func (g *globals) openStore() (*storage.Store, error) {
@@ -62,16 +99,16 @@ func (g *globals) openStore() (*storage.Store, error) {
 	return storage.Open(path, storage.Options{})
 }
 
-// withStore makes a command body that reads the store into a RunE: the
-// store is opened (or serve's is used) and released around it.
-func (g *globals) withStore(run func(cmd *cobra.Command, args []string, st *storage.Store) error) func(*cobra.Command, []string) error {
+// withReader makes a command body that only reads into a RunE: its
+// session is opened (see reader) and released around it.
+func (g *globals) withReader(run func(cmd *cobra.Command, args []string, s *engine.Session) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		st, done, err := g.store()
+		s, done, err := g.reader()
 		if err != nil {
 			return err
 		}
 		defer done()
-		return run(cmd, args, st)
+		return run(cmd, args, s)
 	}
 }
 
@@ -88,10 +125,13 @@ func (g *globals) withSession(running bool, run func(cmd *cobra.Command, args []
 	}
 }
 
-// session is an open store with an engine over it, for one command.
+// session is an open store with an engine over it, for one command, and
+// the engine session every change of the command goes through (it checks
+// the role and writes the audit entry).
 type session struct {
 	store  *storage.Store
 	engine *engine.Engine
+	sess   *engine.Session
 	shared bool // serve's: Close leaves it open
 	// focus is the one run this command's engine may start (0: none yet).
 	focus atomic.Uint64
@@ -110,7 +150,8 @@ func (s *session) Focus(id storage.RunID) {
 // failure. Close ends both (and saves the sandboxes).
 func (g *globals) open(ctx context.Context, running bool, logger *slog.Logger) (*session, error) {
 	if g.shared != nil {
-		return &session{store: g.shared.store, engine: g.shared.engine, shared: true}, nil
+		e := g.shared.engine
+		return &session{store: g.shared.store, engine: e, sess: e.Session(g.who(), g.sessionRole()), shared: true}, nil
 	}
 	st, err := g.openStore()
 	if err != nil {
@@ -119,13 +160,15 @@ func (g *globals) open(ctx context.Context, running bool, logger *slog.Logger) (
 	s := &session{store: st}
 	// A one-shot command runs only the run it is about (see Focus), never
 	// the rest of the queue: that is serve's (or the app's) job.
-	e, err := engine.New(engine.Options{Store: st, Logger: logger, NoTriggers: true,
-		Dispatch: func(id storage.RunID) bool { return uint64(id) == s.focus.Load() }})
+	opts := g.engineOptions(st, logger)
+	opts.NoTriggers = true
+	opts.Dispatch = func(id storage.RunID) bool { return uint64(id) == s.focus.Load() }
+	e, err := engine.New(opts)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	s.engine = e
+	s.engine, s.sess = e, e.Session(g.who(), g.sessionRole())
 	if running {
 		if err := e.Start(ctx); err != nil { // starts the sandboxes too
 			st.Close()
@@ -166,11 +209,15 @@ func who() string {
 	return "local"
 }
 
-// audit records a change; a failure to record is reported, not fatal.
-func (g *globals) audit(cmd *cobra.Command, st *storage.Store, action, target, detail string) {
-	if _, err := st.AddAudit(storage.AuditEntry{Who: g.who(), Action: action, Target: target, Detail: detail}); err != nil {
-		fmt.Fprintln(cmd.ErrOrStderr(), "warning: could not record the change in the audit log:", err)
+// audited passes a change's error on, except that a change made whose
+// audit entry could not be written is reported as a warning (the change
+// stands, and repeating the command would repeat it).
+func audited(cmd *cobra.Command, err error) error {
+	if errors.Is(err, engine.ErrAuditFailed) {
+		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", err)
+		return nil
 	}
+	return err
 }
 
 func printJSON(w io.Writer, v any) error {
@@ -221,12 +268,12 @@ func readEvent(cmd *cobra.Command, path string) (map[string]any, error) {
 
 // waitRun waits until a run is final (or ctx ends), printing each state
 // change once.
-func waitRun(ctx context.Context, cmd *cobra.Command, e *engine.Engine, events <-chan engine.Event, id storage.RunID) (storage.Run, error) {
+func waitRun(ctx context.Context, cmd *cobra.Command, s *engine.Session, events <-chan engine.Event, id storage.RunID) (storage.Run, error) {
 	last := storage.RunState("")
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
-		r, err := e.Store().Run(id)
+		r, err := s.Run(id)
 		if err != nil {
 			return r, err
 		}

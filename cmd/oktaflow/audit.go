@@ -19,12 +19,12 @@ func newAuditCmd(g *globals) *cobra.Command {
 			if limit < 1 || limit > 10000 {
 				return &usageError{fmt.Errorf("--limit must be between 1 and 10000")}
 			}
-			st, done, err := g.store()
+			s, done, err := g.reader()
 			if err != nil {
 				return err
 			}
 			defer done()
-			entries, err := st.Audit(0, limit)
+			entries, err := s.Audit(0, limit)
 			if err != nil {
 				return err
 			}

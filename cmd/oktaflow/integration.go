@@ -24,7 +24,7 @@ func newIntegrationCmd(g *globals) *cobra.Command {
 		RunE:    func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newIntImportCmd(g), newIntExportCmd(g), newIntListCmd(g), newIntShowCmd(g),
-		newIntSwitchCmd(g, true), newIntSwitchCmd(g, false), newIntDeleteCmd(g), newIntTestCmd(g), newIntRunCmd(g))
+		newIntSwitchCmd(g, true), newIntSwitchCmd(g, false), newIntDeleteCmd(g), newIntTestCmd(g), newIntRunCmd(g), newIntResetTriggerCmd(g))
 	return cmd
 }
 
@@ -49,15 +49,15 @@ func newIntImportCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			in, err := s.engine.Import(cmd.Context(), data)
+			res, err := s.sess.Import(cmd.Context(), data)
 			var ps engine.Problems
 			if errors.As(err, &ps) {
 				return fmt.Errorf("%s has %d problem(s); nothing was imported:\n  %s", args[0], len(ps), strings.ReplaceAll(ps.Error(), "\n", "\n  "))
 			}
-			if err != nil {
+			if err := audited(cmd, err); err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			g.audit(cmd, s.store, "integration.create", in.ID, in.Name)
+			in := res.Integration
 			fmt.Fprintln(cmd.OutOrStdout(), in.ID)
 			fmt.Fprintf(cmd.ErrOrStderr(), "Imported %q (OFF). Switch it on: oktaflow integration enable %s\n", in.Name, in.ID)
 			if in.Trigger.Type == "webhook" {
@@ -73,12 +73,12 @@ func newIntExportCmd(g *globals) *cobra.Command {
 		Use:   "export ID",
 		Short: "Print an integration as a JSON document (secrets left out)",
 		Args:  usageArgs(cobra.ExactArgs(1)),
-		RunE: g.withStore(func(cmd *cobra.Command, args []string, st *storage.Store) error {
-			in, err := st.Integration(args[0])
+		RunE: g.withReader(func(cmd *cobra.Command, args []string, s *engine.Session) error {
+			doc, err := s.Export(args[0])
 			if err != nil {
 				return err
 			}
-			return printJSON(cmd.OutOrStdout(), engine.DocumentOf(in))
+			return printJSON(cmd.OutOrStdout(), doc)
 		}),
 	}
 }
@@ -89,8 +89,8 @@ func newIntListCmd(g *globals) *cobra.Command {
 		Use:   "list",
 		Short: "List integrations with their state and last run",
 		Args:  usageArgs(cobra.NoArgs),
-		RunE: g.withStore(func(cmd *cobra.Command, _ []string, st *storage.Store) error {
-			list, err := st.Integrations()
+		RunE: g.withReader(func(cmd *cobra.Command, _ []string, s *engine.Session) error {
+			list, err := s.Integrations()
 			if err != nil {
 				return err
 			}
@@ -110,7 +110,7 @@ func newIntListCmd(g *globals) *cobra.Command {
 			now := time.Now()
 			for _, in := range list {
 				last := "—"
-				if runs, err := st.ListRuns(storage.RunQuery{IntegrationID: in.ID, Limit: 1}); err == nil && len(runs) > 0 {
+				if runs, err := s.Runs(storage.RunQuery{IntegrationID: in.ID, Limit: 1}); err == nil && len(runs) > 0 {
 					last = fmt.Sprintf("%s %s", runs[0].State, ago(runs[0].CreatedAt, now))
 				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\n", in.ID, in.Name, onOff(in.Enabled), in.Trigger.Type, len(in.Steps), last)
@@ -135,22 +135,28 @@ func newIntShowCmd(g *globals) *cobra.Command {
 		Use:   "show ID",
 		Short: "Show an integration (secrets masked unless --show-secret)",
 		Args:  usageArgs(cobra.ExactArgs(1)),
-		RunE: g.withStore(func(cmd *cobra.Command, args []string, st *storage.Store) error {
-			in, err := st.Integration(args[0])
+		RunE: g.withReader(func(cmd *cobra.Command, args []string, s *engine.Session) error {
+			in, err := s.Integration(args[0])
 			if err != nil {
 				return err
 			}
-			doc := engine.DocumentOf(in)
+			doc, err := s.Export(in.ID)
+			if err != nil {
+				return err
+			}
 			out := map[string]any{"id": in.ID, "enabled": in.Enabled, "document": doc, "created": in.CreatedAt, "updated": in.UpdatedAt}
 			if in.Enabled {
 				out["enabledAt"] = in.EnabledAt
 			}
 			secrets := map[string]string{}
 			for k, v := range in.Trigger.Secrets {
+				secrets[k] = v.Mask()
 				if showSecret {
-					secrets[k] = v.Reveal()
-				} else {
-					secrets[k] = v.Mask()
+					clear, err := s.RevealSecret(in.ID, k)
+					if err := audited(cmd, err); err != nil {
+						return err
+					}
+					secrets[k] = clear.Reveal()
 				}
 			}
 			if len(secrets) > 0 {
@@ -158,9 +164,6 @@ func newIntShowCmd(g *globals) *cobra.Command {
 			}
 			if in.Trigger.Type == "webhook" {
 				out["webhook"] = "POST /hooks/" + in.ID + " with Authorization: Bearer <secret>"
-			}
-			if showSecret {
-				g.audit(cmd, st, "integration.show_secret", in.ID, "")
 			}
 			return printJSON(cmd.OutOrStdout(), out)
 		}),
@@ -193,19 +196,14 @@ func newIntSwitchCmd(g *globals, on bool) *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			n, err := s.engine.SetEnabled(cmd.Context(), args[0], on, start)
+			n, err := s.sess.SetEnabled(cmd.Context(), args[0], on, start)
 			var ps engine.Problems
 			if errors.As(err, &ps) {
 				return fmt.Errorf("cannot switch it ON until these are fixed:\n  %s", strings.ReplaceAll(ps.Error(), "\n", "\n  "))
 			}
-			if err != nil {
+			if err := audited(cmd, err); err != nil {
 				return err
 			}
-			action := "integration.disable"
-			if on {
-				action = "integration.enable"
-			}
-			g.audit(cmd, s.store, action, args[0], "")
 			fmt.Fprintf(cmd.OutOrStdout(), "%s is %s\n", args[0], onOff(on))
 			if n > 0 {
 				fmt.Fprintf(cmd.OutOrStdout(), "Cancelled %d queued run(s)\n", n)
@@ -228,10 +226,9 @@ func newIntDeleteCmd(g *globals) *cobra.Command {
 		Short: "Delete an integration (its finished runs stay in the history)",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
-			if err := s.engine.DeleteIntegration(cmd.Context(), args[0]); err != nil {
+			if err := audited(cmd, s.sess.DeleteIntegration(cmd.Context(), args[0])); err != nil {
 				return err
 			}
-			g.audit(cmd, s.store, "integration.delete", args[0], "")
 			fmt.Fprintf(cmd.OutOrStdout(), "Deleted %s\n", args[0])
 			return nil
 		}),
@@ -248,7 +245,7 @@ func newIntTestCmd(g *globals) *cobra.Command {
 			"Without --event it fetches a sample from the trigger.",
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
-			in, err := s.store.Integration(args[0])
+			in, err := s.sess.Integration(args[0])
 			if err != nil {
 				return err
 			}
@@ -257,18 +254,17 @@ func newIntTestCmd(g *globals) *cobra.Command {
 				event, err = readEvent(cmd, eventFile)
 			} else {
 				fmt.Fprintln(cmd.ErrOrStderr(), "Fetching a sample event from the trigger…")
-				event, err = s.engine.Sample(cmd.Context(), in)
+				event, err = s.sess.Sample(cmd.Context(), in)
 			}
 			if err != nil {
 				return err
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Minute)
 			defer cancel()
-			out, err := s.engine.TestIntegration(ctx, in, event)
-			if err != nil {
+			out, err := s.sess.TestIntegration(ctx, in, event)
+			if err := audited(cmd, err); err != nil {
 				return err
 			}
-			g.audit(cmd, s.store, "integration.test", in.ID, fmt.Sprintf("%d step(s)", len(out)))
 			if err := printJSON(cmd.OutOrStdout(), out); err != nil {
 				return err
 			}
@@ -304,13 +300,12 @@ func newIntRunCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			events := s.engine.Subscribe(cmd.Context())
-			id, err := s.engine.RunNow(args[0], event)
-			if err != nil {
+			events := s.sess.Subscribe(cmd.Context())
+			id, err := s.sess.RunNow(args[0], event)
+			if err := audited(cmd, err); err != nil {
 				return err
 			}
 			s.Focus(id)
-			g.audit(cmd, s.store, "integration.run", args[0], "run "+id.String())
 			if noWait {
 				fmt.Fprintf(cmd.OutOrStdout(), "Queued run %d; it runs when oktaflow serve (or the app) is running\n", id)
 				return nil
@@ -325,7 +320,7 @@ func newIntRunCmd(g *globals) *cobra.Command {
 
 // finishRun waits for a run executing in this process and prints it.
 func finishRun(cmd *cobra.Command, s *session, events <-chan engine.Event, id storage.RunID) error {
-	r, err := waitRun(cmd.Context(), cmd, s.engine, events, id)
+	r, err := waitRun(cmd.Context(), cmd, s.sess, events, id)
 	if err != nil {
 		return err
 	}
@@ -336,4 +331,41 @@ func finishRun(cmd *cobra.Command, s *session, events <-chan engine.Event, id st
 		return fmt.Errorf("run %d %s", r.ID, r.State)
 	}
 	return nil
+}
+
+func newIntResetTriggerCmd(g *globals) *cobra.Command {
+	var from string
+	cmd := &cobra.Command{
+		Use:   "reset-trigger ID [--from TIME]",
+		Short: "Make an ON integration's trigger read from now (or --from) again, as switching it ON does",
+		Long: "Forgets where the trigger had got to (its cursor), so that its next poll starts over from now,\n" +
+			"or from --from: a CSV trigger takes the rows its file holds now as seen, a polled API the items it lists\n" +
+			"now (or those after --from, where the trigger can tell). What it has already seen does not fire again,\n" +
+			"and queued runs stay.",
+		Example: "  oktaflow integration reset-trigger int_abc --from 2026-11-30T09:00:00Z",
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var start time.Time
+			if from != "" {
+				t, err := time.Parse(time.RFC3339, from)
+				if err != nil {
+					return &usageError{fmt.Errorf("--from %q is not a time like 2026-11-30T09:00:00Z", from)}
+				}
+				start = t
+			}
+			s, err := g.open(cmd.Context(), false, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			in, err := s.sess.ResetTrigger(cmd.Context(), args[0], start)
+			if err := audited(cmd, err); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s's trigger reads from %s on\n", in.Name, in.EnabledAt.Local().Format(time.DateTime))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&from, "from", "", "read from this time (RFC 3339) instead of now")
+	return cmd
 }

@@ -31,12 +31,12 @@ func newRunsCmd(g *globals) *cobra.Command {
 			if q.Limit < 1 || q.Limit > 10000 {
 				return &usageError{fmt.Errorf("--limit must be between 1 and 10000")}
 			}
-			st, done, err := g.store()
+			s, done, err := g.reader()
 			if err != nil {
 				return err
 			}
 			defer done()
-			runs, err := st.ListRuns(q)
+			runs, err := s.Runs(q)
 			if err != nil {
 				return err
 			}
@@ -51,7 +51,7 @@ func newRunsCmd(g *globals) *cobra.Command {
 				return nil
 			}
 			names := map[string]string{}
-			if list, err := st.Integrations(); err == nil {
+			if list, err := s.Integrations(); err == nil {
 				for _, in := range list {
 					names[in.ID] = in.Name
 				}
@@ -119,12 +119,12 @@ func newRunCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return &usageError{err}
 			}
-			st, done, err := g.store()
+			s, done, err := g.reader()
 			if err != nil {
 				return err
 			}
 			defer done()
-			r, err := st.Run(id)
+			r, err := s.Run(id)
 			if err != nil {
 				return err
 			}
@@ -146,12 +146,12 @@ func newRunCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			events := s.engine.Subscribe(cmd.Context())
+			events := s.sess.Subscribe(cmd.Context())
 			s.Focus(id)
-			if _, err := s.engine.RetryRun(id); err != nil {
+			_, err = s.sess.RetryRun(id)
+			if err := audited(cmd, err); err != nil {
 				return err
 			}
-			g.audit(cmd, s.store, "run.retry", id.String(), "")
 			return finishRun(cmd, s, events, id)
 		},
 	}

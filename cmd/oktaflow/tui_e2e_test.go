@@ -128,7 +128,7 @@ func TestTUIEndToEnd(t *testing.T) {
 	s.keys("C-s")
 	s.waitFor("grace@acme.com")
 	s.keys("C-t")
-	s.waitFor("for real")
+	s.waitFor("It may create or change users") // the confirmation, not the preview's "runs it for real"
 	s.keys("y")
 	s.waitFor(`"outcome": "created"`)
 	s.keys("Escape")

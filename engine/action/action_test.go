@@ -34,7 +34,7 @@ func run(t *testing.T, c *okta.Client, id string, fields, options map[string]any
 	if !ok {
 		t.Fatalf("no action %s", id)
 	}
-	return a.Run(context.Background(), c, Input{Fields: fields, Options: options})
+	return a.Run(context.Background(), Conn{Okta: c}, Input{Fields: fields, Options: options})
 }
 
 func TestAddUserCreatesThenAdopts(t *testing.T) {
@@ -74,7 +74,7 @@ func TestAddUserAdoptsAfterCreateRace(t *testing.T) {
 		srv.AddUser(map[string]any{"login": "ada@acme.com", "email": "ada@acme.com", "firstName": "Ada", "lastName": "Lovelace"}, "ACTIVE")
 	}}
 	a, _ := Lookup("okta.add_user")
-	out, err := a.Run(context.Background(), racy, Input{Fields: adaFields()})
+	out, err := a.Run(context.Background(), Conn{Okta: racy}, Input{Fields: adaFields()})
 	if err != nil || out["outcome"] != "already_existed" || out["status"] != "ACTIVE" {
 		t.Fatalf("race: %v %v", out, err)
 	}

@@ -44,16 +44,8 @@ func profileFields(schema storage.UserSchema) []Field {
 		if f.ReadOnly {
 			continue
 		}
-		out = append(out, Field{Name: f.Name, Title: f.Title, Description: f.Description, Type: f.Type,
+		out = append(out, Field{Name: f.Name, Title: f.Title, Description: f.Description, Type: FieldType(f.Type),
 			Required: f.Required, Custom: f.Custom, Enum: f.Enum})
 	}
 	return out
-}
-
-// finderFields are how get_user and deactivate_user find a user.
-var finderFields = []Field{
-	{Name: "id", Title: "User ID", Type: "string", Description: "Okta's id (00u…): the most exact way to find a user"},
-	{Name: "login", Title: "Login or email", Type: "string", Description: "the user's login; an email also matches profile.email"},
-	{Name: "firstName", Title: "First name", Type: "string", Description: "with the last name: find by name"},
-	{Name: "lastName", Title: "Last name", Type: "string", Description: "with the first name: find by name"},
 }

@@ -18,7 +18,13 @@ func (getUser) Fields(storage.UserSchema) []Field            { return finderFiel
 func (getUser) Options() []Option                            { return []Option{matchOption} }
 func (getUser) Check(names []string, _ map[string]any) error { return checkFinder(names) }
 
-func (getUser) Run(ctx context.Context, api Okta, in Input) (map[string]any, error) {
+func (getUser) Traits() Traits { return Traits{Connector: ConnectorOkta, ReadOnly: true} }
+
+func (getUser) Run(ctx context.Context, conn Conn, in Input) (map[string]any, error) {
+	api, err := oktaOf(conn)
+	if err != nil {
+		return nil, err
+	}
 	u, err := findUser(ctx, api, in)
 	if err != nil {
 		return nil, err
@@ -29,3 +35,7 @@ func (getUser) Run(ctx context.Context, api Okta, in Input) (map[string]any, err
 func (getUser) Describe(in Input) Request { return Request{Calls: describeFind(in)} }
 
 func (getUser) Buckets() []string { return userBuckets }
+
+func (getUser) Outcomes() []Outcome {
+	return []Outcome{{Name: "found", Doc: "the user's details are the output"}}
+}

@@ -25,6 +25,15 @@ func (o *Org) SetFaults(faultRate, dropRate float64, latency time.Duration) {
 	o.opts.FaultRate, o.opts.DropRate, o.opts.Latency = faultRate, dropRate, latency
 }
 
+// SetSearchLag changes Options.SearchLag from the next request on; turning
+// it on starts the index from the org's state now.
+func (o *Org) SetSearchLag(lag time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.opts.SearchLag = lag
+	o.index.setLag(o, lag)
+}
+
 // injectFailure decides whether this request is answered 500 E0000009
 // without being applied (Options.FaultRate).
 func (o *Org) injectFailure() bool {

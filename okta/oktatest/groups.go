@@ -1,12 +1,9 @@
 package oktatest
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/oktaflow/oktaflow/okta/oktatest/internal/scim"
 )
 
 // Group types.
@@ -74,7 +71,7 @@ func (o *Org) renderGroup(g *group, base string) object {
 		{"lastMembershipUpdated", timeJSON(g.LastMembershipUpdated)},
 		{"objectClass", []string{"okta:user_group"}},
 		{"type", g.Type},
-		{"profile", object{{"name", g.Name}, {"description", g.Description}}},
+		{"profile", object{{"name", g.Name}, {"description", nullable(g.Description)}}},
 		{"_links", object{
 			{"logo", []object{
 				{{"name", "medium"}, {"href", logoMedium}, {"type", "image/png"}},
@@ -85,60 +82,6 @@ func (o *Org) renderGroup(g *group, base string) object {
 			{"apps", object{{"href", self + "/apps"}}},
 		}},
 	}
-}
-
-// groupSearch is GET /api/v1/groups?search=: like users search, over the
-// group's own attributes.
-var groupSearch = scim.Dialect{
-	Ops:                   []scim.Op{scim.Eq, scim.Sw, scim.Co, scim.Pr, scim.Gt, scim.Ge, scim.Lt, scim.Le},
-	CaseInsensitiveValues: true,
-	TimeAttrs:             []string{"created", "lastUpdated", "lastMembershipUpdated"},
-	Attr: func(path string, _ scim.Op) error {
-		if strings.HasPrefix(path, "profile.") || slices.Contains([]string{"id", "type", "created", "lastUpdated", "lastMembershipUpdated"}, path) {
-			return nil
-		}
-		return fmt.Errorf("unsupported search attribute %q", path)
-	},
-}
-
-// Group list limits (Okta's default and maximum page size for groups).
-const groupPageLimit = 10000
-
-// listGroups is GET /api/v1/groups?q=&search=&limit=&after=: q is a
-// case-insensitive prefix of the name.
-func (o *Org) listGroups(c *call) *reply {
-	var expr scim.Expr
-	if s := c.query("search"); s != "" {
-		e, err := scim.Parse(s, groupSearch)
-		if err != nil {
-			return fail(errInvalidSearch)
-		}
-		expr = e
-	}
-	q := strings.ToLower(c.query("q"))
-	var matched []*group
-	for _, g := range o.groups {
-		if q != "" && !strings.HasPrefix(strings.ToLower(g.Name), q) {
-			continue
-		}
-		if expr != nil {
-			rendered := o.renderGroup(g, c.base)
-			if !expr.Match(func(path string) (any, bool) { return lookupPath(rendered, path) }) {
-				continue
-			}
-		}
-		matched = append(matched, g)
-	}
-	limit := limitParam(c, groupPageLimit, groupPageLimit)
-	items, more := pageAfter(matched, func(g *group) string { return g.ID }, c.query("after"), limit)
-	out := make([]object, len(items))
-	for i, g := range items {
-		out[i] = o.renderGroup(g, c.base)
-	}
-	rep := ok(out)
-	query := [][2]string{{"q", c.query("q")}, {"search", c.query("search")}}
-	rep.links = collectionLinks(c, "/api/v1/groups", limit, more, lastID(items, func(g *group) string { return g.ID }), query)
-	return rep
 }
 
 // groupParam resolves the {groupId} of the URL.
@@ -161,24 +104,57 @@ func (o *Org) getGroup(c *call) *reply {
 
 // createGroup is POST /api/v1/groups {"profile":{"name","description"}}.
 func (o *Org) createGroup(c *call) *reply {
-	var req struct {
-		Profile struct {
-			Name        string `json:"name"`
-			Description string `json:"description"`
-		} `json:"profile"`
+	name, description, e := o.readGroupProfile(c, nil)
+	if e != nil {
+		return fail(e)
 	}
-	if err := decodeBody(c.body, &req); err != nil {
-		return fail(errMalformed)
-	}
-	name := strings.TrimSpace(req.Profile.Name)
-	if name == "" {
-		return fail(errValidation("name", "name: "+causeBlank))
-	}
-	if o.groupByName(name) != nil {
-		return fail(errValidation("name", "name: An object with this field already exists in the current organization"))
-	}
-	g := o.addGroupLocked(name, req.Profile.Description, groupOkta, c.now)
+	g := o.addGroupLocked(name, description, groupOkta, c.now)
 	o.logEvent(c, c.now, "group.lifecycle.create", groupTarget(g))
+	return ok(o.renderGroup(g, c.base))
+}
+
+// groupProfile is the body of POST and PUT /api/v1/groups{/id}.
+type groupProfile struct {
+	Profile struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	} `json:"profile"`
+}
+
+// readGroupProfile decodes and checks a group profile: a name is required
+// and unique (ignoring case) among groups other than self.
+func (o *Org) readGroupProfile(c *call, self *group) (name, description string, e *apiError) {
+	var req groupProfile
+	if err := decodeBody(c.body, &req); err != nil {
+		return "", "", errMalformed
+	}
+	name = strings.TrimSpace(req.Profile.Name)
+	if name == "" {
+		return "", "", errValidation("name", "name: "+causeBlank)
+	}
+	if g := o.groupByName(name); g != nil && g != self {
+		return "", "", errValidation("name", "name: An object with this field already exists in the current organization")
+	}
+	return name, req.Profile.Description, nil
+}
+
+// replaceGroup is PUT /api/v1/groups/{id}: the profile is replaced (a
+// description not sent is cleared). Only OKTA_GROUPs have an editable
+// profile; Everyone is 403 E0000006 as for its members.
+func (o *Org) replaceGroup(c *call) *reply {
+	g, e := o.groupParam(c)
+	if e != nil {
+		return fail(e)
+	}
+	if g.Type != groupOkta {
+		return fail(errForbidden)
+	}
+	name, description, e := o.readGroupProfile(c, g)
+	if e != nil {
+		return fail(e)
+	}
+	g.Name, g.Description, g.LastUpdated = name, description, c.now
+	o.logEvent(c, c.now, "group.profile.update", groupTarget(g))
 	return ok(o.renderGroup(g, c.base))
 }
 

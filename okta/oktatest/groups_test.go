@@ -47,7 +47,7 @@ func TestGroups(t *testing.T) {
 	if got := names("search=" + url.QueryEscape(`profile.name sw "s" and type eq "OKTA_GROUP"`)); len(got) != 3 {
 		t.Errorf("search by name prefix: %v", got)
 	}
-	wantError(t, o.do(http.MethodGet, "/api/v1/groups?search="+url.QueryEscape(`profile.name eq`), ""), http.StatusBadRequest, "E0000031", "Invalid search criteria.")
+	wantError(t, o.do(http.MethodGet, "/api/v1/groups?search="+url.QueryEscape(`profile.name eq`), ""), http.StatusBadRequest, "E0000031", "Invalid search criteria.", "Invalid search syntax.")
 	if got := names("limit=2"); len(got) != 2 {
 		t.Errorf("limit=2: %v", got)
 	}

@@ -132,11 +132,17 @@ func (o *Org) resetPassword(c *call, u *user) *reply {
 	if c.boolQuery("sendEmail", true) {
 		return ok(emptyObject())
 	}
-	return ok(object{{"resetPasswordUrl", c.base + "/reset_password/" + o.ids.token()}})
+	// Recorded: …/reset_password/drpwf5himYrnOpIMbDfb ("drp" and 17 characters).
+	return ok(object{{"resetPasswordUrl", c.base + "/reset_password/drp" + o.ids.random(17)}})
 }
 
-// expirePassword: ACTIVE → PASSWORD_EXPIRED, answering the user.
+// expirePassword: ACTIVE → PASSWORD_EXPIRED, answering the user. With
+// ?tempPassword=true (the form before expire_password_with_temp_password
+// had its own path) it sets and answers a temporary password instead.
 func (o *Org) expirePassword(c *call, u *user) *reply {
+	if c.boolQuery("tempPassword", false) {
+		return o.expirePasswordTemp(c, u)
+	}
 	if !o.expire(c, u) {
 		return fail(errWrongStatus)
 	}

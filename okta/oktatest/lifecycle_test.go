@@ -2,6 +2,7 @@ package oktatest
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -53,6 +54,15 @@ func TestLifecycleTable(t *testing.T) {
 
 		{"ACTIVE", "reset_password", outcome{200, "", "", "RECOVERY"}},
 		{"STAGED", "reset_password", outcome{403, "E0000038", "", ""}},
+		{"SUSPENDED", "reset_password", outcome{403, "E0000038", "", ""}},
+		{"DEPROVISIONED", "reset_password", outcome{403, "E0000038", "", ""}},
+		{"PASSWORD_EXPIRED", "reset_password", outcome{200, "", "", "RECOVERY"}},
+		{"SUSPENDED", "expire_password", outcome{403, "E0000038", "", ""}},
+		{"DEPROVISIONED", "expire_password", outcome{403, "E0000038", "", ""}},
+		{"SUSPENDED", "unlock", outcome{403, "E0000032", "The user is not locked out.", ""}},
+		{"DEPROVISIONED", "suspend", outcome{400, "E0000001", notActive, ""}},
+		{"DEPROVISIONED", "unsuspend", outcome{400, "E0000001", notSuspended, ""}},
+		{"DEPROVISIONED", "reactivate", outcome{403, "E0000038", "", ""}},
 		{"ACTIVE", "expire_password", outcome{200, "", "", "PASSWORD_EXPIRED"}},
 		{"PROVISIONED", "expire_password", outcome{403, "E0000038", "", ""}},
 		{"ACTIVE", "reset_factors", outcome{200, "", "", ""}},
@@ -185,4 +195,96 @@ func TestOversizedBody(t *testing.T) {
 	o := newTestOrg(t, Options{})
 	huge := `{"profile":{"firstName":"` + strings.Repeat("x", maxBody) + `"}}`
 	wantError(t, o.do(http.MethodPost, "/api/v1/users", huge), http.StatusBadRequest, "E0000003", "The request body was not well-formed.")
+}
+
+// TestPasswordOperations covers reset_password and expire_password as
+// recorded (TestUsersResource.test_comprehensive_user_lifecycle,
+// test_expire_password): the reset link, the temporary password and the
+// System Log events.
+func TestPasswordOperations(t *testing.T) {
+	o := newTestOrg(t, Options{})
+	active := func(login string) string {
+		return o.org.AddUser(map[string]any{"login": login}, "ACTIVE").ID
+	}
+	id := active("r1@example.com")
+	r := o.do(http.MethodPost, "/api/v1/users/"+id+"/lifecycle/reset_password?sendEmail=false", "")
+	mustStatus(t, r, http.StatusOK)
+	// Recorded: {"resetPasswordUrl":"https://test.okta.com/reset_password/drpwf5himYrnOpIMbDfb"}.
+	if got := r.object(t); len(got) != 1 || !regexp.MustCompile(`^`+regexp.QuoteMeta(o.srv.URL)+`/reset_password/drp[0-9A-Za-z]{17}$`).MatchString(got["resetPasswordUrl"].(string)) {
+		t.Errorf("reset_password?sendEmail=false answered %s", r.body)
+	}
+	if ev := findEvent(t, o, "user.account.reset_password"); ev["target"].([]any)[0].(map[string]any)["id"] != id {
+		t.Errorf("reset event %v", ev)
+	}
+	r = o.do(http.MethodPost, "/api/v1/users/"+active("r2@example.com")+"/lifecycle/reset_password?sendEmail=true", "")
+	if mustStatus(t, r, http.StatusOK); string(r.body) != "{}" {
+		t.Errorf("reset_password?sendEmail=true answered %s, want {}", r.body)
+	}
+
+	// expire_password answers the user, PASSWORD_EXPIRED (recorded).
+	id = active("e1@example.com")
+	r = o.do(http.MethodPost, "/api/v1/users/"+id+"/lifecycle/expire_password", "")
+	if mustStatus(t, r, http.StatusOK); r.object(t)["status"] != "PASSWORD_EXPIRED" || r.object(t)["id"] != id {
+		t.Errorf("expire_password answered %s", r.body)
+	}
+	if ev := findEvent(t, o, "user.account.expire_password"); ev["target"].([]any)[0].(map[string]any)["id"] != id {
+		t.Errorf("expire event %v", ev)
+	}
+	// ?tempPassword=true (the older form of expire_password_with_temp_password)
+	// answers {"tempPassword": …} and the temporary password works.
+	id = active("e2@example.com")
+	r = o.do(http.MethodPost, "/api/v1/users/"+id+"/lifecycle/expire_password?tempPassword=true", "")
+	mustStatus(t, r, http.StatusOK)
+	temp, _ := r.object(t)["tempPassword"].(string)
+	if len(r.object(t)) != 1 || len(temp) < 8 {
+		t.Fatalf("expire_password?tempPassword=true answered %s", r.body)
+	}
+	if st, _ := o.org.UserByLogin("e2@example.com"); st.Status != "PASSWORD_EXPIRED" {
+		t.Errorf("status %s", st.Status)
+	}
+	mustStatus(t, o.do(http.MethodPost, "/api/v1/users/"+id+"/credentials/change_password",
+		`{"oldPassword":{"value":"`+temp+`"},"newPassword":{"value":"New-Passw0rd"}}`), http.StatusOK)
+}
+
+// TestLifecycleEvents checks each change writes its System Log event.
+func TestLifecycleEvents(t *testing.T) {
+	o := newTestOrg(t, Options{})
+	cases := []struct{ from, op, event string }{
+		{"STAGED", "activate", "user.lifecycle.activate"},
+		{"ACTIVE", "deactivate", "user.lifecycle.deactivate"},
+		{"PROVISIONED", "reactivate", "user.lifecycle.reactivate"},
+		{"ACTIVE", "suspend", "user.lifecycle.suspend"},
+		{"SUSPENDED", "unsuspend", "user.lifecycle.unsuspend"},
+		{"LOCKED_OUT", "unlock", "user.account.unlock"},
+		{"ACTIVE", "reset_password", "user.account.reset_password"},
+		{"ACTIVE", "expire_password", "user.account.expire_password"},
+	}
+	for _, c := range cases {
+		u := o.org.AddUser(map[string]any{"login": "ev." + c.op + "@example.com"}, c.from)
+		mustStatus(t, o.do(http.MethodPost, "/api/v1/users/"+u.ID+"/lifecycle/"+c.op, ""), http.StatusOK)
+		ev := findEvent(t, o, c.event)
+		if target := ev["target"].([]any)[0].(map[string]any); target["id"] != u.ID || target["type"] != "User" {
+			t.Errorf("%s: %s event targets %v", c.op, c.event, target)
+		}
+	}
+	u := o.org.AddUser(map[string]any{"login": "ev.profile@example.com"}, "ACTIVE")
+	mustStatus(t, o.do(http.MethodPost, "/api/v1/users/"+u.ID, `{"profile":{"department":"Sales"}}`), http.StatusOK)
+	if ev := findEvent(t, o, "user.account.update_profile"); ev["target"].([]any)[0].(map[string]any)["id"] != u.ID {
+		t.Errorf("update_profile event %v", ev)
+	}
+	g := o.org.AddGroup("Sales", "")
+	mustStatus(t, o.do(http.MethodPut, "/api/v1/groups/"+g.ID+"/users/"+u.ID, ""), http.StatusNoContent)
+	mustStatus(t, o.do(http.MethodDelete, "/api/v1/groups/"+g.ID+"/users/"+u.ID, ""), http.StatusNoContent)
+	for _, typ := range []string{"group.user_membership.add", "group.user_membership.remove"} {
+		targets := findEvent(t, o, typ)["target"].([]any)
+		if len(targets) != 2 || targets[0].(map[string]any)["id"] != u.ID || targets[1].(map[string]any)["id"] != g.ID {
+			t.Errorf("%s targets %v", typ, targets)
+		}
+	}
+	mustStatus(t, o.do(http.MethodDelete, "/api/v1/users/"+u.ID, ""), http.StatusNoContent)
+	mustStatus(t, o.do(http.MethodDelete, "/api/v1/users/"+u.ID, ""), http.StatusNoContent)
+	for _, typ := range []string{"user.lifecycle.delete.initiated", "user.lifecycle.delete.completed"} {
+		findEvent(t, o, typ)
+	}
+	wantError(t, o.do(http.MethodDelete, "/api/v1/users/"+u.ID, ""), http.StatusNotFound, "E0000007", "Not found: Resource not found: "+u.ID+" (User)")
 }

@@ -59,8 +59,12 @@ func (o *Org) listUsers(c *call) *reply {
 	}
 	limit := limitParam(c, defLimit, userPageLimit)
 
+	candidates := o.users
+	if expr != nil || q != "" {
+		candidates = o.index.usersAt(o, c.now)
+	}
 	var matched []*user
-	for _, u := range o.users {
+	for _, u := range candidates {
 		if expr == nil && u.Status == statusDeprovisioned {
 			continue
 		}
@@ -83,8 +87,8 @@ func (o *Org) listUsers(c *call) *reply {
 		items = matched[:min(limit, len(matched))] // q does not paginate
 	case search != "" && c.query("sortBy") != "":
 		sortBy, desc := c.query("sortBy"), strings.EqualFold(c.query("sortOrder"), "desc")
-		o.sortUsers(matched, c.base, sortBy, desc)
-		items, more = pageAtCursor(matched, c.query("after"), limit)
+		sortByPath(matched, func(u *user) object { return o.renderUser(u, c.base, false) }, userID, sortBy, desc)
+		items, more = pageAtCursor(matched, userID, c.query("after"), limit)
 		query = append(query, [2]string{"sortBy", sortBy}, [2]string{"sortOrder", map[bool]string{true: "desc", false: "asc"}[desc]})
 	default:
 		items, more = pageAfter(matched, func(u *user) string { return u.ID }, c.query("after"), limit)
@@ -110,17 +114,22 @@ func prefixMatch(u *user, q string) bool {
 	return false
 }
 
-// sortUsers orders users by an attribute path, then by id.
-func (o *Org) sortUsers(users []*user, base, path string, desc bool) {
-	key := func(u *user) string {
-		v, _ := lookupPath(o.renderUser(u, base, false), path)
+// sortByPath orders items by an attribute path of their rendered form,
+// then by id: numbers numerically, anything else as case-folded text.
+func sortByPath[T any](items []T, render func(T) object, id func(T) string, path string, desc bool) {
+	key := func(x T) string {
+		v, _ := lookupPath(render(x), path)
 		if f, isNumber := v.(float64); isNumber {
 			return fmt.Sprintf("%020.6f", f)
 		}
 		return strings.ToLower(fmt.Sprint(v))
 	}
-	slices.SortStableFunc(users, func(a, b *user) int {
-		c := cmp.Or(strings.Compare(key(a), key(b)), strings.Compare(a.ID, b.ID))
+	keys := make(map[string]string, len(items))
+	for _, x := range items {
+		keys[id(x)] = key(x)
+	}
+	slices.SortStableFunc(items, func(a, b T) int {
+		c := cmp.Or(strings.Compare(keys[id(a)], keys[id(b)]), strings.Compare(id(a), id(b)))
 		if desc {
 			return -c
 		}
@@ -154,19 +163,21 @@ func pageAfter[T any](items []T, id func(T) string, after string, limit int) ([]
 }
 
 // pageAtCursor pages a list in a custom order: the page starts after the
-// user whose id is the cursor; an unknown cursor yields an empty last page.
-func pageAtCursor(users []*user, after string, limit int) ([]*user, bool) {
+// item whose id is the cursor; an unknown cursor yields an empty last page.
+func pageAtCursor[T any](items []T, id func(T) string, after string, limit int) ([]T, bool) {
 	start := 0
 	if after != "" {
-		i := slices.IndexFunc(users, func(u *user) bool { return u.ID == after })
+		i := slices.IndexFunc(items, func(x T) bool { return id(x) == after })
 		if i < 0 {
 			return nil, false
 		}
 		start = i + 1
 	}
-	end := min(start+limit, len(users))
-	return users[start:end], end < len(users)
+	end := min(start+limit, len(items))
+	return items[start:end], end < len(items)
 }
+
+func userID(u *user) string { return u.ID }
 
 func lastID[T any](items []T, id func(T) string) string {
 	if len(items) == 0 {

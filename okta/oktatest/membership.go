@@ -19,7 +19,7 @@ func (o *Org) groupMembers(c *call) *reply {
 		}
 	}
 	slices.SortFunc(users, func(a, b *user) int { return strings.Compare(a.ID, b.ID) })
-	limit := limitParam(c, userPageLimit, userPageLimit)
+	limit := limitParam(c, memberPageLimit, memberPageMaxLim)
 	items, more := pageAfter(users, func(u *user) string { return u.ID }, c.query("after"), limit)
 	out := make([]object, len(items))
 	for i, u := range items {

@@ -30,7 +30,7 @@ var routes = []route{
 	{[]string{"users", "*", "groups"}, map[string]handler{http.MethodGet: (*Org).userGroups}},
 	{[]string{"users", "*", "roles"}, map[string]handler{http.MethodGet: (*Org).userRoles}},
 	{[]string{"groups"}, map[string]handler{http.MethodGet: (*Org).listGroups, http.MethodPost: (*Org).createGroup}},
-	{[]string{"groups", "*"}, map[string]handler{http.MethodGet: (*Org).getGroup, http.MethodDelete: (*Org).deleteGroup}},
+	{[]string{"groups", "*"}, map[string]handler{http.MethodGet: (*Org).getGroup, http.MethodPut: (*Org).replaceGroup, http.MethodDelete: (*Org).deleteGroup}},
 	{[]string{"groups", "*", "users"}, map[string]handler{http.MethodGet: (*Org).groupMembers}},
 	{[]string{"groups", "*", "users", "*"}, map[string]handler{http.MethodPut: (*Org).addMember, http.MethodDelete: (*Org).removeMember}},
 	{[]string{"meta", "schemas", "user", "*"}, map[string]handler{http.MethodGet: (*Org).getSchema, http.MethodPost: (*Org).updateSchema}},
@@ -101,13 +101,17 @@ const (
 	bucketUserWrite = "/api/v1/users/{id}"
 	bucketLogs      = "/api/v1/logs"
 	bucketGroups    = "/api/v1/groups"
+	bucketGroup     = "/api/v1/groups/{id}"
 	bucketOther     = "/api/v1"
+	bucketOAuth     = "/oauth2/v1" // the org authorization server (token endpoint)
 )
 
 // bucketFor maps a request to its rate-limit bucket (okta-api.md §6):
 // list/create users and lifecycle operations share /api/v1/users; reading a
 // user or its sub-resources is /api/v1/users/{id:.+}; changing a user is
-// /api/v1/users/{id}; groups, logs and /users/me have their own; the rest
+// /api/v1/users/{id}; a group by id (/api/v1/groups/{id} only) is
+// /api/v1/groups/{id}, the rest of groups /api/v1/groups; logs and
+// /users/me have their own; the rest
 // of /api/v1 (schemas, ...) is /api/v1.
 func bucketFor(method string, segs []string) string {
 	if len(segs) == 0 {
@@ -132,6 +136,9 @@ func bucketFor(method string, segs []string) string {
 			return bucketLogs
 		}
 	case "groups":
+		if len(segs) == 2 {
+			return bucketGroup
+		}
 		return bucketGroups
 	}
 	return bucketOther

@@ -308,3 +308,34 @@ func TestCredentials(t *testing.T) {
 		`{"password":{"value":"Old-Passw0rd"},"recovery_question":{"question":"Pet?","answer":"Rex"}}`),
 		http.StatusForbidden, "E0000014", "Update of credentials failed", "password: The credentials provided were incorrect.")
 }
+
+// TestPartialUpdateValidates checks POST /api/v1/users/{id} validates the
+// merged profile like a create, and changes nothing when refused.
+func TestPartialUpdateValidates(t *testing.T) {
+	o := newTestOrg(t, Options{CustomAttrs: []Attribute{{Name: "employeeLevel", Type: "integer"}}})
+	id := o.createUser("", person("Ann", "Lee"))["id"].(string)
+	o.createUser("", person("Bob", "Kay"))
+	post := func(body string) response { return o.do(http.MethodPost, "/api/v1/users/"+id, body) }
+	wantError(t, post(`{"profile":{"nickName2":"x"}}`), http.StatusBadRequest, "E0000001", "Api validation failed: user",
+		"Property name 'nickName2' is not defined in profile")
+	wantError(t, post(`{"profile":{"email":"not-an-email"}}`), http.StatusBadRequest, "E0000001", "Api validation failed: email",
+		"email: Does not match required pattern")
+	wantError(t, post(`{"profile":{"login":"bob.kay@example.com"}}`), http.StatusBadRequest, "E0000001", "Api validation failed: login",
+		"login: An object with this field already exists in the current organization")
+	wantError(t, post(`{"profile":{"employeeLevel":"high"}}`), http.StatusBadRequest, "E0000001", "Api validation failed: employeeLevel",
+		"employeeLevel: The field must be of type integer")
+	wantError(t, post(`{"profile":{"lastName":null}}`), http.StatusBadRequest, "E0000001", "Api validation failed: lastName",
+		"lastName: The field cannot be left blank")
+	if st, _ := o.org.UserByLogin("ann.lee@example.com"); st.Profile["lastName"] != "Lee" || len(st.Profile) != 4 {
+		t.Errorf("a refused update changed the profile: %v", st.Profile)
+	}
+	r := post(`{"profile":{"employeeLevel":3,"department":"Sales"}}`)
+	mustStatus(t, r, http.StatusOK)
+	if p := r.object(t)["profile"].(map[string]any); p["employeeLevel"] != 3.0 || p["department"] != "Sales" || p["firstName"] != "Ann" {
+		t.Errorf("profile %v", p)
+	}
+	wantError(t, o.do(http.MethodPost, "/api/v1/users/00unobody", `{"profile":{"city":"x"}}`), http.StatusNotFound, "E0000007",
+		"Not found: Resource not found: 00unobody (User)")
+	mustStatus(t, o.do(http.MethodPost, "/api/v1/users/"+id+"/lifecycle/deactivate", ""), http.StatusOK)
+	wantError(t, post(`{"profile":{"city":"x"}}`), http.StatusForbidden, "E0000038", "This operation is not allowed in the user's current status.")
+}

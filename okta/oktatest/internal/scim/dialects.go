@@ -44,6 +44,59 @@ var LogFilter = Dialect{
 	Attr:     logFilterAttr,
 }
 
+// GroupFilter is GET /api/v1/groups?filter=: only id, type, lastUpdated and
+// lastMembershipUpdated; eq, plus gt, ge, lt and le on the two timestamps;
+// and/or, no not; values compare case-sensitively. A profile attribute (the
+// group's name) is refused: Okta answers filter=profile.name eq "…" with
+// 400 E0000031 (okta/okta-sdk-java#593); search it instead.
+var GroupFilter = Dialect{
+	Ops:       []Op{Eq, Gt, Ge, Lt, Le},
+	TimeAttrs: groupTimeAttrs[:2],
+	Attr:      groupFilterAttr,
+}
+
+// GroupSearch is GET /api/v1/groups?search=: any profile attribute, id,
+// created, lastUpdated, lastMembershipUpdated, type and source.id; eq, sw,
+// co (co only on profile.name and profile.description), pr and the
+// orderings on timestamps; and/or and parentheses, no not; string values
+// compare case-insensitively, as in users search.
+var GroupSearch = Dialect{
+	Ops:                   []Op{Eq, Sw, Co, Pr, Gt, Ge, Lt, Le},
+	CaseInsensitiveValues: true,
+	TimeAttrs:             groupTimeAttrs,
+	Attr:                  groupSearchAttr,
+}
+
+// groupTimeAttrs are the groups' timestamp attributes; the filter accepts
+// the first two.
+var groupTimeAttrs = []string{"lastUpdated", "lastMembershipUpdated", "created"}
+
+var groupFilterAttrs = []string{"id", "type", "lastUpdated", "lastMembershipUpdated"}
+
+func groupFilterAttr(path string, op Op) error {
+	if !slices.Contains(groupFilterAttrs, path) {
+		return fmt.Errorf("unsupported filter attribute %q; use %s (search profile attributes instead)", path, orList(groupFilterAttrs))
+	}
+	if op != Eq && (path == "id" || path == "type") {
+		return fmt.Errorf("%s supports only eq", path)
+	}
+	return nil
+}
+
+var groupSearchTop = []string{"id", "type", "created", "lastUpdated", "lastMembershipUpdated", "source.id"}
+
+var groupContainsAttrs = []string{"profile.name", "profile.description"}
+
+func groupSearchAttr(path string, op Op) error {
+	if !slices.Contains(groupSearchTop, path) && !strings.HasPrefix(path, "profile.") {
+		return fmt.Errorf("unsupported search attribute %q; use profile.<attribute>, %s", path, orList(groupSearchTop))
+	}
+	if op == Co && !slices.Contains(groupContainsAttrs, path) {
+		return fmt.Errorf("co is only supported on %s", orList(groupContainsAttrs))
+	}
+	return nil
+}
+
 // userSearchTop are the non-profile attributes users search accepts.
 var userSearchTop = []string{"id", "status", "created", "activated", "statusChanged", "lastUpdated", "type.id"}
 

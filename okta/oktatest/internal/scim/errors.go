@@ -9,6 +9,10 @@ type SyntaxError struct {
 	Pos int    // byte offset of the offending token in the expression, 0-based; len(expr) for "unexpected end"
 	Msg string // what was wrong, without the position
 	Err error  // the error returned by Dialect.Attr when that check failed, else nil
+	// Unsupported is true when the expression is well-formed but the
+	// dialect refuses an operator, attribute or value in it (Okta answers
+	// these without naming the syntax).
+	Unsupported bool
 }
 
 // Error returns Msg followed by the position.

@@ -179,11 +179,11 @@ func (p *parser) parseComparison() (Expr, *SyntaxError) {
 		return nil, errAt(p.tok.pos, "unrecognized attribute operator %q; expected %s", p.tok.text, p.d.opList())
 	}
 	if !p.d.allows(op) {
-		return nil, errAt(p.tok.pos, "operator %s is not supported; expected %s", op, p.d.opList())
+		return nil, unsupported(errAt(p.tok.pos, "operator %s is not supported; expected %s", op, p.d.opList()))
 	}
 	if p.d.Attr != nil {
 		if err := p.d.Attr(path, op); err != nil {
-			return nil, &SyntaxError{Pos: pathTok.pos, Msg: err.Error(), Err: err}
+			return nil, &SyntaxError{Pos: pathTok.pos, Msg: err.Error(), Err: err, Unsupported: true}
 		}
 	}
 	if err := p.advance(); err != nil {
@@ -201,7 +201,7 @@ func (p *parser) parseComparison() (Expr, *SyntaxError) {
 		return nil, p.unexpected("a value (quoted string, number, true, false or null) after " + op.String())
 	}
 	if err := p.check(path, op, lit); err != nil {
-		return nil, err
+		return nil, unsupported(err)
 	}
 	c.lit = lit
 	return c, p.advance()
@@ -238,4 +238,10 @@ func (p *parser) check(path string, op Op, lit literal) *SyntaxError {
 		return errAt(p.tok.pos, "%s needs an RFC 3339 timestamp such as \"2020-08-27T18:19:24.000Z\", found %s", path, p.tok.describe())
 	}
 	return nil
+}
+
+// unsupported marks e as a well-formed expression the dialect refuses.
+func unsupported(e *SyntaxError) *SyntaxError {
+	e.Unsupported = true
+	return e
 }
