@@ -254,6 +254,7 @@ var goldenCases = []goldenCase{
 		g.wait("Add an action")
 		g.keys("enter")
 		g.wait("Which Okta account")
+		g.wait("+ Add an account")
 		g.keys("enter")
 		g.wait("FIELD ")
 		g.keys("esc")
