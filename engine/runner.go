@@ -89,7 +89,7 @@ func (e *Engine) runStep(ctx context.Context, ev action.Event, st storage.Step, 
 		return nil, storage.StepResult{}, &action.Error{Code: "bad_input", Msg: err.Error()}
 	}
 	started := e.now().UTC()
-	input, err := fields.Eval(env)
+	input, err := fields.EvalContext(ctx, env)
 	res := storage.StepResult{StepID: st.ID, StartedAt: started, Input: redact(act, input)}
 	if err != nil {
 		res.FinishedAt = e.now().UTC()
