@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/builtin"
 	"github.com/expr-lang/expr/vm"
 	"github.com/expr-lang/expr/vm/runtime"
 )
@@ -22,8 +24,9 @@ import (
 //     maps and what map/filter/concat/repeat build) at VMBudget;
 //   - a byte budget for the text a template builds, which expr does not
 //     count: string "+" is rewritten at compile time into a checked call,
-//     and replace is a checked function; every evaluation may build at
-//     most ByteBudget bytes, and its result may be at most MaxValueBytes;
+//     and replace, join, toJSON and string (whose text can be far larger
+//     than their input) are checked functions; every evaluation may build
+//     at most ByteBudget bytes, and a field's value at most MaxValueBytes;
 //   - a time budget: an evaluation that is not done after EvalTimeout (or
 //     when its context ends) fails; the checked functions stop at once, and
 //     the VM itself, bounded by its budget, ends soon after.
@@ -83,6 +86,12 @@ func sandboxOptions() []expr.Option {
 		expr.Function("__add", checkedAdd),
 		expr.DisableBuiltin("replace"),
 		expr.Function("replace", checkedReplace),
+		expr.DisableBuiltin("join"),
+		expr.Function("join", checkedJoin),
+		expr.DisableBuiltin("toJSON"),
+		expr.Function("toJSON", checkedToJSON),
+		expr.DisableBuiltin("string"),
+		expr.Function("string", checkedString),
 	}
 }
 
@@ -217,4 +226,104 @@ func sizeText(n int64) string {
 		return fmt.Sprintf("%d MiB", n>>20)
 	}
 	return fmt.Sprintf("%d KiB", n>>10)
+}
+
+// checkedJoin is join(list[, sep]) with its result charged before it is
+// built: a list of one long text repeated is cheap, its join is not.
+func checkedJoin(args ...any) (any, error) {
+	if len(args) != 1 && len(args) != 2 {
+		return nil, fmt.Errorf("join takes 1 or 2 arguments, got %d", len(args))
+	}
+	sep := ""
+	if len(args) == 2 {
+		s, ok := args[1].(string)
+		if !ok {
+			return nil, errors.New("join(list, separator) takes a text separator")
+		}
+		sep = s
+	}
+	var parts []string
+	switch l := args[0].(type) {
+	case []string:
+		parts = l
+	case []any:
+		parts = make([]string, len(l))
+		for i, e := range l {
+			s, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("join takes a list of texts; item %d is %s", i, kindOf(e))
+			}
+			parts[i] = s
+		}
+	default:
+		return nil, fmt.Errorf("join takes a list of texts, got %s", kindOf(args[0]))
+	}
+	size := int64(len(sep)) * int64(max(len(parts)-1, 0))
+	for _, p := range parts {
+		size += int64(len(p))
+	}
+	if size > MaxValueBytes {
+		return nil, errTextBudget
+	}
+	return strings.Join(parts, sep), nil
+}
+
+// checkedToJSON is toJSON(v) (indented, as expr writes it), refused when
+// the text would be larger than a field may hold.
+func checkedToJSON(args ...any) (any, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("toJSON takes 1 argument, got %d", len(args))
+	}
+	if !fitsText(args[0], MaxValueBytes/2, 0) {
+		return nil, errTextBudget
+	}
+	b, err := json.MarshalIndent(args[0], "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+// checkedString is string(v), refused like toJSON for a value whose text
+// is too large.
+func checkedString(args ...any) (any, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("string takes 1 argument, got %d", len(args))
+	}
+	if s, ok := args[0].(string); ok {
+		return s, nil
+	}
+	if !fitsText(args[0], MaxValueBytes/2, 0) {
+		return nil, errTextBudget
+	}
+	return builtin.String(args[0]), nil
+}
+
+// fitsText reports whether v's text (JSON or %v) stays within limit bytes,
+// counting generously (indentation included) and stopping once it does not.
+func fitsText(v any, limit int64, depth int) bool {
+	var walk func(v any, depth int) bool
+	var size int64
+	walk = func(v any, depth int) bool {
+		size += int64(2*depth + 8)
+		switch x := v.(type) {
+		case string:
+			size += int64(len(x)) * 2 // escapes
+		case []any:
+			for _, e := range x {
+				if !walk(e, depth+1) {
+					return false
+				}
+			}
+		case map[string]any:
+			for k, e := range x {
+				size += int64(len(k)) * 2
+				if !walk(e, depth+1) {
+					return false
+				}
+			}
+		}
+		return size <= limit
+	}
+	return walk(v, depth)
 }

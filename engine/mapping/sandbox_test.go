@@ -102,6 +102,9 @@ func TestSandboxKeepsOrdinaryTemplates(t *testing.T) {
 		`{{ lower(trigger.first) + "." + lower(trigger.last) }}`: "ada.lovelace",
 		`{{ replace(trigger.first, "a", "4") }}`:                 "Ad4",
 		`{{ replace(trigger.last, "e", "E", 1) }}`:               "LovElace",
+		`{{ join(["a", "b"], "-") }}`:                            "a-b",
+		`{{ toJSON({"a": 1}) }}`:                                 "{\n  \"a\": 1\n}",
+		`{{ string(5) + "!" }}`:                                  "5!",
 		`{{ repeat("-", 3) }}`:                                   "---",
 	} {
 		tpl, err := Parse(src)
