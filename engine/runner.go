@@ -105,7 +105,7 @@ func (e *Engine) runStep(ctx context.Context, ev action.Event, st storage.Step, 
 		return nil, storage.StepResult{}, &action.Error{Code: "bad_input", Msg: err.Error()}
 	}
 	started := e.now().UTC()
-	input, err := guard(st.ID, func() (map[string]any, error) { return fields.Eval(env) })
+	input, err := guard(st.ID, func() (map[string]any, error) { return fields.EvalContext(ctx, env) })
 	res := storage.StepResult{StepID: st.ID, StartedAt: started, Input: redact(act, input)}
 	if err != nil {
 		res.FinishedAt = e.now().UTC()
