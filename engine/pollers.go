@@ -159,5 +159,5 @@ func (e *Engine) triggerProblem(integrationID, msg string) {
 }
 
 func (e *Engine) triggerDeps() trigger.Deps {
-	return trigger.Deps{HTTP: e.opts.HTTPClient, OktaLogs: e.logSource}
+	return trigger.Deps{HTTP: e.opts.HTTPClient, OktaLogs: e.logSource, KissflowAccount: e.KissflowClient, KissflowInline: e.kissflowInline, Now: e.now}
 }

@@ -126,6 +126,12 @@ func (e *Engine) stepConn(act action.Action, st storage.Step, ev action.Event) (
 			return conn, err
 		}
 		conn.Okta = client
+	case action.ConnectorKissflow:
+		k, err := e.kissflowAction(st.Account)
+		if err != nil {
+			return conn, err
+		}
+		conn.Kissflow = k
 	case action.ConnectorNone:
 	default:
 		return conn, fmt.Errorf("%s needs a %s account, which this engine cannot reach yet", act.ID(), c)
