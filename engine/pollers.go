@@ -236,7 +236,8 @@ func (e *Engine) triggerProblem(integrationID, msg string) {
 }
 
 func (e *Engine) triggerDeps() trigger.Deps {
-	return trigger.Deps{HTTP: e.opts.HTTPClient, OktaLogs: e.logSource, AllowPrivate: e.opts.AllowPrivateAddresses}
+	return trigger.Deps{HTTP: e.opts.HTTPClient, OktaLogs: e.logSource, AllowPrivate: e.opts.AllowPrivateAddresses,
+		KissflowAccount: e.KissflowClient, KissflowInline: e.kissflowInline, Now: e.now}
 }
 
 // pollerDeps are a poll loop's dependencies: its HTTP client shares the

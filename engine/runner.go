@@ -151,6 +151,12 @@ func (e *Engine) stepConn(act action.Action, st storage.Step, ev action.Event) (
 			return conn, err
 		}
 		conn.Okta = client
+	case action.ConnectorKissflow:
+		k, err := e.kissflowAction(st.Account)
+		if err != nil {
+			return conn, err
+		}
+		conn.Kissflow = k
 	case action.ConnectorNone:
 		conn.HTTP = trigger.PolicyClient(stepHTTPClient(), e.opts.AllowPrivateAddresses)
 	default:

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/oktaflow/oktaflow/engine/kissflow"
 )
 
 // Event is one trigger event: the data a run's steps map from, and the key
@@ -50,6 +52,14 @@ type Deps struct {
 	AllowPrivate bool
 	// OktaLogs builds a System Log source for an okta_event trigger's account.
 	OktaLogs func(account string) (LogSource, error)
+	// KissflowAccount returns the client of a Kissflow account (by id or
+	// name), the one its write-back steps use, so that they share its pacer.
+	KissflowAccount func(account string) (*kissflow.Client, error)
+	// KissflowInline returns a client for a trigger that holds its own keys
+	// (documents from before Kissflow accounts); nil: the trigger makes one.
+	KissflowInline func(kissflow.Config) (*kissflow.Client, error)
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
 }
 
 // NewPoller builds the poller of a pull trigger type.
@@ -62,7 +72,7 @@ func NewPoller(typ string, c Config, deps Deps) (Poller, error) {
 	}
 	switch typ {
 	case Kissflow:
-		return newKissflow(c, deps.HTTP)
+		return newKissflow(c, deps)
 	case HTTPPoll:
 		return newHTTPPoll(c, deps.HTTP, deps.AllowPrivate)
 	case CSV:
