@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -136,5 +137,25 @@ func TestPoisonRunIsFailedAtStart(t *testing.T) {
 	}
 	if m := getBody(t, h.http.URL+"/metrics"); !strings.Contains(m, "oktaflow_runs_poisoned_total 1") {
 		t.Fatal("metrics do not count the poison run")
+	}
+}
+
+// TestRunKeepsExactNumbersToOkta: a 23-digit number in the event reaches
+// Okta digit for digit through a mapping.
+func TestRunKeepsExactNumbersToOkta(t *testing.T) {
+	h := newHarness(t, oktatest.Options{})
+	in := h.importOn(strings.Replace(onboarding, `"login": "{{ trigger.email }}"}`, `"login": "{{ trigger.email }}", "employeeNumber": "{{ string(trigger.employee) }}"}`, 1))
+	h.start()
+	_, a := h.post(in.ID, hookSecret, []byte(`{"first_name":"Big","last_name":"Number","email":"big@acme.com","employee":12345678901234567890123}`))
+	if len(a.Runs) != 1 {
+		t.Fatalf("answer %+v", a)
+	}
+	h.waitRuns()
+	if r, _ := h.store.Run(a.Runs[0]); r.State != storage.RunSucceeded {
+		t.Fatalf("run %s %+v", r.State, r.Error)
+	}
+	u, ok := h.sim.UserByLogin("big@acme.com")
+	if !ok || fmt.Sprint(u.Profile["employeeNumber"]) != "12345678901234567890123" {
+		t.Fatalf("employeeNumber %v", u.Profile["employeeNumber"])
 	}
 }
