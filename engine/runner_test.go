@@ -16,6 +16,7 @@ import (
 type fullDisk struct {
 	runWriter
 	full    atomic.Bool
+	claims  atomic.Bool
 	refused atomic.Int32
 }
 
@@ -27,6 +28,17 @@ func (d *fullDisk) check() error {
 		return errDiskFull
 	}
 	return nil
+}
+
+// claims makes claims fail too while full is set (off by default: the
+// first test wants its step to run).
+func (d *fullDisk) StartRun(id storage.RunID) (storage.Run, error) {
+	if d.claims.Load() {
+		if err := d.check(); err != nil {
+			return storage.Run{}, err
+		}
+	}
+	return d.runWriter.StartRun(id)
 }
 
 func (d *fullDisk) SaveStep(id storage.RunID, res storage.StepResult) error {
@@ -89,6 +101,31 @@ func TestCheckpointIsRetriedWhenTheStoreIsWritableAgain(t *testing.T) {
 	getJSONBody(t, h.http.URL+"/healthz", &health)
 	if health.Status != "ok" {
 		t.Fatalf("/healthz after recovery: %+v", health)
+	}
+}
+
+// TestRefusedClaimIsRetriedSoon: runs whose claim the store refused start
+// once it has room, without waiting for another event to wake the scheduler.
+func TestRefusedClaimIsRetriedSoon(t *testing.T) {
+	h := newHarness(t, oktatest.Options{})
+	disk := &fullDisk{runWriter: h.e.runs}
+	h.e.runs = disk
+	disk.full.Store(true)
+	disk.claims.Store(true)
+	in := h.importOn(onboarding)
+	h.start()
+	_, a := h.post(in.ID, hookSecret, person(1))
+	waitUntil(t, func() bool { return disk.refused.Load() >= 1 })
+	if !h.e.StoreHealth().Failing {
+		t.Fatal("a refused claim does not show")
+	}
+	disk.full.Store(false)
+	h.waitRuns()
+	if r, _ := h.store.Run(a.Runs[0]); r.State != storage.RunSucceeded {
+		t.Fatalf("run %s", r.State)
+	}
+	if h.e.StoreHealth().Failing {
+		t.Fatal("store health still failing after writes work")
 	}
 }
 

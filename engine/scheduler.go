@@ -142,8 +142,11 @@ func (s *scheduler) dispatch() time.Duration {
 			wake = min(wake, until.Sub(now))
 			continue
 		}
-		if s.tryStart(r, in, plan) == atLimit {
+		switch s.tryStart(r, in, plan) {
+		case atLimit:
 			held[in.ID] = true
+		case storeRefused: // look again soon rather than at the next event
+			wake = min(wake, storeRetryMax)
 		}
 		if s.full() {
 			break
@@ -239,9 +242,10 @@ func (s *scheduler) pace(a storage.Account, act action.Action) pace {
 type startResult int
 
 const (
-	started startResult = iota
-	atLimit             // the integration or its account is at its concurrency
-	notNow              // no free worker, stopping, or the claim failed
+	started      startResult = iota
+	atLimit                  // the integration or its account is at its concurrency
+	notNow                   // no free worker, stopping, or another worker claimed it
+	storeRefused             // the store refused the claim (a full disk): try again soon
 )
 
 // tryStart claims r and runs it on a worker, if the limits allow.
@@ -291,15 +295,17 @@ func (s *scheduler) tryStart(r storage.Run, in *storage.Integration, plan stepPl
 		s.kick()
 	}
 	claimBegun := time.Now()
-	claimed, err := s.e.store.StartRun(r.ID)
+	claimed, err := s.e.runs.StartRun(r.ID)
 	claimTook := time.Since(claimBegun)
 	if err != nil {
-		if !errors.Is(err, storage.ErrBadState) {
-			s.e.log.Error("claim run", "run", r.ID, "err", err)
-		}
 		release()
-		return notNow
+		if errors.Is(err, storage.ErrBadState) || errors.Is(err, storage.ErrNotFound) {
+			return notNow
+		}
+		s.e.storeWriteFailed("claim run", err)
+		return storeRefused
 	}
+	s.e.storeWriteWorked()
 	s.e.publishRun(claimed)
 	go func() {
 		defer release()
