@@ -43,7 +43,9 @@ func (m membership) Description() string {
 }
 
 func (membership) Traits() Traits    { return Traits{Connector: ConnectorOkta} }
-func (membership) Buckets() []string { return append(userBuckets, okta.BucketGroups) }
+func (membership) Buckets() []string {
+	return append(userBuckets, okta.BucketGroups, okta.BucketGroupByID)
+}
 func (membership) Options() []Option { return []Option{matchOption} }
 
 func (membership) Fields(storage.UserSchema) []Field {
