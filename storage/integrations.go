@@ -234,7 +234,6 @@ func (s *Store) SetEnabled(id string, on bool, from time.Time) (cancelled int, e
 // cancels its pending runs (in bounded transactions after the delete, like
 // SetEnabled). Finished runs stay for history until pruned.
 func (s *Store) DeleteIntegration(id string) error {
-	defer s.forgetHealth(id)
 	var ids []RunID
 	err := s.updateSized(maxRunsPerTx, 0, func(tx *bolt.Tx) error {
 		ids = nil
@@ -257,8 +256,12 @@ func (s *Store) DeleteIntegration(id string) error {
 		s.integrationsChanged(tx)
 		return tx.Bucket(bucketIntegrations).Delete([]byte(id))
 	})
-	if err != nil || len(ids) == 0 {
+	if err != nil {
 		return err
+	}
+	s.forgetHealth(id)
+	if len(ids) == 0 {
+		return nil
 	}
 	_, err = s.cancelInChunks(ids, "integration deleted")
 	return err
