@@ -39,8 +39,8 @@ type accountForm struct {
 
 // acctAddedMsg answers an Authenticate.
 type acctAddedMsg struct {
-	account storage.Account
-	err     error
+	account   storage.Account
+	err, warn error
 }
 
 func newAccountForm(c *Common) Screen {
@@ -191,10 +191,6 @@ func (s *accountForm) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		s.form.touch()
 		return s.form.setFocus(s.form.focus + 1)
-	case key.Matches(msg, k.Reveal):
-		if ok, why := s.c.CanEdit(); !ok {
-			return toast(why)
-		}
 	}
 	cmd := s.form.Update(msg)
 	s.afterEdit()
@@ -213,8 +209,8 @@ func (s *accountForm) afterEdit() {
 
 // submit checks the form and asks Okta who the token is.
 func (s *accountForm) submit() tea.Cmd {
-	if ok, why := s.c.CanEdit(); !ok {
-		return toast(why)
+	if cmd := s.c.disabled(engine.OpAccounts); cmd != nil {
+		return cmd
 	}
 	s.problem = nil
 	if !s.form.Valid() {
@@ -241,18 +237,15 @@ func (s *accountForm) submit() tea.Cmd {
 	ctx, cancel := context.WithCancel(s.c.Ctx)
 	s.cancel = cancel
 	s.busy = "Authenticating with " + acctHost(orgURL) + "…"
-	e, who := s.c.Engine, s.c.Who
+	b := s.c.Backend
 	return tea.Batch(s.spin.Tick, func() tea.Msg {
 		defer cancel()
-		a, err := e.AddAccount(ctx, in)
-		if err != nil {
-			if ctx.Err() != nil {
-				err = errors.New("cancelled: nothing was saved")
-			}
-			return acctAddedMsg{err: err}
+		a, err := b.AddAccount(ctx, in)
+		fail, warn := outcome(err)
+		if fail != nil && ctx.Err() != nil {
+			fail = errors.New("cancelled: nothing was saved")
 		}
-		e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "account.add", Target: a.ID, Detail: a.Name + " " + a.OrgURL + " as " + a.VerifiedAs})
-		return acctAddedMsg{account: a}
+		return acctAddedMsg{account: a, err: fail, warn: warn}
 	})
 }
 
@@ -260,18 +253,20 @@ func (s *accountForm) onAdded(msg acctAddedMsg) tea.Cmd {
 	s.busy, s.cancel = "", nil
 	if msg.err != nil {
 		s.problem = msg.err
-		switch {
-		case errors.Is(msg.err, storage.ErrExists) || errors.Is(msg.err, storage.ErrInvalid):
+		switch engine.AccountErrorField(msg.err) { // the engine says which input is wrong
+		case engine.FieldName:
 			s.form.SetError("name", s.fieldErr(msg.err))
 			s.form.focusKey("name")
-		case strings.Contains(msg.err.Error(), "token"):
+		case engine.FieldDomain:
+			s.form.focusKey("domain")
+		case engine.FieldToken:
 			s.form.focusKey("token")
 		}
 		return nil
 	}
 	a := msg.account
 	s.done = &a
-	return tea.Sequence(pop, func() tea.Msg { return accountSavedMsg{a} }, toast("✓ Authenticated as "+a.VerifiedAs+" ("+a.Name+")"))
+	return tea.Sequence(pop, func() tea.Msg { return accountSavedMsg{a} }, toast("✓ Authenticated as "+a.VerifiedAs+" ("+a.Name+")"), warnCmd(msg.warn))
 }
 
 func (s *accountForm) View() string {

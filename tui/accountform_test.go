@@ -116,7 +116,7 @@ func TestAccountFormAuthenticate(t *testing.T) {
 					t.Errorf("the token was lost: %q", got)
 				}
 				if tc.account == "" {
-					if list, _ := c.Engine.Store().Accounts(); len(list) != 1 {
+					if list, _ := eng(c).Store().Accounts(); len(list) != 1 {
 						t.Errorf("%d accounts stored after a refusal", len(list))
 					}
 				}
@@ -128,7 +128,7 @@ func TestAccountFormAuthenticate(t *testing.T) {
 					saved = sm
 				}
 			}
-			a, err := c.Engine.Store().Account(tc.account)
+			a, err := eng(c).Store().Account(tc.account)
 			if err != nil {
 				t.Fatalf("account %q not stored: %v", tc.account, err)
 			}

@@ -30,9 +30,9 @@ func newAccountPicker(c *Common) *accountPicker {
 }
 
 func (a *accountPicker) load() tea.Cmd {
-	st := a.c.Engine.Store()
+	b := a.c.Backend
 	return func() tea.Msg {
-		list, err := st.Accounts()
+		list, err := b.Accounts()
 		return accountsLoadedMsg{list, err}
 	}
 }

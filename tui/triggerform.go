@@ -77,9 +77,12 @@ func newTriggerForm(c *Common, d *draft) *triggerForm {
 
 // Init loads the accounts an okta_event trigger can name.
 func (t *triggerForm) Init() tea.Cmd {
-	st := t.c.Engine.Store()
+	b := t.c.Backend
 	return func() tea.Msg {
-		list, _ := st.Accounts()
+		list, err := b.Accounts()
+		if err != nil {
+			return errMsg{fmt.Errorf("read the accounts: %w", err)}
+		}
 		return triggerAccountsMsg(list)
 	}
 }
