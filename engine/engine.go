@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oktaflow/oktaflow/engine/kissflow"
 	"github.com/oktaflow/oktaflow/okta"
 	"github.com/oktaflow/oktaflow/storage"
 )
@@ -35,6 +36,11 @@ type Options struct {
 	HTTPClient *http.Client
 	// OktaOptions are added to every Okta client (tests shorten backoffs).
 	OktaOptions []okta.Option
+	// KissflowOptions are added to every Kissflow client (tests shorten
+	// backoffs); KissflowSharePerMinute is oktaflow's share of each Kissflow
+	// account's 400 calls a minute (0: kissflow.DefaultSharePerMinute).
+	KissflowOptions        []kissflow.Option
+	KissflowSharePerMinute int
 	// Retention is how long finished runs are kept (default storage.DefaultRetention).
 	Retention time.Duration
 	// Now is the clock (tests); nil means time.Now.
@@ -66,6 +72,7 @@ type Engine struct {
 	now     func() time.Time
 
 	clients   *clientCache
+	kissflow  *kissflowClients
 	sched     *scheduler
 	polls     *pollers
 	sandboxes *sandboxSet
@@ -115,6 +122,7 @@ func New(opts Options) (*Engine, error) {
 	}
 	e := &Engine{store: opts.Store, log: opts.Logger, opts: opts, bus: newBus(), metrics: newMetrics(), now: opts.Now}
 	e.clients = newClientCache(e)
+	e.kissflow = newKissflowClients(e)
 	e.sched = newScheduler(e)
 	e.polls = newPollers(e)
 	e.sandboxes = newSandboxSet()

@@ -2,9 +2,7 @@ package tui
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -193,6 +191,9 @@ func fieldCheck(f trigger.Field, accountsRef *[]storage.Account) func(string) er
 	switch {
 	case f.Key == "account":
 		return func(v string) error {
+			if strings.TrimSpace(v) == "" && !f.Required {
+				return nil
+			}
 			accounts := *accountsRef
 			for _, a := range accounts {
 				if strings.EqualFold(a.Name, v) {
@@ -201,40 +202,9 @@ func fieldCheck(f trigger.Field, accountsRef *[]storage.Account) func(string) er
 			}
 			return fmt.Errorf("no account named %q (accounts: %s)", v, accountList(accounts))
 		}
-	case f.Kind == trigger.KindURL:
-		return func(v string) error {
-			if strings.Contains(v, "{") {
-				return nil
-			}
-			u, err := url.Parse(v)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return fmt.Errorf("not an http(s) URL such as https://api.example.com/items")
-			}
-			return nil
-		}
-	case f.Kind == trigger.KindDuration:
-		return func(v string) error {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				return fmt.Errorf("not a duration such as 30s or 5m")
-			}
-			if d < trigger.MinPollInterval {
-				return fmt.Errorf("too often: at most every %s", trigger.MinPollInterval)
-			}
-			return nil
-		}
-	case f.Kind == trigger.KindInt:
-		return func(v string) error {
-			var n int
-			if _, err := fmt.Sscan(v, &n); err != nil || n <= 0 {
-				return fmt.Errorf("a positive whole number")
-			}
-			return nil
-		}
-	case f.Key == "filter" && f.Kind == trigger.KindText:
-		return nil
 	}
-	return nil
+	// Every other setting: the trigger package's own check, the one save uses.
+	return f.Check
 }
 
 func accountList(accounts []storage.Account) string {
@@ -263,6 +233,8 @@ func (t *triggerForm) finish() tea.Cmd {
 			continue
 		}
 		switch {
+		case f.Secret && f.Kind == trigger.KindMap:
+			tr.Secrets[f.Key] = storage.Secret(strings.ReplaceAll(v, ";", "\n"))
 		case f.Secret:
 			tr.Secrets[f.Key] = storage.Secret(v)
 		case f.Kind == trigger.KindList:
