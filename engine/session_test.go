@@ -110,6 +110,10 @@ var sessionChanges = []sessionChange{
 		_, err := s.CreateSandbox(context.Background(), "playground")
 		return err
 	}},
+	{"CreateSandboxWith", "account.add", func(f *sessionFixture, s *Session) error {
+		_, err := s.CreateSandboxWith(context.Background(), SandboxInput{Name: "playground2", Auth: storage.AuthOAuth})
+		return err
+	}},
 	{"RemoveAccount", "account.remove", func(f *sessionFixture, s *Session) error {
 		return s.RemoveAccount("spare")
 	}},
@@ -148,6 +152,7 @@ var sessionReads = map[string]func(f *sessionFixture, s *Session) error{
 		}
 		return err
 	},
+	"OAuthScopes":   func(f *sessionFixture, s *Session) error { _, err := s.OAuthScopes("sandbox"); return err },
 	"SandboxPeople": func(f *sessionFixture, s *Session) error { _, err := s.SandboxPeople("x"); return err },
 	"SandboxFile":   func(f *sessionFixture, s *Session) error { _, err := s.SandboxFile("x"); return err },
 	"ListenStatus":  func(f *sessionFixture, s *Session) error { _, err := s.ListenStatus(); return err },
@@ -241,7 +246,7 @@ func opOf(t *testing.T, method string) Op {
 		"Import": OpEditIntegration, "SaveIntegration": OpEditIntegration, "DeleteIntegration": OpDeleteIntegration,
 		"SetEnabled": OpToggle, "ResetTrigger": OpResetTrigger, "RunNow": OpRunNow, "RetryRun": OpRetry,
 		"TestIntegration": OpTest, "RevealSecret": OpRevealSecret, "AddAccount": OpAccounts, "CreateSandbox": OpAccounts,
-		"VerifyAccount": OpAccounts, "RemoveAccount": OpAccounts, "RefreshSchema": OpAccounts, "Backup": OpBackup,
+		"VerifyAccount": OpAccounts, "CreateSandboxWith": OpAccounts, "RemoveAccount": OpAccounts, "RefreshSchema": OpAccounts, "Backup": OpBackup,
 	}
 	op, ok := ops[method]
 	if !ok {
