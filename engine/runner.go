@@ -48,8 +48,10 @@ func Backoff(n int) time.Duration {
 func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integration, claimTook time.Duration) {
 	begun, stepping := time.Now(), time.Duration(0)
 	defer func() { e.sched.offOkta.observe(claimTook + time.Since(begun) - stepping) }()
-	var event any
-	if err := json.Unmarshal(r.Event, &event); err != nil {
+	// Exact numbers (mapping.DecodeJSON): a 20-digit id in the event reaches
+	// Okta as those digits, never rounded through float64.
+	event, err := mapping.DecodeJSON(r.Event)
+	if err != nil {
 		e.finishFailed(ctx, r, &storage.StepError{Message: "the event is not valid JSON: " + err.Error()})
 		return
 	}
@@ -57,8 +59,7 @@ func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integrat
 	var earlier []string
 	for _, st := range in.Steps {
 		if res, ok := r.Step(st.ID); ok && res.Succeeded {
-			var out any
-			_ = json.Unmarshal(res.Output, &out)
+			out, _ := mapping.DecodeJSON(res.Output)
 			env.Steps[st.ID] = out
 			earlier = append(earlier, st.ID)
 			continue
