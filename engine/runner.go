@@ -38,8 +38,8 @@ func Backoff(n int) time.Duration {
 // the run to its next state. It is the only code that acts on Okta for a
 // run; every store write is one short transaction after the network call.
 func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integration) {
-	var event any
-	if err := json.Unmarshal(r.Event, &event); err != nil {
+	event, err := mapping.DecodeJSON(r.Event) // numbers exact: a large id is never rounded
+	if err != nil {
 		e.finishFailed(r, &storage.StepError{Message: "the event is not valid JSON: " + err.Error()})
 		return
 	}
@@ -47,8 +47,7 @@ func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integrat
 	var earlier []string
 	for _, st := range in.Steps {
 		if res, ok := r.Step(st.ID); ok && res.Succeeded {
-			var out any
-			_ = json.Unmarshal(res.Output, &out)
+			out, _ := mapping.DecodeJSON(res.Output)
 			env.Steps[st.ID] = out
 			earlier = append(earlier, st.ID)
 			continue
@@ -90,6 +89,9 @@ func (e *Engine) runStep(ctx context.Context, ev action.Event, st storage.Step, 
 	}
 	started := e.now().UTC()
 	input, err := fields.EvalContext(ctx, env)
+	if err == nil {
+		input, err = action.ConvertInput(act, e.stepSchema(act, st), input) // "3" on an integer attribute is 3
+	}
 	res := storage.StepResult{StepID: st.ID, StartedAt: started, Input: redact(act, input)}
 	if err != nil {
 		res.FinishedAt = e.now().UTC()
@@ -116,6 +118,15 @@ func (e *Engine) runStep(ctx context.Context, ev action.Event, st storage.Step, 
 	}
 	res.Succeeded, res.Output = true, raw
 	return out, res, nil
+}
+
+// stepSchema is the user schema a step's fields are typed by: its Okta
+// account's (empty for other connectors, or before it was fetched).
+func (e *Engine) stepSchema(act action.Action, st storage.Step) storage.UserSchema {
+	if act.Traits().Connector != action.ConnectorOkta {
+		return storage.UserSchema{}
+	}
+	return e.schemaFor(st.Account)
 }
 
 // stepConn gives a step what its action's connector needs: the client of
