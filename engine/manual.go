@@ -181,7 +181,6 @@ func (e *Engine) previewTyped(in storage.Integration, event map[string]any) []St
 	return out
 }
 
-
 // TestIntegration runs an integration's steps once on an event, for real
 // against Okta, and returns each step's outcome, stopping at the first
 // failure. It creates no run and moves no cursor.
