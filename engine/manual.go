@@ -51,6 +51,9 @@ func (e *Engine) Sample(ctx context.Context, in storage.Integration) (map[string
 	if !ok {
 		return nil, fmt.Errorf("unknown trigger type %q", in.Trigger.Type)
 	}
+	if err := e.sourceError(in.Trigger); err != nil {
+		return nil, err
+	}
 	if spec.Push {
 		if in.ID != "" {
 			runs, err := e.store.ListRuns(storage.RunQuery{IntegrationID: in.ID, Limit: 1})

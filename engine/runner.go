@@ -12,6 +12,7 @@ import (
 
 	"github.com/oktaflow/oktaflow/engine/action"
 	"github.com/oktaflow/oktaflow/engine/mapping"
+	"github.com/oktaflow/oktaflow/engine/trigger"
 	"github.com/oktaflow/oktaflow/okta"
 	"github.com/oktaflow/oktaflow/storage"
 )
@@ -36,11 +37,20 @@ func Backoff(n int) time.Duration {
 
 // execute runs the steps of a claimed run, checkpointing each, and moves
 // the run to its next state. It is the only code that acts on Okta for a
-// run; every store write is one short transaction after the network call.
-func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integration) {
+// run; every store write is one short transaction after the network call,
+// and a write the store refuses is made again in process until it commits
+// (durably): a step that acted is never left unrecorded while the process
+// lives.
+//
+// claimTook is how long claiming the run took: with the checkpoints and
+// the finish, it is the run's time off Okta, which the scheduler sizes
+// concurrency with.
+func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integration, claimTook time.Duration) {
+	begun, stepping := time.Now(), time.Duration(0)
+	defer func() { e.sched.offOkta.observe(claimTook + time.Since(begun) - stepping) }()
 	event, err := mapping.DecodeJSON(r.Event) // numbers exact: a large id is never rounded
 	if err != nil {
-		e.finishFailed(r, &storage.StepError{Message: "the event is not valid JSON: " + err.Error()})
+		e.finishFailed(ctx, r, &storage.StepError{Message: "the event is not valid JSON: " + err.Error()})
 		return
 	}
 	env := mapping.Env{Trigger: event, Steps: map[string]any{}}
@@ -54,10 +64,16 @@ func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integrat
 		}
 		ev := action.NewEvent(in.Trigger, event)
 		ev.RunID = in.ID + "/run-" + r.ID.String()
+		stepBegun := time.Now()
 		out, res, err := e.runStep(ctx, ev, st, earlier, env)
+		stepping += time.Since(stepBegun)
 		if res.StepID != "" {
-			if serr := e.store.SaveStep(r.ID, res); serr != nil {
+			if _, serr := durably(ctx, e, "checkpoint step", func() (struct{}, error) { return struct{}{}, e.runs.SaveStep(r.ID, res) }); serr != nil {
+				// Shutting down with the store still refusing, or the run is no
+				// longer running: recovery at the next start takes it from its
+				// last committed state.
 				e.log.Error("checkpoint step", "run", r.ID, "step", st.ID, "err", serr)
+				return
 			}
 		}
 		if err != nil {
@@ -67,7 +83,7 @@ func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integrat
 		env.Steps[st.ID] = out
 		earlier = append(earlier, st.ID)
 	}
-	done, err := e.store.SucceedRun(r.ID)
+	done, err := durably(ctx, e, "finish run", func() (storage.Run, error) { return e.runs.SucceedRun(r.ID) })
 	if err != nil {
 		e.log.Error("finish run", "run", r.ID, "err", err)
 		return
@@ -88,7 +104,7 @@ func (e *Engine) runStep(ctx context.Context, ev action.Event, st storage.Step, 
 		return nil, storage.StepResult{}, &action.Error{Code: "bad_input", Msg: err.Error()}
 	}
 	started := e.now().UTC()
-	input, err := fields.EvalContext(ctx, env)
+	input, err := guard(st.ID, func() (map[string]any, error) { return fields.EvalContext(ctx, env) })
 	if err == nil {
 		input, err = action.ConvertInput(act, e.stepSchema(act, st), input) // "3" on an integer attribute is 3
 	}
@@ -106,7 +122,9 @@ func (e *Engine) runStep(ctx context.Context, ev action.Event, st storage.Step, 
 	}
 	stepCtx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
-	out, err := act.Run(stepCtx, conn, action.Input{Fields: input, Options: st.Options})
+	out, err := guard(st.ID, func() (map[string]any, error) {
+		return act.Run(stepCtx, conn, action.Input{Fields: input, Options: st.Options})
+	})
 	res.FinishedAt = e.now().UTC()
 	if err != nil {
 		res.Error = stepError(err)
@@ -144,12 +162,30 @@ func (e *Engine) stepConn(act action.Action, st storage.Step, ev action.Event) (
 			return conn, err
 		}
 		conn.Okta = client
+	case action.ConnectorKissflow:
+		k, err := e.kissflowAction(st.Account)
+		if err != nil {
+			return conn, err
+		}
+		conn.Kissflow = k
 	case action.ConnectorNone:
-		conn.HTTP = stepHTTPClient(action.AllowsPrivate(st.Options))
+		conn.HTTP = trigger.PolicyClient(stepHTTPClient(), e.opts.AllowPrivateAddresses)
 	default:
 		return conn, fmt.Errorf("%s needs a %s account, which this engine cannot reach yet", act.ID(), c)
 	}
 	return conn, nil
+}
+
+// guard runs one step's work, turning a panic into a permanent error of
+// that step: a bug that a particular event triggers fails its run instead
+// of taking the process down (and every restart with it, as a poison run).
+func guard(stepID string, work func() (map[string]any, error)) (out map[string]any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = nil, &action.Error{Code: "internal", Msg: fmt.Sprintf("step %s crashed (%v); the run is failed so that the service stays up; please report it with this run's event", stepID, p)}
+		}
+	}()
+	return work()
 }
 
 // afterFailure decides what a failed step means for its run.
@@ -162,7 +198,9 @@ func (e *Engine) afterFailure(ctx context.Context, r storage.Run, st storage.Ste
 	switch kind := classify(err); {
 	case ctx.Err() != nil && e.sched.isStopping():
 		// Shutting down: put the run back, its attempt unused.
-		next, serr = e.store.WaitRun(r.ID, now, &storage.StepError{Message: "interrupted by shutdown; resumes at the next start"})
+		next, serr = durably(ctx, e, "park run", func() (storage.Run, error) {
+			return e.runs.WaitRun(r.ID, now, &storage.StepError{Message: "interrupted by shutdown; resumes at the next start"})
+		})
 	case kind == failRateLimited:
 		until := now.Add(time.Minute)
 		buckets := []string{okta.BucketUsers}
@@ -182,11 +220,11 @@ func (e *Engine) afterFailure(ctx context.Context, r storage.Run, st storage.Ste
 				e.sched.holdBucket(a.ID, b, until)
 			}
 		}
-		next, serr = e.store.WaitRun(r.ID, until, se)
+		next, serr = durably(ctx, e, "park run", func() (storage.Run, error) { return e.runs.WaitRun(r.ID, until, se) })
 	case kind == failTransient && r.Attempt < MaxAttempts:
-		next, serr = e.store.RetryRun(r.ID, now.Add(Backoff(r.Attempt)), se)
+		next, serr = durably(ctx, e, "retry run", func() (storage.Run, error) { return e.runs.RetryRun(r.ID, now.Add(Backoff(r.Attempt)), se) })
 	default:
-		e.finishFailed(r, se)
+		e.finishFailed(ctx, r, se)
 		return
 	}
 	if serr != nil {
@@ -196,8 +234,8 @@ func (e *Engine) afterFailure(ctx context.Context, r storage.Run, st storage.Ste
 	e.publishRun(next)
 }
 
-func (e *Engine) finishFailed(r storage.Run, se *storage.StepError) {
-	failed, err := e.store.FailRun(r.ID, se)
+func (e *Engine) finishFailed(ctx context.Context, r storage.Run, se *storage.StepError) {
+	failed, err := durably(ctx, e, "finish run", func() (storage.Run, error) { return e.runs.FailRun(r.ID, se) })
 	if err != nil {
 		e.log.Error("fail run", "run", r.ID, "err", err)
 		return
@@ -274,8 +312,7 @@ func redact(act action.Action, input map[string]any) map[string]any {
 // stepHTTPClient is the client of an http.request step: each request is
 // bounded by the step's own timeout (and the step timeout), and at most 5
 // redirects are followed.
-func stepHTTPClient(allowPrivate bool) *http.Client {
-	_ = allowPrivate // the address policy comes with engine/trigger's policy client
+func stepHTTPClient() *http.Client {
 	return &http.Client{
 		Timeout: stepTimeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {

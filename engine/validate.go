@@ -58,6 +58,7 @@ func (e *Engine) ValidateIntegration(in storage.Integration) error {
 			}
 		}
 	}
+	ps = append(ps, e.checkSources(in.Trigger)...)
 	if len(in.Steps) == 0 {
 		add("steps", "add at least one action step")
 	}
@@ -87,18 +88,21 @@ func (e *Engine) validateStep(st storage.Step, at string, accounts []storage.Acc
 		return
 	}
 	schema := storage.UserSchema{}
-	traits := act.Traits()
+	conn := act.Traits().Connector
 	switch acc := findAccount(accounts, st.Account); {
-	case traits.Connector == action.ConnectorNone:
-		// The step carries its own target (http.request): no account.
+	case conn == action.ConnectorNone:
+		if st.Account != "" {
+			add(at+".account", "%s uses no account; leave the account empty", act.ID())
+		}
 	case st.Account == "":
-		add(at+".account", "pick the %s account this step acts on", connectorName(traits.Connector))
+		add(at+".account", "pick the %s account this step acts on", connectorName(conn))
 	case acc == nil:
-		add(at+".account", "no account named %q (accounts: %s); add it with: oktaflow account add %s --domain … --token-stdin",
+		add(at+".account", "no account named %q (accounts: %s); add it with: oktaflow account add %s …",
 			st.Account, accountNames(accounts), st.Account)
-	case !accountFits(traits.Connector, acc.Kind):
-		add(at+".account", "%s is a %s account; %s needs a %s account", acc.Name, acc.Kind, act.ID(), connectorName(traits.Connector))
-	case traits.Connector == action.ConnectorOkta:
+	case accountConnector(*acc) != conn:
+		add(at+".account", "%s is a %s account, and %s acts on a %s account: pick one",
+			acc.Name, connectorName(accountConnector(*acc)), act.ID(), connectorName(conn))
+	case conn == action.ConnectorOkta:
 		schema = e.schemaFor(acc.ID)
 	}
 	known := map[string]bool{}
@@ -107,7 +111,7 @@ func (e *Engine) validateStep(st storage.Step, at string, accounts []storage.Acc
 	}
 	var mapped []string
 	for name, src := range st.Fields {
-		if !known[name] && !traits.OpenFields {
+		if !known[name] && !act.Traits().OpenFields {
 			add(at+".fields."+name, "%s has no field %q; if it is a new custom attribute, refresh the account's schema", act.ID(), name)
 			continue
 		}
@@ -158,22 +162,22 @@ func validateOptions(act action.Action, opts map[string]any, at string, add func
 	}
 }
 
-// accountFits reports whether an account of kind can serve a connector.
-func accountFits(c action.Connector, kind string) bool {
-	switch c {
-	case action.ConnectorOkta:
-		return kind == storage.AccountOkta || kind == storage.AccountSandbox || kind == ""
-	case action.ConnectorKissflow:
-		return kind == storage.AccountKissflow
+// accountConnector is the connector an account serves.
+func accountConnector(a storage.Account) action.Connector {
+	if a.Kind == storage.AccountKissflow {
+		return action.ConnectorKissflow
 	}
-	return true
+	return action.ConnectorOkta // okta (token or OAuth) and sandbox
 }
 
 func connectorName(c action.Connector) string {
-	if c == action.ConnectorKissflow {
+	switch c {
+	case action.ConnectorOkta:
+		return "Okta"
+	case action.ConnectorKissflow:
 		return "Kissflow"
 	}
-	return "Okta"
+	return string(c)
 }
 
 func findAccount(accounts []storage.Account, idOrName string) *storage.Account {

@@ -21,12 +21,16 @@ func TestBucketFor(t *testing.T) {
 		{"GET", "/api/v1/groups", BucketGroups},
 		{"POST", "/api/v1/groups", BucketGroups},
 		{"PUT", "/api/v1/groups/00g1/users/00u1", BucketGroups},
+		{"GET", "/api/v1/groups/00g1", BucketGroupByID},
+		{"PUT", "/api/v1/groups/00g1", BucketGroupByID},
+		{"GET", "/api/v1/groups/00g1/users", BucketGroups},
 		{"GET", "/api/v1/meta/schemas/user/default", BucketAPIDefault},
 		{"GET", "/api/v1/org", BucketAPIDefault},
 		{"POST", "/api/v1/users/00u1/credentials/change_password", BucketAPIDefault},
 		{"DELETE", "/api/v1/users", BucketAPIDefault},
 		{"POST", "/api/v1/logs", BucketAPIDefault},
 		{"GET", "/.well-known/okta-organization", BucketAPIDefault},
+		{"POST", "/oauth2/v1/token", BucketToken},
 	}
 	for _, tt := range tests {
 		if got := bucketFor(tt.method, tt.path); got != tt.want {

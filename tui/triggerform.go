@@ -1,10 +1,10 @@
 package tui
 
 import (
+	"github.com/oktaflow/oktaflow/tui/widget"
+
 	"fmt"
-	"net/url"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -19,13 +19,13 @@ import (
 type triggerForm struct {
 	c        *Common
 	d        *draft
-	types    *picker
+	types    *widget.Picker
 	spec     trigger.Spec
 	form     *form
 	forms    map[string]*form // settings typed per type, kept when going back to the types
 	accounts []storage.Account
 	stage    int // 0: pick the type, 1: settings
-	confirm  *confirmation
+	confirm  *widget.Confirm
 	w, h     int
 }
 
@@ -62,9 +62,9 @@ type triggerAccountsMsg []storage.Account
 type triggerDoneMsg struct{}
 
 func newTriggerForm(c *Common, d *draft) *triggerForm {
-	var items []pickItem
+	var items []widget.Item
 	for _, s := range trigger.Specs() {
-		items = append(items, pickItem{Title: s.Title, Desc: s.Type, Value: s.Type})
+		items = append(items, widget.Item{Title: s.Title, Desc: s.Type, Value: s.Type})
 	}
 	t := &triggerForm{c: c, d: d, types: newPicker(c, items, false), forms: map[string]*form{}}
 	if d.in.Trigger.Type != "" {
@@ -189,6 +189,9 @@ func fieldCheck(f trigger.Field, accountsRef *[]storage.Account) func(string) er
 	switch {
 	case f.Key == "account":
 		return func(v string) error {
+			if strings.TrimSpace(v) == "" && !f.Required {
+				return nil
+			}
 			accounts := *accountsRef
 			for _, a := range accounts {
 				if strings.EqualFold(a.Name, v) {
@@ -197,40 +200,9 @@ func fieldCheck(f trigger.Field, accountsRef *[]storage.Account) func(string) er
 			}
 			return fmt.Errorf("no account named %q (accounts: %s)", v, accountList(accounts))
 		}
-	case f.Kind == trigger.KindURL:
-		return func(v string) error {
-			if strings.Contains(v, "{") {
-				return nil
-			}
-			u, err := url.Parse(v)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return fmt.Errorf("not an http(s) URL such as https://api.example.com/items")
-			}
-			return nil
-		}
-	case f.Kind == trigger.KindDuration:
-		return func(v string) error {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				return fmt.Errorf("not a duration such as 30s or 5m")
-			}
-			if d < trigger.MinPollInterval {
-				return fmt.Errorf("too often: at most every %s", trigger.MinPollInterval)
-			}
-			return nil
-		}
-	case f.Kind == trigger.KindInt:
-		return func(v string) error {
-			var n int
-			if _, err := fmt.Sscan(v, &n); err != nil || n <= 0 {
-				return fmt.Errorf("a positive whole number")
-			}
-			return nil
-		}
-	case f.Key == "filter" && f.Kind == trigger.KindText:
-		return nil
 	}
-	return nil
+	// Every other setting: the trigger package's own check, the one save uses.
+	return f.Check
 }
 
 func accountList(accounts []storage.Account) string {
@@ -259,6 +231,8 @@ func (t *triggerForm) finish() tea.Cmd {
 			continue
 		}
 		switch {
+		case f.Secret && f.Kind == trigger.KindMap:
+			tr.Secrets[f.Key] = storage.Secret(strings.ReplaceAll(v, ";", "\n"))
 		case f.Secret:
 			tr.Secrets[f.Key] = storage.Secret(v)
 		case f.Kind == trigger.KindList:
@@ -293,6 +267,9 @@ func secretsText(m map[string]storage.Secret) map[string]string {
 }
 
 func (t *triggerForm) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if ok, cmd := answer(&t.confirm, msg); ok {
+		return t, cmd
+	}
 	switch msg := msg.(type) {
 	case triggerAccountsMsg:
 		t.accounts = msg
@@ -321,20 +298,11 @@ func (t *triggerForm) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		}
 		return t, t.types.Update(km)
 	}
-	if t.confirm != nil {
-		closed, cmd := t.confirm.handle(km, k)
-		if closed {
-			t.confirm = nil
-		}
-		return t, cmd
-	}
 	switch {
 	case key.Matches(km, k.Back):
 		if t.changed() {
-			t.confirm = &confirmation{
-				question: "Leave these settings without keeping them? (ctrl+s keeps them)",
-				yes:      func() tea.Msg { return triggerBackMsg{} },
-			}
+			t.confirm = ask(t.c, "Leave these settings without keeping them? (ctrl+s keeps them)",
+				func() tea.Msg { return triggerBackMsg{} }, nil)
 			return t, nil
 		}
 		t.stage = 0
@@ -358,7 +326,7 @@ func (t *triggerForm) View() string {
 	}
 	head := st.Section.Render(t.spec.Title) + "\n" + st.Faint.Render(wrap(t.spec.Description, min(t.w, 90))) + "\n"
 	if t.confirm != nil {
-		head += t.confirm.view(st) + "\n"
+		head += t.confirm.View() + "\n"
 	}
 	if t.spec.Type == trigger.Webhook {
 		url := "shown once the integration is saved: POST " + hookURL(t.c, "<integration id>")

@@ -3,7 +3,6 @@ package trigger
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -65,22 +64,83 @@ func (c Config) List(spec Spec, key string) []string {
 	return out
 }
 
-// Map returns a map field: a JSON object or "Name: value" lines.
+// Map returns a map field: a JSON object or "Name: value" lines (a secret
+// map field, such as http_poll's headers, is sealed as lines).
 func (c Config) Map(key string) map[string]string {
 	out := map[string]string{}
+	if text, ok := c.Secrets[key]; ok && text != "" {
+		pairs, _ := mapLines(text)
+		for _, p := range pairs {
+			out[p[0]] = p[1]
+		}
+		return out
+	}
 	switch v := c.Values[key].(type) {
 	case map[string]any:
 		for k, x := range v {
 			out[k] = fmt.Sprint(x)
 		}
 	case string:
-		for _, line := range strings.Split(v, "\n") {
-			if name, val, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(name) != "" {
-				out[strings.TrimSpace(name)] = strings.TrimSpace(val)
-			}
+		pairs, _ := mapLines(v)
+		for _, p := range pairs {
+			out[p[0]] = p[1]
 		}
 	}
 	return out
+}
+
+// Bool returns a true/false field, defaulted.
+func (c Config) Bool(spec Spec, key string) bool {
+	if b, ok := c.Values[key].(bool); ok {
+		return b
+	}
+	v, _ := parseBool(c.String(spec, key))
+	return v
+}
+
+// Int returns a whole-number field, defaulted (0 when it is not one).
+func (c Config) Int(spec Spec, key string) int {
+	n, _ := strconv.Atoi(c.String(spec, key))
+	return n
+}
+
+// text renders a setting as the text a form would hold, for Field.Check:
+// lists joined with commas, objects as "Name: value" lines.
+func (c Config) text(spec Spec, f Field) string {
+	if v, ok := c.Secrets[f.Key]; ok && v != "" {
+		return v
+	}
+	switch v := c.Values[f.Key].(type) {
+	case []any, []string:
+		return strings.Join(c.List(spec, f.Key), ", ")
+	case map[string]any:
+		return mapText(v)
+	case bool:
+		return strconv.FormatBool(v)
+	case nil:
+		return ""
+	case string, float64, int:
+		if s, ok := v.(string); ok && strings.TrimSpace(s) == "" {
+			return ""
+		}
+		return c.String(Spec{}, f.Key)
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// mapText renders an object as "Name: value" lines, sorted by name.
+func mapText(m map[string]any) string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	lines := make([]string, len(names))
+	for i, k := range names {
+		lines[i] = k + ": " + fmt.Sprint(m[k])
+	}
+	return strings.Join(lines, "\n")
 }
 
 // PollInterval returns the poll interval, defaulted and bounded.
@@ -101,7 +161,9 @@ type Problem struct {
 func (p Problem) Error() string { return p.Path + ": " + p.Msg }
 
 // Validate checks a trigger's settings and returns every problem at once
-// (joined *Problem errors, sorted by path), or nil.
+// (joined *Problem errors, sorted by path), or nil. Each setting is checked
+// by its Field.Check (what a form checks as it is typed); then the rules
+// that tie settings together.
 func Validate(typ string, c Config) error {
 	spec, ok := Lookup(typ)
 	if !ok {
@@ -114,32 +176,12 @@ func Validate(typ string, c Config) error {
 	known := map[string]bool{}
 	for _, f := range spec.Fields {
 		known[f.Key] = true
-		val := c.String(spec, f.Key)
-		if f.Required && val == "" && !(f.Kind == KindList && len(c.List(spec, f.Key)) > 0) {
-			add(f.Key, "%s is required", f.Label)
-			continue
+		raw := c.text(spec, f)
+		if raw == "" {
+			raw = f.Default
 		}
-		if val == "" {
-			continue
-		}
-		switch f.Kind {
-		case KindURL:
-			if strings.Contains(val, "{") { // a template such as the Kissflow base URL
-				break
-			}
-			if u, err := url.Parse(val); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				add(f.Key, "%q is not an http(s) URL such as https://api.example.com/items", val)
-			}
-		case KindDuration:
-			if d, err := time.ParseDuration(val); err != nil {
-				add(f.Key, "%q is not a duration such as 30s or 5m", val)
-			} else if d < MinPollInterval {
-				add(f.Key, "%s is too often; poll at most every %s", val, MinPollInterval)
-			}
-		case KindInt:
-			if n, err := strconv.Atoi(val); err != nil || n <= 0 {
-				add(f.Key, "%q is not a positive whole number", val)
-			}
+		if err := f.Check(raw); err != nil {
+			add(f.Key, "%v", err)
 		}
 	}
 	for key := range c.Values {
@@ -147,14 +189,24 @@ func Validate(typ string, c Config) error {
 			add(key, "unknown setting for a %s trigger", typ)
 		}
 	}
-	if typ == CSV && len([]rune(c.String(spec, "delimiter"))) != 1 {
-		add("delimiter", "the delimiter must be one character, such as , or ;")
+	for key := range c.Secrets {
+		if !known[key] {
+			add(key, "unknown setting for a %s trigger", typ)
+		}
 	}
-	if typ == HTTPPoll {
-		if f := c.String(spec, "filter"); f != "" {
-			if _, err := compileFilter(f); err != nil {
-				add("filter", "%v", err)
+	switch typ {
+	case Kissflow:
+		if c.String(spec, "account") == "" {
+			for _, key := range []string{"subdomain", "account_id", "access_key_id", "access_key_secret"} {
+				if c.String(spec, key) == "" {
+					f, _ := LookupField(typ, key)
+					add(key, "%s is required (or pick a Kissflow account)", f.Label)
+				}
 			}
+		}
+	case HTTPPoll:
+		if c.String(spec, "next_path") != "" && c.String(spec, "next_cursor_path") != "" {
+			add("next_cursor_path", "set the next page link path or the next page cursor path, not both")
 		}
 	}
 	sort.SliceStable(probs, func(i, j int) bool { return probs[i].(Problem).Path < probs[j].(Problem).Path })

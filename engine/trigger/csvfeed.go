@@ -2,11 +2,9 @@ package trigger
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,44 +17,92 @@ import (
 // for each row not seen before. A row's dedupe key is its key column's value
 // when one is set (so an employee listed again in tomorrow's export does not
 // fire twice), else a hash of the whole row. The first poll is a baseline:
-// rows present when the integration is switched ON are marked seen. The
-// cursor remembers each file's size and modification time, so unchanged
-// files are not read again.
+// rows present when the integration is switched ON are marked seen.
+//
+// The cursor remembers, per file, how far it was read (bytes and lines)
+// and a hash of what was read. A poll reads only what was appended since;
+// a file whose read part changed (rewritten, not appended) is read again
+// from the start, and its rows that were seen before are dropped by their
+// dedupe keys. So a file of any size fires each row once, whatever the
+// dedupe window. A last line without its line break waits until it has one,
+// or until the file stayed the same for a whole poll interval. Text must be
+// UTF-8 unless the trigger names another encoding. In a folder, a file that
+// cannot be read is reported and skipped while the others flow.
 type csvFeed struct {
 	path      string
 	keyColumn string
 	delimiter rune
+	enc       textDecoding
 }
 
+// Bounds of one poll; the rest is read at the next (Batch.More).
+var (
+	csvMaxRowsPerPoll  = 5000
+	csvMaxBytesPerPoll = 16 << 20
+)
+
 type csvCursor struct {
-	Files map[string]fileStamp `json:"files"`
+	Files map[string]*fileCursor `json:"files"`
+	// Baseline is set while the first poll's baseline is still being read
+	// (it was cut by the per-poll bounds).
+	Baseline bool `json:"baseline,omitempty"`
+}
+
+// fileCursor is one file's stamp and read position. Cursors written before
+// read positions existed hold only the stamp (V 0): such a file is read
+// from the start when it changes.
+type fileCursor struct {
+	Size  int64 `json:"size"`
+	MTime int64 `json:"mtime"`
+
+	V      int      `json:"v,omitempty"`      // 2: the fields below are set
+	Offset int64    `json:"offset,omitempty"` // bytes read: the header and complete rows
+	Line   int      `json:"line,omitempty"`   // lines read
+	Hash   string   `json:"hash,omitempty"`   // of the bytes read, see prefixHash
+	Header []string `json:"header,omitempty"`
+	// Tail is set when an unfinished last line waits: read it at the next
+	// poll if the file has not changed by then.
+	Tail bool `json:"tail,omitempty"`
+	// Pending is set when the poll's bounds stopped before the file's end.
+	Pending bool `json:"pending,omitempty"`
+	// Problem is why the file is skipped (in a folder), until it changes.
+	Problem string `json:"problem,omitempty"`
+}
+
+func (fc *fileCursor) sameStamp(st fileStamp) bool {
+	return fc != nil && fc.Size == st.Size && fc.MTime == st.MTime
 }
 
 type fileStamp struct {
-	Size  int64 `json:"size"`
-	MTime int64 `json:"mtime"`
+	Size  int64
+	MTime int64
 }
 
-func newCSV(c Config) *csvFeed {
+func newCSV(c Config) (*csvFeed, error) {
 	spec, _ := Lookup(CSV)
 	delim := []rune(c.String(spec, "delimiter"))
-	return &csvFeed{path: c.String(spec, "path"), keyColumn: c.String(spec, "key_column"), delimiter: delim[0]}
+	enc, err := lookupEncoding(c.String(spec, "encoding"))
+	if err != nil {
+		return nil, err
+	}
+	return &csvFeed{path: c.String(spec, "path"), keyColumn: c.String(spec, "key_column"), delimiter: delim[0], enc: enc}, nil
 }
 
-// files lists the CSV files to read with their stamps, by name.
-func (f *csvFeed) files() (map[string]fileStamp, error) {
+// files lists the CSV files to read with their stamps, by name, and
+// whether the path is a folder.
+func (f *csvFeed) files() (map[string]fileStamp, bool, error) {
 	info, err := os.Stat(f.path)
 	if err != nil {
-		return nil, fmt.Errorf("CSV: %w; check the path in the trigger's settings", err)
+		return nil, false, fmt.Errorf("CSV: %w; check the path in the trigger's settings", err)
 	}
 	out := map[string]fileStamp{}
 	if !info.IsDir() {
 		out[f.path] = fileStamp{Size: info.Size(), MTime: info.ModTime().UnixNano()}
-		return out, nil
+		return out, false, nil
 	}
 	entries, err := os.ReadDir(f.path)
 	if err != nil {
-		return nil, fmt.Errorf("CSV: %w", err)
+		return nil, true, fmt.Errorf("CSV: %w", err)
 	}
 	for _, e := range entries {
 		if e.IsDir() || !strings.EqualFold(filepath.Ext(e.Name()), ".csv") {
@@ -67,11 +113,11 @@ func (f *csvFeed) files() (map[string]fileStamp, error) {
 			continue // removed while listing
 		}
 		if err != nil {
-			return nil, fmt.Errorf("CSV: %w", err)
+			return nil, true, fmt.Errorf("CSV: %w", err)
 		}
 		out[filepath.Join(f.path, e.Name())] = fileStamp{Size: fi.Size(), MTime: fi.ModTime().UnixNano()}
 	}
-	return out, nil
+	return out, true, nil
 }
 
 func (f *csvFeed) Poll(ctx context.Context, cursor string, _ time.Time) (Batch, error) {
@@ -81,113 +127,64 @@ func (f *csvFeed) Poll(ctx context.Context, cursor string, _ time.Time) (Batch, 
 			return Batch{}, fmt.Errorf("CSV: stored cursor is damaged: %w", err)
 		}
 	}
-	files, err := f.files()
+	files, folder, err := f.files()
 	if err != nil {
 		return Batch{}, err
 	}
-	b := Batch{Baseline: cursor == ""}
+	b := Batch{Baseline: cursor == "" || prev.Baseline}
+	next := csvCursor{Files: map[string]*fileCursor{}}
 	names := make([]string, 0, len(files))
 	for name := range files {
 		names = append(names, name)
 	}
 	slices.Sort(names)
+	budget := readBudget{rows: csvMaxRowsPerPoll, bytes: csvMaxBytesPerPoll}
 	for _, name := range names {
 		if err := ctx.Err(); err != nil {
 			return Batch{}, err
 		}
-		if old, ok := prev.Files[name]; ok && old == files[name] {
+		st, old := files[name], prev.Files[name]
+		if old.sameStamp(st) && !old.Tail && !old.Pending {
+			next.Files[name] = old // unchanged since it was read (or found bad)
+			if old.Problem != "" {
+				b.Problems = append(b.Problems, old.Problem)
+			}
 			continue
 		}
-		evs, probs, err := f.read(name)
-		if err != nil {
-			return Batch{}, err
+		if budget.spent() {
+			if old != nil {
+				next.Files[name] = old
+			}
+			b.More = true
+			continue
 		}
-		b.Events = append(b.Events, evs...)
-		b.Problems = append(b.Problems, probs...)
+		res, err := f.read(name, st, old, old.sameStamp(st) && old.Tail, &budget)
+		if err != nil {
+			if !folder {
+				return Batch{}, err
+			}
+			// Skip this file, keeping how far it was read, until it changes.
+			bad := &fileCursor{Size: st.Size, MTime: st.MTime, Problem: err.Error() + "; the file is skipped until it changes"}
+			if old != nil && old.V == 2 {
+				bad.V, bad.Offset, bad.Line, bad.Hash, bad.Header = 2, old.Offset, old.Line, old.Hash, old.Header
+			}
+			next.Files[name] = bad
+			b.Problems = append(b.Problems, bad.Problem)
+			continue
+		}
+		next.Files[name] = res.cursor
+		b.Events = append(b.Events, res.events...)
+		b.Problems = append(b.Problems, res.problems...)
+		b.More = b.More || res.more
 	}
-	raw, _ := json.Marshal(csvCursor{Files: files})
+	next.Baseline = b.Baseline && b.More
+	raw, _ := json.Marshal(next)
 	b.Cursor = string(raw)
 	return b, nil
 }
 
-// read parses one file into row events.
-func (f *csvFeed) read(name string) ([]Event, []string, error) {
-	file, err := os.Open(name)
-	if err != nil {
-		return nil, nil, fmt.Errorf("CSV: %w", err)
-	}
-	defer file.Close()
-	return parseCSV(file, filepath.Base(name), f.keyColumn, f.delimiter)
-}
-
-// parseCSV turns CSV text with a header row into row events.
-func parseCSV(r io.Reader, fileName, keyColumn string, delimiter rune) ([]Event, []string, error) {
-	cr := csv.NewReader(r)
-	cr.Comma = delimiter
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = false
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, nil, nil
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("CSV %s: header: %w", fileName, err)
-	}
-	if len(header) > 0 {
-		header[0] = strings.TrimPrefix(header[0], "\ufeff")
-	}
-	for i := range header {
-		header[i] = strings.TrimSpace(header[i])
-	}
-	keyIdx := -1
-	if keyColumn != "" {
-		keyIdx = slices.Index(header, keyColumn)
-		if keyIdx < 0 {
-			return nil, nil, fmt.Errorf("CSV %s: key column %q is not in the header (columns: %s)", fileName, keyColumn, strings.Join(header, ", "))
-		}
-	}
-	var events []Event
-	var problems []string
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return events, problems, nil
-		}
-		if err != nil {
-			var perr *csv.ParseError
-			if errors.As(err, &perr) {
-				// A broken row (a stray quote, say): report it and keep reading.
-				problems = append(problems, fmt.Sprintf("%s: %v", fileName, perr))
-				continue
-			}
-			return nil, nil, fmt.Errorf("CSV %s: %w", fileName, err)
-		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) != len(header) {
-			problems = append(problems, fmt.Sprintf("%s line %d: %d fields, the header has %d", fileName, line, len(rec), len(header)))
-			continue
-		}
-		row := make(map[string]any, len(header)+2)
-		for i, col := range header {
-			row[col] = rec[i]
-		}
-		var key string
-		if keyIdx >= 0 {
-			if strings.TrimSpace(rec[keyIdx]) == "" {
-				problems = append(problems, fmt.Sprintf("%s line %d: the key column %q is empty", fileName, line, keyColumn))
-				continue
-			}
-			key = "csv:" + strings.TrimSpace(rec[keyIdx])
-		} else {
-			key = contentKey("csv:", row)
-		}
-		row["_file"], row["_line"] = fileName, float64(line)
-		events = append(events, Event{Data: row, DedupeKey: key})
-	}
-}
-
 func (f *csvFeed) Sample(ctx context.Context) (Event, error) {
-	files, err := f.files()
+	files, _, err := f.files()
 	if err != nil {
 		return Event{}, err
 	}
@@ -200,12 +197,13 @@ func (f *csvFeed) Sample(ctx context.Context) (Event, error) {
 	if newest == "" {
 		return Event{}, fmt.Errorf("CSV: no .csv file in %s yet", f.path)
 	}
-	evs, _, err := f.read(newest)
+	budget := readBudget{rows: 1 << 30, bytes: csvMaxBytesPerPoll}
+	res, err := f.read(newest, files[newest], nil, true, &budget)
 	if err != nil {
 		return Event{}, err
 	}
-	if len(evs) == 0 {
+	if len(res.events) == 0 {
 		return Event{}, fmt.Errorf("CSV: %s has no data row yet", filepath.Base(newest))
 	}
-	return evs[len(evs)-1], nil
+	return res.events[len(res.events)-1], nil
 }

@@ -3,21 +3,29 @@ package trigger
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // maxAnswer bounds what a poll reads from an outside API.
 const maxAnswer = 16 << 20
 
 // getJSON GETs url with headers and decodes the JSON answer. Errors name
-// the service, the status and the start of the answer, never a header value.
-func getJSON(ctx context.Context, client *http.Client, service, url string, headers map[string]string) (any, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+// the service, the status and the start of the answer, never a header
+// value or a secret-looking query parameter.
+func getJSON(ctx context.Context, client *http.Client, service, rawURL string, headers map[string]string) (any, http.Header, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%s: bad URL %q: %w", service, url, err)
+		if ue, ok := err.(*url.Error); ok {
+			err = ue.Err
+		}
+		return nil, nil, fmt.Errorf("%s: bad URL %q: %v", service, redactURL(rawURL), err)
 	}
 	req.Header.Set("Accept", "application/json")
 	for k, v := range headers {
@@ -25,24 +33,61 @@ func getJSON(ctx context.Context, client *http.Client, service, url string, head
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", service, err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			ue.URL = redactURL(ue.URL)
+		}
+		return nil, nil, fmt.Errorf("%s: %w", service, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s: reading the answer: %w", service, err)
+		return nil, nil, fmt.Errorf("%s: reading the answer: %w", service, err)
 	}
 	if len(body) > maxAnswer {
-		return nil, fmt.Errorf("%s: the answer is larger than %d MiB; narrow the query", service, maxAnswer>>20)
+		return nil, nil, fmt.Errorf("%s: the answer is larger than %d MiB; narrow the query", service, maxAnswer>>20)
 	}
 	if resp.StatusCode/100 != 2 {
-		return nil, &HTTPError{Service: service, Status: resp.StatusCode, Body: snippet(body)}
+		return nil, nil, &HTTPError{Service: service, Status: resp.StatusCode, Body: snippet(body), RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	}
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
-		return nil, fmt.Errorf("%s: the answer is not JSON (%v): %s", service, err, snippet(body))
+		return nil, nil, fmt.Errorf("%s: the answer is not JSON (%v): %s", service, err, snippet(body))
 	}
-	return v, nil
+	return v, resp.Header, nil
+}
+
+// redactURL hides the values of secret-looking query parameters.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.RawQuery == "" {
+		return raw
+	}
+	parts := strings.Split(u.RawQuery, "&")
+	for i, part := range parts {
+		name, _, _ := strings.Cut(part, "=")
+		if n, err := url.QueryUnescape(name); err == nil && secretLooking(n) {
+			parts[i] = name + "=REDACTED"
+		}
+	}
+	u.RawQuery = strings.Join(parts, "&")
+	return u.String()
+}
+
+// retryAfter reads a Retry-After header (seconds or an HTTP date); 0 when
+// there is none.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
 }
 
 // HTTPError is an outside API's non-2xx answer.
@@ -50,6 +95,8 @@ type HTTPError struct {
 	Service string
 	Status  int
 	Body    string
+	// RetryAfter is what the answer's Retry-After header asked for (0: none).
+	RetryAfter time.Duration
 }
 
 func (e *HTTPError) Error() string {

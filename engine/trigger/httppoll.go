@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -12,18 +14,31 @@ import (
 )
 
 // httpPoll polls any JSON API. Each item with an id fires once (dedupe key
-// "http:<id>"). With a cursor field, only items whose field is greater than
-// the cursor fire, and a first poll fires those at or after the start time
-// when the field is a timestamp. Without one, the first poll is a baseline:
-// what the API lists when the integration is switched ON is marked seen.
+// "http:<id>"). With a cursor field, only items whose field is at or after
+// the cursor fire (an item stamped in the same instant as the newest one
+// seen is still considered, and the id dedupe drops what fired before),
+// and a first poll fires those at or after the start time when the field
+// is a timestamp. Without one, the first poll is a baseline: what the API
+// lists when the integration is switched ON is marked seen.
+//
+// A paginated answer is followed page by page, at most max_pages pages: by
+// a next link in the body (next_path), a cursor in the body sent back as a
+// query parameter (next_cursor_path, cursor_param), or a Link header with
+// rel="next". Next links must stay on the URL's scheme and host, since the
+// headers go with every page.
 type httpPoll struct {
-	client      *http.Client
-	url         string
-	headers     map[string]string
-	itemsPath   string
-	idField     string
-	cursorField string
-	filter      *vm.Program
+	client         *http.Client
+	url            string
+	secretQuery    map[string]string
+	headers        map[string]string
+	itemsPath      string
+	idField        string
+	cursorField    string
+	nextPath       string
+	nextCursorPath string
+	cursorParam    string
+	maxPages       int
+	filter         *vm.Program
 }
 
 // baselineDone is the cursor of a poller without a cursor field once its
@@ -38,12 +53,15 @@ func compileFilter(src string) (*vm.Program, error) {
 	return p, nil
 }
 
-func newHTTPPoll(c Config, client *http.Client) (*httpPoll, error) {
+func newHTTPPoll(c Config, client *http.Client, allowPrivate bool) (*httpPoll, error) {
 	spec, _ := Lookup(HTTPPoll)
 	p := &httpPoll{
-		client: client, url: c.String(spec, "url"), headers: c.Map("headers"),
+		client: PolicyClient(client, allowPrivate),
+		url:    c.String(spec, "url"), secretQuery: c.Map("secret_query"), headers: c.Map("headers"),
 		itemsPath: c.String(spec, "items_path"), idField: c.String(spec, "id_field"),
-		cursorField: c.String(spec, "cursor_field"),
+		cursorField: c.String(spec, "cursor_field"), nextPath: c.String(spec, "next_path"),
+		nextCursorPath: c.String(spec, "next_cursor_path"), cursorParam: c.String(spec, "cursor_param"),
+		maxPages: max(c.Int(spec, "max_pages"), 1),
 	}
 	if auth := c.String(spec, "authorization"); auth != "" {
 		p.headers["Authorization"] = auth
@@ -58,44 +76,144 @@ func newHTTPPoll(c Config, client *http.Client) (*httpPoll, error) {
 	return p, nil
 }
 
-// items fetches the list and keeps those that pass the filter.
-func (p *httpPoll) items(ctx context.Context) ([]map[string]any, error) {
-	v, err := getJSON(ctx, p.client, "the API", p.url, p.headers)
+// withQuery adds the secret query parameters (and a page cursor) to a URL.
+func (p *httpPoll) withQuery(raw string, extra map[string]string) (string, error) {
+	if len(p.secretQuery) == 0 && len(extra) == 0 {
+		return raw, nil
+	}
+	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, err
+		return "", fmt.Errorf("the API: bad URL %q", redactURL(raw))
 	}
-	list, ok := lookupPath(v, p.itemsPath)
-	arr, isArr := list.([]any)
-	if !ok || !isArr {
-		where := "the answer"
-		if p.itemsPath != "" {
-			where = fmt.Sprintf("items path %q", p.itemsPath)
-		}
-		return nil, fmt.Errorf("the API: %s is not a JSON array; set the items path to where the list is", where)
+	q := u.Query()
+	for k, v := range p.secretQuery {
+		q.Set(k, v)
 	}
-	out := make([]map[string]any, 0, len(arr))
-	for _, it := range arr {
-		m, ok := it.(map[string]any)
-		if !ok {
-			continue
+	for k, v := range extra {
+		q.Set(k, v)
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// items fetches the list, page after page, and keeps those that pass the
+// filter. A failure on any page fails the poll: an answer with a page
+// missing could move the cursor past what that page held.
+func (p *httpPoll) items(ctx context.Context) ([]map[string]any, []string, error) {
+	first, err := url.Parse(p.url)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the API: bad URL %q", redactURL(p.url))
+	}
+	var out []map[string]any
+	var problems []string
+	pageURL, extra := p.url, map[string]string{}
+	for page := 1; ; page++ {
+		full, err := p.withQuery(pageURL, extra)
+		if err != nil {
+			return nil, nil, err
 		}
-		if p.filter != nil {
-			keep, err := expr.Run(p.filter, map[string]any{"item": m})
-			if err != nil || keep != true {
+		v, header, err := getJSON(ctx, p.client, "the API", full, p.headers)
+		if err != nil {
+			if page > 1 {
+				return nil, nil, fmt.Errorf("page %d: %w", page, err)
+			}
+			return nil, nil, err
+		}
+		list, ok := lookupPath(v, p.itemsPath)
+		arr, isArr := list.([]any)
+		if !ok || !isArr {
+			where := "the answer"
+			if p.itemsPath != "" {
+				where = fmt.Sprintf("items path %q", p.itemsPath)
+			}
+			return nil, nil, fmt.Errorf("the API: %s is not a JSON array; set the items path to where the list is", where)
+		}
+		for _, it := range arr {
+			m, ok := it.(map[string]any)
+			if !ok {
 				continue
 			}
+			if p.filter != nil {
+				keep, err := expr.Run(p.filter, map[string]any{"item": m})
+				if err != nil || keep != true {
+					continue
+				}
+			}
+			out = append(out, m)
 		}
-		out = append(out, m)
+		next, nextCursor := p.nextPage(v, header, pageURL)
+		if next == "" && nextCursor == "" {
+			return out, problems, nil
+		}
+		if page >= p.maxPages {
+			problems = append(problems, fmt.Sprintf("the API has more than %d pages (max pages); the items beyond are not read: raise max pages or narrow the query", p.maxPages))
+			return out, problems, nil
+		}
+		if nextCursor != "" {
+			extra = map[string]string{p.cursorParam: nextCursor}
+			continue
+		}
+		nu, err := url.Parse(next)
+		if err != nil || nu.Scheme != first.Scheme || nu.Host != first.Host {
+			problems = append(problems, fmt.Sprintf("a next page link points to another host (%s); it is not followed, since the headers would go with it", redactURL(next)))
+			return out, problems, nil
+		}
+		pageURL, extra = next, map[string]string{}
 	}
-	return out, nil
+}
+
+// nextPage finds where the next page is: a next link (resolved against the
+// page's URL) or a cursor. Both empty: this was the last page.
+func (p *httpPoll) nextPage(body any, header http.Header, pageURL string) (link, cursor string) {
+	switch {
+	case p.nextCursorPath != "":
+		v, _ := lookupPath(body, p.nextCursorPath)
+		s, _ := scalarString(v)
+		return "", s
+	case p.nextPath != "":
+		v, _ := lookupPath(body, p.nextPath)
+		s, _ := v.(string)
+		link = s
+	default:
+		link = linkNext(header.Values("Link"))
+	}
+	if link == "" {
+		return "", ""
+	}
+	base, err1 := url.Parse(pageURL)
+	ref, err2 := url.Parse(link)
+	if err1 != nil || err2 != nil {
+		return link, ""
+	}
+	return base.ResolveReference(ref).String(), ""
+}
+
+// linkNext returns the rel="next" target of Link headers.
+func linkNext(values []string) string {
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			target, params, ok := strings.Cut(part, ";")
+			if !ok {
+				continue
+			}
+			target = strings.Trim(strings.TrimSpace(target), "<>")
+			for _, param := range strings.Split(params, ";") {
+				name, val, _ := strings.Cut(strings.TrimSpace(param), "=")
+				if strings.EqualFold(name, "rel") && strings.EqualFold(strings.Trim(val, `"`), "next") {
+					return target
+				}
+			}
+		}
+	}
+	return ""
 }
 
 func (p *httpPoll) Poll(ctx context.Context, cursor string, start time.Time) (Batch, error) {
-	items, err := p.items(ctx)
+	items, problems, err := p.items(ctx)
 	if err != nil {
 		return Batch{}, err
 	}
-	b := Batch{Cursor: cursor}
+	b := Batch{Cursor: cursor, Problems: problems}
 	newest := cursor
 	first := cursor == ""
 	for _, it := range items {
@@ -120,7 +238,7 @@ func (p *httpPoll) Poll(ctx context.Context, cursor string, start time.Time) (Ba
 			newest = cur
 		}
 		switch {
-		case !first && compareCursor(cur, cursor) > 0:
+		case !first && compareCursor(cur, cursor) >= 0:
 			b.Events = append(b.Events, ev)
 		case first:
 			if t, isTime := parseTime(cur); isTime && !t.Before(start) {
@@ -141,7 +259,7 @@ func (p *httpPoll) Poll(ctx context.Context, cursor string, start time.Time) (Ba
 }
 
 func (p *httpPoll) Sample(ctx context.Context) (Event, error) {
-	items, err := p.items(ctx)
+	items, _, err := p.items(ctx)
 	if err != nil {
 		return Event{}, err
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/oktaflow/oktaflow/engine/kissflow"
 )
 
 // Event is one trigger event: the data a run's steps map from, and the key
@@ -26,6 +28,11 @@ type Batch struct {
 	// Problems are items that could not become events (a CSV row without its
 	// key, an item without an id), for the log and the UI.
 	Problems []string
+	// More says the poll stopped at its bounds (rows, bytes, pages or
+	// lookups) with more ready to read: poll again soon rather than after
+	// the whole interval. Nothing is lost either way; the cursor says where
+	// to go on.
+	More bool
 }
 
 // Poller finds new events of a pull trigger.
@@ -40,8 +47,19 @@ type Poller interface {
 // Deps are what pollers need from outside.
 type Deps struct {
 	HTTP *http.Client // for kissflow and http_poll; nil means a client with a 30 s timeout
+	// AllowPrivate lets http_poll reach loopback, link-local and private
+	// addresses (the operator's --allow-private-addresses).
+	AllowPrivate bool
 	// OktaLogs builds a System Log source for an okta_event trigger's account.
 	OktaLogs func(account string) (LogSource, error)
+	// KissflowAccount returns the client of a Kissflow account (by id or
+	// name), the one its write-back steps use, so that they share its pacer.
+	KissflowAccount func(account string) (*kissflow.Client, error)
+	// KissflowInline returns a client for a trigger that holds its own keys
+	// (documents from before Kissflow accounts); nil: the trigger makes one.
+	KissflowInline func(kissflow.Config) (*kissflow.Client, error)
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
 }
 
 // NewPoller builds the poller of a pull trigger type.
@@ -54,11 +72,11 @@ func NewPoller(typ string, c Config, deps Deps) (Poller, error) {
 	}
 	switch typ {
 	case Kissflow:
-		return newKissflow(c, deps.HTTP)
+		return newKissflow(c, deps)
 	case HTTPPoll:
-		return newHTTPPoll(c, deps.HTTP)
+		return newHTTPPoll(c, deps.HTTP, deps.AllowPrivate)
 	case CSV:
-		return newCSV(c), nil
+		return newCSV(c)
 	case OktaEvent:
 		if deps.OktaLogs == nil {
 			return nil, fmt.Errorf("okta_event trigger: no Okta connection available")

@@ -1,0 +1,268 @@
+package trigger
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// csvPoll runs one poll of a CSV trigger and fails the test on error.
+func csvPoll(t *testing.T, p Poller, cursor string) Batch {
+	t.Helper()
+	b, err := p.Poll(context.Background(), cursor, time.Now())
+	if err != nil {
+		t.Fatalf("poll: %v", err)
+	}
+	return b
+}
+
+func newCSVPoller(t *testing.T, values map[string]any) Poller {
+	t.Helper()
+	p, err := NewPoller(CSV, Config{Values: values}, Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func appendFile(t *testing.T, path, text string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+}
+
+// touch moves a file's modification time on, as a later write would.
+func touch(t *testing.T, path string, d time.Duration) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, fi.ModTime().Add(d), fi.ModTime().Add(d)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A writer caught mid-line: the half-written last line is not a row until
+// its newline arrives, or until the file has stayed the same for a poll.
+func TestCSVPartialLastLineWaitsForItsNewline(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "hr.csv")
+	os.WriteFile(file, []byte("id,email\nE1,a@acme.com\n"), 0o600)
+	p := newCSVPoller(t, map[string]any{"path": file, "key_column": "id"})
+	b := csvPoll(t, p, "")
+
+	appendFile(t, file, "E2,bo") // the writer has not finished the line
+	touch(t, file, time.Second)
+	b = csvPoll(t, p, b.Cursor)
+	if len(b.Events) != 0 {
+		t.Fatalf("a half-written line fired: %+v", b.Events)
+	}
+	appendFile(t, file, "b@acme.com\n")
+	touch(t, file, 2*time.Second)
+	b = csvPoll(t, p, b.Cursor)
+	if got := keys(b.Events); strings.Join(got, ",") != "csv:E2" || b.Events[0].Data["email"] != "bob@acme.com" {
+		t.Fatalf("completed line: %v %v", got, b.Events)
+	}
+
+	// A last line that never gets its newline: unchanged over two polls, it is read.
+	appendFile(t, file, "E3,cy@acme.com")
+	touch(t, file, 3*time.Second)
+	b = csvPoll(t, p, b.Cursor)
+	if len(b.Events) != 0 {
+		t.Fatalf("an unterminated line fired at once: %v", keys(b.Events))
+	}
+	b = csvPoll(t, p, b.Cursor)
+	if got := keys(b.Events); strings.Join(got, ",") != "csv:E3" || b.Events[0].Data["email"] != "cy@acme.com" {
+		t.Fatalf("stable unterminated line: %v", got)
+	}
+	b = csvPoll(t, p, b.Cursor)
+	if len(b.Events) != 0 {
+		t.Fatalf("the stable line fired twice: %v", keys(b.Events))
+	}
+}
+
+// A quoted field with a line break, cut off while the file is written, is
+// not a broken row: it waits like any unfinished line.
+func TestCSVUnfinishedQuotedFieldWaits(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "hr.csv")
+	os.WriteFile(file, []byte("id,note\n"), 0o600)
+	p := newCSVPoller(t, map[string]any{"path": file, "key_column": "id"})
+	b := csvPoll(t, p, "")
+	appendFile(t, file, "E1,\"first line\nsecond")
+	touch(t, file, time.Second)
+	b = csvPoll(t, p, b.Cursor)
+	if len(b.Events) != 0 || len(b.Problems) != 0 {
+		t.Fatalf("unfinished quoted field: %+v", b)
+	}
+	appendFile(t, file, " line\"\n")
+	touch(t, file, 2*time.Second)
+	b = csvPoll(t, p, b.Cursor)
+	if len(b.Events) != 1 || b.Events[0].Data["note"] != "first line\nsecond line" {
+		t.Fatalf("finished quoted field: %+v", b)
+	}
+}
+
+func TestCSVInvalidUTF8IsAnErrorNotMangled(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "hr.csv")
+	os.WriteFile(file, []byte("id,last\n"), 0o600)
+	p := newCSVPoller(t, map[string]any{"path": file, "key_column": "id"})
+	b := csvPoll(t, p, "")
+	appendFile(t, file, "E1,M\xfcller\n") // windows-1252 ü
+	touch(t, file, time.Second)
+	_, err := p.Poll(context.Background(), b.Cursor, time.Now())
+	if err == nil || !strings.Contains(err.Error(), "not valid UTF-8") || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "encoding") {
+		t.Fatalf("want a clear UTF-8 error naming the line and the encoding setting, got %v", err)
+	}
+}
+
+func TestCSVConfiguredEncodingDecodes(t *testing.T) {
+	for _, enc := range []string{"windows-1252", "latin1", "ISO-8859-15"} {
+		t.Run(enc, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "hr.csv")
+			os.WriteFile(file, []byte("id,last\n"), 0o600)
+			p := newCSVPoller(t, map[string]any{"path": file, "key_column": "id", "encoding": enc})
+			b := csvPoll(t, p, "")
+			appendFile(t, file, "E1,M\xfcller\nE2,Ols\xe9n\n")
+			touch(t, file, time.Second)
+			b = csvPoll(t, p, b.Cursor)
+			if len(b.Events) != 2 || b.Events[0].Data["last"] != "Müller" || b.Events[1].Data["last"] != "Olsén" {
+				t.Fatalf("decoded rows: %+v", b.Events)
+			}
+			// the byte cursor stays right across multi-byte UTF-8 output
+			appendFile(t, file, "E3,\xc5berg\n")
+			touch(t, file, 2*time.Second)
+			b = csvPoll(t, p, b.Cursor)
+			if len(b.Events) != 1 || b.Events[0].Data["last"] != "Åberg" {
+				t.Fatalf("after the cursor: %+v", b.Events)
+			}
+		})
+	}
+	if err := Validate(CSV, Config{Values: map[string]any{"path": "/x", "encoding": "klingon"}}); err == nil || !strings.Contains(err.Error(), "encoding") {
+		t.Fatalf("unknown encoding: %v", err)
+	}
+}
+
+// In folder mode one bad file is reported and skipped; the others flow.
+func TestCSVFolderSkipsABadFileAndReportsIt(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a.csv", "id,email\nE1,a@acme.com\n")
+	p := newCSVPoller(t, map[string]any{"path": dir, "key_column": "id"})
+	b := csvPoll(t, p, "")
+	write("b.csv", "id,email\nE2,b\xff@acme.com\n") // not UTF-8
+	write("c.csv", "name,email\nC,c@acme.com\n")    // no key column
+	write("d.csv", "id,email\nE4,d@acme.com\n")
+	b = csvPoll(t, p, b.Cursor)
+	if got := keys(b.Events); strings.Join(got, ",") != "csv:E4" {
+		t.Fatalf("the good file must flow: %v", got)
+	}
+	probs := strings.Join(b.Problems, "\n")
+	if !strings.Contains(probs, "b.csv") || !strings.Contains(probs, "UTF-8") || !strings.Contains(probs, "c.csv") || !strings.Contains(probs, "key column") {
+		t.Fatalf("each bad file is reported by name: %q", b.Problems)
+	}
+	// still bad, still reported; once fixed, its rows flow
+	b = csvPoll(t, p, b.Cursor)
+	if len(b.Events) != 0 || !strings.Contains(strings.Join(b.Problems, "\n"), "b.csv") {
+		t.Fatalf("a bad file stays reported: %+v", b)
+	}
+	write("b.csv", "id,email\nE2,b@acme.com\n")
+	touch(t, filepath.Join(dir, "b.csv"), time.Second)
+	b = csvPoll(t, p, b.Cursor)
+	if got := keys(b.Events); strings.Join(got, ",") != "csv:E2" {
+		t.Fatalf("fixed file: %v %q", got, b.Problems)
+	}
+}
+
+// The cursor remembers how far each file was read, so a file with more
+// rows than any dedupe window is read once, and only its new rows fire.
+func TestCSVCursorPerFileReadsOnlyNewRows(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "hr.csv")
+	var sb strings.Builder
+	sb.WriteString("name,email\n")
+	for i := range 3000 {
+		fmt.Fprintf(&sb, "P%d,p%d@acme.com\n", i, i)
+	}
+	os.WriteFile(file, []byte(sb.String()), 0o600)
+	p := newCSVPoller(t, map[string]any{"path": file}) // whole-row keys
+	b := csvPoll(t, p, "")
+	if !b.Baseline || len(b.Events) != 3000 {
+		t.Fatalf("baseline: %d events", len(b.Events))
+	}
+	appendFile(t, file, "New,new@acme.com\n")
+	touch(t, file, time.Second)
+	b = csvPoll(t, p, b.Cursor)
+	if len(b.Events) != 1 || b.Events[0].Data["name"] != "New" || b.Events[0].Data["_line"] != float64(3002) {
+		t.Fatalf("only the appended row, with its line number: %d events", len(b.Events))
+	}
+
+	// Rewritten (not appended): detected by the prefix hash, read again from
+	// the start (dedupe keeps the old rows from firing), and reported.
+	os.WriteFile(file, []byte("name,email\nOther,other@acme.com\nNew,new@acme.com\n"), 0o600)
+	touch(t, file, 2*time.Second)
+	b = csvPoll(t, p, b.Cursor)
+	if len(b.Events) != 2 || !strings.Contains(strings.Join(b.Problems, " "), "rewritten") {
+		t.Fatalf("rewritten file: %d events, problems %q", len(b.Events), b.Problems)
+	}
+}
+
+// A cursor stored by an earlier version (size and time only) still works.
+func TestCSVOldCursorStillReads(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "hr.csv")
+	os.WriteFile(file, []byte("id\nE1\n"), 0o600)
+	fi, _ := os.Stat(file)
+	old := fmt.Sprintf(`{"files":{%q:{"size":%d,"mtime":%d}}}`, file, fi.Size(), fi.ModTime().UnixNano())
+	p := newCSVPoller(t, map[string]any{"path": file, "key_column": "id"})
+	b := csvPoll(t, p, old)
+	if len(b.Events) != 0 || b.Baseline {
+		t.Fatalf("unchanged file under an old cursor: %+v", b)
+	}
+	appendFile(t, file, "E2\n")
+	touch(t, file, time.Second)
+	b = csvPoll(t, p, old)
+	if got := keys(b.Events); strings.Join(got, ",") != "csv:E1,csv:E2" { // read whole; dedupe drops E1
+		t.Fatalf("changed file under an old cursor: %v", got)
+	}
+}
+
+// A poll reads a bounded number of rows; the next one goes on where it
+// stopped, and a baseline cut short stays a baseline until it is done.
+func TestCSVPollIsBoundedAndGoesOn(t *testing.T) {
+	defer func(n int) { csvMaxRowsPerPoll = n }(csvMaxRowsPerPoll)
+	csvMaxRowsPerPoll = 4
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.csv"), []byte("id\nA1\nA2\nA3\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "b.csv"), []byte("id\nB1\nB2\nB3\n"), 0o600)
+	p := newCSVPoller(t, map[string]any{"path": dir, "key_column": "id"})
+	b := csvPoll(t, p, "")
+	if !b.Baseline || !b.More || strings.Join(keys(b.Events), ",") != "csv:A1,csv:A2,csv:A3,csv:B1" {
+		t.Fatalf("first bounded poll: %v more=%v baseline=%v", keys(b.Events), b.More, b.Baseline)
+	}
+	b = csvPoll(t, p, b.Cursor)
+	if !b.Baseline || b.More || strings.Join(keys(b.Events), ",") != "csv:B2,csv:B3" {
+		t.Fatalf("second poll: %v more=%v baseline=%v", keys(b.Events), b.More, b.Baseline)
+	}
+	b = csvPoll(t, p, b.Cursor)
+	if b.Baseline || len(b.Events) != 0 {
+		t.Fatalf("done: %+v", b)
+	}
+	appendFile(t, filepath.Join(dir, "b.csv"), "B4\n")
+	touch(t, filepath.Join(dir, "b.csv"), time.Second)
+	if b = csvPoll(t, p, b.Cursor); b.Baseline || strings.Join(keys(b.Events), ",") != "csv:B4" {
+		t.Fatalf("new row after the baseline: %+v", b)
+	}
+}

@@ -1,0 +1,267 @@
+package trigger
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// readBudget is what is left of one poll's bounds.
+type readBudget struct{ rows, bytes int }
+
+func (b *readBudget) spent() bool { return b.rows <= 0 || b.bytes <= 0 }
+
+type readResult struct {
+	cursor   *fileCursor
+	events   []Event
+	problems []string
+	more     bool // stopped by the poll's bounds: read on at the next poll
+}
+
+// read reads one file from where its cursor left off (from the start when
+// it has none, it was written by an older version, or what was read
+// changed). stable says the file has not changed since a poll that found
+// an unfinished last line: that line is then read as it is.
+func (f *csvFeed) read(name string, st fileStamp, old *fileCursor, stable bool, budget *readBudget) (readResult, error) {
+	base := filepath.Base(name)
+	file, err := os.Open(name)
+	if err != nil {
+		return readResult{}, fmt.Errorf("CSV %s: %w", base, err)
+	}
+	defer file.Close()
+	var res readResult
+	var start int64
+	var line int
+	var header []string
+	if old != nil && old.V == 2 {
+		h, err := prefixHash(file, old.Offset)
+		switch {
+		case err != nil && !errors.Is(err, io.ErrUnexpectedEOF):
+			return readResult{}, fmt.Errorf("CSV %s: %w", base, err)
+		case err == nil && h == old.Hash:
+			start, line, header = old.Offset, old.Line, old.Header
+		default:
+			res.problems = append(res.problems, fmt.Sprintf("%s was rewritten (the part read before changed); reading it again from the start, and rows seen before do not fire again", base))
+		}
+	}
+	n := min(st.Size-start, int64(budget.bytes))
+	chunk := make([]byte, max(n, 0))
+	got, err := file.ReadAt(chunk, start)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return readResult{}, fmt.Errorf("CSV %s: %w", base, err)
+	}
+	chunk = chunk[:got]
+	text := f.enc.decode(chunk)
+	pr := parseChunk(text, chunkParams{
+		file: base, keyColumn: f.keyColumn, delimiter: f.delimiter, header: header, line: line,
+		eof: start+int64(got) >= st.Size, acceptTail: stable && old != nil && old.Tail,
+		maxRows: budget.rows, checkUTF8: f.enc.cm == nil, encoding: f.enc.name,
+	})
+	if pr.err != nil {
+		return readResult{}, pr.err
+	}
+	consumed := int64(f.enc.rawOffset(text, pr.consumed))
+	if pr.more && consumed == 0 && int64(got) == int64(budget.bytes) {
+		res.problems = append(res.problems, fmt.Sprintf("%s line %d: a row longer than %d MiB cannot be read; split it or fix the file", base, line+1, csvMaxBytesPerPoll>>20))
+	}
+	offset := start + consumed
+	hash, err := prefixHash(file, offset)
+	if err != nil {
+		return readResult{}, fmt.Errorf("CSV %s: %w", base, err)
+	}
+	budget.rows -= len(pr.events)
+	budget.bytes -= int(consumed)
+	res.cursor = &fileCursor{
+		Size: st.Size, MTime: st.MTime, V: 2, Offset: offset, Line: line + pr.lines, Hash: hash,
+		Header: pr.header, Tail: pr.tail, Pending: pr.more,
+	}
+	res.events, res.more = pr.events, pr.more
+	res.problems = append(res.problems, pr.problems...)
+	return res, nil
+}
+
+// Files whose read part is at most this long are hashed whole; beyond it,
+// their first and last MiB and the length, so a poll of a huge file that
+// grows does not re-read all of it. (A rewrite that keeps both ends and the
+// length the same is then not noticed.)
+const (
+	fullHashLimit = 64 << 20
+	hashSample    = 1 << 20
+)
+
+// prefixHash hashes the first n bytes of a file; io.ErrUnexpectedEOF when
+// the file is shorter.
+func prefixHash(r io.ReaderAt, n int64) (string, error) {
+	h := sha256.New()
+	copyN := func(off, size int64) error {
+		got, err := io.Copy(h, io.NewSectionReader(r, off, size))
+		if err == nil && got < size {
+			err = io.ErrUnexpectedEOF
+		}
+		return err
+	}
+	var err error
+	if n <= fullHashLimit {
+		err = copyN(0, n)
+	} else {
+		fmt.Fprintf(h, "%d:", n)
+		if err = copyN(0, hashSample); err == nil {
+			err = copyN(n-hashSample, hashSample)
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16]), nil
+}
+
+type chunkParams struct {
+	file       string
+	keyColumn  string
+	delimiter  rune
+	header     []string // nil: the first record is the header
+	line       int      // lines before the chunk
+	eof        bool     // the chunk ends where the file ends
+	acceptTail bool     // an unfinished last line is read as it is
+	maxRows    int
+	checkUTF8  bool
+	encoding   string
+}
+
+type chunkResult struct {
+	events   []Event
+	problems []string
+	header   []string
+	consumed int  // bytes of text read: up to the end of the last complete row
+	lines    int  // line breaks in them
+	tail     bool // an unfinished last line waits
+	more     bool // stopped by maxRows or by the end of the chunk
+	err      error
+}
+
+// parseChunk turns CSV text into row events, stopping before an unfinished
+// last line (no line break yet, or a quoted field still open).
+func parseChunk(text []byte, p chunkParams) chunkResult {
+	res := chunkResult{header: p.header}
+	skip := 0
+	if p.header == nil && bytes.HasPrefix(text, []byte("\ufeff")) {
+		skip = len("\ufeff")
+	}
+	res.consumed = skip
+	cr := csv.NewReader(bytes.NewReader(text[skip:]))
+	cr.Comma = p.delimiter
+	cr.FieldsPerRecord = -1
+	endsWithNewline := len(text) > 0 && text[len(text)-1] == '\n'
+	keyIdx := -1
+	if p.header != nil && p.keyColumn != "" {
+		keyIdx = slices.Index(p.header, p.keyColumn)
+	}
+	rows := 0
+	for {
+		rec, err := cr.Read()
+		end := skip + int(cr.InputOffset())
+		if err == io.EOF {
+			break
+		}
+		unfinished := end >= len(text) && !endsWithNewline
+		var perr *csv.ParseError
+		if err != nil && errors.As(err, &perr) && errors.Is(err, csv.ErrQuote) && end >= len(text) {
+			unfinished = true // a quoted field still open at the end
+		}
+		if unfinished && !(p.eof && p.acceptTail) {
+			if p.eof {
+				res.tail = true
+			} else {
+				res.more = true
+			}
+			break
+		}
+		if err != nil {
+			if perr == nil {
+				res.err = fmt.Errorf("CSV %s: %w", p.file, err)
+				return res
+			}
+			// A broken row (a stray quote, say): report it and read on.
+			res.problems = append(res.problems, fmt.Sprintf("%s line %d: %v", p.file, p.line+perr.StartLine, perr.Err))
+			res.consumed = end
+			continue
+		}
+		recLine, _ := cr.FieldPos(0)
+		recLine += p.line
+		if p.checkUTF8 {
+			for _, v := range rec {
+				if !utf8.ValidString(v) {
+					res.err = fmt.Errorf("CSV %s line %d is not valid UTF-8; if the file is exported in another character set, set the trigger's encoding (e.g. windows-1252)", p.file, recLine)
+					return res
+				}
+			}
+		}
+		if res.header == nil {
+			header := slices.Clone(rec)
+			for i := range header {
+				header[i] = strings.TrimSpace(header[i])
+			}
+			if p.keyColumn != "" {
+				if keyIdx = slices.Index(header, p.keyColumn); keyIdx < 0 {
+					res.err = fmt.Errorf("CSV %s: key column %q is not in the header (columns: %s)", p.file, p.keyColumn, strings.Join(header, ", "))
+					return res
+				}
+			}
+			res.header, res.consumed = header, end
+			continue
+		}
+		res.consumed = end
+		if ev, problem := rowEvent(res.header, rec, keyIdx, p, recLine); problem != "" {
+			res.problems = append(res.problems, problem)
+		} else {
+			res.events = append(res.events, ev)
+		}
+		rows++
+		if rows >= p.maxRows {
+			res.more = end < len(text) || !p.eof
+			break
+		}
+	}
+	res.lines = bytes.Count(text[:res.consumed], []byte("\n"))
+	return res
+}
+
+func rowEvent(header, rec []string, keyIdx int, p chunkParams, line int) (Event, string) {
+	if len(rec) != len(header) {
+		return Event{}, fmt.Sprintf("%s line %d: %d fields, the header has %d", p.file, line, len(rec), len(header))
+	}
+	row := make(map[string]any, len(header)+2)
+	for i, col := range header {
+		row[col] = rec[i]
+	}
+	var key string
+	if keyIdx >= 0 {
+		if strings.TrimSpace(rec[keyIdx]) == "" {
+			return Event{}, fmt.Sprintf("%s line %d: the key column %q is empty", p.file, line, p.keyColumn)
+		}
+		key = "csv:" + strings.TrimSpace(rec[keyIdx])
+	} else {
+		key = contentKey("csv:", row)
+	}
+	row["_file"], row["_line"] = p.file, float64(line)
+	return Event{Data: row, DedupeKey: key}, ""
+}
+
+// parseCSV turns a whole CSV text with a header row into row events.
+func parseCSV(r io.Reader, fileName, keyColumn string, delimiter rune) ([]Event, []string, error) {
+	text, err := io.ReadAll(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	res := parseChunk(text, chunkParams{file: fileName, keyColumn: keyColumn, delimiter: delimiter, eof: true, acceptTail: true, maxRows: 1 << 30, checkUTF8: true})
+	return res.events, res.problems, res.err
+}
