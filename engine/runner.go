@@ -171,7 +171,7 @@ func (e *Engine) stepConn(act action.Action, st storage.Step, ev action.Event) (
 	case action.ConnectorNone:
 		conn.HTTP = trigger.PolicyClient(stepHTTPClient(), e.opts.AllowPrivateAddresses)
 	default:
-		return conn, fmt.Errorf("%s needs a %s account, which this engine cannot reach yet", act.ID(), c)
+		return conn, fmt.Errorf("%s names an unknown connector %q", act.ID(), c)
 	}
 	return conn, nil
 }
