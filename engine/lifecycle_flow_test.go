@@ -129,3 +129,30 @@ func TestStepValuesTakeTheSchemaTypes(t *testing.T) {
 		t.Fatalf("profile %#v", st.Profile)
 	}
 }
+
+// Import refuses a template that could only blow its sandbox bounds, and a
+// hostile template that gets past the static check fails its step naming
+// the field while the engine goes on.
+func TestTemplatesAreSandboxed(t *testing.T) {
+	h := newHarness(t, oktatest.Options{RateLimit: 100_000})
+	h.start()
+	doc := func(dept string) string {
+		return `{"name": "Sandboxed", "trigger": {"type": "webhook", "config": {"secret": "change-me-0123456789"}},
+ "steps": [{"id": "update", "action": "okta.update_user", "account": "sandbox",
+  "fields": {"find.login": "{{ trigger.login }}", "department": "` + dept + `"}}]}`
+	}
+	_, err := h.e.Import(context.Background(), []byte(doc(`{{ repeat(\"x\", 1e10) }}`)))
+	if err == nil || !strings.Contains(err.Error(), "department") || !strings.Contains(err.Error(), "at most") {
+		t.Fatalf("import: %v; want the field and its limit", err)
+	}
+	h.sim.AddUser(map[string]any{"login": "ann@acme.com"}, "ACTIVE")
+	in := h.importOn(doc(`{{ reduce(1..40, #acc + #acc, trigger.login) }}`))
+	_, a := h.post(in.ID, "change-me-0123456789", map[string]any{"login": "ann@acme.com"})
+	if counts := h.waitRuns(); counts[storage.RunFailed] != 1 {
+		t.Fatalf("runs %v", counts)
+	}
+	r, _ := h.store.Run(a.Runs[0])
+	if r.Error == nil || !strings.Contains(r.Error.Message, "department") || !strings.Contains(r.Error.Message, "text") {
+		t.Fatalf("run error %+v", r.Error)
+	}
+}
