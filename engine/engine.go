@@ -18,11 +18,20 @@ import (
 type Options struct {
 	Store  *storage.Store
 	Logger *slog.Logger // nil: discard
-	// Workers bounds the runs executing at once across all integrations (default 8).
+	// Workers bounds the runs executing at once across all integrations
+	// (default 256). It is a bound on goroutines, not the pace: the runs in
+	// flight per Okta account follow the account's rate limit.
 	Workers int
-	// DefaultConcurrency is the runs in flight per integration when the
-	// integration does not set its own (default 4).
+	// DefaultConcurrency, when set, caps the runs in flight of each
+	// integration that does not set its own concurrency (default: no cap
+	// beyond its account's).
 	DefaultConcurrency int
+	// OktaConcurrency is the concurrent requests allowed per Okta account
+	// (default DefaultOktaConcurrency); it also caps the runs in flight.
+	OktaConcurrency int
+	// MaxRunsPerAccount is a ceiling on the runs in flight per Okta account
+	// whatever its rate limit allows (default 64).
+	MaxRunsPerAccount int
 	// HTTPClient is used by the kissflow and http_poll triggers.
 	HTTPClient *http.Client
 	// OktaOptions are added to every Okta client (tests shorten backoffs).
@@ -44,6 +53,12 @@ type Options struct {
 	// NoTriggers keeps trigger pollers off: a one-shot CLI command runs the
 	// run it queued without polling every integration's trigger.
 	NoTriggers bool
+	// FeedsDir is the folder CSV trigger paths must sit in (default: a
+	// "feeds" folder beside the database); see sources.go.
+	FeedsDir string
+	// AllowPrivateAddresses lets http_poll triggers reach loopback,
+	// link-local and private addresses (refused by default).
+	AllowPrivateAddresses bool
 }
 
 // Engine runs integrations. Create it with New, then Start it; Stop it
@@ -61,6 +76,11 @@ type Engine struct {
 	sched     *scheduler
 	polls     *pollers
 	sandboxes *sandboxSet
+	health    *healthBook
+	// runs is where the runner writes run transitions (the store; a seam
+	// for fault tests).
+	runs        runWriter
+	storeHealth storeHealth
 
 	mu       sync.Mutex
 	started  bool
@@ -80,11 +100,17 @@ func New(opts Options) (*Engine, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Workers <= 0 {
-		opts.Workers = 8
+		opts.Workers = 256
 	}
-	if opts.DefaultConcurrency <= 0 {
-		opts.DefaultConcurrency = 4
+	if opts.OktaConcurrency <= 0 {
+		opts.OktaConcurrency = DefaultOktaConcurrency
 	}
+	if opts.MaxRunsPerAccount <= 0 {
+		opts.MaxRunsPerAccount = 64
+	}
+	// The client's own cap on requests in flight must not be below the runs
+	// the scheduler puts in flight; options given by the caller come after.
+	opts.OktaOptions = append([]okta.Option{okta.WithMaxConcurrency(opts.OktaConcurrency)}, opts.OktaOptions...)
 	if opts.Retention <= 0 {
 		opts.Retention = storage.DefaultRetention
 	}
@@ -100,6 +126,8 @@ func New(opts Options) (*Engine, error) {
 	e.sched = newScheduler(e)
 	e.polls = newPollers(e)
 	e.sandboxes = newSandboxSet()
+	e.health = newHealthBook(e)
+	e.runs = opts.Store
 	return e, nil
 }
 
@@ -125,12 +153,8 @@ func (e *Engine) Start(ctx context.Context) error {
 	if e.started {
 		return errors.New("engine: already started")
 	}
-	n, err := e.store.RecoverOrphans()
-	if err != nil {
-		return fmt.Errorf("recover interrupted runs: %w", err)
-	}
-	if n > 0 {
-		e.log.Info("requeued runs interrupted by a crash", "runs", n)
+	if err := e.recoverInterrupted(); err != nil {
+		return err
 	}
 	_ = e.StartSandboxes(ctx) // each problem is logged; the other sandboxes and the engine still run
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -143,6 +167,37 @@ func (e *Engine) Start(ctx context.Context) error {
 		return nil
 	}
 	return e.polls.reconcile(ctx)
+}
+
+// recoverInterrupted deals with the runs a crash left running (see
+// storage.RecoverInterrupted): most go back to the queue; a poison run,
+// cut off on the same step crash after crash, is failed and said so at
+// ERROR, so that one bad run cannot crash-loop the service.
+func (e *Engine) recoverInterrupted() error {
+	rec, err := e.store.RecoverInterrupted()
+	if err != nil {
+		return fmt.Errorf("recover interrupted runs: %w", err)
+	}
+	if n := len(rec.Requeued); n > 0 {
+		e.log.Info("requeued runs interrupted by a crash", "runs", n)
+	}
+	if n := len(rec.Cancelled); n > 0 {
+		e.log.Info("cancelled interrupted runs of integrations that are OFF", "runs", n)
+	}
+	for _, id := range rec.Failed {
+		e.metrics.poisonRuns.Inc()
+		r, err := e.store.Run(id)
+		if err != nil {
+			continue
+		}
+		msg := ""
+		if r.Error != nil {
+			msg = r.Error.Message
+		}
+		e.log.Error("failed a run that crashed the process again and again", "run", id, "integration", r.IntegrationID, "why", msg)
+		e.publishRun(r)
+	}
+	return nil
 }
 
 // Stop shuts down in order: the HTTP listener stops accepting, pollers

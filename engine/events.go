@@ -21,10 +21,16 @@ const (
 	AccountChanged
 	// RateLimitWait: requests to an Okta bucket wait until Until (zero: the wait is over).
 	RateLimitWait
-	// TriggerProblem: a trigger poll failed or skipped items (Message says why).
+	// TriggerProblem: a trigger poll skipped items (Message says which).
 	TriggerProblem
 	// Lagged: this subscriber fell behind and lost events; reload what is shown.
 	Lagged
+	// TriggerHealthChanged: a trigger's poll started failing, failed again,
+	// recovered or skipped items (Health is set; Message is its last error).
+	TriggerHealthChanged
+	// StoreHealthChanged: the engine's writes to its database started
+	// failing (Message is the error) or work again (Message is "").
+	StoreHealthChanged
 )
 
 // Event is one change the engine reports.
@@ -34,8 +40,9 @@ type Event struct {
 	Run           *storage.Run // RunChanged
 	IntegrationID string
 	AccountID     string
-	Bucket        string    // RateLimitWait: the Okta rate-limit bucket
-	Until         time.Time // RateLimitWait
+	Bucket        string         // RateLimitWait: the Okta rate-limit bucket
+	Until         time.Time      // RateLimitWait
+	Health        *TriggerHealth // TriggerHealthChanged
 	Message       string
 }
 

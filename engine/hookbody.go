@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/oktaflow/oktaflow/storage"
 )
 
 // Limits of one webhook request. They are documented in the README's
@@ -19,10 +21,11 @@ const (
 	// MaxHookBody is the largest webhook body accepted, in bytes.
 	MaxHookBody = 1 << 20
 	// MaxHookItems is the most events one webhook request may carry (array
-	// items, or the events of an Okta event hook delivery). It keeps one
-	// request's store transaction short, so a large batch never holds up
-	// other integrations' webhooks.
-	MaxHookItems = 1000
+	// items, or the events of an Okta event hook delivery). It is the
+	// store's bound on one commit: a request is all or nothing, and its
+	// transaction is short, so a large batch never holds up other
+	// integrations' webhooks.
+	MaxHookItems = storage.MaxEventsPerCommit
 	// MaxIdempotencyKey is the longest Idempotency-Key header accepted, in bytes.
 	MaxIdempotencyKey = 255
 )

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/oktaflow/oktaflow/engine/trigger"
@@ -14,7 +16,18 @@ import (
 // its ID is empty). A new integration starts OFF. A webhook trigger without
 // a secret gets a generated one.
 func (e *Engine) SaveIntegration(ctx context.Context, in storage.Integration) (storage.Integration, error) {
+	res, err := e.saveIntegration(ctx, in)
+	return res.Integration, err
+}
+
+// saveIntegration is SaveIntegration, saying what the save did. Editing
+// the source of an ON trigger (another file, URL, process, account...: see
+// sourceChanged) re-baselines it from now, as switching it ON does, in the
+// same transaction as the edit; its poll loop is stopped meanwhile, so that
+// no poll of the old source can store its cursor after the reset.
+func (e *Engine) saveIntegration(ctx context.Context, in storage.Integration) (SaveResult, error) {
 	separateSecrets(&in.Trigger)
+	e.fullFeedPath(&in.Trigger)
 	if in.Trigger.Type == trigger.Webhook && in.Trigger.Secrets["secret"].IsZero() {
 		if in.Trigger.Secrets == nil {
 			in.Trigger.Secrets = map[string]storage.Secret{}
@@ -22,50 +35,99 @@ func (e *Engine) SaveIntegration(ctx context.Context, in storage.Integration) (s
 		in.Trigger.Secrets["secret"] = NewSecret()
 	}
 	if err := e.ValidateIntegration(in); err != nil {
-		return storage.Integration{}, err
+		return SaveResult{}, err
 	}
-	var saved storage.Integration
+	var res SaveResult
 	var err error
-	if in.ID == "" {
-		saved, err = e.store.CreateIntegration(in)
-	} else {
-		saved, err = e.store.UpdateIntegration(in)
+	switch {
+	case in.ID == "":
+		res.Created = true
+		res.Integration, err = e.store.CreateIntegration(in)
+	default:
+		var old storage.Integration
+		if old, err = e.store.Integration(in.ID); err != nil {
+			break
+		}
+		if !old.Enabled || !sourceChanged(old.Trigger, in.Trigger) {
+			res.Integration, err = e.store.UpdateIntegration(in)
+			break
+		}
+		res.Rebaselined = true
+		err = e.withPollerStopped(in.ID, func() error {
+			var rerr error
+			res.Integration, rerr = e.store.RestartTrigger(in.ID, time.Time{}, &in)
+			return rerr
+		})
 	}
+	if err != nil {
+		return SaveResult{}, err
+	}
+	e.integrationChanged(ctx, res.Integration.ID)
+	return res, nil
+}
+
+// ResetTrigger makes an ON integration's trigger start again from `from`
+// (now when zero): its position is forgotten, so the next poll is a first
+// poll, as after switching ON. What was seen already (its dedupe keys) does
+// not fire again, and queued runs stay.
+func (e *Engine) ResetTrigger(ctx context.Context, id string, from time.Time) (storage.Integration, error) {
+	in, err := e.store.Integration(id)
 	if err != nil {
 		return storage.Integration{}, err
 	}
-	e.integrationChanged(ctx, saved.ID)
-	return saved, nil
+	if spec, ok := trigger.Lookup(in.Trigger.Type); ok && spec.Push {
+		return storage.Integration{}, fmt.Errorf("%s has a %s trigger, which keeps no position to reset: it takes what is sent to it while it is ON", in.Name, in.Trigger.Type)
+	}
+	var out storage.Integration
+	err = e.withPollerStopped(id, func() error {
+		var err error
+		out, err = e.store.RestartTrigger(id, from, nil)
+		return err
+	})
+	if err != nil {
+		return storage.Integration{}, err
+	}
+	e.integrationChanged(ctx, id)
+	return out, nil
 }
 
 // separateSecrets moves the trigger's secret settings (a webhook secret, a
-// Kissflow access key secret, http_poll's headers and secret-looking URL
-// query parameters) from its plain config into Secrets, so that they are
-// sealed at rest and never exported. The rule of what is secret lives in
-// trigger.SplitSecrets; secrets sealed before go through it unchanged.
+// Kissflow access key secret) from its plain config into Secrets, so that
+// they are sealed at rest and never exported.
 func separateSecrets(t *storage.Trigger) {
-	values := map[string]any{}
-	for k, v := range t.Secrets {
-		values[k] = v.Reveal()
+	spec, ok := trigger.Lookup(t.Type)
+	if !ok {
+		return
 	}
-	for k, v := range t.Config {
-		values[k] = v
+	if t.Type == trigger.HTTPPoll {
+		sealHTTPPoll(t)
 	}
-	plain, secrets := trigger.SplitSecrets(t.Type, values)
-	for k := range t.Secrets {
-		if _, ok := secrets[k]; !ok {
-			if _, plainNow := plain[k]; plainNow {
-				delete(plain, k) // not a secret of this type: it was sealed before, keep it so
+	for _, f := range spec.Fields {
+		if !f.Secret {
+			continue
+		}
+		if v, ok := t.Config[f.Key].(string); ok {
+			if t.Secrets == nil {
+				t.Secrets = map[string]storage.Secret{}
 			}
-			secrets[k] = t.Secrets[k].Reveal()
+			if v != "" {
+				t.Secrets[f.Key] = storage.Secret(v)
+			}
+			delete(t.Config, f.Key)
 		}
 	}
-	t.Config = plain
-	if len(secrets) > 0 && t.Secrets == nil {
-		t.Secrets = map[string]storage.Secret{}
+}
+
+// fullFeedPath saves a CSV trigger's relative path as the full path inside
+// the feeds folder, the file the poller opens.
+func (e *Engine) fullFeedPath(t *storage.Trigger) {
+	if t.Type != trigger.CSV {
+		return
 	}
-	for k, v := range secrets {
-		t.Secrets[k] = storage.Secret(v)
+	if p, ok := t.Config["path"].(string); ok && strings.TrimSpace(p) != "" {
+		if full, err := e.feedPath(strings.TrimSpace(p)); err == nil {
+			t.Config["path"] = full
+		}
 	}
 }
 

@@ -51,6 +51,9 @@ func (e *Engine) Sample(ctx context.Context, in storage.Integration) (map[string
 	if !ok {
 		return nil, fmt.Errorf("unknown trigger type %q", in.Trigger.Type)
 	}
+	if err := e.sourceError(in.Trigger); err != nil {
+		return nil, err
+	}
 	if spec.Push {
 		if in.ID != "" {
 			runs, err := e.store.ListRuns(storage.RunQuery{IntegrationID: in.ID, Limit: 1})
@@ -188,7 +191,7 @@ func (e *Engine) TestIntegration(ctx context.Context, in storage.Integration, ev
 	var earlier []string
 	for _, st := range in.Steps {
 		started := time.Now()
-		res, rec, err := e.runStep(ctx, in.Trigger, st, earlier, env)
+		res, rec, err := e.runStep(ctx, action.NewEvent(in.Trigger, event), st, earlier, env)
 		o := StepOutcome{StepID: st.ID, Action: st.Action, Input: rec.Input, Output: res, Duration: time.Since(started)}
 		if err != nil {
 			o.Error = stepError(err)
@@ -202,24 +205,13 @@ func (e *Engine) TestIntegration(ctx context.Context, in storage.Integration, ev
 	return out, nil
 }
 
-// ReadOnlyAction reports whether an action only reads the org (a test of it
-// changes nothing). An action says so itself with a ReadOnly method; until
-// every read-only action has one, the engine knows the read-only actions of
-// the connector by id here, in this one place (an unknown action is taken
-// as one that changes things).
+// ReadOnlyAction reports whether an action only reads (a test of it
+// changes nothing); the action says so in its Traits. An unknown action is
+// taken as one that changes things.
 func ReadOnlyAction(id string) bool {
 	act, ok := action.Lookup(id)
-	if !ok {
-		return false
-	}
-	if r, ok := act.(interface{ ReadOnly() bool }); ok {
-		return r.ReadOnly()
-	}
-	return slices.Contains(readOnlyActionIDs, act.ID())
+	return ok && act.Traits().ReadOnly
 }
-
-// readOnlyActionIDs are the actions without a ReadOnly method that only read.
-var readOnlyActionIDs = []string{"okta.get_user", "okta.find_users"}
 
 // ReadOnlyIntegration reports whether every step of an integration only
 // reads (a test of it changes nothing in the org).

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/oktaflow/oktaflow/storage"
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,7 +19,15 @@ type metrics struct {
 	eventsDuplicate prometheus.Counter
 	runTransitions  *prometheus.CounterVec
 	rateLimitWaits  prometheus.Counter
-	oktaRequests    *prometheus.CounterVec
+	oktaRequests    *oktaMeter
+	okta            *oktaMeter // the same meter, by what it is for
+	accountLimit    *prometheus.GaugeVec
+	// triggers, by integration id
+	polls              *prometheus.CounterVec // and result: ok | error
+	pollFailures       *prometheus.CounterVec // and reason (failureReason)
+	triggerProblems    *prometheus.CounterVec
+	storeWriteFailures *prometheus.CounterVec // by op
+	poisonRuns         prometheus.Counter
 	// listener
 	connsDropped      *prometheus.CounterVec
 	tlsReloadFailures prometheus.Counter
@@ -36,8 +45,25 @@ func newMetrics() *metrics {
 			Name: "oktaflow_run_transitions_total", Help: "Runs entering each state."}, []string{"state"}),
 		rateLimitWaits: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "oktaflow_okta_rate_limit_waits_total", Help: "Times Okta requests waited for a rate-limit reset."}),
-		oktaRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "oktaflow_okta_requests_total", Help: "Requests to Okta by HTTP status (\"error\": no answer)."}, []string{"status"}),
+		oktaRequests: &oktaMeter{
+			statuses: prometheus.NewCounterVec(prometheus.CounterOpts{
+				Name: "oktaflow_okta_requests_total", Help: "Requests to Okta by HTTP status (\"error\": no answer)."}, []string{"status"}),
+			roundTrips: newRoundTrips(),
+		},
+		accountLimit: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "oktaflow_account_runs_in_flight_limit", Help: "Runs allowed in flight per Okta account, sized from its rate limit and round trip."}, []string{"account"}),
+		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "oktaflow_trigger_polls_total", Help: "Trigger polls by integration and result (ok, error)."}, []string{"integration", "result"}),
+		pollFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "oktaflow_trigger_poll_failures_total",
+			Help: "Failed trigger polls by integration and reason (refused, timeout, dns, network, auth, rate_limited, server_error, client_error, other)."},
+			[]string{"integration", "reason"}),
+		triggerProblems: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "oktaflow_trigger_problems_total", Help: "Items a trigger poll had to skip (a row without its key, say), by integration."}, []string{"integration"}),
+		storeWriteFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "oktaflow_store_write_failures_total", Help: "Run writes the database refused (a full disk, say), retried in process, by operation."}, []string{"op"}),
+		poisonRuns: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "oktaflow_runs_poisoned_total", Help: "Runs failed at start-up because crashes cut them off on the same step again and again."}),
 		connsDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "oktaflow_http_connections_dropped_total",
 			Help: "Listener connections closed to stay within the connection cap (\"evicted\": an idle or silent connection made room; \"busy\": every connection was serving a request)."},
@@ -45,11 +71,40 @@ func newMetrics() *metrics {
 		tlsReloadFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "oktaflow_tls_reload_failures_total", Help: "Renewed TLS certificate files that did not load (the previous pair stays in use)."}),
 	}
-	m.reg.MustRegister(m.eventsAccepted, m.eventsDuplicate, m.runTransitions, m.rateLimitWaits, m.oktaRequests, m.connsDropped, m.tlsReloadFailures)
+	m.okta = m.oktaRequests
+	m.reg.MustRegister(m.eventsAccepted, m.eventsDuplicate, m.runTransitions, m.rateLimitWaits, m.oktaRequests.statuses, m.accountLimit,
+		m.polls, m.pollFailures, m.triggerProblems, m.storeWriteFailures, m.poisonRuns, m.connsDropped, m.tlsReloadFailures)
 	return m
 }
 
 func (m *metrics) runChanged(r storage.Run) { m.runTransitions.WithLabelValues(string(r.State)).Inc() }
+
+// forgetTrigger drops the series of an integration that no longer polls.
+func (m *metrics) forgetTrigger(id string) {
+	l := prometheus.Labels{"integration": id}
+	m.polls.DeletePartialMatch(l)
+	m.pollFailures.DeletePartialMatch(l)
+	m.triggerProblems.DeletePartialMatch(l)
+}
+
+// healthCollector reports each running poller's state from the health book.
+type healthCollector struct {
+	e                 *Engine
+	failing, failures *prometheus.Desc
+}
+
+func (c healthCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.failing; ch <- c.failures }
+
+func (c healthCollector) Collect(ch chan<- prometheus.Metric) {
+	for id, h := range c.e.TriggerHealths() {
+		failing := 0.0
+		if h.State == TriggerFailing {
+			failing = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.failing, prometheus.GaugeValue, failing, id)
+		ch <- prometheus.MustNewConstMetric(c.failures, prometheus.GaugeValue, float64(h.Failures), id)
+	}
+}
 
 // runsCollector reports the runs in each state from the store's counters.
 type runsCollector struct {
@@ -92,23 +147,36 @@ func (m *metrics) handler(e *Engine) http.Handler {
 			runsCollector{e: e, desc: prometheus.NewDesc("oktaflow_runs", "Runs by state.", []string{"state"}, nil)},
 			oktaCollector{e: e, remaining: prometheus.NewDesc("oktaflow_okta_rate_limit_remaining",
 				"Requests left in the current rate-limit window, by account and bucket.", []string{"account", "bucket"}, nil)},
+			healthCollector{e: e,
+				failing:  prometheus.NewDesc("oktaflow_trigger_failing", "1 while an integration's trigger cannot poll.", []string{"integration"}, nil),
+				failures: prometheus.NewDesc("oktaflow_trigger_consecutive_failures", "Failed polls in a row, by integration.", []string{"integration"}, nil)},
 		)
 	})
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// countingTransport counts Okta answers by status for the metrics.
+// oktaMeter counts Okta answers by status and measures the round trip per
+// org host (for runsInFlight).
+type oktaMeter struct {
+	statuses   *prometheus.CounterVec
+	roundTrips *roundTrips
+}
+
+// countingTransport is the transport of every Okta client: it counts
+// answers by status and measures round trips.
 type countingTransport struct {
 	next    http.RoundTripper
-	counter *prometheus.CounterVec
+	counter *oktaMeter
 }
 
 func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	sent := time.Now()
 	resp, err := t.next.RoundTrip(r)
 	if err != nil {
-		t.counter.WithLabelValues("error").Inc()
+		t.counter.statuses.WithLabelValues("error").Inc()
 		return nil, err
 	}
-	t.counter.WithLabelValues(strconv.Itoa(resp.StatusCode)).Inc()
+	t.counter.roundTrips.observe(r.URL.Host, time.Since(sent))
+	t.counter.statuses.WithLabelValues(strconv.Itoa(resp.StatusCode)).Inc()
 	return resp, nil
 }

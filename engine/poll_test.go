@@ -16,7 +16,8 @@ import (
 // row appended later becomes a user.
 func TestCSVTriggerFiresOnlyForNewRows(t *testing.T) {
 	h := newHarness(t, oktatest.Options{})
-	feed := filepath.Join(t.TempDir(), "hr.csv")
+	feed := filepath.Join(h.e.FeedsDir(), "hr.csv") // CSV paths must sit in the feeds folder
+	os.MkdirAll(h.e.FeedsDir(), 0o700)
 	os.WriteFile(feed, []byte("employee_id,first,last,email\nE1,Old,Timer,old@acme.com\n"), 0o600)
 	doc := fmt.Sprintf(`{"name": "HR feed", "trigger": {"type": "csv", "config": {"path": %q, "key_column": "employee_id"}},
 	  "steps": [{"id": "create", "action": "okta.add_user", "account": "sandbox",

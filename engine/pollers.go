@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"sync"
 	"time"
 
@@ -42,10 +43,14 @@ func (p *pollers) reconcile(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for id, l := range p.running {
-		if in, ok := want[id]; !ok || !in.UpdatedAt.Equal(l.version) {
+		in, ok := want[id]
+		if !ok || !in.UpdatedAt.Equal(l.version) {
 			l.cancel()
 			<-l.done
 			delete(p.running, id)
+		}
+		if !ok { // OFF or deleted: its health no longer says anything
+			p.e.health.forget(id)
 		}
 	}
 	for id, in := range want {
@@ -73,9 +78,16 @@ func (p *pollers) stopAll() {
 	}
 }
 
-// pollLoop polls one integration's trigger until ctx ends. A failed poll is
-// reported and retried at the next interval; the cursor only moves with
-// committed events.
+// pollLoop polls one integration's trigger until ctx ends. A failed poll
+// is recorded in the trigger's health (never silent) and the next one
+// backs off (pollDelay, honouring Retry-After); the first good poll
+// recovers. The cursor only moves with committed events.
+//
+// Polls are staggered: after the first one, an integration polls at a
+// fixed phase of its interval taken from a hash of its id, so a thousand
+// integrations spread over the interval instead of firing in the same
+// second. The first poll of a trigger without a cursor (just switched ON)
+// runs at once: it is the baseline of "from now".
 func (e *Engine) pollLoop(ctx context.Context, in storage.Integration) {
 	spec, _ := trigger.Lookup(in.Trigger.Type)
 	cfg := triggerConfig(in.Trigger)
@@ -83,21 +95,65 @@ func (e *Engine) pollLoop(ctx context.Context, in storage.Integration) {
 	if e.opts.PollInterval > 0 {
 		interval = e.opts.PollInterval
 	}
-	poller, err := trigger.NewPoller(in.Trigger.Type, cfg, e.triggerDeps())
-	if err != nil {
-		e.triggerProblem(in.ID, err.Error())
-		return
+	hints := newRetryHints(e.opts.HTTPClient.Transport, e.now)
+	deps := e.pollerDeps(hints)
+	var poller trigger.Poller
+	wait := time.Duration(0)
+	if cursor, err := e.store.Cursor(in.ID); err == nil && cursor != "" {
+		wait = untilSlot(e.now(), in.ID, interval)
 	}
+	failures := e.health.resume(in.ID)
 	for {
-		if err := e.pollOnce(ctx, in, poller); err != nil && ctx.Err() == nil {
-			e.triggerProblem(in.ID, err.Error())
-		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(interval):
+		case <-time.After(wait):
 		}
+		hints.take() // a hint counts only for the poll that got it
+		var err error
+		if poller == nil {
+			poller, err = trigger.NewPoller(in.Trigger.Type, cfg, deps)
+		}
+		if err == nil {
+			err = e.pollOnce(ctx, in, poller)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			failures++
+			reason, retryAfter := failureReason(err, hints.take())
+			wait = pollDelay(interval, failures, retryAfter)
+			e.metrics.polls.WithLabelValues(in.ID, "error").Inc()
+			e.log.Warn("trigger poll failed", "integration", in.ID, "failures", failures, "reason", reason, "next_in", wait, "err", err)
+			e.health.failed(in.ID, err, reason, wait)
+			continue
+		}
+		if failures > 0 {
+			e.log.Info("trigger poll recovered", "integration", in.ID, "after_failures", failures)
+		}
+		failures = 0
+		wait = untilSlot(e.now(), in.ID, interval)
+		e.metrics.polls.WithLabelValues(in.ID, "ok").Inc()
+		e.health.succeeded(in.ID, wait)
 	}
+}
+
+// untilSlot is the wait until id's next poll slot: the instants t with
+// t ≡ phase (mod interval), where the phase comes from a hash of the id.
+func untilSlot(now time.Time, id string, interval time.Duration) time.Duration {
+	if interval <= 0 {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	phase := time.Duration(h.Sum64() % uint64(interval))
+	into := time.Duration(now.UnixNano() % int64(interval))
+	d := phase - into
+	if d <= 0 {
+		d += interval
+	}
+	return d
 }
 
 // pollOnce fetches new events and commits them with the new cursor in one
@@ -153,11 +209,24 @@ func (e *Engine) afterEnqueue(res []storage.Enqueued) {
 	}
 }
 
+// triggerProblem reports items a poll had to skip.
 func (e *Engine) triggerProblem(integrationID, msg string) {
 	e.log.Warn("trigger problem", "integration", integrationID, "problem", msg)
+	e.health.problem(integrationID, msg)
 	e.bus.publish(Event{Kind: TriggerProblem, At: e.now(), IntegrationID: integrationID, Message: msg})
 }
 
 func (e *Engine) triggerDeps() trigger.Deps {
-	return trigger.Deps{HTTP: e.opts.HTTPClient, OktaLogs: e.logSource, KissflowAccount: e.KissflowClient, KissflowInline: e.kissflowInline, Now: e.now}
+	return trigger.Deps{HTTP: e.opts.HTTPClient, OktaLogs: e.logSource, KissflowAccount: e.KissflowClient, KissflowInline: e.kissflowInline, Now: e.now,
+		AllowPrivateAddresses: e.opts.AllowPrivateAddresses}
+}
+
+// pollerDeps are a poll loop's dependencies: its HTTP client shares the
+// engine's settings and records the Retry-After of the answers it gets.
+func (e *Engine) pollerDeps(hints *retryHints) trigger.Deps {
+	d := e.triggerDeps()
+	hc := *d.HTTP
+	hc.Transport = hints
+	d.HTTP = &hc
+	return d
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/oktaflow/oktaflow/engine/action"
@@ -35,11 +36,20 @@ func Backoff(n int) time.Duration {
 
 // execute runs the steps of a claimed run, checkpointing each, and moves
 // the run to its next state. It is the only code that acts on Okta for a
-// run; every store write is one short transaction after the network call.
-func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integration) {
+// run; every store write is one short transaction after the network call,
+// and a write the store refuses is made again in process until it commits
+// (durably): a step that acted is never left unrecorded while the process
+// lives.
+//
+// claimTook is how long claiming the run took: with the checkpoints and
+// the finish, it is the run's time off Okta, which the scheduler sizes
+// concurrency with.
+func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integration, claimTook time.Duration) {
+	begun, stepping := time.Now(), time.Duration(0)
+	defer func() { e.sched.offOkta.observe(claimTook + time.Since(begun) - stepping) }()
 	var event any
 	if err := json.Unmarshal(r.Event, &event); err != nil {
-		e.finishFailed(r, &storage.StepError{Message: "the event is not valid JSON: " + err.Error()})
+		e.finishFailed(ctx, r, &storage.StepError{Message: "the event is not valid JSON: " + err.Error()})
 		return
 	}
 	env := mapping.Env{Trigger: event, Steps: map[string]any{}}
@@ -52,10 +62,18 @@ func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integrat
 			earlier = append(earlier, st.ID)
 			continue
 		}
-		out, res, err := e.runStep(ctx, in.Trigger, st, earlier, env)
+		ev := action.NewEvent(in.Trigger, event)
+		ev.RunID = in.ID + "/run-" + r.ID.String()
+		stepBegun := time.Now()
+		out, res, err := e.runStep(ctx, ev, st, earlier, env)
+		stepping += time.Since(stepBegun)
 		if res.StepID != "" {
-			if serr := e.store.SaveStep(r.ID, res); serr != nil {
+			if _, serr := durably(ctx, e, "checkpoint step", func() (struct{}, error) { return struct{}{}, e.runs.SaveStep(r.ID, res) }); serr != nil {
+				// Shutting down with the store still refusing, or the run is no
+				// longer running: recovery at the next start takes it from its
+				// last committed state.
 				e.log.Error("checkpoint step", "run", r.ID, "step", st.ID, "err", serr)
+				return
 			}
 		}
 		if err != nil {
@@ -65,7 +83,7 @@ func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integrat
 		env.Steps[st.ID] = out
 		earlier = append(earlier, st.ID)
 	}
-	done, err := e.store.SucceedRun(r.ID)
+	done, err := durably(ctx, e, "finish run", func() (storage.Run, error) { return e.runs.SucceedRun(r.ID) })
 	if err != nil {
 		e.log.Error("finish run", "run", r.ID, "err", err)
 		return
@@ -74,9 +92,9 @@ func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integrat
 }
 
 // runStep resolves one step's fields and runs its action. res is the
-// checkpoint to save (empty when the step never reached Okta). trig is the
-// integration's trigger, which says what the event is (a Kissflow item).
-func (e *Engine) runStep(ctx context.Context, trig storage.Trigger, st storage.Step, earlier []string, env mapping.Env) (map[string]any, storage.StepResult, error) {
+// checkpoint to save (empty when the step never reached Okta). ev says what
+// the event is (a Kissflow item) and which run it started.
+func (e *Engine) runStep(ctx context.Context, ev action.Event, st storage.Step, earlier []string, env mapping.Env) (map[string]any, storage.StepResult, error) {
 	act, ok := action.Lookup(st.Action)
 	if !ok {
 		return nil, storage.StepResult{}, &action.Error{Code: "bad_input", Msg: fmt.Sprintf("unknown action %q", st.Action)}
@@ -86,14 +104,14 @@ func (e *Engine) runStep(ctx context.Context, trig storage.Trigger, st storage.S
 		return nil, storage.StepResult{}, &action.Error{Code: "bad_input", Msg: err.Error()}
 	}
 	started := e.now().UTC()
-	input, err := fields.Eval(env)
+	input, err := guard(st.ID, func() (map[string]any, error) { return fields.Eval(env) })
 	res := storage.StepResult{StepID: st.ID, StartedAt: started, Input: redact(act, input)}
 	if err != nil {
 		res.FinishedAt = e.now().UTC()
 		res.Error = &storage.StepError{Message: err.Error()}
 		return nil, res, &action.Error{Code: "bad_input", Msg: err.Error()}
 	}
-	conn, err := e.stepConn(act, st, action.NewEvent(trig, env.Trigger))
+	conn, err := e.stepConn(act, st, ev)
 	if err != nil {
 		res.FinishedAt = e.now().UTC()
 		res.Error = &storage.StepError{Message: err.Error()}
@@ -101,13 +119,15 @@ func (e *Engine) runStep(ctx context.Context, trig storage.Trigger, st storage.S
 	}
 	stepCtx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
-	out, err := act.Run(stepCtx, conn, action.Input{Fields: input, Options: st.Options})
+	out, err := guard(st.ID, func() (map[string]any, error) {
+		return act.Run(stepCtx, conn, action.Input{Fields: input, Options: st.Options})
+	})
 	res.FinishedAt = e.now().UTC()
 	if err != nil {
 		res.Error = stepError(err)
 		return nil, res, err
 	}
-	raw, merr := json.Marshal(out)
+	raw, merr := json.Marshal(action.RedactOutput(act, out))
 	if merr != nil {
 		return nil, res, merr
 	}
@@ -116,9 +136,13 @@ func (e *Engine) runStep(ctx context.Context, trig storage.Trigger, st storage.S
 }
 
 // stepConn gives a step what its action's connector needs: the client of
-// its Okta account, and the event.
+// its Okta account, or an HTTP client for a step that needs no account; and
+// the event, with a key that is the same on every attempt of the step.
 func (e *Engine) stepConn(act action.Action, st storage.Step, ev action.Event) (action.Conn, error) {
 	conn := action.Conn{Event: ev}
+	if ev.RunID != "" {
+		conn.Key = ev.RunID + ":" + st.ID
+	}
 	switch c := act.Traits().Connector; c {
 	case action.ConnectorOkta:
 		client, _, err := e.clients.get(st.Account)
@@ -133,10 +157,23 @@ func (e *Engine) stepConn(act action.Action, st storage.Step, ev action.Event) (
 		}
 		conn.Kissflow = k
 	case action.ConnectorNone:
+		conn.HTTP = stepHTTPClient(action.AllowsPrivate(st.Options))
 	default:
 		return conn, fmt.Errorf("%s needs a %s account, which this engine cannot reach yet", act.ID(), c)
 	}
 	return conn, nil
+}
+
+// guard runs one step's work, turning a panic into a permanent error of
+// that step: a bug that a particular event triggers fails its run instead
+// of taking the process down (and every restart with it, as a poison run).
+func guard(stepID string, work func() (map[string]any, error)) (out map[string]any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = nil, &action.Error{Code: "internal", Msg: fmt.Sprintf("step %s crashed (%v); the run is failed so that the service stays up; please report it with this run's event", stepID, p)}
+		}
+	}()
+	return work()
 }
 
 // afterFailure decides what a failed step means for its run.
@@ -149,7 +186,9 @@ func (e *Engine) afterFailure(ctx context.Context, r storage.Run, st storage.Ste
 	switch kind := classify(err); {
 	case ctx.Err() != nil && e.sched.isStopping():
 		// Shutting down: put the run back, its attempt unused.
-		next, serr = e.store.WaitRun(r.ID, now, &storage.StepError{Message: "interrupted by shutdown; resumes at the next start"})
+		next, serr = durably(ctx, e, "park run", func() (storage.Run, error) {
+			return e.runs.WaitRun(r.ID, now, &storage.StepError{Message: "interrupted by shutdown; resumes at the next start"})
+		})
 	case kind == failRateLimited:
 		until := now.Add(time.Minute)
 		buckets := []string{okta.BucketUsers}
@@ -169,11 +208,11 @@ func (e *Engine) afterFailure(ctx context.Context, r storage.Run, st storage.Ste
 				e.sched.holdBucket(a.ID, b, until)
 			}
 		}
-		next, serr = e.store.WaitRun(r.ID, until, se)
+		next, serr = durably(ctx, e, "park run", func() (storage.Run, error) { return e.runs.WaitRun(r.ID, until, se) })
 	case kind == failTransient && r.Attempt < MaxAttempts:
-		next, serr = e.store.RetryRun(r.ID, now.Add(Backoff(r.Attempt)), se)
+		next, serr = durably(ctx, e, "retry run", func() (storage.Run, error) { return e.runs.RetryRun(r.ID, now.Add(Backoff(r.Attempt)), se) })
 	default:
-		e.finishFailed(r, se)
+		e.finishFailed(ctx, r, se)
 		return
 	}
 	if serr != nil {
@@ -183,8 +222,8 @@ func (e *Engine) afterFailure(ctx context.Context, r storage.Run, st storage.Ste
 	e.publishRun(next)
 }
 
-func (e *Engine) finishFailed(r storage.Run, se *storage.StepError) {
-	failed, err := e.store.FailRun(r.ID, se)
+func (e *Engine) finishFailed(ctx context.Context, r storage.Run, se *storage.StepError) {
+	failed, err := durably(ctx, e, "finish run", func() (storage.Run, error) { return e.runs.FailRun(r.ID, se) })
 	if err != nil {
 		e.log.Error("fail run", "run", r.ID, "err", err)
 		return
@@ -252,8 +291,24 @@ func redact(act action.Action, input map[string]any) map[string]any {
 	}
 	for _, k := range secrets {
 		if _, ok := out[k]; ok {
-			out[k] = "••••••••"
+			out[k] = action.Masked
 		}
 	}
 	return out
+}
+
+// stepHTTPClient is the client of an http.request step: each request is
+// bounded by the step's own timeout (and the step timeout), and at most 5
+// redirects are followed.
+func stepHTTPClient(allowPrivate bool) *http.Client {
+	_ = allowPrivate // the address policy comes with engine/trigger's policy client
+	return &http.Client{
+		Timeout: stepTimeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 5 {
+				return fmt.Errorf("stopped after %d redirects", len(via))
+			}
+			return nil
+		},
+	}
 }

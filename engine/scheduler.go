@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -17,30 +18,40 @@ const dispatchBatch = 256
 //   - A run is claimed (StartRun: pending → running) before a worker touches
 //     it; the claim is a compare-and-set in the store, so a run never has
 //     two workers.
-//   - At most Workers runs execute at once, and at most an integration's
-//     concurrency of that integration's runs.
+//   - At most Workers runs execute at once; at most an integration's own
+//     concurrency of its runs, when it sets one; and at most its account's
+//     runs in flight (runsInFlight: sized from the account's rate limit and
+//     round trip, so that the Okta client's pacer, not a constant here,
+//     decides the pace).
 //   - Runs whose next step would call an Okta bucket that is waiting for
 //     its rate-limit reset (per account) are left in the queue until the
 //     reset: they would only wait in the client, holding a worker.
+//   - Dispatch reads the queue only when a worker is free; a run that
+//     finishes frees one and asks for a dispatch.
 type scheduler struct {
-	e      *Engine
-	kickCh chan struct{}
-	sem    chan struct{}
+	e       *Engine
+	kickCh  chan struct{}
+	sem     chan struct{}
+	windows *windows
+	offOkta ewma // a run's time off Okta, claim included
 
 	mu       sync.Mutex
 	inflight map[string]int       // integration id → runs executing
+	accounts map[string]int       // account id → runs executing a step on it
 	waits    map[string]time.Time // account id + " " + bucket → rate-limit reset
 	stopping bool
 	runs     sync.WaitGroup
 	runCtx   context.Context
 	cancel   context.CancelFunc
+
+	onStart, onFinish func() // tests: a run starts executing, ends
 }
 
 func newScheduler(e *Engine) *scheduler {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &scheduler{
-		e: e, kickCh: make(chan struct{}, 1), sem: make(chan struct{}, e.opts.Workers),
-		inflight: map[string]int{}, waits: map[string]time.Time{}, runCtx: ctx, cancel: cancel,
+		e: e, kickCh: make(chan struct{}, 1), sem: make(chan struct{}, e.opts.Workers), windows: newWindows(),
+		inflight: map[string]int{}, accounts: map[string]int{}, waits: map[string]time.Time{}, runCtx: ctx, cancel: cancel,
 	}
 }
 
@@ -67,10 +78,22 @@ func (s *scheduler) loop(ctx context.Context) {
 	}
 }
 
+// stepPlan is where a due run's next step goes: its action and the Okta
+// account it calls (Account.ID "" when it calls none), with the account's
+// runs-in-flight limit.
+type stepPlan struct {
+	act     action.Action
+	account storage.Account
+	limit   int
+}
+
 // dispatch starts every due run it can and returns how long to sleep before
 // looking again.
 func (s *scheduler) dispatch() time.Duration {
 	const idle = time.Minute
+	if s.full() { // a run that finishes kicks
+		return idle
+	}
 	now := s.e.now()
 	due, err := s.e.store.DueRuns(now, dispatchBatch, s.e.opts.Dispatch)
 	if err != nil {
@@ -78,6 +101,7 @@ func (s *scheduler) dispatch() time.Duration {
 		return time.Second
 	}
 	integrations := map[string]*storage.Integration{}
+	limits := map[string]int{} // account id + " " + action id → runs in flight, once per dispatch
 	wake := idle
 	for _, r := range due {
 		in, ok := integrations[r.IntegrationID]
@@ -95,32 +119,88 @@ func (s *scheduler) dispatch() time.Duration {
 			in = &loaded
 			integrations[r.IntegrationID] = in
 		}
-		if until, waiting := s.accountWait(r, in, now); waiting {
+		plan := s.plan(r, in, limits)
+		if until, waiting := s.accountWait(plan, now); waiting {
 			wake = min(wake, until.Sub(now))
 			continue
 		}
-		if !s.tryStart(r, in) {
-			continue
+		s.tryStart(r, in, plan)
+		if s.full() {
+			break
 		}
 	}
 	// Only a future due time sets the alarm: runs already due but held back
-	// (an integration at its concurrency, no free worker, an account
-	// waiting for a rate limit) are picked up when a run finishes (kick) or
-	// when the hold ends (wake above), not by polling.
+	// (an integration or account at its concurrency, no free worker, an
+	// account waiting for a rate limit) are picked up when a run finishes
+	// (kick) or when the hold ends (wake above), not by polling.
 	if next, ok, err := s.e.store.NextDueAfter(now); err == nil && ok {
 		wake = min(wake, next.Sub(now))
 	}
 	return max(wake, 10*time.Millisecond)
 }
 
-// tryStart claims r and runs it on a worker, if the limits allow.
-func (s *scheduler) tryStart(r storage.Run, in *storage.Integration) bool {
-	limit := in.Concurrency
-	if limit <= 0 {
-		limit = s.e.opts.DefaultConcurrency
+// full reports whether every worker is busy.
+func (s *scheduler) full() bool { return len(s.sem) == cap(s.sem) }
+
+// plan finds where r's next step goes; limits caches the account limits
+// of this dispatch.
+func (s *scheduler) plan(r storage.Run, in *storage.Integration, limits map[string]int) stepPlan {
+	step, ok := nextStep(r, *in)
+	if !ok {
+		return stepPlan{}
 	}
+	act, ok := action.Lookup(step.Action)
+	if !ok || act.Traits().Connector != action.ConnectorOkta {
+		return stepPlan{act: act}
+	}
+	a, err := s.e.store.Account(step.Account)
+	if err != nil {
+		return stepPlan{act: act}
+	}
+	key := a.ID + " " + act.ID()
+	limit, ok := limits[key]
+	if !ok {
+		limit = runsInFlight(s.pace(a, act), s.e.opts.MaxRunsPerAccount)
+		limits[key] = limit
+		s.e.metrics.accountLimit.WithLabelValues(a.Name).Set(float64(limit))
+	}
+	return stepPlan{act: act, account: a, limit: limit}
+}
+
+// pace is what the account's client knows of its rate limit and round trip
+// for the buckets act calls.
+func (s *scheduler) pace(a storage.Account, act action.Action) pace {
+	p := pace{RoundTrip: s.e.metrics.okta.roundTrips.of(a.OrgURL), OffOkta: s.offOkta.value(), Calls: len(act.Buckets()), MaxConcurrent: s.e.opts.OktaConcurrency}
+	client, _, err := s.e.clients.get(a.ID)
+	if err != nil {
+		return p
+	}
+	now := time.Now() // BucketState times are local
+	for _, st := range client.RateLimits() {
+		if st.Limit <= 0 || st.ResetAt.IsZero() || !slices.Contains(act.Buckets(), st.Bucket) {
+			continue
+		}
+		window := s.windows.observe(a.ID+" "+st.Bucket, st.ResetAt.Sub(now))
+		if window <= 0 {
+			continue
+		}
+		rate := float64(st.Limit) / window.Seconds()
+		if p.Rate == 0 || rate < p.Rate {
+			p.Rate = rate
+		}
+	}
+	return p
+}
+
+// tryStart claims r and runs it on a worker, if the limits allow.
+func (s *scheduler) tryStart(r storage.Run, in *storage.Integration, plan stepPlan) bool {
+	acct := plan.account.ID
 	s.mu.Lock()
-	if s.stopping || s.inflight[in.ID] >= limit {
+	own := in.Concurrency
+	if own <= 0 {
+		own = s.e.opts.DefaultConcurrency
+	}
+	if s.stopping || (own > 0 && s.inflight[in.ID] >= own) || (acct != "" && s.accounts[acct] >= plan.limit) {
 		s.mu.Unlock()
 		return false
 	}
@@ -131,18 +211,32 @@ func (s *scheduler) tryStart(r storage.Run, in *storage.Integration) bool {
 		return false
 	}
 	s.inflight[in.ID]++
+	if acct != "" {
+		s.accounts[acct]++
+	}
 	s.runs.Add(1)
 	s.mu.Unlock()
+	if s.onStart != nil {
+		s.onStart()
+	}
 
 	release := func() {
+		if s.onFinish != nil {
+			s.onFinish()
+		}
 		s.mu.Lock()
 		s.inflight[in.ID]--
+		if acct != "" {
+			s.accounts[acct]--
+		}
 		s.mu.Unlock()
 		<-s.sem
 		s.runs.Done()
 		s.kick()
 	}
+	claimBegun := time.Now()
 	claimed, err := s.e.store.StartRun(r.ID)
+	claimTook := time.Since(claimBegun)
 	if err != nil {
 		if !errors.Is(err, storage.ErrBadState) {
 			s.e.log.Error("claim run", "run", r.ID, "err", err)
@@ -153,31 +247,22 @@ func (s *scheduler) tryStart(r storage.Run, in *storage.Integration) bool {
 	s.e.publishRun(claimed)
 	go func() {
 		defer release()
-		s.e.execute(s.runCtx, claimed, *in)
+		s.e.execute(s.runCtx, claimed, *in, claimTook)
 	}()
 	return true
 }
 
-// accountWait reports whether r's next step would call an Okta bucket of
-// its account that is waiting for a rate-limit reset, and until when.
-func (s *scheduler) accountWait(r storage.Run, in *storage.Integration, now time.Time) (time.Time, bool) {
-	step, ok := nextStep(r, *in)
-	if !ok {
-		return time.Time{}, false
-	}
-	act, ok := action.Lookup(step.Action)
-	if !ok {
-		return time.Time{}, false
-	}
-	a, err := s.e.store.Account(step.Account)
-	if err != nil {
+// accountWait reports whether the planned step would call an Okta bucket
+// of its account that is waiting for a rate-limit reset, and until when.
+func (s *scheduler) accountWait(plan stepPlan, now time.Time) (time.Time, bool) {
+	if plan.account.ID == "" {
 		return time.Time{}, false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var latest time.Time
-	for _, b := range act.Buckets() {
-		k := a.ID + " " + b
+	for _, b := range plan.act.Buckets() {
+		k := plan.account.ID + " " + b
 		until, ok := s.waits[k]
 		if !ok {
 			continue

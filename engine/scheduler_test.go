@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,19 +23,80 @@ func TestRateLimitHoldsOnlyTheBucketsAStepUses(t *testing.T) {
 	r := storage.Run{IntegrationID: in.ID}
 	now := time.Now()
 	s := h.e.sched
-	if _, held := s.accountWait(r, &in, now); held {
+	if _, held := s.accountWait(s.plan(r, &in, map[string]int{}), now); held {
 		t.Fatal("held with no wait")
 	}
 	s.holdBucket(a.ID, okta.BucketLogs, now.Add(time.Minute))
-	if _, held := s.accountWait(r, &in, now); held {
+	if _, held := s.accountWait(s.plan(r, &in, map[string]int{}), now); held {
 		t.Fatal("a System Log wait held a user action")
 	}
 	s.holdBucket(a.ID, okta.BucketUsers, now.Add(time.Minute))
-	until, held := s.accountWait(r, &in, now)
+	until, held := s.accountWait(s.plan(r, &in, map[string]int{}), now)
 	if !held || !until.Equal(now.Add(time.Minute)) {
 		t.Fatalf("a users-bucket wait must hold add_user: %v %v", until, held)
 	}
-	if _, held := s.accountWait(r, &in, now.Add(2*time.Minute)); held {
+	if _, held := s.accountWait(s.plan(r, &in, map[string]int{}), now.Add(2*time.Minute)); held {
 		t.Fatal("still held after the reset")
+	}
+}
+
+func TestRunsInFlightFollowTheLimit(t *testing.T) {
+	const ceiling = 256
+	cases := []struct {
+		name    string
+		p       pace
+		atLeast int
+		atMost  int
+	}{
+		// 100 req/s per bucket, two calls a run, 100 ms: 100 runs/s × 0.2 s = 20 in flight to reach the bound
+		{"fast limit, 100 ms", pace{RoundTrip: 100 * time.Millisecond, Rate: 100, Calls: 2, MaxConcurrent: 75}, 20, 40},
+		{"fast limit, 10 ms", pace{RoundTrip: 10 * time.Millisecond, Rate: 100, Calls: 2, MaxConcurrent: 75}, 2, 8},
+		// 600 requests a minute: 10 runs/s × 0.2 s = 2
+		{"slow limit, 100 ms", pace{RoundTrip: 100 * time.Millisecond, Rate: 10, Calls: 2, MaxConcurrent: 75}, 2, 8},
+		// time off Okta (checkpoints) counts in W: 100 runs/s × (0.2 + 0.1) s = 30
+		{"slow disk", pace{RoundTrip: 100 * time.Millisecond, OffOkta: 100 * time.Millisecond, Rate: 100, Calls: 2, MaxConcurrent: 75}, 30, 60},
+		{"capped by the account's concurrency", pace{RoundTrip: 300 * time.Millisecond, Rate: 500, Calls: 2, MaxConcurrent: 35}, 35, 35},
+		{"unknown yet", pace{MaxConcurrent: 75}, startRunsInFlight, startRunsInFlight},
+	}
+	for _, c := range cases {
+		if n := runsInFlight(c.p, ceiling); n < c.atLeast || n > c.atMost {
+			t.Errorf("%s: %d runs in flight, want %d..%d", c.name, n, c.atLeast, c.atMost)
+		}
+	}
+	if n := runsInFlight(pace{RoundTrip: time.Second, Rate: 1000, Calls: 2, MaxConcurrent: 75}, 8); n != 8 {
+		t.Errorf("the configured ceiling: %d", n)
+	}
+}
+
+// TestConcurrencyGrowsWithTheLimit: with a generous rate limit and a slow
+// org, one integration's backlog runs with more runs in flight than the
+// old fixed four, because the limit allows it.
+func TestConcurrencyGrowsWithTheLimit(t *testing.T) {
+	var inflight, peak atomic.Int32
+	h := newHarness(t, oktatest.Options{Latency: 30 * time.Millisecond, RateLimit: 2000, RateWindow: 2 * time.Second})
+	h.e.sched.onStart = func() {
+		n := inflight.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+	}
+	h.e.sched.onFinish = func() { inflight.Add(-1) }
+	in := h.importOn(onboarding)
+	h.start()
+	batch := make([]any, 200)
+	for i := range batch {
+		batch[i] = person(i)
+	}
+	if resp, a := h.post(in.ID, hookSecret, batch); resp.StatusCode != 202 {
+		t.Fatalf("POST: %d %+v", resp.StatusCode, a)
+	}
+	if counts := h.waitRuns(); counts[storage.RunSucceeded] != len(batch) {
+		t.Fatalf("runs %v", counts)
+	}
+	if p := peak.Load(); p <= 4 {
+		t.Fatalf("at most %d runs in flight: concurrency did not follow the limit", p)
 	}
 }

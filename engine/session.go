@@ -251,6 +251,17 @@ func (s *Session) IntegrationStats(id string, since time.Time) (storage.Integrat
 	return read(s, func() (storage.IntegrationStats, error) { return s.e.store.IntegrationStats(id, since) })
 }
 
+// TriggerHealth is how an integration's trigger is doing (the zero value
+// before its first poll, and for a push trigger).
+func (s *Session) TriggerHealth(id string) (storage.TriggerHealth, error) {
+	return read(s, func() (storage.TriggerHealth, error) { return s.e.store.TriggerHealth(id) })
+}
+
+// TriggerHealths is every integration's trigger health, by integration id.
+func (s *Session) TriggerHealths() (map[string]storage.TriggerHealth, error) {
+	return read(s, s.e.store.TriggerHealths)
+}
+
 // Export returns an integration's portable document (never its secrets).
 func (s *Session) Export(id string) (Document, error) {
 	return read(s, func() (Document, error) {
@@ -367,22 +378,28 @@ func (s *Session) Sample(ctx context.Context, in storage.Integration) (map[strin
 type SaveResult struct {
 	Integration storage.Integration
 	Created     bool // a new integration (it starts OFF)
+	// Rebaselined: the trigger's source changed while ON (another file,
+	// URL, process or account), so it reads from now on, as after switching
+	// ON; what the new source already held does not fire. Front ends say so.
+	Rebaselined bool
 }
 
 // SaveIntegration validates and stores an integration (a new one when its
 // ID is empty).
 func (s *Session) SaveIntegration(ctx context.Context, in storage.Integration) (SaveResult, error) {
 	return change(s, OpEditIntegration, func() (SaveResult, *entry, error) {
-		created := in.ID == ""
-		saved, err := s.e.SaveIntegration(ctx, in)
+		res, err := s.e.saveIntegration(ctx, in)
 		if err != nil {
 			return SaveResult{}, nil, err
 		}
-		action := "integration.edit"
-		if created {
-			action = "integration.create"
+		ent := &entry{"integration.edit", res.Integration.ID, res.Integration.Name}
+		if res.Created {
+			ent.action = "integration.create"
 		}
-		return SaveResult{Integration: saved, Created: created}, &entry{action, saved.ID, saved.Name}, nil
+		if res.Rebaselined {
+			ent.detail += " · its trigger's source changed: it reads from now"
+		}
+		return res, ent, nil
 	})
 }
 
@@ -435,6 +452,19 @@ func (s *Session) SetEnabled(ctx context.Context, id string, on bool, from time.
 			ent.detail += fmt.Sprintf(" · cancelled %d queued run%s", n, plural(n))
 		}
 		return n, ent, nil
+	})
+}
+
+// ResetTrigger makes an ON integration's trigger start again from `from`
+// (now when zero), as switching it ON does; what it saw already does not
+// fire again.
+func (s *Session) ResetTrigger(ctx context.Context, id string, from time.Time) (storage.Integration, error) {
+	return change(s, OpResetTrigger, func() (storage.Integration, *entry, error) {
+		in, err := s.e.ResetTrigger(ctx, id, from)
+		if err != nil {
+			return storage.Integration{}, nil, err
+		}
+		return in, &entry{"integration.reset_trigger", in.ID, in.Name + " · from " + in.EnabledAt.UTC().Format(time.RFC3339)}, nil
 	})
 }
 

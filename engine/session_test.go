@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -18,8 +20,9 @@ import (
 // (OFF), one cancelled run of it, and a second account to remove.
 type sessionFixture struct {
 	*harness
-	in  storage.Integration
-	run storage.RunID
+	in   storage.Integration // a webhook integration, OFF
+	feed storage.Integration // a CSV integration, ON
+	run  storage.RunID
 }
 
 func newSessionFixture(t *testing.T) *sessionFixture {
@@ -40,7 +43,10 @@ func newSessionFixture(t *testing.T) *sessionFixture {
 	if _, err := h.e.AddAccount(ctx, AccountInput{Name: "spare", Domain: h.sim.URL, Token: storage.Secret(h.sim.Token), AllowHTTP: true}); err != nil {
 		t.Fatal(err)
 	}
-	return &sessionFixture{harness: h, in: in, run: run}
+	os.MkdirAll(h.e.FeedsDir(), 0o700)
+	os.WriteFile(filepath.Join(h.e.FeedsDir(), "hr.csv"), []byte("employee_id,first,last,email\n"), 0o600)
+	feed := h.importOn(hrDoc(filepath.Join(h.e.FeedsDir(), "hr.csv")))
+	return &sessionFixture{harness: h, in: in, feed: feed, run: run}
 }
 
 // sessionChange is one mutating Session method, called as a front end
@@ -84,6 +90,10 @@ var sessionChanges = []sessionChange{
 		_, err := s.RevealSecret(f.in.ID, "secret")
 		return err
 	}},
+	{"ResetTrigger", "integration.reset_trigger", func(f *sessionFixture, s *Session) error {
+		_, err := s.ResetTrigger(context.Background(), f.feed.ID, time.Time{})
+		return err
+	}},
 	{"RefreshSchema", "account.refresh_schema", func(f *sessionFixture, s *Session) error {
 		_, err := s.RefreshSchema(context.Background(), "sandbox")
 		return err
@@ -120,14 +130,16 @@ var sessionReads = map[string]func(f *sessionFixture, s *Session) error{
 		_, err := s.IntegrationStats(f.in.ID, time.Time{})
 		return err
 	},
-	"Export":       func(f *sessionFixture, s *Session) error { _, err := s.Export(f.in.ID); return err },
-	"Runs":         func(f *sessionFixture, s *Session) error { _, err := s.Runs(storage.RunQuery{Limit: 5}); return err },
-	"Run":          func(f *sessionFixture, s *Session) error { _, err := s.Run(f.run); return err },
-	"RunCounts":    func(f *sessionFixture, s *Session) error { _, err := s.RunCounts(); return err },
-	"Audit":        func(f *sessionFixture, s *Session) error { _, err := s.Audit(0, 5); return err },
-	"Accounts":     func(f *sessionFixture, s *Session) error { _, err := s.Accounts(); return err },
-	"Account":      func(f *sessionFixture, s *Session) error { _, err := s.Account("sandbox"); return err },
-	"AccountUsers": func(f *sessionFixture, s *Session) error { _, err := s.AccountUsers("sandbox"); return err },
+	"Export":         func(f *sessionFixture, s *Session) error { _, err := s.Export(f.in.ID); return err },
+	"TriggerHealth":  func(f *sessionFixture, s *Session) error { _, err := s.TriggerHealth(f.in.ID); return err },
+	"TriggerHealths": func(f *sessionFixture, s *Session) error { _, err := s.TriggerHealths(); return err },
+	"Runs":           func(f *sessionFixture, s *Session) error { _, err := s.Runs(storage.RunQuery{Limit: 5}); return err },
+	"Run":            func(f *sessionFixture, s *Session) error { _, err := s.Run(f.run); return err },
+	"RunCounts":      func(f *sessionFixture, s *Session) error { _, err := s.RunCounts(); return err },
+	"Audit":          func(f *sessionFixture, s *Session) error { _, err := s.Audit(0, 5); return err },
+	"Accounts":       func(f *sessionFixture, s *Session) error { _, err := s.Accounts(); return err },
+	"Account":        func(f *sessionFixture, s *Session) error { _, err := s.Account("sandbox"); return err },
+	"AccountUsers":   func(f *sessionFixture, s *Session) error { _, err := s.AccountUsers("sandbox"); return err },
 	"Schema": func(f *sessionFixture, s *Session) error {
 		a, _ := f.store.Account("sandbox")
 		_, err := s.Schema(a.ID)
@@ -208,7 +220,8 @@ func TestSessionViewerIsRefusedEveryChange(t *testing.T) {
 	}
 	ints2, _ := f.store.Integrations()
 	accounts2, _ := f.store.Accounts()
-	if len(ints2) != len(ints) || ints2[0].Enabled || ints2[0].Description != "" || len(accounts2) != len(accounts) {
+	webhook, _ := f.store.Integration(f.in.ID)
+	if len(ints2) != len(ints) || webhook.Enabled || webhook.Description != "" || len(accounts2) != len(accounts) {
 		t.Errorf("a refused call changed something: %+v %+v", ints2, accounts2)
 	}
 	if r, _ := f.store.Run(f.run); r.State != storage.RunCancelled {
@@ -322,8 +335,17 @@ func TestSessionRedactsSecrets(t *testing.T) {
 		t.Errorf("viewer sees the webhook secret as %q", got)
 	}
 	list, _ := viewer.Integrations()
-	if got := list[0].Trigger.Secrets["secret"].Reveal(); got == clear {
-		t.Error("viewer's list holds the webhook secret")
+	masked := 0
+	for _, in := range list {
+		if sec, ok := in.Trigger.Secrets["secret"]; ok {
+			masked++
+			if sec.Reveal() == clear {
+				t.Error("viewer's list holds the webhook secret")
+			}
+		}
+	}
+	if masked != 1 {
+		t.Errorf("the webhook's secret is in %d listed integrations", masked)
 	}
 	if _, err := viewer.RevealSecret(f.in.ID, "secret"); !errors.Is(err, ErrForbidden) {
 		t.Errorf("viewer reveal: %v", err)

@@ -58,6 +58,7 @@ func (e *Engine) ValidateIntegration(in storage.Integration) error {
 			}
 		}
 	}
+	ps = append(ps, e.checkSources(in.Trigger)...)
 	if len(in.Steps) == 0 {
 		add("steps", "add at least one action step")
 	}
@@ -87,13 +88,21 @@ func (e *Engine) validateStep(st storage.Step, at string, accounts []storage.Acc
 		return
 	}
 	schema := storage.UserSchema{}
+	conn := act.Traits().Connector
 	switch acc := findAccount(accounts, st.Account); {
+	case conn == action.ConnectorNone:
+		if st.Account != "" {
+			add(at+".account", "%s uses no account; leave the account empty", act.ID())
+		}
 	case st.Account == "":
-		add(at+".account", "pick the Okta account this step acts on")
+		add(at+".account", "pick the %s account this step acts on", connectorName(conn))
 	case acc == nil:
-		add(at+".account", "no account named %q (accounts: %s); add it with: oktaflow account add %s --domain … --token-stdin",
+		add(at+".account", "no account named %q (accounts: %s); add it with: oktaflow account add %s …",
 			st.Account, accountNames(accounts), st.Account)
-	default:
+	case accountConnector(*acc) != conn:
+		add(at+".account", "%s is a %s account, and %s acts on a %s account: pick one",
+			acc.Name, connectorName(accountConnector(*acc)), act.ID(), connectorName(conn))
+	case conn == action.ConnectorOkta:
 		schema = e.schemaFor(acc.ID)
 	}
 	known := map[string]bool{}
@@ -102,7 +111,7 @@ func (e *Engine) validateStep(st storage.Step, at string, accounts []storage.Acc
 	}
 	var mapped []string
 	for name, src := range st.Fields {
-		if !known[name] {
+		if !known[name] && !act.Traits().OpenFields {
 			add(at+".fields."+name, "%s has no field %q; if it is a new custom attribute, refresh the account's schema", act.ID(), name)
 			continue
 		}
@@ -133,27 +142,34 @@ func (e *Engine) validateStep(st storage.Step, at string, accounts []storage.Acc
 
 func validateOptions(act action.Action, opts map[string]any, at string, add func(string, string, ...any)) {
 	for name, v := range opts {
-		var spec *action.Option
-		for _, o := range act.Options() {
-			if o.Name == name {
-				spec = &o
-				break
-			}
-		}
 		path := at + ".options." + name
-		switch {
-		case spec == nil:
+		spec, ok := action.OptionSpec(act, name)
+		if !ok {
 			add(path, "%s has no option %q", act.ID(), name)
-		case spec.Type == "boolean":
-			if _, ok := v.(bool); !ok {
-				add(path, "want true or false, got %v", v)
-			}
-		case spec.Type == "enum":
-			if s, ok := v.(string); !ok || !slices.Contains(spec.Values, s) {
-				add(path, "want one of %s, got %v", strings.Join(spec.Values, ", "), v)
-			}
+			continue
+		}
+		if err := action.CheckOption(spec, v); err != nil {
+			add(path, "%v", err)
 		}
 	}
+}
+
+// accountConnector is the connector an account serves.
+func accountConnector(a storage.Account) action.Connector {
+	if a.Kind == storage.AccountKissflow {
+		return action.ConnectorKissflow
+	}
+	return action.ConnectorOkta // okta (token or OAuth) and sandbox
+}
+
+func connectorName(c action.Connector) string {
+	switch c {
+	case action.ConnectorOkta:
+		return "Okta"
+	case action.ConnectorKissflow:
+		return "Kissflow"
+	}
+	return string(c)
 }
 
 func findAccount(accounts []storage.Account, idOrName string) *storage.Account {
@@ -193,6 +209,9 @@ func triggerConfig(t storage.Trigger) trigger.Config {
 	c := trigger.Config{Values: t.Config, Secrets: map[string]string{}}
 	for k, v := range t.Secrets {
 		c.Secrets[k] = v.Reveal()
+	}
+	if t.Type == trigger.HTTPPoll {
+		c.Values = unsealHTTPPoll(t.Config, c.Secrets)
 	}
 	return c
 }

@@ -9,7 +9,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/oktaflow/oktaflow/engine/trigger"
 	"github.com/oktaflow/oktaflow/storage"
@@ -143,7 +145,7 @@ func (e *Engine) serveHook(w http.ResponseWriter, r *http.Request) {
 			a.Runs = append(a.Runs, r.RunID)
 		}
 	}
-	if reused := e.reusedKeys(events, res); len(reused) > 0 {
+	if reused := reusedKeys(events, res); len(reused) > 0 {
 		a.Duplicates -= len(reused)
 		a.Error = reusedKeyMessage(idemKey, reused, len(events) > 1 || isArray(body), a.Accepted)
 		writeAnswer(w, http.StatusUnprocessableEntity, a)
@@ -164,22 +166,13 @@ type reusedKey struct {
 }
 
 // reusedKeys finds the duplicates whose key came from the caller's
-// Idempotency-Key but whose payload differs from the run that key made:
-// the caller reused a key for new data, which must not be dropped
-// silently. The run's stored event is the reference (kept byte for byte,
-// see parseHook); a key whose run was pruned past the retention cannot be
-// compared and stays a plain duplicate.
-func (e *Engine) reusedKeys(events []hookEvent, res []storage.Enqueued) []reusedKey {
+// Idempotency-Key but whose payload differs from the one the key first
+// came with (the store keeps a hash of it beside the key): the caller
+// reused a key for new data, which must not be dropped silently.
+func reusedKeys(events []hookEvent, res []storage.Enqueued) []reusedKey {
 	var out []reusedKey
 	for i, r := range res {
-		if !r.Duplicate || !events[i].Idem || r.RunID == 0 {
-			continue
-		}
-		prev, err := e.store.Run(r.RunID)
-		if err != nil {
-			continue
-		}
-		if !bytes.Equal(prev.Event, events[i].Payload) {
+		if r.Duplicate && r.PayloadDiffers && events[i].Idem {
 			out = append(out, reusedKey{Index: i, Run: r.RunID})
 		}
 	}
@@ -221,6 +214,10 @@ func (e *Engine) serveHookVerification(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(map[string]string{"verification": challenge})
 }
 
+// serveHealth answers liveness with the queue depth, the triggers' health
+// and the store's: status "degraded" while any trigger cannot poll (each
+// failing one listed with its error) or the database refuses run writes. It answers 200 either way (the process is alive);
+// 503 only when the store cannot be read.
 func (e *Engine) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	counts, err := e.store.RunCounts()
 	w.Header().Set("Content-Type", "application/json")
@@ -229,8 +226,41 @@ func (e *Engine) serveHealth(w http.ResponseWriter, _ *http.Request) {
 		json.NewEncoder(w).Encode(map[string]string{"status": "error", "error": err.Error()})
 		return
 	}
-	json.NewEncoder(w).Encode(map[string]any{
+	type failing struct {
+		Integration string    `json:"integration"`
+		Name        string    `json:"name"`
+		Error       string    `json:"error"`
+		Since       time.Time `json:"last_error_at"`
+		Failures    int       `json:"failures"`
+		LastOK      time.Time `json:"last_ok_at,omitzero"`
+		NextPoll    time.Time `json:"next_poll_at,omitzero"`
+	}
+	triggers := struct {
+		OK      int       `json:"ok"`
+		Failing []failing `json:"failing"`
+	}{Failing: []failing{}}
+	for id, h := range e.TriggerHealths() {
+		if h.State != TriggerFailing {
+			triggers.OK++
+			continue
+		}
+		f := failing{Integration: id, Error: h.LastError, Since: h.LastErrorAt, Failures: h.Failures, LastOK: h.LastOKAt, NextPoll: h.NextPollAt}
+		if in, err := e.store.Integration(id); err == nil {
+			f.Name = in.Name
+		}
+		triggers.Failing = append(triggers.Failing, f)
+	}
+	slices.SortFunc(triggers.Failing, func(a, b failing) int { return strings.Compare(a.Integration, b.Integration) })
+	answer := map[string]any{
 		"status": "ok", "queued": counts[storage.RunQueued] + counts[storage.RunRetrying] + counts[storage.RunWaiting],
-		"running": counts[storage.RunRunning],
-	})
+		"running": counts[storage.RunRunning], "triggers": triggers,
+	}
+	if len(triggers.Failing) > 0 {
+		answer["status"] = "degraded"
+	}
+	if sh := e.StoreHealth(); sh.Failing {
+		answer["status"] = "degraded"
+		answer["store"] = map[string]any{"error": sh.LastError, "since": sh.Since}
+	}
+	json.NewEncoder(w).Encode(answer)
 }

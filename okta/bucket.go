@@ -16,11 +16,15 @@ const (
 	BucketLogs       = "/api/v1/logs"
 	BucketGroups     = "/api/v1/groups"
 	BucketAPIDefault = "/api/v1"
+	BucketToken      = "/oauth2/v1/token" // OAuth access tokens; metered with its own headers
 )
 
 // bucketFor maps a request to its bucket. path is the escaped path ("/api/v1/users/a%2Fb"),
 // so that an escaped slash in a login stays inside one segment.
 func bucketFor(method, path string) string {
+	if path == tokenPath {
+		return BucketToken
+	}
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	if len(segs) < 3 || segs[0] != "api" || segs[1] != "v1" {
 		return BucketAPIDefault

@@ -27,6 +27,7 @@ func TestBucketFor(t *testing.T) {
 		{"DELETE", "/api/v1/users", BucketAPIDefault},
 		{"POST", "/api/v1/logs", BucketAPIDefault},
 		{"GET", "/.well-known/okta-organization", BucketAPIDefault},
+		{"POST", "/oauth2/v1/token", BucketToken},
 	}
 	for _, tt := range tests {
 		if got := bucketFor(tt.method, tt.path); got != tt.want {

@@ -16,7 +16,8 @@ import (
 type Client struct {
 	orgURL string
 	base   *url.URL
-	token  *secret // a pointer: a reflective dump of a Client shows an address, not the token
+	token  *secret     // SSWS API token; nil for OAuth. A pointer: a reflective dump shows an address
+	oauth  *oauthState // OAuth 2.0 service app credentials and tokens; nil for SSWS
 	hc     *http.Client
 	log    *slog.Logger
 	ua     string
@@ -45,6 +46,7 @@ type settings struct {
 	log          *slog.Logger
 	ua           string
 	observer     func(BucketState)
+	reserve      float64
 	clk          clock
 }
 
@@ -95,24 +97,42 @@ func WithRateLimitObserver(f func(BucketState)) Option {
 	return func(s *settings) { s.observer = f }
 }
 
+// WithRateLimitReserve sets the share of each bucket's limit that a burst leaves for the
+// org's other API users (default DefaultRateLimitReserve, 5%; 0 ≤ f < 1): requests go at
+// once while the callers waiting fit in the budget left less this reserve, and are spread
+// evenly over the time to the reset beyond it. The reserve is not withheld from paced
+// requests, which interleave with the other users' instead of starving them.
+func WithRateLimitReserve(f float64) Option { return func(s *settings) { s.reserve = f } }
+
 // withClock replaces the local clock (tests).
 func withClock(c clock) Option { return func(s *settings) { s.clk = c } }
 
 // NewClient returns a client for the org at orgURL (see ParseOrgURL) that authenticates with
 // the API token. Errors name what is wrong without repeating the token.
 func NewClient(orgURL, token string, opts ...Option) (*Client, error) {
+	c, err := buildClient(orgURL, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkToken(token); err != nil {
+		return nil, err
+	}
+	c.token = &secret{token}
+	return c, nil
+}
+
+// buildClient applies opts and checks everything but the credentials.
+func buildClient(orgURL string, opts []Option) (*Client, error) {
 	s := settings{
 		maxConc: DefaultMaxConcurrency, maxRetries: DefaultMaxRetries, maxRateWaits: DefaultMaxRateWaits,
 		backoffMin: defaultBackoffMin, backoffMax: defaultBackoffMax, ua: defaultUserAgent, clk: realClock{},
+		reserve: DefaultRateLimitReserve,
 	}
 	for _, o := range opts {
 		o(&s)
 	}
 	norm, err := ParseOrgURL(orgURL, s.allowHTTP)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkToken(token); err != nil {
 		return nil, err
 	}
 	switch {
@@ -122,6 +142,8 @@ func NewClient(orgURL, token string, opts ...Option) (*Client, error) {
 		return nil, errors.New("okta: retry bounds cannot be negative")
 	case s.backoffMin <= 0 || s.backoffMax < s.backoffMin:
 		return nil, errors.New("okta: WithRetryBackoff needs 0 < min ≤ max")
+	case !(s.reserve >= 0 && s.reserve < 1):
+		return nil, errors.New("okta: WithRateLimitReserve needs a share in [0, 1)")
 	}
 	if s.hc == nil {
 		s.hc = &http.Client{Timeout: defaultTimeout}
@@ -130,11 +152,13 @@ func NewClient(orgURL, token string, opts ...Option) (*Client, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	base, _ := url.Parse(norm)
+	lim := newLimiter(s.clk, s.observer)
+	lim.reserve = s.reserve
 	return &Client{
-		orgURL: norm, base: base, token: &secret{token}, hc: s.hc, log: s.log, ua: s.ua,
+		orgURL: norm, base: base, hc: s.hc, log: s.log, ua: s.ua,
 		maxRetries: s.maxRetries, maxRateWaits: s.maxRateWaits,
 		backoffMin: s.backoffMin, backoffMax: s.backoffMax,
-		slots: make(chan struct{}, s.maxConc), lim: newLimiter(s.clk, s.observer), clk: s.clk,
+		slots: make(chan struct{}, s.maxConc), lim: lim, clk: s.clk,
 	}, nil
 }
 
@@ -171,18 +195,17 @@ func (c Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
 // RateLimits returns the state of every bucket this client has used, sorted by name.
 func (c *Client) RateLimits() []BucketState { return c.lim.snapshot() }
 
-// secret holds the API token; every way of printing it prints a placeholder.
+// secret holds a credential (the API token, an access token); every way of printing it
+// prints a placeholder.
 type secret struct{ v string }
 
 const redacted = "[redacted]"
 
-func (secret) String() string                 { return redacted }
-func (secret) GoString() string               { return redacted }
-func (secret) Format(f fmt.State, _ rune)     { io.WriteString(f, redacted) }
-func (secret) LogValue() slog.Value           { return slog.StringValue(redacted) }
-func (secret) MarshalText() ([]byte, error)   { return []byte(redacted), nil }
-func (s secret) header() string               { return "SSWS " + s.v }
-func (c *Client) authorize(req *http.Request) { req.Header.Set("Authorization", c.token.header()) }
+func (secret) String() string               { return redacted }
+func (secret) GoString() string             { return redacted }
+func (secret) Format(f fmt.State, _ rune)   { io.WriteString(f, redacted) }
+func (secret) LogValue() slog.Value         { return slog.StringValue(redacted) }
+func (secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 func (c *Client) sameOrigin(u *url.URL) bool {
 	return u.Scheme == c.base.Scheme && u.Host == c.base.Host
 }
@@ -194,6 +217,7 @@ type request struct {
 	query  url.Values // ignored when link is set
 	link   string     // an absolute URL from a Link header, followed exactly
 	body   any        // JSON-encoded when not nil
+	token  bool       // a token request (OAuth): form body built per attempt, no Authorization
 }
 
 // response is a 2xx answer, read in full.

@@ -13,16 +13,17 @@ import (
 // Okta error codes the helpers below decide on. Flow control uses these codes only: Okta's
 // errorSummary texts are for people and change without notice.
 const (
-	CodeValidation      = "E0000001" // 400 Api validation failed
-	CodeInvalidSession  = "E0000005" // 403 Invalid session (missing or non-SSWS auth)
-	CodeNotFound        = "E0000007" // 404 Not found
-	CodeInternal        = "E0000009" // 500 Internal Server Error
-	CodeInvalidToken    = "E0000011" // 401 Invalid token provided
-	CodeAlreadyActive   = "E0000016" // 403 Activation failed because the user is already active
-	CodeUnlockNotAllow  = "E0000032" // 403 Unlock is not allowed for this user
-	CodeWrongStatus     = "E0000038" // 403 This operation is not allowed in the user's current status
-	CodeRateLimited     = "E0000047" // 429 API call exceeded rate limit
-	alreadyExistsMarker = "already exists"
+	CodeValidation       = "E0000001" // 400 Api validation failed
+	CodeInvalidSession   = "E0000005" // 403 Invalid session (missing or non-SSWS auth)
+	CodePermissionDenied = "E0000006" // 403 You do not have permission to perform the requested action
+	CodeNotFound         = "E0000007" // 404 Not found
+	CodeInternal         = "E0000009" // 500 Internal Server Error
+	CodeInvalidToken     = "E0000011" // 401 Invalid token provided
+	CodeAlreadyActive    = "E0000016" // 403 Activation failed because the user is already active
+	CodeUnlockNotAllow   = "E0000032" // 403 Unlock is not allowed for this user
+	CodeWrongStatus      = "E0000038" // 403 This operation is not allowed in the user's current status
+	CodeRateLimited      = "E0000047" // 429 API call exceeded rate limit
+	alreadyExistsMarker  = "already exists"
 )
 
 // ErrNotFound is returned by finders (FindGroupByName) when nothing matches.
@@ -42,6 +43,13 @@ type APIError struct {
 	RequestID string       // X-Okta-Request-Id of the answer
 	Method    string       // request method
 	Path      string       // request path, without the query
+
+	// From a WWW-Authenticate challenge with an error (OAuth answers; RFC 6750, RFC 9449):
+	AuthError            string // e.g. "insufficient_scope", "invalid_token", "invalid_dpop_proof"
+	AuthErrorDescription string
+	// RequiredScope names the OAuth scope the call lacks when Okta refused it for that
+	// reason (see IsMissingScope); empty otherwise.
+	RequiredScope string
 
 	Extra map[string]json.RawMessage // body keys not modelled above
 	wire  wire
@@ -94,6 +102,9 @@ func (e *APIError) Error() string {
 		}
 		b.WriteString(" (" + strings.Join(parts, "; ") + ")")
 	}
+	if e.RequiredScope != "" {
+		b.WriteString(" (the OAuth token lacks the scope " + e.RequiredScope + ": grant it in the service app's Okta API Scopes tab and add it to the account's scopes)")
+	}
 	if e.RequestID != "" {
 		b.WriteString(" [request " + e.RequestID + "]")
 	}
@@ -109,6 +120,15 @@ func newAPIError(method, path string, status int, h http.Header, body []byte) *A
 	}
 	e.Status, e.Method, e.Path = status, method, path
 	e.RequestID = h.Get("X-Okta-Request-Id")
+	if ch, ok := authError(h); ok {
+		e.AuthError, e.AuthErrorDescription = ch.params["error"], serverText(ch.params["error_description"])
+		if e.Code == "" { // no Okta body (Okta sends the challenge alone): the challenge is the summary
+			e.Summary = e.AuthError
+			if e.AuthErrorDescription != "" {
+				e.Summary += ": " + e.AuthErrorDescription
+			}
+		}
+	}
 	return e
 }
 

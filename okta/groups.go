@@ -140,7 +140,7 @@ func (c *Client) findGroupsByName(ctx context.Context, name string) (exact []*Gr
 }
 
 // FindGroupByName returns the one group whose name is exactly name. None is a
-// *GroupNotFoundError (IsNotFound); several wrap ErrAmbiguous and list their ids.
+// *GroupNotFoundError (IsNotFound); several an *AmbiguousGroupError.
 func (c *Client) FindGroupByName(ctx context.Context, name string) (*Group, error) {
 	exact, similar, err := c.findGroupsByName(ctx, name)
 	switch {
@@ -149,14 +149,28 @@ func (c *Client) FindGroupByName(ctx context.Context, name string) (*Group, erro
 	case len(exact) == 0:
 		return nil, &GroupNotFoundError{Name: name, Similar: similar}
 	case len(exact) > 1:
-		ids := make([]string, len(exact))
-		for i, g := range exact {
-			ids[i] = g.ID + " (" + g.Type + ")"
-		}
-		return nil, fmt.Errorf("%w: %d groups are named %q: %s", ErrAmbiguous, len(exact), name, strings.Join(ids, ", "))
+		return nil, &AmbiguousGroupError{Name: name, Groups: exact}
 	}
 	return exact[0], nil
 }
+
+// AmbiguousGroupError says that several groups have exactly Name; errors.Is(err,
+// ErrAmbiguous) is true for it.
+type AmbiguousGroupError struct {
+	Name   string
+	Groups []*Group
+}
+
+func (e *AmbiguousGroupError) Error() string {
+	ids := make([]string, len(e.Groups))
+	for i, g := range e.Groups {
+		ids[i] = g.ID + " (" + g.Type + ")"
+	}
+	return fmt.Sprintf("okta: %d groups are named %q: %s", len(e.Groups), e.Name, strings.Join(ids, ", "))
+}
+
+// Unwrap makes errors.Is(err, ErrAmbiguous) true.
+func (e *AmbiguousGroupError) Unwrap() error { return ErrAmbiguous }
 
 // CreateGroup creates an Okta group (POST /api/v1/groups).
 func (c *Client) CreateGroup(ctx context.Context, name, description string) (*Group, error) {

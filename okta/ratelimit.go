@@ -2,20 +2,22 @@ package okta
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
 
-// Pacing: spend each bucket's budget evenly up to its reset, so that a healthy org never has
-// to answer 429.
+// Pacing: send what the budget allows at once, spread only what exceeds it, so that a
+// healthy org never has to answer 429 and a burst that fits is not slowed down.
 //
 // Okta reports, on every response, the bucket's X-Rate-Limit-Limit (L), -Remaining (R) and
 // -Reset (S, server epoch seconds). The limiter keeps per bucket the smallest R seen for the
-// current S, the requests admitted but not yet answered (inflight), and the server clock
-// offset (clock.go). Invariants:
+// current S, the requests admitted but not yet answered (inflight), the callers waiting to
+// be admitted (queued: the demand), and the server clock offset (clock.go). Invariants:
 //
 //  1. A bucket never seen is probed: one request at a time until an answer carries headers
 //     (a 2xx answer without them marks the bucket unmetered). No blind burst.
@@ -23,25 +25,52 @@ import (
 //     answered one is already in R (R only falls within a window, so the minimum is kept and
 //     a late, higher R is ignored). Admitting only while avail > 0 means we never send more
 //     than the server said is left, whatever the concurrency.
-//  3. Within a window, a request is admitted no sooner than lastAdmit + left/(avail+1), where
+//  3. Burst: when the queued demand fits in avail less the reserve (a documented share of L
+//     kept for the org's other API users, WithRateLimitReserve), a request goes at once.
+//  4. Pace: otherwise a request is admitted no sooner than lastAdmit + left/(avail+1), where
 //     left is the local time until the reset: the budget is spread evenly over the time to
 //     reset, the last request one share before it (one landing on the reset would count in
 //     the next window and leave this one's last unit unused).
-//  4. With avail ≤ 0, callers wait until the local instant at which the server's clock is
+//  5. With avail ≤ 0, callers wait until the local instant at which the server's clock is
 //     surely past S (S − lower offset bound), never by the local clock alone.
-//  5. Past that instant the window has rolled: R is assumed to be the last known L until an
+//  6. Past that instant the window has rolled: R is assumed to be the last known L until an
 //     answer with a later S arrives (answers for the old S are then ignored). Until then the
 //     budget is spread over the longest window seen (max Reset − Date). A rolled bucket is
 //     never rolled again on an assumption: only a real later S starts a window.
-//  6. A request that failed without an answer may have been counted: R is lowered by one.
-//  7. A 429 with L > 0 sets R = 0 for its S (invariant 4 then holds everyone back); a 429
+//  7. A request that failed without an answer may have been counted: R is lowered by one.
+//  8. A 429 with L > 0 sets R = 0 for its S (invariant 5 then holds everyone back); a 429
 //     with L = 0 is Okta's concurrency limit and says nothing about the bucket.
+//
+// Each bucket also keeps an EWMA of its round trips, which Pace reports with the allowed
+// rates so that the engine can size its concurrency from the limit (Little's law).
 type limiter struct {
 	mu       sync.Mutex
 	clk      clock
 	server   serverClock
 	buckets  map[string]*bucket
 	observer func(BucketState)
+	reserve  float64 // share of L a burst leaves (invariant 3)
+	rtt      ewma    // all buckets
+}
+
+// DefaultRateLimitReserve is the share of a bucket's limit that a burst leaves for the org's
+// other API users (see WithRateLimitReserve).
+const DefaultRateLimitReserve = 0.05
+
+// ewma is an exponentially weighted moving average of durations (weight 1/5 for a new
+// sample: about the last ten answers count).
+type ewma struct {
+	v time.Duration
+	n int
+}
+
+func (e *ewma) add(d time.Duration) {
+	if e.n == 0 {
+		e.v = d
+	} else {
+		e.v += (d - e.v) / 5
+	}
+	e.n++
 }
 
 type bucketMode int
@@ -62,6 +91,8 @@ type bucket struct {
 	rolledAt  time.Time     // local time of the first admission after rolling
 	window    time.Duration // longest Reset − Date seen: the window length estimate
 	inflight  int
+	queued    int // callers inside acquire, not yet admitted: the demand (invariant 3)
+	rtt       ewma
 	lastAdmit time.Time // local
 	waiting   time.Time // local; when callers waiting for the reset expect to go (zero: none)
 	changed   chan struct{}
@@ -77,7 +108,12 @@ type BucketState struct {
 }
 
 func newLimiter(clk clock, observer func(BucketState)) *limiter {
-	return &limiter{clk: clk, buckets: make(map[string]*bucket), observer: observer}
+	return &limiter{clk: clk, buckets: make(map[string]*bucket), observer: observer, reserve: DefaultRateLimitReserve}
+}
+
+// reserveOf is the number of requests of b's window a burst leaves untouched (invariant 3).
+func (l *limiter) reserveOf(b *bucket) int {
+	return int(math.Ceil(l.reserve * float64(b.limit)))
 }
 
 func (l *limiter) bucket(name string) *bucket {
@@ -98,8 +134,12 @@ type ticket struct {
 
 // acquire blocks until bucket admits one more request (or ctx ends).
 func (l *limiter) acquire(ctx context.Context, name string) (*ticket, error) {
+	l.mu.Lock()
+	l.bucket(name).queued++
+	l.mu.Unlock()
 	for {
 		if err := ctx.Err(); err != nil {
+			l.dequeue(name)
 			return nil, err
 		}
 		l.mu.Lock()
@@ -107,6 +147,7 @@ func (l *limiter) acquire(ctx context.Context, name string) (*ticket, error) {
 		now := l.clk.Now()
 		wait, untilChange, notes := l.plan(b, now)
 		if wait <= 0 && !untilChange {
+			b.queued--
 			b.inflight++
 			b.lastAdmit = now
 			if b.rolled && b.rolledAt.IsZero() {
@@ -123,12 +164,21 @@ func (l *limiter) acquire(ctx context.Context, name string) (*ticket, error) {
 			select {
 			case <-changed:
 			case <-ctx.Done():
+				l.dequeue(name)
 				return nil, ctx.Err()
 			}
 		} else if err := l.clk.Sleep(ctx, wait); err != nil {
+			l.dequeue(name)
 			return nil, err
 		}
 	}
+}
+
+// dequeue takes back the demand of a caller that gave up.
+func (l *limiter) dequeue(name string) {
+	l.mu.Lock()
+	l.bucket(name).queued--
+	l.mu.Unlock()
 }
 
 // plan decides, under l.mu, whether b admits a request at local time now: wait > 0 means
@@ -142,7 +192,7 @@ func (l *limiter) plan(b *bucket, now time.Time) (wait time.Duration, untilChang
 		return 0, false, nil
 	}
 	boundary := l.server.localAtLeast(b.reset)
-	if !b.rolled && !now.Before(boundary) { // invariant 5
+	if !b.rolled && !now.Before(boundary) { // invariant 6
 		b.rolled, b.rolledAt, b.remaining = true, time.Time{}, b.limit
 	}
 	if !b.waiting.IsZero() && !now.Before(b.waiting) {
@@ -156,13 +206,16 @@ func (l *limiter) plan(b *bucket, now time.Time) (wait time.Duration, untilChang
 			// a rolled bucket holds remaining = limit ≥ 1) go ahead as a probe, never wait forever.
 			return 0, b.inflight > 0, notes
 		}
-		if boundary.After(b.waiting) { // invariant 4
+		if boundary.After(b.waiting) { // invariant 5
 			b.waiting = boundary
 			notes = append(notes, l.state(b, now))
 		}
 		return boundary.Sub(now), false, notes
 	}
-	var left time.Duration // invariant 3
+	if b.queued <= avail-l.reserveOf(b) { // invariant 3
+		return 0, false, notes
+	}
+	var left time.Duration // invariant 4
 	if b.rolled {
 		start := b.rolledAt
 		if start.IsZero() {
@@ -187,10 +240,14 @@ func (t *ticket) done(status int, h http.Header, recv time.Time) {
 	b.inflight--
 	if h == nil {
 		if b.mode == modeMetered && !b.rolled {
-			b.remaining-- // invariant 6
+			b.remaining-- // invariant 7
 		}
 	} else {
 		l.apply(b, status, h, t.sent, recv)
+		if !t.sent.IsZero() && !recv.Before(t.sent) {
+			b.rtt.add(recv.Sub(t.sent))
+			l.rtt.add(recv.Sub(t.sent))
+		}
 	}
 	close(b.changed)
 	b.changed = make(chan struct{})
@@ -215,7 +272,7 @@ func (l *limiter) apply(b *bucket, status int, h http.Header, sent, recv time.Ti
 		return
 	}
 	if limit <= 0 {
-		return // invariant 7: the concurrency limit's 429, not this bucket's numbers
+		return // invariant 8: the concurrency limit's 429, not this bucket's numbers
 	}
 	reset := time.Unix(resetSec, 0)
 	if dateErr == nil && reset.Sub(date) > b.window {
@@ -271,6 +328,26 @@ func (l *limiter) state(b *bucket, now time.Time) BucketState {
 	return s
 }
 
+// localAtLeast is the local time by which the server's clock is surely at or past the
+// server instant t (serverClock.localAtLeast, under the lock).
+func (l *limiter) localAtLeast(t time.Time) time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.server.localAtLeast(t)
+}
+
+// serverNow estimates the server's clock at local time now: the midpoint of the offset
+// bounds, or the local time itself until an answer carried a Date.
+func (l *limiter) serverNow(now time.Time) time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.server.ok {
+		return now
+	}
+	lo, hi := l.server.bounds(now)
+	return now.Add(lo + (hi-lo)/2)
+}
+
 // snapshot returns every bucket's state, sorted by name.
 func (l *limiter) snapshot() []BucketState {
 	l.mu.Lock()
@@ -304,4 +381,74 @@ func (l *limiter) notify(notes []BucketState) {
 	for _, n := range notes {
 		l.observer(n)
 	}
+}
+
+// PaceInfo is what the pacer knows, for sizing concurrency from the limit: by Little's law
+// the requests worth having in flight for a bucket are about Rate × RoundTrip (Sustained ×
+// RoundTrip over a whole window); more only queue in the pacer, and never beyond
+// MaxConcurrent, the client's cap on requests on the wire.
+type PaceInfo struct {
+	RoundTrip     time.Duration // EWMA of answer times over all buckets; 0 before any answer
+	Rate          float64       // requests/s allowed now: the lowest Rate of the metered buckets; 0 when none is known
+	Sustained     float64       // the lowest Sustained of the metered buckets; 0 when none is known
+	MaxConcurrent int           // requests this client puts on the wire at once (WithMaxConcurrency)
+	Buckets       []BucketPace  // every bucket used so far, sorted by name
+}
+
+// BucketPace is one bucket's pace.
+type BucketPace struct {
+	Bucket    string
+	Metered   bool          // the bucket's answers carry X-Rate-Limit-* headers
+	RoundTrip time.Duration // EWMA of this bucket's answer times
+	Limit     int           // requests per window
+	Remaining int           // requests left in this window, in-flight ones deducted
+	Window    time.Duration // the window length (the longest Reset − Date seen)
+	ResetAt   time.Time     // local; zero once the window has passed (a new one is assumed)
+	Sustained float64       // Limit / Window: the long-run rate the bucket allows
+	// Rate is the rate allowed now: Remaining over the time to the reset (the rest of the
+	// window spread evenly, as the pacer does); Sustained once the window has rolled; 0 while
+	// the budget is spent. An unmetered bucket has no rate (0, Metered false).
+	Rate float64
+}
+
+// Pace reports round trips and allowed rates per bucket (see PaceInfo).
+func (c *Client) Pace() PaceInfo {
+	p := c.lim.pace()
+	p.MaxConcurrent = cap(c.slots)
+	return p
+}
+
+func (l *limiter) pace() PaceInfo {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.clk.Now()
+	p := PaceInfo{RoundTrip: l.rtt.v}
+	first := true
+	for _, b := range l.buckets {
+		bp := BucketPace{Bucket: b.name, Metered: b.mode == modeMetered, RoundTrip: b.rtt.v, Limit: b.limit, Window: b.window}
+		if bp.Metered {
+			st := l.state(b, now)
+			bp.Remaining, bp.ResetAt = st.Remaining, st.ResetAt
+			if b.window > 0 {
+				bp.Sustained = float64(b.limit) / b.window.Seconds()
+			}
+			boundary := l.server.localAtLeast(b.reset)
+			switch left := boundary.Sub(now); {
+			case b.rolled || left <= 0:
+				bp.Rate = bp.Sustained
+			default:
+				bp.Rate = float64(bp.Remaining) / left.Seconds()
+			}
+			if first || bp.Rate < p.Rate {
+				p.Rate = bp.Rate
+			}
+			if first || bp.Sustained < p.Sustained {
+				p.Sustained = bp.Sustained
+			}
+			first = false
+		}
+		p.Buckets = append(p.Buckets, bp)
+	}
+	slices.SortFunc(p.Buckets, func(a, b BucketPace) int { return strings.Compare(a.Bucket, b.Bucket) })
+	return p
 }

@@ -85,7 +85,11 @@ func TestLimiterSpreadsBudgetOverWindow(t *testing.T) {
 	if b := l.server.localAtLeast(reset); b.Before(reset) {
 		t.Fatalf("boundary %v is before the server's reset %v with agreeing clocks", b, reset)
 	}
-	// Each admission waits for its share of the time left: (boundary − now) / (avail+1).
+	// Demand beyond the budget (1000 callers waiting for 99 requests): each admission waits
+	// for its share of the time left, (boundary − now) / (avail+1).
+	l.mu.Lock()
+	l.bucket(BucketUsers).queued = 1000
+	l.mu.Unlock()
 	for i := 0; i < 99; i++ {
 		wait, untilChange := plan(l, BucketUsers)
 		if untilChange {

@@ -36,12 +36,19 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 	}
 	bucket := bucketFor(r.method, u.EscapedPath())
 	var (
-		retryFor         string
-		retries, rlWaits int
-		lastErr          error
+		retryFor                   string
+		retries, rlWaits           int
+		nonceRetries, tokenRetries int
+		lastErr                    error
 	)
 	for attempt := 0; ; attempt++ {
-		resp, recv, err := c.attempt(ctx, r.method, u, bucket, body, attempt, retryFor)
+		var tok *accessToken
+		if c.oauth != nil && !r.token {
+			if tok, err = c.accessToken(ctx); err != nil {
+				return nil, err
+			}
+		}
+		resp, recv, err := c.attempt(ctx, r, u, bucket, body, tok, attempt, retryFor)
 		var wait time.Duration
 		switch {
 		case err != nil && ctx.Err() != nil:
@@ -55,8 +62,19 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 			retryFor, wait = "", c.backoff(retries)
 		case resp.status < 300:
 			return resp, nil
+		case c.oauth != nil && c.retryAtOnce(r.token, resp, tok, &nonceRetries, &tokenRetries):
+			retryFor = resp.header.Get("X-Okta-Request-Id")
+			continue // a DPoP nonce or a fresh token: no wait
 		default:
+			if r.token && resp.status != http.StatusTooManyRequests && resp.status < 500 {
+				if oe := newOAuthError(resp.status, resp.header, resp.body, c.oauth.clientID, c.oauth.scopes); oe != nil {
+					return nil, oe
+				}
+			}
 			apiErr := newAPIError(r.method, u.Path, resp.status, resp.header, resp.body)
+			if c.oauth != nil && tok != nil {
+				apiErr.RequiredScope = requiredScope(r.method, u.Path, resp.status, apiErr.Code, resp.header, tok.scopes, true)
+			}
 			retryFor, lastErr = apiErr.RequestID, apiErr
 			switch {
 			case resp.status == http.StatusTooManyRequests:
@@ -85,9 +103,18 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 }
 
 // attempt sends the request once: it waits for the bucket's pacing and a concurrency slot,
-// then returns the answer (read in full) and the local time it arrived.
-func (c *Client) attempt(ctx context.Context, method string, u *url.URL, bucket string,
-	body []byte, attempt int, retryFor string) (*response, time.Time, error) {
+// then returns the answer (read in full) and the local time it arrived. A token request's
+// form is built here, so that every attempt carries a fresh client assertion.
+func (c *Client) attempt(ctx context.Context, r *request, u *url.URL, bucket string,
+	body []byte, tok *accessToken, attempt int, retryFor string) (*response, time.Time, error) {
+	contentType := "application/json"
+	if r.token {
+		form, err := c.tokenForm()
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		body, contentType = []byte(form.Encode()), "application/x-www-form-urlencoded"
+	}
 	t, err := c.lim.acquire(ctx, bucket)
 	if err != nil {
 		return nil, time.Time{}, err
@@ -100,7 +127,7 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, bucket 
 	}
 	defer func() { <-c.slots }()
 
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), bytes.NewReader(body))
 	if err != nil {
 		t.done(0, nil, c.clk.Now())
 		return nil, time.Time{}, err
@@ -108,7 +135,7 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, bucket 
 	if body == nil {
 		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
 	} else {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.ua)
@@ -118,7 +145,10 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, bucket 
 			req.Header.Set("X-Okta-Retry-For", retryFor)
 		}
 	}
-	c.authorize(req)
+	if err := c.authorize(req, r.token, tok); err != nil {
+		t.done(0, nil, c.clk.Now())
+		return nil, time.Time{}, err
+	}
 
 	t.sent = c.clk.Now()
 	hr, err := c.hc.Do(req)
@@ -129,6 +159,9 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, bucket 
 	}
 	defer hr.Body.Close()
 	t.done(hr.StatusCode, hr.Header, recv)
+	if c.oauth != nil {
+		c.oauth.noteNonce(r.token, hr.Header)
+	}
 	data, err := io.ReadAll(io.LimitReader(hr.Body, maxBodyBytes+1))
 	if err == nil && len(data) > maxBodyBytes {
 		err = fmt.Errorf("answer larger than %d bytes", maxBodyBytes)
@@ -136,7 +169,7 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, bucket 
 	if err != nil {
 		return nil, recv, fmt.Errorf("reading the answer: %w", err)
 	}
-	c.log.Debug("okta: request", "method", method, "path", req.URL.Path, "bucket", bucket,
+	c.log.Debug("okta: request", "method", r.method, "path", req.URL.Path, "bucket", bucket,
 		"status", hr.StatusCode, "request_id", hr.Header.Get("X-Okta-Request-Id"),
 		"attempt", attempt+1, "took", recv.Sub(t.sent))
 	return &response{status: hr.StatusCode, header: hr.Header, body: data}, recv, nil
@@ -154,21 +187,29 @@ func unwrapURLError(err error) error {
 
 // rateLimitWait returns how long to wait after a 429 that arrived at local time recv, and
 // the local time the bucket is expected to reset. With Date and X-Rate-Limit-Reset the wait
-// is Reset − Date + 1s measured on the server's clock (Date is truncated to the second, so
-// +1s makes sure the reset has passed), plus up to 10% jitter so that waiting callers do not
-// return in one burst. Without them (or on the concurrency limit's 429, Limit 0) it falls
-// back to exponential backoff.
+// ends a few milliseconds (5–10 ms, jittered so that waiting callers do not land at one
+// instant) after the local time at which the server's clock, as estimated from all the Date
+// headers seen (clock.go), is surely past the reset: Date alone has whole seconds, but the
+// estimate is about a round trip wide, so Okta's "Reset − Date + 1 s" would waste most of
+// a second. Without them (or on the concurrency limit's 429, Limit 0) it falls back to
+// exponential backoff.
 func (c *Client) rateLimitWait(h http.Header, recv time.Time, n int) (time.Duration, time.Time) {
 	date, err := http.ParseTime(h.Get("Date"))
 	resetSec, err2 := strconv.ParseInt(h.Get("X-Rate-Limit-Reset"), 10, 64)
 	limit, _ := strconv.Atoi(h.Get("X-Rate-Limit-Limit"))
-	if err != nil || err2 != nil || limit <= 0 || time.Unix(resetSec, 0).Before(date) {
+	reset := time.Unix(resetSec, 0)
+	if err != nil || err2 != nil || limit <= 0 || reset.Before(date) {
 		d := c.backoff(n)
 		return d, recv.Add(d)
 	}
-	d := time.Unix(resetSec, 0).Sub(date) + time.Second
-	return d + jitter(d/10), recv.Add(d)
+	until := c.lim.localAtLeast(reset)
+	d := max(until.Sub(recv), 0) + resetMargin
+	return d + jitter(resetMargin), until
 }
+
+// resetMargin is added to a wait for a window's reset: the wait ends this much after the
+// server is surely past it.
+const resetMargin = 5 * time.Millisecond
 
 // backoff returns the n-th (1-based) retry delay: backoffMin·2ⁿ⁻¹ capped at backoffMax, ±10%.
 func (c *Client) backoff(n int) time.Duration {

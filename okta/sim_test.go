@@ -283,7 +283,8 @@ type rewriteAuth struct{}
 
 func (rewriteAuth) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "SSWS ", "Bearer ", 1))
+	// Not Bearer: the simulator answers Bearer as Okta's OAuth resource server (401 invalid_token).
+	r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "SSWS ", "Basic ", 1))
 	return http.DefaultTransport.RoundTrip(r)
 }
 
@@ -306,6 +307,22 @@ func TestSimPacingNoTooManyRequests(t *testing.T) {
 	}
 	if waits.Load() == 0 {
 		t.Error("50 creates over a 20-per-window budget never waited for a reset")
+	}
+}
+
+// Bursts never overspend: more workers than a window's budget, at a 20 ms round trip, send
+// what fits at once and never meet a 429, first window included.
+func TestSimBurstsNeverOverspend(t *testing.T) {
+	t.Parallel()
+	s := newSim(t, oktatest.Options{Seed: 23, RateLimit: 30, RateWindow: time.Second, Latency: 20 * time.Millisecond})
+	c := simClient(t, s, okta.WithMaxConcurrency(40))
+	createMany(t, c, 20, 20, "fits") // within the budget: 1 probe, then 19 at once
+	createMany(t, c, 100, 40, "burst")
+	if n := s.RequestCount(okta.BucketUsers, 429); n != 0 {
+		t.Errorf("%d answers were 429", n)
+	}
+	if n := s.RequestCount(okta.BucketUsers, 200); n != 120 {
+		t.Errorf("%d creates answered 200; want 120", n)
 	}
 }
 

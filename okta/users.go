@@ -228,21 +228,45 @@ func (c *Client) ListUsers(ctx context.Context, p ListUsersParams) iter.Seq2[*Us
 }
 
 // FindUsersByName returns every user whose first and last name equal first and last
-// (case-insensitive, DEPROVISIONED included), with
-// search=profile.firstName eq "…" and profile.lastName eq "…".
+// (DEPROVISIONED included). It asks search=profile.firstName eq "…" and profile.lastName
+// eq "…" (values compared case-insensitively); when that finds no one it asks the same as a
+// filter, which reads current data (case-sensitive values): Okta's search index lags
+// writes, and a user created a moment ago must not be missed.
 func (c *Client) FindUsersByName(ctx context.Context, first, last string) ([]*User, error) {
 	if strings.TrimSpace(first) == "" || strings.TrimSpace(last) == "" {
 		return nil, errors.New("okta: FindUsersByName needs a first and a last name")
 	}
-	search := `profile.firstName eq ` + quoteSearch(first) + ` and profile.lastName eq ` + quoteSearch(last)
-	var out []*User
-	for u, err := range c.ListUsers(ctx, ListUsersParams{Search: search, Limit: 200}) {
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
+	expr := `profile.firstName eq ` + quoteSearch(first) + ` and profile.lastName eq ` + quoteSearch(last)
+	return c.searchThenFilter(ctx, expr)
+}
+
+// FindUsersByEmail returns every user whose primary email is email, like FindUsersByName:
+// search first, then filter when the search finds no one.
+func (c *Client) FindUsersByEmail(ctx context.Context, email string) ([]*User, error) {
+	if strings.TrimSpace(email) == "" {
+		return nil, errors.New("okta: FindUsersByEmail needs an email")
 	}
-	return out, nil
+	return c.searchThenFilter(ctx, `profile.email eq `+quoteSearch(email))
+}
+
+// searchThenFilter lists the users expr selects, as a search and, when that finds no one,
+// as a filter (expr must use only what both accept: eq on base attributes, and).
+func (c *Client) searchThenFilter(ctx context.Context, expr string) ([]*User, error) {
+	collect := func(p ListUsersParams) ([]*User, error) {
+		var out []*User
+		for u, err := range c.ListUsers(ctx, p) {
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, u)
+		}
+		return out, nil
+	}
+	out, err := collect(ListUsersParams{Search: expr, Limit: 200})
+	if err != nil || len(out) > 0 {
+		return out, err
+	}
+	return collect(ListUsersParams{Filter: expr, Limit: 200})
 }
 
 // quoteSearch makes s a string literal of Okta's SCIM-like search syntax: quotes and

@@ -198,3 +198,22 @@ func TestUpdateUserSendsOnlyTheGivenKeys(t *testing.T) {
 		t.Fatal("an empty update was sent")
 	}
 }
+
+// Okta's search index lags writes: a name or email that the search does not know yet is
+// asked again as a filter, which reads current data.
+func TestFindUsersFallsBackToFilterUnderSearchLag(t *testing.T) {
+	name := `profile.firstName eq "Ada" and profile.lastName eq "Lovelace"`
+	email := `profile.email eq "ada@acme.com"`
+	c, _, _ := scripted(t, []exchange{
+		{method: "GET", path: "/api/v1/users", query: url.Values{"search": {name}, "limit": {"200"}}, resp: `[]`},
+		{method: "GET", path: "/api/v1/users", query: url.Values{"filter": {name}, "limit": {"200"}}, resp: `[{"id":"00u7"}]`},
+		{method: "GET", path: "/api/v1/users", query: url.Values{"search": {email}, "limit": {"200"}}, resp: `[{"id":"00u7"}]`},
+	})
+	ctx := context.Background()
+	if users, err := c.FindUsersByName(ctx, "Ada", "Lovelace"); err != nil || len(users) != 1 || users[0].ID != "00u7" {
+		t.Fatalf("FindUsersByName = %v, %v", users, err)
+	}
+	if users, err := c.FindUsersByEmail(ctx, "ada@acme.com"); err != nil || len(users) != 1 {
+		t.Fatalf("FindUsersByEmail = %v, %v", users, err)
+	}
+}

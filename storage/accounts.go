@@ -1,7 +1,9 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -166,7 +168,7 @@ func (s *Store) AddAccount(a Account) (Account, error) {
 	a.ID = newID("acc_")
 	a.CreatedAt = s.now().UTC()
 	a.UpdatedAt = a.CreatedAt
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		names := tx.Bucket(bucketAccountNames)
 		if names.Get([]byte(strings.ToLower(a.Name))) != nil {
 			return fmt.Errorf("account %q: %w; pick another name or remove it first", a.Name, ErrExists)
@@ -181,7 +183,7 @@ func (s *Store) AddAccount(a Account) (Account, error) {
 
 // UpdateAccount replaces an account's fields (not its name or id).
 func (s *Store) UpdateAccount(a Account) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		old, err := s.getAccount(tx, a.ID)
 		if err != nil {
 			return err
@@ -201,7 +203,7 @@ func (s *Store) UpdateAccount(a Account) error {
 // Account returns the account with that id or name.
 func (s *Store) Account(idOrName string) (Account, error) {
 	var a Account
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		id := s.resolveAccount(tx, idOrName)
 		if id == "" {
 			return fmt.Errorf("account %q: %w", idOrName, ErrNotFound)
@@ -213,12 +215,25 @@ func (s *Store) Account(idOrName string) (Account, error) {
 	return a, err
 }
 
-// Accounts lists every account, by name.
+// Accounts lists every account, by name. An account that cannot be read
+// is left out (see AccountsChecked and Problems).
 func (s *Store) Accounts() ([]Account, error) {
+	out, _, err := s.AccountsChecked()
+	return out, err
+}
+
+// AccountsChecked lists every account, by name, and the records it had to
+// leave out because they cannot be read.
+func (s *Store) AccountsChecked() ([]Account, []RecordProblem, error) {
 	var out []Account
-	err := s.db.View(func(tx *bolt.Tx) error {
+	var bad []RecordProblem
+	err := s.view(func(tx *bolt.Tx) error {
+		out, bad = out[:0], bad[:0]
 		return tx.Bucket(bucketAccountNames).ForEach(func(_, id []byte) error {
 			a, err := s.getAccount(tx, string(id))
+			if s.skip(err, &bad) {
+				return nil
+			}
 			if err != nil {
 				return err
 			}
@@ -226,15 +241,18 @@ func (s *Store) Accounts() ([]Account, error) {
 			return nil
 		})
 	})
-	return out, err
+	return out, bad, err
 }
 
 // RemoveAccount deletes an account and its cached schema. It refuses with
 // ErrInUse, naming the integrations, while any integration step uses it.
 func (s *Store) RemoveAccount(idOrName string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		id := s.resolveAccount(tx, idOrName)
 		a, err := s.getAccount(tx, id)
+		if errors.Is(err, ErrCorrupt) {
+			return s.removeDamagedAccount(tx, id)
+		}
 		if err != nil {
 			return fmt.Errorf("account %q: %w", idOrName, ErrNotFound)
 		}
@@ -255,6 +273,31 @@ func (s *Store) RemoveAccount(idOrName string) error {
 	})
 }
 
+// removeDamagedAccount deletes an account record that cannot be read, with
+// its cached schema and every name that points to it: the one way out short
+// of restoring a backup. Steps that named it then fail with "no account".
+func (s *Store) removeDamagedAccount(tx *bolt.Tx, id string) error {
+	names := tx.Bucket(bucketAccountNames)
+	var stale [][]byte
+	if err := names.ForEach(func(k, v []byte) error {
+		if string(v) == id {
+			stale = append(stale, bytes.Clone(k))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range stale {
+		if err := names.Delete(k); err != nil {
+			return err
+		}
+	}
+	if err := tx.Bucket(bucketSchemas).Delete([]byte(id)); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketAccounts).Delete([]byte(id))
+}
+
 func (s *Store) resolveAccount(tx *bolt.Tx, idOrName string) string {
 	if tx.Bucket(bucketAccounts).Get([]byte(idOrName)) != nil {
 		return idOrName
@@ -269,14 +312,14 @@ func (s *Store) getAccount(tx *bolt.Tx, id string) (Account, error) {
 	}
 	var rec accountRecord
 	if err := json.Unmarshal(raw, &rec); err != nil {
-		return Account{}, fmt.Errorf("decode account %s: %w", id, err)
+		return Account{}, recordErr(bucketAccounts, id, err)
 	}
 	a := Account(rec.accountFields)
 	a.ID = id
 	for _, f := range rec.sealedFields(id, &a) {
 		v, err := s.sealer.open(*f.sealed, f.binding)
 		if err != nil {
-			return Account{}, fmt.Errorf("account %q: %w", a.Name, err)
+			return Account{}, recordErr(bucketAccounts, id, fmt.Errorf("account %q: %w", a.Name, err))
 		}
 		*f.plain = v
 	}
@@ -303,7 +346,7 @@ func (s *Store) putAccount(tx *bolt.Tx, a Account) error {
 // it, or a trigger reads from it), as "Name (id)".
 func (s *Store) AccountUsers(idOrName string) ([]string, error) {
 	var users []string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		id := s.resolveAccount(tx, idOrName)
 		raw := tx.Bucket(bucketAccounts).Get([]byte(id))
 		if raw == nil {
@@ -311,8 +354,9 @@ func (s *Store) AccountUsers(idOrName string) ([]string, error) {
 		}
 		var rec accountRecord
 		if err := json.Unmarshal(raw, &rec); err != nil {
-			return err
+			return recordErr(bucketAccounts, id, err)
 		}
+		rec.ID = id
 		var err error
 		users, err = accountUsers(tx, Account(rec.accountFields))
 		return err
@@ -322,10 +366,13 @@ func (s *Store) AccountUsers(idOrName string) ([]string, error) {
 
 func accountUsers(tx *bolt.Tx, a Account) ([]string, error) {
 	var users []string
-	err := tx.Bucket(bucketIntegrations).ForEach(func(_, v []byte) error {
+	err := tx.Bucket(bucketIntegrations).ForEach(func(k, v []byte) error {
 		var in Integration
 		if err := json.Unmarshal(v, &in); err != nil {
-			return err
+			// Cannot tell: say so rather than let the account go while
+			// an unreadable integration may still use it.
+			users = append(users, fmt.Sprintf("an unreadable integration (%s)", k))
+			return nil
 		}
 		if in.usesAccount(a) {
 			users = append(users, fmt.Sprintf("%q (%s)", in.Name, in.ID))

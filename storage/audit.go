@@ -1,8 +1,10 @@
 package storage
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"math"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -23,7 +25,7 @@ func (s *Store) AddAudit(e AuditEntry) (AuditEntry, error) {
 	if e.At.IsZero() {
 		e.At = s.now().UTC()
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketAudit)
 		seq, err := b.NextSequence()
 		if err != nil {
@@ -48,12 +50,13 @@ func (s *Store) Audit(before uint64, limit int) ([]AuditEntry, error) {
 		before = math.MaxUint64
 	}
 	var out []AuditEntry
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketAudit).Cursor()
 		for k, v := seekBefore(c, be64(before)); k != nil && len(out) < limit; k, v = c.Prev() {
 			var e AuditEntry
 			if err := json.Unmarshal(v, &e); err != nil {
-				return err
+				s.skip(recordErr(bucketAudit, strconv.FormatUint(binary.BigEndian.Uint64(k), 10), err), nil)
+				continue
 			}
 			out = append(out, e)
 		}

@@ -201,3 +201,29 @@ func TestMigrationKeepsSchema1DedupeKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// While a huge batch is committed, another integration's webhook gets its
+// own commit in between the chunks instead of waiting for the whole batch.
+func TestOtherWritesInterleaveWithAHugeBatch(t *testing.T) {
+	s, _ := openTest(t)
+	big := newIntegration(t, s, true)
+	small := newIntegration(t, s, true)
+	testHookEnqueueChunk = func(i int) error {
+		if i == 2 { // between two of the batch's transactions: another write goes in
+			if _, err := s.EnqueueEvents(small.ID, keyed("s", 0, 1), EnqueueOptions{}); err != nil {
+				t.Error(err)
+			}
+		}
+		return nil
+	}
+	t.Cleanup(func() { testHookEnqueueChunk = nil })
+	res, err := s.EnqueueEvents(big.ID, keyed("b", 0, 4*MaxEventsPerCommit), EnqueueOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testHookEnqueueChunk = nil
+	first, last := res[0].RunID, res[len(res)-1].RunID
+	if got, _ := s.ListRuns(RunQuery{IntegrationID: small.ID}); len(got) != 1 || got[0].ID <= first || got[0].ID >= last {
+		t.Fatalf("the other integration's run %v is not between the batch's runs %d..%d", got, first, last)
+	}
+}

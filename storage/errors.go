@@ -23,4 +23,7 @@ var (
 	ErrSecretKey = errors.New("secret key problem")
 	// ErrInvalid: a record failed validation before it was written.
 	ErrInvalid = errors.New("invalid")
+	// ErrCorrupt: the database file, or one record in it, is damaged
+	// (*CorruptError, *RecordError say where and what to do).
+	ErrCorrupt = errors.New("database is damaged")
 )

@@ -3,6 +3,7 @@ package storage
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -97,7 +98,7 @@ func (s *Store) CreateIntegration(in Integration) (Integration, error) {
 	in.Enabled, in.EnabledAt = false, time.Time{}
 	in.CreatedAt = s.now().UTC()
 	in.UpdatedAt = in.CreatedAt
-	err := s.db.Update(func(tx *bolt.Tx) error { return s.putIntegration(tx, in) })
+	err := s.update(func(tx *bolt.Tx) error { return s.putIntegration(tx, in) })
 	return in, err
 }
 
@@ -107,7 +108,7 @@ func (s *Store) UpdateIntegration(in Integration) (Integration, error) {
 	if err := in.validate(); err != nil {
 		return Integration{}, err
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		old, err := s.getIntegration(tx, in.ID)
 		if err != nil {
 			return err
@@ -122,7 +123,7 @@ func (s *Store) UpdateIntegration(in Integration) (Integration, error) {
 // Integration returns one integration with its secrets opened.
 func (s *Store) Integration(id string) (Integration, error) {
 	var in Integration
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		in, err = s.getIntegration(tx, id)
 		return err
@@ -130,12 +131,25 @@ func (s *Store) Integration(id string) (Integration, error) {
 	return in, err
 }
 
-// Integrations lists every integration by name, then id.
+// Integrations lists every integration by name, then id. One that cannot
+// be read is left out (see IntegrationsChecked and Problems).
 func (s *Store) Integrations() ([]Integration, error) {
+	out, _, err := s.IntegrationsChecked()
+	return out, err
+}
+
+// IntegrationsChecked lists every integration by name, then id, and the
+// records it had to leave out because they cannot be read.
+func (s *Store) IntegrationsChecked() ([]Integration, []RecordProblem, error) {
 	var out []Integration
-	err := s.db.View(func(tx *bolt.Tx) error {
+	var bad []RecordProblem
+	err := s.view(func(tx *bolt.Tx) error {
+		out, bad = out[:0], bad[:0]
 		return tx.Bucket(bucketIntegrations).ForEach(func(k, _ []byte) error {
 			in, err := s.getIntegration(tx, string(k))
+			if s.skip(err, &bad) {
+				return nil
+			}
 			if err == nil {
 				out = append(out, in)
 			}
@@ -145,7 +159,7 @@ func (s *Store) Integrations() ([]Integration, error) {
 	slices.SortFunc(out, func(a, b Integration) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.ID, b.ID))
 	})
-	return out, err
+	return out, bad, err
 }
 
 // SetEnabled switches an integration ON or OFF. Switching ON records the
@@ -161,7 +175,7 @@ func (s *Store) Integrations() ([]Integration, error) {
 // run starts after the switch whatever the backlog.
 func (s *Store) SetEnabled(id string, on bool, from time.Time) (cancelled int, err error) {
 	var rest []RunID
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		in, err := s.getIntegration(tx, id)
 		if err != nil {
 			return err
@@ -200,8 +214,10 @@ func (s *Store) SetEnabled(id string, on bool, from time.Time) (cancelled int, e
 func (s *Store) DeleteIntegration(id string) error {
 	defer s.forgetHealth(id)
 	var ids []RunID
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		if _, err := s.getIntegration(tx, id); err != nil {
+	err := s.update(func(tx *bolt.Tx) error {
+		// A record that cannot be read can still be deleted: that is the
+		// way out of a damaged integration short of a restore.
+		if _, err := s.getIntegration(tx, id); err != nil && !errors.Is(err, ErrCorrupt) {
 			return err
 		}
 		ids = pendingIDs(tx, id)
@@ -231,7 +247,7 @@ func (s *Store) getIntegration(tx *bolt.Tx, id string) (Integration, error) {
 	}
 	var rec integrationRecord
 	if err := json.Unmarshal(raw, &rec); err != nil {
-		return Integration{}, fmt.Errorf("decode integration %s: %w", id, err)
+		return Integration{}, recordErr(bucketIntegrations, id, err)
 	}
 	in := rec.Integration
 	if len(rec.SealedSecrets) > 0 {
@@ -239,7 +255,7 @@ func (s *Store) getIntegration(tx *bolt.Tx, id string) (Integration, error) {
 		for k, sealed := range rec.SealedSecrets {
 			v, err := s.sealer.open(sealed, secretBinding(id, k))
 			if err != nil {
-				return Integration{}, fmt.Errorf("integration %q secret %q: %w", in.Name, k, err)
+				return Integration{}, recordErr(bucketIntegrations, id, fmt.Errorf("integration %q secret %q: %w", in.Name, k, err))
 			}
 			in.Trigger.Secrets[k] = v
 		}

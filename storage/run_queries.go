@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"math"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -18,11 +20,19 @@ type RunQuery struct {
 	Limit         int      // page size; 0 means 50
 }
 
-// ListRuns returns one page of runs, newest first. It walks the index that
+// ListRuns returns one page of runs, newest first. A run that cannot be
+// read is left out (see ListRunsChecked and Problems).
+func (s *Store) ListRuns(q RunQuery) ([]Run, error) {
+	out, _, err := s.ListRunsChecked(q)
+	return out, err
+}
+
+// ListRunsChecked returns one page of runs, newest first, and the runs it
+// had to leave out because they cannot be read. It walks the index that
 // matches the query backwards from Before, so its cost grows with the page,
 // not with the number of runs stored. The next page starts Before the last
 // run returned.
-func (s *Store) ListRuns(q RunQuery) ([]Run, error) {
+func (s *Store) ListRunsChecked(q RunQuery) ([]Run, []RecordProblem, error) {
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
@@ -40,11 +50,16 @@ func (s *Store) ListRuns(q RunQuery) ([]Run, error) {
 		bucket, prefix = bucketRunsByState, compositeKey([]byte(q.State), nil)
 	}
 	var out []Run
-	err := s.db.View(func(tx *bolt.Tx) error {
+	var bad []RecordProblem
+	err := s.view(func(tx *bolt.Tx) error {
+		out, bad = out[:0], bad[:0]
 		if bucket == nil {
 			c := tx.Bucket(bucketRuns).Cursor()
 			for k, v := seekBefore(c, be64(before)); k != nil && len(out) < q.Limit; k, v = c.Prev() {
-				r, err := decodeRun(v)
+				r, err := decodeRun(k, v)
+				if s.skip(err, &bad) {
+					continue
+				}
 				if err != nil {
 					return err
 				}
@@ -55,6 +70,9 @@ func (s *Store) ListRuns(q RunQuery) ([]Run, error) {
 		c := tx.Bucket(bucket).Cursor()
 		for k, _ := seekBefore(c, append(bytes.Clone(prefix), be64(before)...)); k != nil && hasPrefix(k, prefix) && len(out) < q.Limit; k, _ = c.Prev() {
 			r, err := s.getRun(tx, idFromIndexKey(k))
+			if s.skip(err, &bad) || errors.Is(err, ErrNotFound) {
+				continue
+			}
 			if err != nil {
 				return err
 			}
@@ -62,7 +80,7 @@ func (s *Store) ListRuns(q RunQuery) ([]Run, error) {
 		}
 		return nil
 	})
-	return out, err
+	return out, bad, err
 }
 
 // DueRuns returns up to limit pending runs whose due time has come, oldest
@@ -72,7 +90,7 @@ func (s *Store) ListRuns(q RunQuery) ([]Run, error) {
 func (s *Store) DueRuns(now time.Time, limit int, keep func(RunID) bool) ([]Run, error) {
 	var out []Run
 	end := dueKey(now, math.MaxUint64)
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketRunsDue).Cursor()
 		for k, _ := c.First(); k != nil && bytes.Compare(k, end) <= 0 && len(out) < limit; k, _ = c.Next() {
 			id := RunID(binary.BigEndian.Uint64(k[8:]))
@@ -80,6 +98,9 @@ func (s *Store) DueRuns(now time.Time, limit int, keep func(RunID) bool) ([]Run,
 				continue
 			}
 			r, err := s.getRun(tx, id)
+			if s.skip(err, nil) {
+				continue
+			}
 			if err != nil {
 				return err
 			}
@@ -94,7 +115,7 @@ func (s *Store) DueRuns(now time.Time, limit int, keep func(RunID) bool) ([]Run,
 // false when none is): the scheduler's alarm. Runs already due are not
 // counted: they are started when a slot frees, not by polling.
 func (s *Store) NextDueAfter(now time.Time) (due time.Time, ok bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		k, _ := tx.Bucket(bucketRunsDue).Cursor().Seek(dueKey(now, math.MaxUint64))
 		if k != nil {
 			due, ok = time.Unix(0, int64(binary.BigEndian.Uint64(k[:8]))).UTC(), true
@@ -107,7 +128,7 @@ func (s *Store) NextDueAfter(now time.Time) (due time.Time, ok bool, err error) 
 func (s *Store) idsInState(st RunState) ([]RunID, error) {
 	var ids []RunID
 	prefix := compositeKey([]byte(st), nil)
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketRunsByState).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
 			ids = append(ids, idFromIndexKey(k))
@@ -126,10 +147,12 @@ func seekBefore(c *bolt.Cursor, key []byte) ([]byte, []byte) {
 	return c.Prev()
 }
 
-func decodeRun(v []byte) (Run, error) {
+func decodeRun(k, v []byte) (Run, error) {
 	var r Run
-	err := json.Unmarshal(v, &r)
-	return r, err
+	if err := json.Unmarshal(v, &r); err != nil {
+		return Run{}, recordErr(bucketRuns, strconv.FormatUint(binary.BigEndian.Uint64(k), 10), err)
+	}
+	return r, nil
 }
 
 func hasPrefix(k, prefix []byte) bool { return bytes.HasPrefix(k, prefix) }

@@ -205,7 +205,7 @@ func (s *Store) RecoverInterrupted() (Recovery, error) {
 		return rec, err
 	}
 	for chunk := range slices.Chunk(ids, maxRunsPerTx) {
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		err := s.update(func(tx *bolt.Tx) error {
 			var part Recovery
 			for _, id := range chunk {
 				if err := s.recoverOne(tx, id, &part); err != nil {
@@ -233,6 +233,9 @@ func (s *Store) RecoverOrphans() (int, error) {
 
 func (s *Store) recoverOne(tx *bolt.Tx, id RunID, rec *Recovery) error {
 	old, err := s.getRun(tx, id)
+	if s.skip(err, nil) || errors.Is(err, ErrNotFound) {
+		return nil // left as it is; Problems names it
+	}
 	if err != nil {
 		return err
 	}
@@ -322,7 +325,7 @@ func (s *Store) cancelRuns(tx *bolt.Tx, ids []RunID, reason string) (int, error)
 	n := 0
 	for _, id := range ids {
 		old, err := s.getRun(tx, id)
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, ErrNotFound) || s.skip(err, nil) {
 			continue
 		}
 		if err != nil {
@@ -349,7 +352,7 @@ func (s *Store) cancelRuns(tx *bolt.Tx, ids []RunID, reason string) (int, error)
 func (s *Store) cancelInChunks(ids []RunID, reason string) (int, error) {
 	total := 0
 	for chunk := range slices.Chunk(ids, maxRunsPerTx) {
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		err := s.update(func(tx *bolt.Tx) error {
 			n, err := s.cancelRuns(tx, chunk, reason)
 			total += n
 			return err

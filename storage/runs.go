@@ -148,11 +148,7 @@ func (s *Store) getRun(tx *bolt.Tx, id RunID) (Run, error) {
 	if raw == nil {
 		return Run{}, fmt.Errorf("run %d: %w", id, ErrNotFound)
 	}
-	var r Run
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return Run{}, fmt.Errorf("decode run %d: %w", id, err)
-	}
-	return r, nil
+	return decodeRun(runKey(id), raw)
 }
 
 // putRun writes r and keeps every index and counter in step with it. old is
@@ -214,7 +210,7 @@ func addCount(tx *bolt.Tx, st RunState, delta int64) error {
 // RunCounts returns how many runs are in each state, in constant time.
 func (s *Store) RunCounts() (map[RunState]int, error) {
 	out := make(map[RunState]int, len(RunStates))
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRunCounts)
 		for _, st := range RunStates {
 			if raw := b.Get([]byte(st)); raw != nil {
@@ -229,7 +225,7 @@ func (s *Store) RunCounts() (map[RunState]int, error) {
 // Run returns one run.
 func (s *Store) Run(id RunID) (Run, error) {
 	var r Run
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		r, err = s.getRun(tx, id)
 		return err
@@ -241,7 +237,7 @@ func (s *Store) Run(id RunID) (Run, error) {
 // writes it back with its indexes, all in one transaction.
 func (s *Store) transition(id RunID, change func(tx *bolt.Tx, r *Run) error) (Run, error) {
 	var out Run
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		old, err := s.getRun(tx, id)
 		if err != nil {
 			return err

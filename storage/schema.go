@@ -103,7 +103,7 @@ func SchemaVersion() int { return len(migrations) }
 func (s *Store) migrate() error {
 	for {
 		var done bool
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		err := s.update(func(tx *bolt.Tx) error {
 			meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 			if err != nil {
 				return err

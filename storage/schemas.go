@@ -33,7 +33,7 @@ type SchemaField struct {
 
 // SaveSchema caches an account's user schema.
 func (s *Store) SaveSchema(accountID string, sc UserSchema) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketAccounts).Get([]byte(accountID)) == nil {
 			return fmt.Errorf("account %q: %w", accountID, ErrNotFound)
 		}
@@ -49,12 +49,15 @@ func (s *Store) SaveSchema(accountID string, sc UserSchema) error {
 // never fetched.
 func (s *Store) Schema(accountID string) (UserSchema, error) {
 	var sc UserSchema
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		raw := tx.Bucket(bucketSchemas).Get([]byte(accountID))
 		if raw == nil {
 			return fmt.Errorf("user schema of account %q: %w (refresh it)", accountID, ErrNotFound)
 		}
-		return json.Unmarshal(raw, &sc)
+		if err := json.Unmarshal(raw, &sc); err != nil {
+			return recordErr(bucketSchemas, accountID, err)
+		}
+		return nil
 	})
 	return sc, err
 }

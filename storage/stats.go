@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -22,7 +23,7 @@ type IntegrationStats struct {
 // its cost follows the number of runs since then, not the history.
 func (s *Store) IntegrationStats(integrationID string, since time.Time) (IntegrationStats, error) {
 	var st IntegrationStats
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		first, err := firstRunSince(tx, since)
 		if err != nil {
 			return err
@@ -32,12 +33,17 @@ func (s *Store) IntegrationStats(integrationID string, since time.Time) (Integra
 		st.FailedSince = countFrom(tx.Bucket(bucketRunsByIntSt), compositeKey([]byte(integrationID), []byte(RunFailed), nil), first)
 		st.Running = countFrom(tx.Bucket(bucketRunsByIntSt), compositeKey([]byte(integrationID), []byte(RunRunning), nil), 0)
 		c := tx.Bucket(bucketRunsByInt).Cursor()
-		if k, _ := seekBefore(c, append(bytes.Clone(prefix), be64(^uint64(0))...)); k != nil && hasPrefix(k, prefix) {
+		// The newest run that can be read (a damaged one is skipped).
+		for k, _ := seekBefore(c, append(bytes.Clone(prefix), be64(^uint64(0))...)); k != nil && hasPrefix(k, prefix); k, _ = c.Prev() {
 			r, err := s.getRun(tx, idFromIndexKey(k))
+			if s.skip(err, nil) || errors.Is(err, ErrNotFound) {
+				continue
+			}
 			if err != nil {
 				return err
 			}
 			st.Last = &r
+			break
 		}
 		return nil
 	})
@@ -66,11 +72,17 @@ func firstRunSince(tx *bolt.Tx, t time.Time) (RunID, error) {
 	for lo < hi {
 		mid := lo + (hi-lo)/2
 		k, v := c.Seek(be64(mid))
+		r, err := decodeRun(k, v)
+		for k != nil && err != nil && errors.Is(err, ErrCorrupt) { // step over damaged runs
+			k, v = c.Next()
+			if k != nil {
+				r, err = decodeRun(k, v)
+			}
+		}
 		if k == nil {
 			hi = mid
 			continue
 		}
-		r, err := decodeRun(v)
 		if err != nil {
 			return 0, err
 		}

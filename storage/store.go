@@ -38,15 +38,21 @@ type Store struct {
 
 	dedupeRetention time.Duration
 
+	bad problems // records listings skipped
+
 	healthMu sync.Mutex
 	health   map[string]TriggerHealth // every stored trigger health, loaded on first use
 }
 
-// update runs fn in a read-write transaction.
-func (s *Store) update(fn func(tx *bolt.Tx) error) error { return s.db.Update(fn) }
+// update runs fn in a read-write transaction, guarded (see guard).
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	return s.guard(func() error { return s.db.Update(fn) })
+}
 
-// view runs fn in a read-only transaction.
-func (s *Store) view(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
+// view runs fn in a read-only transaction, guarded (see guard).
+func (s *Store) view(fn func(tx *bolt.Tx) error) error {
+	return s.guard(func() error { return s.db.View(fn) })
+}
 
 // DefaultPath is where the database lives when --db and OKTAFLOW_DB are
 // unset: $XDG_DATA_HOME/oktaflow/oktaflow.db, or ~/.local/share/... .
@@ -77,15 +83,26 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create the database folder: %w", err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
+	_, statErr := os.Stat(KeyPath(path))
+	keyFileWasThere := statErr == nil
+	if err := preflight(path, keyFileWasThere); err != nil {
+		return nil, err
+	}
+	var db *bolt.DB
+	err := (&Store{path: path}).guard(func() error {
+		var err error
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
+		return err
+	})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, &lockedError{path: path}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+	if errors.Is(err, ErrCorrupt) {
+		return nil, err
 	}
-	_, statErr := os.Stat(KeyPath(path))
-	keyFileWasThere := statErr == nil
+	if err != nil {
+		return nil, openError(path, err)
+	}
 	key, err := loadKey(path, opts.Getenv)
 	if err != nil {
 		db.Close()
@@ -135,7 +152,7 @@ const keyCheckValue = "oktaflow secret key check"
 // start. Without it, a mistyped OKTAFLOW_SECRET_KEY or a lost key file would
 // only show up later as secrets that fail to open.
 func (s *Store) checkKey() error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if sealed := meta.Get(keyKeyCheck); sealed != nil {
 			v, err := s.sealer.open(string(sealed), "meta/key_check")

@@ -68,14 +68,15 @@ func (s *Store) EnqueueEvents(integrationID string, events []NewEvent, opts Enqu
 	committed := 0
 	for i, chunk := range chunks {
 		last := i == len(chunks)-1
-		err := s.update(func(tx *bolt.Tx) error {
-			if testHookEnqueueChunk != nil {
-				if err := testHookEnqueueChunk(i); err != nil {
-					return err
-				}
-			}
-			return s.enqueueChunk(tx, integrationID, events, chunk, opts, last, out)
-		})
+		var err error
+		if testHookEnqueueChunk != nil {
+			err = testHookEnqueueChunk(i) // between transactions: the writer is free
+		}
+		if err == nil {
+			err = s.update(func(tx *bolt.Tx) error {
+				return s.enqueueChunk(tx, integrationID, events, chunk, opts, last, out)
+			})
+		}
 		if err != nil {
 			if committed > 0 {
 				return nil, fmt.Errorf("%d of %d events were stored before this failure (sending them again is safe: they dedupe): %w", committed, len(todo), err)
@@ -90,7 +91,8 @@ func (s *Store) EnqueueEvents(integrationID string, events []NewEvent, opts Enqu
 	return out, nil
 }
 
-// testHookEnqueueChunk, set by tests, can fail the i-th chunk of a call.
+// testHookEnqueueChunk, set by tests, runs before the i-th chunk of a call
+// is committed (outside any transaction) and can fail it.
 var testHookEnqueueChunk func(i int) error
 
 // enqueuePrecheck checks the integration and answers, without writing, the
@@ -238,7 +240,7 @@ func (s *Store) enqueueChunk(tx *bolt.Tx, integrationID string, events []NewEven
 // after being switched ON).
 func (s *Store) Cursor(integrationID string) (string, error) {
 	var cur string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		if state := tx.Bucket(bucketTriggers).Bucket([]byte(integrationID)); state != nil {
 			cur = string(state.Get(keyCursor))
 		}
@@ -250,7 +252,7 @@ func (s *Store) Cursor(integrationID string) (string, error) {
 // SetCursor stores a trigger cursor on its own, for a poll that found no
 // new events but moved on (an Okta System Log next link, say).
 func (s *Store) SetCursor(integrationID, cursor string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketIntegrations).Get([]byte(integrationID)) == nil {
 			return fmt.Errorf("integration %q: %w", integrationID, ErrNotFound)
 		}
@@ -265,7 +267,7 @@ func (s *Store) SetCursor(integrationID, cursor string) error {
 // Seen reports whether a dedupe key is in an integration's dedupe set.
 func (s *Store) Seen(integrationID, key string) (bool, error) {
 	var seen bool
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		if state := tx.Bucket(bucketTriggers).Bucket([]byte(integrationID)); state != nil {
 			if d := state.Bucket(bucketDedupe); d != nil {
 				seen = d.Get([]byte(key)) != nil

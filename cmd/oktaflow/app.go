@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/user"
+	"strconv"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
@@ -31,6 +32,23 @@ type globals struct {
 	// role is the SSH key's role for commands run over SSH; the local user
 	// (shared == nil) is an admin.
 	role engine.Role
+	// feedsDir and allowPrivate are the trigger source policy (see
+	// engine.Options): the same for serve, the app and the CLI.
+	feedsDir     string
+	allowPrivate bool
+}
+
+// engineOptions are the options every engine of this process starts from.
+func (g *globals) engineOptions(st *storage.Store, logger *slog.Logger) engine.Options {
+	feeds := g.feedsDir
+	if feeds == "" {
+		feeds = os.Getenv("OKTAFLOW_FEEDS_DIR")
+	}
+	allow := g.allowPrivate
+	if v, err := strconv.ParseBool(os.Getenv("OKTAFLOW_ALLOW_PRIVATE_ADDRESSES")); err == nil && v {
+		allow = true
+	}
+	return engine.Options{Store: st, Logger: logger, FeedsDir: feeds, AllowPrivateAddresses: allow}
 }
 
 // sessionRole is the role of whoever runs the command.
@@ -63,7 +81,9 @@ func (g *globals) reader() (*engine.Session, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	e, err := engine.New(engine.Options{Store: st, NoTriggers: true})
+	opts := g.engineOptions(st, nil)
+	opts.NoTriggers = true
+	e, err := engine.New(opts)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
@@ -140,8 +160,10 @@ func (g *globals) open(ctx context.Context, running bool, logger *slog.Logger) (
 	s := &session{store: st}
 	// A one-shot command runs only the run it is about (see Focus), never
 	// the rest of the queue: that is serve's (or the app's) job.
-	e, err := engine.New(engine.Options{Store: st, Logger: logger, NoTriggers: true,
-		Dispatch: func(id storage.RunID) bool { return uint64(id) == s.focus.Load() }})
+	opts := g.engineOptions(st, logger)
+	opts.NoTriggers = true
+	opts.Dispatch = func(id storage.RunID) bool { return uint64(id) == s.focus.Load() }
+	e, err := engine.New(opts)
 	if err != nil {
 		st.Close()
 		return nil, err

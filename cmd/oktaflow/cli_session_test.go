@@ -58,6 +58,7 @@ func TestCLIChangesGoThroughTheSession(t *testing.T) {
 		{"integration", "test", id, "--event", "-"},
 		{"integration", "run", id, "--event", "-", "--no-wait"},
 		{"integration", "show", id, "--show-secret"},
+		{"integration", "reset-trigger", id},
 		{"run", "retry", "1"},
 		{"account", "add", "other", "--domain", sim.URL, "--allow-http", "--token-stdin"},
 		{"account", "add-sandbox", "play"},
@@ -97,5 +98,46 @@ func TestCLIChangesGoThroughTheSession(t *testing.T) {
 	root.SetArgs([]string{"integration", "show", id})
 	if err := root.ExecuteContext(ctx); err != nil || strings.Contains(so.String(), "change-me") || !strings.Contains(so.String(), id) {
 		t.Errorf("viewer show: %v\n%s", err, so.String())
+	}
+}
+
+func TestCLIResetTrigger(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("OKTAFLOW_DB", filepath.Join(dir, "of.db"))
+	t.Setenv("OKTAFLOW_SECRET_KEY", "")
+	sim := oktatest.NewServer(oktatest.Options{Token: "dev-token"})
+	defer sim.Close()
+	ctx := context.Background()
+	if _, errOut, code := cli(t, ctx, "dev-token\n", "account", "add", "sandbox", "--domain", sim.URL, "--allow-http", "--token-stdin"); code != 0 {
+		t.Fatal(errOut)
+	}
+	doc := `{"name": "HR", "trigger": {"type": "csv", "config": {"path": "hr.csv", "key_column": "id"}},
+	  "steps": [{"id": "find", "action": "okta.get_user", "account": "sandbox", "fields": {"login": "{{ trigger.email }}"}}]}`
+	out, errOut, code := cli(t, ctx, doc, "integration", "import", "-")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	id := strings.TrimSpace(out)
+	if _, errOut, code := cli(t, ctx, "", "integration", "reset-trigger", id); code != 1 || !strings.Contains(errOut, "switching it ON") {
+		t.Errorf("OFF: %d %s", code, errOut)
+	}
+	if _, errOut, code := cli(t, ctx, "", "integration", "enable", id); code != 0 {
+		t.Fatal(errOut)
+	}
+	if _, errOut, code := cli(t, ctx, "", "integration", "reset-trigger", id, "--from", "yesterday"); code != 2 {
+		t.Errorf("a bad --from: %d %s", code, errOut)
+	}
+	out, errOut, code = cli(t, ctx, "", "integration", "reset-trigger", id, "--from", "2026-11-01T09:00:00Z")
+	if code != 0 || !strings.Contains(out, "HR's trigger reads from") {
+		t.Fatalf("%d %s %s", code, out, errOut)
+	}
+	out, _, _ = cli(t, ctx, "", "audit", "--json")
+	if !strings.Contains(out, "integration.reset_trigger") || !strings.Contains(out, "local") {
+		t.Errorf("not audited: %s", out)
+	}
+	// The relative path was kept as the full path inside the feeds folder.
+	out, _, _ = cli(t, ctx, "", "integration", "export", id)
+	if !strings.Contains(out, filepath.Join(dir, "feeds", "hr.csv")) {
+		t.Errorf("export: %s", out)
 	}
 }

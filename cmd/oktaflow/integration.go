@@ -24,7 +24,7 @@ func newIntegrationCmd(g *globals) *cobra.Command {
 		RunE:    func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newIntImportCmd(g), newIntExportCmd(g), newIntListCmd(g), newIntShowCmd(g),
-		newIntSwitchCmd(g, true), newIntSwitchCmd(g, false), newIntDeleteCmd(g), newIntTestCmd(g), newIntRunCmd(g))
+		newIntSwitchCmd(g, true), newIntSwitchCmd(g, false), newIntDeleteCmd(g), newIntTestCmd(g), newIntRunCmd(g), newIntResetTriggerCmd(g))
 	return cmd
 }
 
@@ -331,4 +331,41 @@ func finishRun(cmd *cobra.Command, s *session, events <-chan engine.Event, id st
 		return fmt.Errorf("run %d %s", r.ID, r.State)
 	}
 	return nil
+}
+
+func newIntResetTriggerCmd(g *globals) *cobra.Command {
+	var from string
+	cmd := &cobra.Command{
+		Use:   "reset-trigger ID [--from TIME]",
+		Short: "Make an ON integration's trigger read from now (or --from) again, as switching it ON does",
+		Long: "Forgets where the trigger had got to (its cursor), so that its next poll starts over from now,\n" +
+			"or from --from: a CSV trigger takes the rows its file holds now as seen, a polled API the items it lists\n" +
+			"now (or those after --from, where the trigger can tell). What it has already seen does not fire again,\n" +
+			"and queued runs stay.",
+		Example: "  oktaflow integration reset-trigger int_abc --from 2026-11-30T09:00:00Z",
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var start time.Time
+			if from != "" {
+				t, err := time.Parse(time.RFC3339, from)
+				if err != nil {
+					return &usageError{fmt.Errorf("--from %q is not a time like 2026-11-30T09:00:00Z", from)}
+				}
+				start = t
+			}
+			s, err := g.open(cmd.Context(), false, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			in, err := s.sess.ResetTrigger(cmd.Context(), args[0], start)
+			if err := audited(cmd, err); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s's trigger reads from %s on\n", in.Name, in.EnabledAt.Local().Format(time.DateTime))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&from, "from", "", "read from this time (RFC 3339) instead of now")
+	return cmd
 }

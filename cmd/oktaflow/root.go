@@ -41,6 +41,9 @@ func newRootCmdFor(g *globals) *cobra.Command {
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return runTUI(cmd, g, httpAddr) }
 	root.Flags().StringVar(&httpAddr, "http-addr", "127.0.0.1:8780", "address of the webhook listener while the app is open")
 	root.PersistentFlags().StringVar(&g.db, "db", "", "database file (env OKTAFLOW_DB; default $XDG_DATA_HOME/oktaflow/oktaflow.db)")
+	root.PersistentFlags().StringVar(&g.feedsDir, "feeds-dir", "", "the folder CSV triggers may read (env OKTAFLOW_FEEDS_DIR; default: feeds beside the database)")
+	root.PersistentFlags().BoolVar(&g.allowPrivate, "allow-private-addresses", false,
+		"let http_poll triggers call loopback, link-local and private addresses (env OKTAFLOW_ALLOW_PRIVATE_ADDRESSES=1)")
 	root.AddCommand(newVersionCmd(), newSimCmd(), newAccountCmd(g), newIntegrationCmd(g), newRunsCmd(g), newRunCmd(g),
 		newServeCmd(g), newBackupCmd(g), newCompactCmd(g), newAuditCmd(g))
 	return root

@@ -71,7 +71,7 @@ func serve(cmd *cobra.Command, g *globals, f serveFlags) error {
 		return err
 	}
 	defer st.Close()
-	e, err := engine.New(engine.Options{Store: st, Logger: logger})
+	e, err := engine.New(g.engineOptions(st, logger))
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func runTUI(cmd *cobra.Command, g *globals, httpAddr string) error {
 	defer logFile.Close()
 	logger := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
-	e, err := engine.New(engine.Options{Store: st, Logger: logger})
+	e, err := engine.New(g.engineOptions(st, logger))
 	if err != nil {
 		return err
 	}

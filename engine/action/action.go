@@ -20,6 +20,7 @@ import (
 	"iter"
 	"slices"
 
+	"github.com/oktaflow/oktaflow/engine/mapping"
 	"github.com/oktaflow/oktaflow/okta"
 	"github.com/oktaflow/oktaflow/storage"
 )
@@ -28,9 +29,26 @@ import (
 type Okta interface {
 	GetUser(ctx context.Context, idOrLogin string) (*okta.User, error)
 	CreateUser(ctx context.Context, req okta.CreateUserRequest) (*okta.User, error)
+	UpdateUser(ctx context.Context, id string, profile map[string]any) (*okta.User, error)
 	ListUsers(ctx context.Context, p okta.ListUsersParams) iter.Seq2[*okta.User, error]
 	FindUsersByName(ctx context.Context, first, last string) ([]*okta.User, error)
+	FindUsersByEmail(ctx context.Context, email string) ([]*okta.User, error)
+
+	ActivateUser(ctx context.Context, id string, sendEmail bool) (*okta.Activation, error)
+	ReactivateUser(ctx context.Context, id string, sendEmail bool) (*okta.Activation, error)
 	DeactivateUser(ctx context.Context, id string, sendEmail bool) error
+	SuspendUser(ctx context.Context, id string) error
+	UnsuspendUser(ctx context.Context, id string) error
+	UnlockUser(ctx context.Context, id string) error
+	ResetPassword(ctx context.Context, id string, sendEmail bool) (*okta.PasswordReset, error)
+	ExpirePassword(ctx context.Context, id string) (*okta.User, error)
+	DeleteUser(ctx context.Context, id string) error
+
+	GetGroup(ctx context.Context, id string) (*okta.Group, error)
+	FindGroupByName(ctx context.Context, name string) (*okta.Group, error)
+	IsMember(ctx context.Context, groupID, userID string) (bool, error)
+	AddUserToGroup(ctx context.Context, groupID, userID string) error
+	RemoveUserFromGroup(ctx context.Context, groupID, userID string) error
 }
 
 // Action is one action a step can run.
@@ -56,10 +74,21 @@ type Action interface {
 	// them (the test screen's preview). It lives beside Run so the two
 	// cannot disagree.
 	Describe(in Input) Request
+	// Outcomes lists every "outcome" Run can report, each saying whether
+	// it changed anything: a step that finds its work already done reports
+	// an outcome with Changed false.
+	Outcomes() []Outcome
 	// Buckets lists the Okta rate-limit buckets Run may use: while one of
 	// them waits for its reset, the engine holds the step back. Actions that
 	// do not call Okta list none.
 	Buckets() []string
+}
+
+// Outcome is one result a step can report in its output's "outcome".
+type Outcome struct {
+	Name    string // "created", "already_existed"
+	Changed bool   // false: nothing was changed (the work was already done, or the action only reads)
+	Doc     string // what it means, for the README and the test screen
 }
 
 // Connector names the kind of account a step's action acts on.
@@ -88,6 +117,10 @@ type Traits struct {
 	// fields of a Kissflow item, named by the process). Fields lists the
 	// known ones; saving accepts any other name.
 	OpenFields bool
+	// SecretOutputs are output keys that hold secrets (an activation or
+	// password-reset link): later steps of the same run may read them, and
+	// stored copies of the output mask them (see RedactOutput).
+	SecretOutputs []string
 }
 
 // Request is what an action would send: its calls in order, and the body of
@@ -158,9 +191,19 @@ const (
 // Error is an action's own failure (not found, ambiguous, bad input):
 // retrying does not help, so the run fails at once with this message.
 type Error struct {
-	Msg  string
-	Code string // not_found, ambiguous, bad_input
+	Msg    string
+	Code   string // CodeNotFound, CodeAmbiguous, CodeBadInput, CodeWrongStatus
+	Status string // with CodeWrongStatus: the user's Okta status
 }
+
+// The codes of an action's own errors.
+const (
+	CodeNotFound    = "not_found"    // no user, group or item matches
+	CodeAmbiguous   = "ambiguous"    // several match and the step did not say which
+	CodeBadInput    = "bad_input"    // a mapped value or option cannot be used
+	CodeWrongStatus = "wrong_status" // the user's status does not allow the operation
+	CodeUnexpected  = "unexpected"   // an answer the step's settings do not expect (http.request)
+)
 
 func (e *Error) Error() string { return e.Msg }
 
@@ -168,7 +211,13 @@ func actionErr(code, format string, args ...any) error {
 	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
 }
 
-var registry = []Action{addUser{}, getUser{}, deactivateUser{}}
+var registry = []Action{
+	addUser{}, getUser{}, findUsers{}, updateUser{},
+	activateUser, reactivateUser, suspendUser, unsuspendUser, unlockUser,
+	resetPassword, expirePassword, deactivateUser, deleteUser{},
+	membership{add: true}, membership{add: false},
+	kissflowUpdateItem{}, httpRequest{},
+}
 
 // All lists the actions, in the order the picker shows them.
 func All() []Action { return slices.Clone(registry) }
@@ -265,4 +314,38 @@ func oktaOf(conn Conn) (Okta, error) {
 		return nil, actionErr("bad_input", "this step needs an Okta account: pick one in the step's account")
 	}
 	return conn.Okta, nil
+}
+
+// asError finds an action's own error in err's chain.
+func asError(err error, target **Error) bool { return errors.As(err, target) }
+
+// intOption reads a whole-number option, with a default.
+func intOption(opts map[string]any, name string, def int) int {
+	if n, ok := wholeNumber(opts[name]); ok {
+		return int(n)
+	}
+	return def
+}
+
+// Masked stands in for a secret in stored step inputs and outputs.
+const Masked = mapping.Masked
+
+// RedactOutput returns out with the action's secret outputs masked, for
+// the copy that is stored with the run (the run itself passes the real
+// values to later steps). out is not changed.
+func RedactOutput(a Action, out map[string]any) map[string]any {
+	secrets := a.Traits().SecretOutputs
+	if len(secrets) == 0 || out == nil {
+		return out
+	}
+	masked := make(map[string]any, len(out))
+	for k, v := range out {
+		masked[k] = v
+	}
+	for _, k := range secrets {
+		if _, ok := masked[k]; ok {
+			masked[k] = Masked
+		}
+	}
+	return masked
 }

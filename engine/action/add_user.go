@@ -28,16 +28,16 @@ func (addUser) Description() string {
 func (addUser) Fields(schema storage.UserSchema) []Field {
 	fields := profileFields(schema)
 	fields = append(fields,
-		Field{Name: "password", Title: "Password", Type: "string", Secret: true,
+		Field{Name: "password", Title: "Password", Type: TypeString, Secret: true,
 			Description: "optional; with activate the user is ACTIVE at once, else STAGED"},
-		Field{Name: "groupIds", Title: "Group IDs", Type: "array",
+		Field{Name: "groupIds", Title: "Group IDs", Type: TypeArray,
 			Description: "optional; groups (00g…) to add the user to, at most 20"},
 	)
 	return fields
 }
 
 func (addUser) Options() []Option {
-	return []Option{{Name: "activate", Title: "Activate", Type: "boolean", Default: true,
+	return []Option{{Name: "activate", Title: "Activate", Type: OptionBoolean, Default: true,
 		Description: "activate now (PROVISIONED, or ACTIVE with a password); off: create STAGED"}}
 }
 
@@ -171,3 +171,10 @@ func stringList(v any) ([]string, error) {
 }
 
 func (addUser) Buckets() []string { return userBuckets }
+
+func (addUser) Outcomes() []Outcome {
+	return []Outcome{
+		{Name: "created", Changed: true, Doc: "a new user; the output is the user Okta created"},
+		{Name: "already_existed", Doc: "a user had the login: that user is the output, unchanged"},
+	}
+}

@@ -17,6 +17,9 @@ type Conn struct {
 	Kissflow Kissflow
 	HTTP     HTTPDoer
 	Event    Event
+	// Key is unique to this step of this run and the same on each of its
+	// attempts (http.request sends it as Idempotency-Key); "" in a test.
+	Key string
 }
 
 // HTTPDoer sends an HTTP request; *http.Client provides it. The engine's
@@ -52,6 +55,9 @@ type Event struct {
 	// Item is the Kissflow item that completed, when the trigger is a
 	// Kissflow process and the payload names the item; nil otherwise.
 	Item *KissflowItem
+	// RunID names the run the event started, with its integration
+	// ("int_x/run-42"); "" in a test run.
+	RunID string
 }
 
 // KissflowItem names one item of a Kissflow process.

@@ -32,3 +32,16 @@ func TestOktaActionWithoutAnOktaClient(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactOutputMasksSecretOutputs(t *testing.T) {
+	a, _ := Lookup("okta.reset_password")
+	out := map[string]any{"outcome": "reset", "resetPasswordUrl": "https://acme/reset_password/tok"}
+	stored := RedactOutput(a, out)
+	if stored["resetPasswordUrl"] != Masked || stored["outcome"] != "reset" || out["resetPasswordUrl"] == Masked {
+		t.Fatalf("stored %v, kept %v", stored, out)
+	}
+	g, _ := Lookup("okta.get_user")
+	if got := RedactOutput(g, out); got["resetPasswordUrl"] == Masked {
+		t.Fatal("an action without secret outputs was masked")
+	}
+}

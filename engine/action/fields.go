@@ -49,11 +49,3 @@ func profileFields(schema storage.UserSchema) []Field {
 	}
 	return out
 }
-
-// finderFields are how get_user and deactivate_user find a user.
-var finderFields = []Field{
-	{Name: "id", Title: "User ID", Type: "string", Description: "Okta's id (00u…): the most exact way to find a user"},
-	{Name: "login", Title: "Login or email", Type: "string", Description: "the user's login; an email also matches profile.email"},
-	{Name: "firstName", Title: "First name", Type: "string", Description: "with the last name: find by name"},
-	{Name: "lastName", Title: "Last name", Type: "string", Description: "with the first name: find by name"},
-}

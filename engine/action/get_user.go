@@ -35,3 +35,7 @@ func (getUser) Run(ctx context.Context, conn Conn, in Input) (map[string]any, er
 func (getUser) Describe(in Input) Request { return Request{Calls: describeFind(in)} }
 
 func (getUser) Buckets() []string { return userBuckets }
+
+func (getUser) Outcomes() []Outcome {
+	return []Outcome{{Name: "found", Doc: "the user's details are the output"}}
+}

@@ -37,3 +37,20 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
 func (e *FieldError) Unwrap() error { return e.Err }
+
+// Masked stands in for a secret in what a run stores: a password in a
+// step's input, an activation or reset link in its output.
+const Masked = "••••••••"
+
+// MaskedError is a template that reads a secret an earlier step produced
+// but the run did not keep: its stored output masks it, and the run was
+// resumed from that store (after a restart).
+type MaskedError struct {
+	Expr string
+	Path string
+}
+
+func (e *MaskedError) Error() string {
+	return fmt.Sprintf("%s is a secret that was not kept when the run was saved (used in {{ %s }}); "+
+		"it is only available to the run that got it: retry the run from the start", e.Path, e.Expr)
+}

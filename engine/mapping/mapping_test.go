@@ -203,3 +203,15 @@ func FuzzParse(f *testing.F) {
 		_, _ = tpl.Eval(Env{})
 	})
 }
+
+func TestMaskedSecretIsAnError(t *testing.T) {
+	tpl, err := Parse("{{ steps.reset.resetPasswordUrl }}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tpl.Eval(Env{Steps: map[string]any{"reset": map[string]any{"resetPasswordUrl": Masked}}})
+	var me *MaskedError
+	if !errors.As(err, &me) || me.Path != "steps.reset.resetPasswordUrl" {
+		t.Fatalf("got %v; want a MaskedError naming the path", err)
+	}
+}

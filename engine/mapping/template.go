@@ -184,6 +184,11 @@ func (t *Template) Eval(env Env) (any, error) {
 }
 
 func (p part) eval(vars map[string]any, env Env) (any, error) {
+	for _, ref := range p.refs {
+		if v, ok := env.lookup(ref); ok && v == Masked {
+			return nil, &MaskedError{Expr: p.expr, Path: ref}
+		}
+	}
 	v, err := expr.Run(p.program, vars)
 	if err != nil {
 		if missing := env.missing(p.refs); len(missing) > 0 {

@@ -36,9 +36,9 @@ func TestHTTPPollWithoutCursorFieldBaselinesThenFiresNewIDs(t *testing.T) {
 	defer srv.Close()
 	api.set(map[string]any{"id": float64(1), "status": "approved"}, map[string]any{"id": float64(2), "status": "draft"})
 	p, err := NewPoller(HTTPPoll, Config{
-		Values:  map[string]any{"url": srv.URL + "/requests", "allow_private": true, "items_path": "data.items", "id_field": "id", "filter": `item.status == "approved"`},
+		Values:  map[string]any{"url": srv.URL + "/requests", "items_path": "data.items", "id_field": "id", "filter": `item.status == "approved"`},
 		Secrets: map[string]string{"authorization": "Bearer s3cret"},
-	}, Deps{})
+	}, local)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestHTTPPollCursorField(t *testing.T) {
 		map[string]any{"id": "a", "updated_at": "2026-11-30T08:00:00Z"},
 		map[string]any{"id": "b", "updated_at": "2026-11-30T09:30:00Z"},
 	)
-	p, err := NewPoller(HTTPPoll, Config{Values: map[string]any{"url": srv.URL, "allow_private": true, "items_path": "data.items", "id_field": "id", "cursor_field": "updated_at"}}, Deps{})
+	p, err := NewPoller(HTTPPoll, Config{Values: map[string]any{"url": srv.URL, "items_path": "data.items", "id_field": "id", "cursor_field": "updated_at"}}, local)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestHTTPPollCursorField(t *testing.T) {
 func TestHTTPPollItemsPathErrors(t *testing.T) {
 	srv := httptest.NewServer(&fakeAPI{})
 	defer srv.Close()
-	p, err := NewPoller(HTTPPoll, Config{Values: map[string]any{"url": srv.URL, "allow_private": true, "items_path": "data.rows", "id_field": "id"}}, Deps{})
+	p, err := NewPoller(HTTPPoll, Config{Values: map[string]any{"url": srv.URL, "items_path": "data.rows", "id_field": "id"}}, local)
 	if err != nil {
 		t.Fatal(err)
 	}

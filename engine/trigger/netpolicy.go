@@ -15,8 +15,8 @@ import (
 // The address policy of polled URLs (http_poll): a trigger must not be a
 // way to reach what only this machine can reach (its loopback services,
 // the cloud metadata endpoint at 169.254.169.254, the office network).
-// Such addresses are refused unless the trigger's allow_private setting is
-// true. The check runs when the integration is saved (CheckURLPolicy, by
+// Such addresses are refused unless the engine allows them
+// (Deps.AllowPrivateAddresses, from oktaflow's --allow-private-addresses). The check runs when the integration is saved (CheckURLPolicy, by
 // name resolution) and again when each connection is made (the dialer's
 // Control hook sees the address actually dialled), so a name that resolves
 // elsewhere later, or a redirect, cannot get around it.
@@ -33,7 +33,7 @@ func (e *AddressError) Error() string {
 	if e.Addr.IsValid() && e.Addr.String() != e.Host {
 		what = fmt.Sprintf("%s (%s)", e.Host, e.Addr)
 	}
-	return fmt.Sprintf("%s is a %s address: polled URLs may not reach loopback, link-local or private networks unless the trigger's \"Allow private network\" (allow_private) is set to true", what, e.Class)
+	return fmt.Sprintf("%s is a %s address: polled URLs may not reach loopback, link-local or private networks unless oktaflow runs with --allow-private-addresses", what, e.Class)
 }
 
 // cgnat is the shared address space of carrier-grade NAT (RFC 6598).

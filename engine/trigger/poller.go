@@ -57,6 +57,9 @@ type Deps struct {
 	KissflowInline func(kissflow.Config) (*kissflow.Client, error)
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// AllowPrivateAddresses lets http_poll reach loopback, link-local and
+	// private addresses; without it they are refused when connecting.
+	AllowPrivateAddresses bool
 }
 
 // NewPoller builds the poller of a pull trigger type.
@@ -71,7 +74,7 @@ func NewPoller(typ string, c Config, deps Deps) (Poller, error) {
 	case Kissflow:
 		return newKissflow(c, deps)
 	case HTTPPoll:
-		return newHTTPPoll(c, deps.HTTP)
+		return newHTTPPoll(c, deps.HTTP, deps.AllowPrivateAddresses)
 	case CSV:
 		return newCSV(c)
 	case OktaEvent:

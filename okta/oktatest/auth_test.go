@@ -2,6 +2,7 @@ package oktatest
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -13,7 +14,6 @@ func TestAuth(t *testing.T) {
 		code, sum  string
 	}{
 		{"no header", "", http.StatusForbidden, "E0000005", "Invalid session"},
-		{"bearer scheme", "Bearer s3cret", http.StatusForbidden, "E0000005", "Invalid session"},
 		{"token without scheme", "s3cret", http.StatusForbidden, "E0000005", "Invalid session"},
 		{"wrong token", "SSWS nope", http.StatusUnauthorized, "E0000011", "Invalid token provided"},
 		{"scheme without token", "SSWS", http.StatusForbidden, "E0000005", "Invalid session"},
@@ -30,6 +30,12 @@ func TestAuth(t *testing.T) {
 	}
 	r := o.doAuth(http.MethodGet, "/api/v1/users/me", "", "SSWS s3cret")
 	mustStatus(t, r, http.StatusOK)
+	// The API token is no access token: Bearer is OAuth, answered as
+	// Okta's resource server does (see oauth_test.go).
+	r = o.doAuth(http.MethodGet, "/api/v1/users/me", "", "Bearer s3cret")
+	if mustStatus(t, r, http.StatusUnauthorized); !strings.Contains(r.header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+		t.Errorf("Bearer with the API token: WWW-Authenticate %q", r.header.Get("WWW-Authenticate"))
+	}
 }
 
 func TestMeIsTheTokenOwner(t *testing.T) {

@@ -189,3 +189,11 @@ type fakeClock struct {
 func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 
 func (c *fakeClock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
+
+// httptestServer serves org on a loopback test server closed with the test.
+func httptestServer(t *testing.T, org *Org) *httptest.Server {
+	t.Helper()
+	s := httptest.NewServer(org)
+	t.Cleanup(s.Close)
+	return s
+}

@@ -65,7 +65,9 @@ var eventInfo = map[string][2]string{
 func (o *Org) logEvent(c *call, t time.Time, eventType string, targets ...logTarget) {
 	o.eventSeq++
 	e := &logEvent{Seq: o.eventSeq, UUID: o.ids.uuid(), Published: t, EventType: eventType, Targets: targets}
-	if admin := o.byID[o.meta.AdminID]; admin != nil {
+	if c != nil && c.principal.client != nil {
+		e.Actor = clientTarget(c.principal.client)
+	} else if admin := o.byID[o.meta.AdminID]; admin != nil {
 		e.Actor = userTarget(admin)
 	}
 	if c != nil {
@@ -155,12 +157,21 @@ func (o *Org) renderEvent(e *logEvent) object {
 			{"requestId", nullable(e.RequestID)}, {"requestUri", nullable(e.RequestURI)}, {"url", nullable(e.URL)},
 		}}}},
 		{"legacyEventType", nullable(info[1])},
-		{"transaction", object{{"type", "WEB"}, {"id", nullable(e.RequestID)}, {"detail", object{{"requestApiTokenId", o.meta.TokenID}}}}},
+		{"transaction", object{{"type", "WEB"}, {"id", nullable(e.RequestID)}, {"detail", e.transactionDetail(o.meta.TokenID)}}},
 		{"uuid", e.UUID},
 		{"version", "0"},
 		{"request", object{{"ipChain", orEmptyObjects(ipChain)}}},
 		{"target", targets},
 	}
+}
+
+// transactionDetail names the API token of a change made with one; a
+// service app's changes carry none.
+func (e *logEvent) transactionDetail(tokenID string) object {
+	if e.Actor.Type == "PublicClientApp" {
+		return object{}
+	}
+	return object{{"requestApiTokenId", tokenID}}
 }
 
 func ipVersion(ip string) string {

@@ -12,19 +12,40 @@ import (
 type Options struct {
 	Token       string        // API token accepted as "SSWS <token>"; "" → "oktatest-token"
 	AdminLogin  string        // login of the admin user who owns the token (returned by /users/me); "" → "admin@example.com"
-	RateLimit   int           // requests per window per bucket; 0 → 600
+	RateLimit   int           // requests per window in every bucket not in RateLimits; 0 → the Tier's limits, or 600 without a Tier
 	RateWindow  time.Duration // 0 → 60s
-	Concurrency int           // simultaneous in-flight requests; over it → 429 E0000047 with Limit=0 Remaining=0; 0 → 75
+	Concurrency int           // simultaneous in-flight requests; over it → 429 E0000047 with Limit=0 Remaining=0; 0 → the Tier's (35 or 75), or 75
 	Latency     time.Duration // added before every response
 	FaultRate   float64       // fraction of requests answered 500 E0000009, NOT applied
 	DropRate    float64       // fraction of mutating requests that ARE applied, then the connection is closed with no response
 	Seed        int64         // makes faults, ids and generated users deterministic
 	SeedUsers   int           // generate N ACTIVE users (realistic names, logins first.last@example.com) at start
 	CustomAttrs []Attribute   // custom attributes in the user schema
+	// Tier presets the per-bucket limits, concurrency and token share of a
+	// real org tier (TierIntegratorFree, TierOneApp, TierEnterprise,
+	// TierWorkforce; see tiers.go for the published numbers).
+	Tier string
+	// RateLimits overrides the limit of single buckets ("/api/v1/users",
+	// "/api/v1/logs", ...; see Buckets), over RateLimit and the Tier.
+	RateLimits map[string]int
+	// TokenShare is the percentage of each bucket one API token or OAuth
+	// app may use, as Okta's per-token ceiling; 0 → 50 with a Tier (Okta's
+	// default), else 100 (no ceiling).
+	TokenShare int
 	// SearchLag makes search, filter and q (users and groups) see changes
 	// only this long after they were made, as Okta's search index does;
 	// GET by id or login stays consistent. 0: no lag.
 	SearchLag time.Duration
+
+	// OAuthClients are service apps registered at start (see
+	// Org.RegisterOAuthClient); NewOrg panics on an invalid one.
+	OAuthClients []OAuthClient
+	// DPoPResourceNonce makes API requests with a DPoP-bound token demand
+	// a server nonce in their proof too (RFC 9449 §9: 401 use_dpop_nonce
+	// with a DPoP-Nonce header). Okta's resource server does not require
+	// one today ("The nonce parameter isn't currently required"), so this
+	// is off by default; turn it on to test a client's handling of it.
+	DPoPResourceNonce bool
 
 	// Shape selects which recorded generation of Okta orgs to imitate where
 	// real orgs differ; the zero value imitates the newest recordings.
@@ -95,14 +116,17 @@ func (o Options) withDefaults() Options {
 	if o.AdminLogin == "" {
 		o.AdminLogin = DefaultAdminLogin
 	}
-	if o.RateLimit <= 0 {
-		o.RateLimit = DefaultRateLimit
+	if o.RateLimit < 0 {
+		o.RateLimit = 0
 	}
 	if o.RateWindow <= 0 {
 		o.RateWindow = DefaultRateWindow
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
+		if t, ok := tiers[o.Tier]; ok {
+			o.Concurrency = t.concurrency
+		}
 	}
 	return o
 }

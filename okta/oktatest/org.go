@@ -39,6 +39,16 @@ type Org struct {
 	storm     time.Time   // every request answers 429 until then
 	counts    map[RequestKey]int
 	meta      orgMeta
+
+	// OAuth 2.0 service apps: registered clients (clientOrder keeps
+	// registration order for Save), issued access tokens by their string,
+	// spent client-assertion and DPoP-proof jtis until they expire, and
+	// the key DPoP nonces are derived from.
+	clients     map[string]*oauthClient
+	clientOrder []string
+	tokens      map[string]*accessToken
+	seenJTI     map[string]time.Time
+	nonceKey    []byte
 }
 
 // orgMeta holds the org's fixed identities.
@@ -68,6 +78,9 @@ func NewOrg(opts Options) *Org {
 
 func newOrg(opts Options, now func() time.Time) *Org {
 	mustCheckAttributes(opts.CustomAttrs)
+	if err := checkTier(opts); err != nil {
+		panic("oktatest: Options: " + err.Error())
+	}
 	o := emptyOrg(opts, now)
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -77,6 +90,7 @@ func newOrg(opts Options, now func() time.Time) *Org {
 	o.addGroupLocked("Everyone", "All users in your organization", groupBuiltIn, t)
 	o.meta.AdminID = o.createAdminLocked(t)
 	o.seedUsersLocked(o.opts.SeedUsers, t)
+	o.mustRegisterClients(o.opts.OAuthClients)
 	o.index.setLag(o, o.opts.SearchLag)
 	return o
 }
@@ -94,6 +108,10 @@ func emptyOrg(opts Options, now func() time.Time) *Org {
 		groupByID: map[string]*group{},
 		limiter:   limiter{buckets: map[string]*window{}},
 		counts:    map[RequestKey]int{},
+		clients:   map[string]*oauthClient{},
+		tokens:    map[string]*accessToken{},
+		seenJTI:   map[string]time.Time{},
+		nonceKey:  []byte(newIDs(opts.Seed ^ 0x6e6f6e6365).random(32)),
 	}
 }
 

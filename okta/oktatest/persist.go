@@ -24,6 +24,9 @@ type snapshot struct {
 	Schema   schema      `json:"schema"`
 	EventSeq int64       `json:"eventSeq"`
 	Events   []*logEvent `json:"events"`
+	// Clients are the OAuth service apps (public keys only); absent in
+	// orgs saved before OAuth support.
+	Clients []*oauthClient `json:"clients,omitempty"`
 }
 
 // Save writes the org's state as JSON, for the sandbox account to keep
@@ -33,6 +36,7 @@ func (o *Org) Save(w io.Writer) error {
 	s := snapshot{
 		Version: snapshotVersion, Org: o.meta, IDSeq: o.ids.seq, IDSuffix: o.ids.suffix,
 		Users: o.users, Groups: o.groups, Schema: o.schema, EventSeq: o.eventSeq, Events: o.events,
+		Clients: o.savedClients(),
 	}
 	b, err := json.Marshal(s)
 	o.mu.Unlock()
@@ -48,6 +52,9 @@ func (o *Org) Save(w io.Writer) error {
 // and CustomAttrs are ignored, since the saved org has its own admin, users
 // and schema.
 func LoadOrg(r io.Reader, opts Options) (*Org, error) {
+	if err := checkTier(opts); err != nil {
+		return nil, fmt.Errorf("oktatest: Options: %w", err)
+	}
 	var s snapshot
 	if err := json.NewDecoder(r).Decode(&s); err != nil {
 		return nil, fmt.Errorf("oktatest: reading saved org: %w", err)
@@ -79,6 +86,19 @@ func LoadOrg(r io.Reader, opts Options) (*Org, error) {
 		}
 		o.groups = append(o.groups, g)
 		o.groupByID[g.ID] = g
+	}
+	if err := o.restoreClients(s.Clients); err != nil {
+		return nil, err
+	}
+	for _, c := range opts.OAuthClients {
+		if o.clients[c.ID] != nil {
+			continue // saved already, with its own key and scopes
+		}
+		cl, err := o.newOAuthClient(c)
+		if err != nil {
+			return nil, err
+		}
+		o.addClientLocked(cl)
 	}
 	o.index.setLag(o, o.opts.SearchLag)
 	return o, nil

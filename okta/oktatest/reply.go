@@ -15,6 +15,7 @@ type call struct {
 	requestID string
 	body      []byte
 	params    []string // the wildcard path segments of the matched route, unescaped
+	principal principal
 }
 
 // query returns a query parameter.

@@ -103,6 +103,7 @@ const (
 	bucketGroups    = "/api/v1/groups"
 	bucketGroup     = "/api/v1/groups/{id}"
 	bucketOther     = "/api/v1"
+	bucketOAuth     = "/oauth2/v1" // the org authorization server (token endpoint)
 )
 
 // bucketFor maps a request to its rate-limit bucket (okta-api.md §6):

@@ -64,38 +64,51 @@ func sleep(r *http.Request, d time.Duration) {
 	}
 }
 
-// handle runs the request against the org's state under the lock.
+// handle runs the request against the org's state under the lock. The
+// caller is identified first (so that its share of the rate limit can be
+// counted), but an authentication failure is answered only after the rate
+// limit, as before: an exhausted bucket answers 429 whoever asks.
 func (o *Org) handle(r *http.Request, body []byte) answer {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	segs, isAPI := apiSegments(r)
 	c := &call{r: r, base: baseURL(r), now: o.now(), requestID: o.ids.requestID(), body: body}
+	token := r.URL.Path == tokenPath
 	bucket := bucketFor(r.Method, segs)
+	var denied *reply
+	if token {
+		bucket = bucketOAuth
+	} else {
+		c.principal, denied = o.identify(c, segs)
+	}
 
 	var rep *reply
 	var rate rateHeaders
 	drop := false
 	if c.now.Before(o.storm) {
-		rate = rateHeaders{limit: o.opts.RateLimit, reset: ceilSecond(o.storm).Unix()}
+		rate = rateHeaders{limit: o.limitFor(bucket), reset: ceilSecond(o.storm).Unix()}
 		rep = fail(errRateLimited)
-	} else if h, allowed := o.limiter.take(bucket, c.now, o.opts.RateLimit, o.opts.RateWindow); !allowed {
+	} else if h, allowed := o.take(bucket, c.principal, c.now); !allowed {
 		rate, rep = h, fail(errRateLimited)
 	} else {
 		rate = h
-		rep, drop = o.dispatch(c, segs, isAPI)
+		switch {
+		case denied != nil:
+			rep = denied
+		case token && o.injectFailure():
+			rep = fail(errInternal)
+		case token:
+			rep = o.tokenEndpoint(c)
+		default:
+			rep, drop = o.dispatch(c, segs, isAPI)
+		}
 	}
 	return o.render(c, bucket, rate, rep, drop)
 }
 
-// dispatch authenticates, routes and runs the handler, injecting faults.
+// dispatch routes an authenticated request, checks an OAuth token's scope
+// and runs the handler, injecting faults.
 func (o *Org) dispatch(c *call, segs []string, isAPI bool) (rep *reply, drop bool) {
-	if e := o.authenticate(c.r); e != nil {
-		rep = fail(e)
-		if e == errInvalidToken {
-			rep.header = http.Header{"Www-Authenticate": {"SSWS"}}
-		}
-		return rep, false
-	}
 	var rt *route
 	if isAPI {
 		rt, c.params = match(segs)
@@ -108,6 +121,11 @@ func (o *Org) dispatch(c *call, segs []string, isAPI bool) (rep *reply, drop boo
 		rep = fail(errMethod)
 		rep.header = http.Header{"Allow": {rt.allow()}}
 		return rep, false
+	}
+	if tok := c.principal.token; tok != nil {
+		if scope := requiredScope(c.r.Method, segs); !grants(tok.scopes, scope) {
+			return o.insufficientScope(c, scope), false
+		}
 	}
 	if o.injectFailure() {
 		return fail(errInternal), false
@@ -149,7 +167,10 @@ func (o *Org) answerError(r *http.Request, e *apiError) answer {
 	segs, _ := apiSegments(r)
 	c := &call{r: r, base: baseURL(r), now: o.now(), requestID: o.ids.requestID()}
 	bucket := bucketFor(r.Method, segs)
-	rate, _ := o.limiter.take(bucket, c.now, o.opts.RateLimit, o.opts.RateWindow)
+	if r.URL.Path == tokenPath {
+		bucket = bucketOAuth
+	}
+	rate, _ := o.take(bucket, principal{}, c.now)
 	return o.render(c, bucket, rate, fail(e), false)
 }
 

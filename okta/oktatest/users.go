@@ -158,6 +158,9 @@ func (o *Org) getUser(c *call) *reply {
 func (o *Org) userParam(c *call) (*user, *apiError) {
 	key := c.params[0]
 	if key == "me" {
+		if c.principal.client != nil { // a service app is no user
+			return nil, errNotFound("me", "User")
+		}
 		key = o.meta.AdminID
 	}
 	u := o.findUser(key)

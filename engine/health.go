@@ -1,0 +1,210 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/oktaflow/oktaflow/engine/trigger"
+	"github.com/oktaflow/oktaflow/okta"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+// Trigger health states.
+const (
+	TriggerOK      = storage.HealthOK
+	TriggerFailing = storage.HealthFailing
+)
+
+// TriggerHealth is how a pull trigger is polling: whether its last poll
+// worked, the last error with its time, how many polls in a row failed, and
+// when the next poll is due. A trigger that cannot poll is never silent: it
+// shows here (Engine.TriggerHealth), as a TriggerHealthChanged event, in
+// /healthz, in the Prometheus metrics, and in the store for the CLI.
+type TriggerHealth = storage.TriggerHealth
+
+// Poll backoff: a failing poll waits its interval·2ⁿ⁻¹ (±10 %) up to
+// maxPollBackoff, or longer when the source said when to come back
+// (Retry-After), though never more than maxRetryAfter.
+const (
+	maxPollBackoff = 15 * time.Minute
+	maxRetryAfter  = time.Hour
+)
+
+// pollDelay is the wait before the next poll after failures failed polls
+// in a row (0: the last poll worked), given the source's own hint.
+func pollDelay(interval time.Duration, failures int, retryAfter time.Duration) time.Duration {
+	if failures <= 0 {
+		return interval
+	}
+	d := min(interval<<min(failures-1, 30), maxPollBackoff)
+	if d <= 0 { // shift overflow
+		d = maxPollBackoff
+	}
+	d = time.Duration(float64(d) * (0.9 + 0.2*rand.Float64()))
+	return max(d, min(retryAfter, maxRetryAfter))
+}
+
+// healthBook keeps the health of every running poller and records each
+// change in the store (which writes only when more than the next poll time
+// changed), so that the CLI and the next start see it too.
+type healthBook struct {
+	e *Engine
+
+	mu   sync.Mutex
+	byID map[string]TriggerHealth
+}
+
+func newHealthBook(e *Engine) *healthBook {
+	return &healthBook{e: e, byID: map[string]TriggerHealth{}}
+}
+
+// TriggerHealth returns the health of an integration's trigger; ok is
+// false when no poller runs for it (OFF, or a push trigger).
+func (e *Engine) TriggerHealth(integrationID string) (TriggerHealth, bool) {
+	e.health.mu.Lock()
+	defer e.health.mu.Unlock()
+	h, ok := e.health.byID[integrationID]
+	return h, ok
+}
+
+// TriggerHealths returns the health of every running poller by integration id.
+func (e *Engine) TriggerHealths() map[string]TriggerHealth {
+	e.health.mu.Lock()
+	defer e.health.mu.Unlock()
+	out := make(map[string]TriggerHealth, len(e.health.byID))
+	for id, h := range e.health.byID {
+		out[id] = h
+	}
+	return out
+}
+
+// resume starts an integration's record from what the store kept (a
+// trigger failing before a restart still shows as failing until it polls
+// again) and returns its failures in a row.
+func (b *healthBook) resume(id string) int {
+	stored, err := b.e.store.TriggerHealth(id)
+	if err != nil || stored.State == "" {
+		return 0
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.byID[id]; !ok {
+		b.byID[id] = stored
+	}
+	return b.byID[id].Failures
+}
+
+// succeeded records a poll that worked.
+// The next poll is due after wait.
+func (b *healthBook) succeeded(id string, wait time.Duration) {
+	now := b.e.now()
+	b.update(id, func(h *TriggerHealth) {
+		h.State, h.Failures, h.LastOKAt, h.NextPollAt = TriggerOK, 0, now, now.Add(wait)
+	})
+}
+
+// failed records a poll that failed; reason is its metrics label.
+func (b *healthBook) failed(id string, err error, reason string, wait time.Duration) {
+	now := b.e.now()
+	b.e.metrics.pollFailures.WithLabelValues(id, reason).Inc()
+	b.update(id, func(h *TriggerHealth) {
+		h.State, h.LastError, h.LastErrorAt, h.NextPollAt = TriggerFailing, err.Error(), now, now.Add(wait)
+		h.Failures++
+	})
+}
+
+// problem records items a working poll had to skip (a CSV row without its
+// key, say): the last error shows it, the state stays ok.
+func (b *healthBook) problem(id, msg string) {
+	now := b.e.now()
+	b.e.metrics.triggerProblems.WithLabelValues(id).Inc()
+	b.update(id, func(h *TriggerHealth) { h.LastError, h.LastErrorAt = msg, now })
+}
+
+// forget drops an integration that no longer polls (switched OFF, deleted).
+func (b *healthBook) forget(id string) {
+	b.mu.Lock()
+	_, had := b.byID[id]
+	delete(b.byID, id)
+	b.mu.Unlock()
+	if had {
+		b.e.metrics.forgetTrigger(id)
+	}
+	// The stored health goes too: switched ON again, it starts afresh.
+	if _, err := b.e.store.SetTriggerHealth(id, TriggerHealth{}); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		b.e.log.Error("clear trigger health", "integration", id, "err", err)
+	}
+}
+
+func (b *healthBook) update(id string, change func(*TriggerHealth)) {
+	b.mu.Lock()
+	old, seen := b.byID[id]
+	h := old
+	if !seen {
+		h.State = TriggerOK
+	}
+	change(&h)
+	b.byID[id] = h
+	b.mu.Unlock()
+	if _, err := b.e.store.SetTriggerHealth(id, h); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		b.e.log.Error("store trigger health", "integration", id, "err", err)
+	}
+	// A good poll after a good poll changes only times: no event.
+	if seen && old.State == h.State && old.Failures == h.Failures && old.LastError == h.LastError && old.LastErrorAt.Equal(h.LastErrorAt) {
+		return
+	}
+	b.e.bus.publish(Event{Kind: TriggerHealthChanged, At: b.e.now(), IntegrationID: id, Health: &h, Message: h.LastError})
+}
+
+// failureReason sorts a poll failure for the metrics and says how long the
+// source asked us to wait (0: it did not say).
+func failureReason(err error, hint time.Duration) (reason string, retryAfter time.Duration) {
+	var (
+		httpErr  *trigger.HTTPError
+		apiErr   *okta.APIError
+		rl       *okta.RateLimitError
+		netErr   net.Error
+		dnsErr   *net.DNSError
+		hinted   interface{ RetryAfter() time.Duration }
+		statusOf = 0
+	)
+	if errors.As(err, &hinted) {
+		hint = max(hint, hinted.RetryAfter())
+	}
+	switch {
+	case errors.As(err, &rl):
+		if !rl.RetryAt.IsZero() {
+			hint = max(hint, time.Until(rl.RetryAt))
+		}
+		return "rate_limited", hint
+	case errors.As(err, &httpErr):
+		statusOf = httpErr.Status
+	case errors.As(err, &apiErr):
+		statusOf = apiErr.Status
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "refused", hint
+	case errors.As(err, &dnsErr):
+		return "dns", hint
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return "timeout", hint
+	case errors.As(err, &netErr):
+		return "network", hint
+	}
+	switch {
+	case statusOf == 0:
+		return "other", hint
+	case statusOf == http.StatusUnauthorized || statusOf == http.StatusForbidden:
+		return "auth", hint
+	case statusOf == http.StatusTooManyRequests:
+		return "rate_limited", hint
+	case statusOf >= 500:
+		return "server_error", hint
+	}
+	return "client_error", hint
+}
