@@ -10,7 +10,7 @@ ARGS    ?=
 # Fuzz targets whose seed corpora run in `make test`; `make fuzz` explores each for FUZZTIME.
 FUZZTIME ?= 30s
 
-.PHONY: all run build test bench lint fuzz demo clean
+.PHONY: all run build test bench lint fuzz demo clean sdkpeer test-sdkpeer
 
 all: lint test build
 
@@ -45,6 +45,15 @@ fuzz:
 demo:
 	@for tool in vhs ttyd ffmpeg; do command -v $$tool >/dev/null 2>&1 || { echo "make demo needs $$tool"; exit 1; }; done
 	vhs demo.tape
+
+# The Okta SDK peer of the engine benchmarks: a module of its own
+# (okta/sdkpeer/go.mod), so the main module and `make test` never build the
+# SDK; only what uses it does.
+sdkpeer:
+	cd okta/sdkpeer && $(GO) build -o ../../bin/sdkpeer .
+
+test-sdkpeer:
+	cd okta/sdkpeer && $(GO) vet . && $(GO) test -count=1 .
 
 clean:
 	rm -rf bin

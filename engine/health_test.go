@@ -55,6 +55,7 @@ func pollDoc(url string) string {
 // itself once the API answers again.
 func TestFailingTriggerIsVisibleEverywhereAndRecovers(t *testing.T) {
 	h := newHarness(t, oktatest.Options{})
+	h.e.opts.AllowPrivateAddresses = true // the flaky API is on loopback
 	api := newFlakyAPI(t)
 	in := h.importOn(pollDoc(api.URL))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -125,6 +126,7 @@ func TestFailingTriggerIsVisibleEverywhereAndRecovers(t *testing.T) {
 // poll at least that far away, whatever the trigger's interval.
 func TestFailingPollHonoursRetryAfter(t *testing.T) {
 	h := newHarness(t, oktatest.Options{})
+	h.e.opts.AllowPrivateAddresses = true // the flaky API is on loopback
 	api := newFlakyAPI(t)
 	api.status.Store(429)
 	api.retryAfter.Store("120")

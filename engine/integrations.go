@@ -92,29 +92,33 @@ func (e *Engine) ResetTrigger(ctx context.Context, id string, from time.Time) (s
 }
 
 // separateSecrets moves the trigger's secret settings (a webhook secret, a
-// Kissflow access key secret) from its plain config into Secrets, so that
-// they are sealed at rest and never exported.
+// Kissflow access key secret, http_poll's headers and secret-looking URL
+// query parameters) from its plain config into Secrets, so that they are
+// sealed at rest and never exported. The rule of what is secret lives in
+// trigger.SplitSecrets; secrets sealed before go through it unchanged.
 func separateSecrets(t *storage.Trigger) {
-	spec, ok := trigger.Lookup(t.Type)
-	if !ok {
-		return
+	values := map[string]any{}
+	for k, v := range t.Secrets {
+		values[k] = v.Reveal()
 	}
-	if t.Type == trigger.HTTPPoll {
-		sealHTTPPoll(t)
+	for k, v := range t.Config {
+		values[k] = v
 	}
-	for _, f := range spec.Fields {
-		if !f.Secret {
-			continue
-		}
-		if v, ok := t.Config[f.Key].(string); ok {
-			if t.Secrets == nil {
-				t.Secrets = map[string]storage.Secret{}
+	plain, secrets := trigger.SplitSecrets(t.Type, values)
+	for k := range t.Secrets {
+		if _, ok := secrets[k]; !ok {
+			if _, plainNow := plain[k]; plainNow {
+				delete(plain, k) // not a secret of this type: it was sealed before, keep it so
 			}
-			if v != "" {
-				t.Secrets[f.Key] = storage.Secret(v)
-			}
-			delete(t.Config, f.Key)
+			secrets[k] = t.Secrets[k].Reveal()
 		}
+	}
+	t.Config = plain
+	if len(secrets) > 0 && t.Secrets == nil {
+		t.Secrets = map[string]storage.Secret{}
+	}
+	for k, v := range secrets {
+		t.Secrets[k] = storage.Secret(v)
 	}
 }
 

@@ -186,13 +186,30 @@ func (e *Engine) pollOnce(ctx context.Context, in storage.Integration, poller tr
 	if err != nil {
 		return err
 	}
-	e.afterEnqueue(res)
+	e.afterEnqueueFor(in.ID, res)
 	return nil
 }
 
 // afterEnqueue reports the runs just queued and wakes the scheduler.
 func (e *Engine) afterEnqueue(res []storage.Enqueued) {
+	if e.reportQueued(res) > 0 {
+		e.sched.kick()
+	}
+}
+
+// afterEnqueueFor is afterEnqueue for runs of one integration: the
+// scheduler is not woken while that integration is at its concurrency.
+func (e *Engine) afterEnqueueFor(integrationID string, res []storage.Enqueued) {
+	if e.reportQueued(res) > 0 {
+		e.sched.kickFor(integrationID)
+	}
+}
+
+// reportQueued counts the new runs in the metrics and tells subscribers
+// (reading each run back only when someone listens).
+func (e *Engine) reportQueued(res []storage.Enqueued) int {
 	queued := 0
+	listening := e.bus.subscribers() > 0
 	for _, r := range res {
 		if r.Duplicate {
 			e.metrics.eventsDuplicate.Inc()
@@ -200,13 +217,15 @@ func (e *Engine) afterEnqueue(res []storage.Enqueued) {
 		}
 		queued++
 		e.metrics.eventsAccepted.Inc()
+		if !listening {
+			e.metrics.runTransitions.WithLabelValues(string(storage.RunQueued)).Inc()
+			continue
+		}
 		if run, err := e.store.Run(r.RunID); err == nil {
 			e.publishRun(run)
 		}
 	}
-	if queued > 0 {
-		e.sched.kick()
-	}
+	return queued
 }
 
 // triggerProblem reports items a poll had to skip.
@@ -217,8 +236,8 @@ func (e *Engine) triggerProblem(integrationID, msg string) {
 }
 
 func (e *Engine) triggerDeps() trigger.Deps {
-	return trigger.Deps{HTTP: e.opts.HTTPClient, OktaLogs: e.logSource, KissflowAccount: e.KissflowClient, KissflowInline: e.kissflowInline, Now: e.now,
-		AllowPrivateAddresses: e.opts.AllowPrivateAddresses}
+	return trigger.Deps{HTTP: e.opts.HTTPClient, OktaLogs: e.logSource, AllowPrivate: e.opts.AllowPrivateAddresses,
+		KissflowAccount: e.KissflowClient, KissflowInline: e.kissflowInline, Now: e.now}
 }
 
 // pollerDeps are a poll loop's dependencies: its HTTP client shares the

@@ -12,6 +12,7 @@ import (
 
 	"github.com/oktaflow/oktaflow/engine/action"
 	"github.com/oktaflow/oktaflow/engine/mapping"
+	"github.com/oktaflow/oktaflow/engine/trigger"
 	"github.com/oktaflow/oktaflow/okta"
 	"github.com/oktaflow/oktaflow/storage"
 )
@@ -104,7 +105,7 @@ func (e *Engine) runStep(ctx context.Context, ev action.Event, st storage.Step, 
 		return nil, storage.StepResult{}, &action.Error{Code: "bad_input", Msg: err.Error()}
 	}
 	started := e.now().UTC()
-	input, err := guard(st.ID, func() (map[string]any, error) { return fields.Eval(env) })
+	input, err := guard(st.ID, func() (map[string]any, error) { return fields.EvalContext(ctx, env) })
 	res := storage.StepResult{StepID: st.ID, StartedAt: started, Input: redact(act, input)}
 	if err != nil {
 		res.FinishedAt = e.now().UTC()
@@ -157,7 +158,7 @@ func (e *Engine) stepConn(act action.Action, st storage.Step, ev action.Event) (
 		}
 		conn.Kissflow = k
 	case action.ConnectorNone:
-		conn.HTTP = stepHTTPClient(action.AllowsPrivate(st.Options))
+		conn.HTTP = trigger.PolicyClient(stepHTTPClient(), e.opts.AllowPrivateAddresses)
 	default:
 		return conn, fmt.Errorf("%s needs a %s account, which this engine cannot reach yet", act.ID(), c)
 	}
@@ -300,8 +301,7 @@ func redact(act action.Action, input map[string]any) map[string]any {
 // stepHTTPClient is the client of an http.request step: each request is
 // bounded by the step's own timeout (and the step timeout), and at most 5
 // redirects are followed.
-func stepHTTPClient(allowPrivate bool) *http.Client {
-	_ = allowPrivate // the address policy comes with engine/trigger's policy client
+func stepHTTPClient() *http.Client {
 	return &http.Client{
 		Timeout: stepTimeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {

@@ -37,6 +37,7 @@ type scheduler struct {
 
 	mu       sync.Mutex
 	inflight map[string]int       // integration id → runs executing
+	held     map[string]bool      // integrations the last dispatch found at their concurrency
 	accounts map[string]int       // account id → runs executing a step on it
 	waits    map[string]time.Time // account id + " " + bucket → rate-limit reset
 	stopping bool
@@ -52,6 +53,19 @@ func newScheduler(e *Engine) *scheduler {
 	return &scheduler{
 		e: e, kickCh: make(chan struct{}, 1), sem: make(chan struct{}, e.opts.Workers), windows: newWindows(),
 		inflight: map[string]int{}, accounts: map[string]int{}, waits: map[string]time.Time{}, runCtx: ctx, cancel: cancel,
+	}
+}
+
+// kickFor asks for a dispatch for new runs of an integration, unless the
+// last dispatch found it at its concurrency: then its runs wait for one of
+// its runs (or its account's) to finish, which kicks anyway, and a backlog
+// costs nothing per event.
+func (s *scheduler) kickFor(integrationID string) {
+	s.mu.Lock()
+	held := s.held[integrationID]
+	s.mu.Unlock()
+	if !held {
+		s.kick()
 	}
 }
 
@@ -101,9 +115,14 @@ func (s *scheduler) dispatch() time.Duration {
 		return time.Second
 	}
 	integrations := map[string]*storage.Integration{}
-	limits := map[string]int{} // account id + " " + action id → runs in flight, once per dispatch
+	plans := map[string]stepPlan{} // integration id + step id → plan, once per dispatch
+	limits := map[string]int{}     // account id + " " + action id → runs in flight, once per dispatch
+	held := map[string]bool{}      // integrations at their own or their account's concurrency
 	wake := idle
 	for _, r := range due {
+		if held[r.IntegrationID] {
+			continue
+		}
 		in, ok := integrations[r.IntegrationID]
 		if !ok {
 			loaded, err := s.e.store.Integration(r.IntegrationID)
@@ -119,16 +138,21 @@ func (s *scheduler) dispatch() time.Duration {
 			in = &loaded
 			integrations[r.IntegrationID] = in
 		}
-		plan := s.plan(r, in, limits)
+		plan := s.planOf(r, in, plans, limits)
 		if until, waiting := s.accountWait(plan, now); waiting {
 			wake = min(wake, until.Sub(now))
 			continue
 		}
-		s.tryStart(r, in, plan)
+		if s.tryStart(r, in, plan) == atLimit {
+			held[in.ID] = true
+		}
 		if s.full() {
 			break
 		}
 	}
+	s.mu.Lock()
+	s.held = held
+	s.mu.Unlock()
 	// Only a future due time sets the alarm: runs already due but held back
 	// (an integration or account at its concurrency, no free worker, an
 	// account waiting for a rate limit) are picked up when a run finishes
@@ -142,13 +166,25 @@ func (s *scheduler) dispatch() time.Duration {
 // full reports whether every worker is busy.
 func (s *scheduler) full() bool { return len(s.sem) == cap(s.sem) }
 
-// plan finds where r's next step goes; limits caches the account limits
-// of this dispatch.
-func (s *scheduler) plan(r storage.Run, in *storage.Integration, limits map[string]int) stepPlan {
+// planOf finds where r's next step goes. Runs of one integration at the
+// same step go to the same place: plans and limits cache it for one
+// dispatch, so a backlog costs one account lookup per integration.
+func (s *scheduler) planOf(r storage.Run, in *storage.Integration, plans map[string]stepPlan, limits map[string]int) stepPlan {
 	step, ok := nextStep(r, *in)
 	if !ok {
 		return stepPlan{}
 	}
+	key := in.ID + "\x00" + step.ID
+	if p, ok := plans[key]; ok {
+		return p
+	}
+	p := s.plan(step, limits)
+	plans[key] = p
+	return p
+}
+
+// plan finds where a step goes; limits caches the account limits of one dispatch.
+func (s *scheduler) plan(step storage.Step, limits map[string]int) stepPlan {
 	act, ok := action.Lookup(step.Action)
 	if !ok || act.Traits().Connector != action.ConnectorOkta {
 		return stepPlan{act: act}
@@ -192,23 +228,36 @@ func (s *scheduler) pace(a storage.Account, act action.Action) pace {
 	return p
 }
 
+// startResult says what tryStart did.
+type startResult int
+
+const (
+	started startResult = iota
+	atLimit             // the integration or its account is at its concurrency
+	notNow              // no free worker, stopping, or the claim failed
+)
+
 // tryStart claims r and runs it on a worker, if the limits allow.
-func (s *scheduler) tryStart(r storage.Run, in *storage.Integration, plan stepPlan) bool {
+func (s *scheduler) tryStart(r storage.Run, in *storage.Integration, plan stepPlan) startResult {
 	acct := plan.account.ID
 	s.mu.Lock()
 	own := in.Concurrency
 	if own <= 0 {
 		own = s.e.opts.DefaultConcurrency
 	}
-	if s.stopping || (own > 0 && s.inflight[in.ID] >= own) || (acct != "" && s.accounts[acct] >= plan.limit) {
+	if s.stopping {
 		s.mu.Unlock()
-		return false
+		return notNow
+	}
+	if (own > 0 && s.inflight[in.ID] >= own) || (acct != "" && s.accounts[acct] >= plan.limit) {
+		s.mu.Unlock()
+		return atLimit
 	}
 	select {
 	case s.sem <- struct{}{}:
 	default:
 		s.mu.Unlock()
-		return false
+		return notNow
 	}
 	s.inflight[in.ID]++
 	if acct != "" {
@@ -242,14 +291,14 @@ func (s *scheduler) tryStart(r storage.Run, in *storage.Integration, plan stepPl
 			s.e.log.Error("claim run", "run", r.ID, "err", err)
 		}
 		release()
-		return false
+		return notNow
 	}
 	s.e.publishRun(claimed)
 	go func() {
 		defer release()
 		s.e.execute(s.runCtx, claimed, *in, claimTook)
 	}()
-	return true
+	return started
 }
 
 // accountWait reports whether the planned step would call an Okta bucket

@@ -23,19 +23,19 @@ func TestRateLimitHoldsOnlyTheBucketsAStepUses(t *testing.T) {
 	r := storage.Run{IntegrationID: in.ID}
 	now := time.Now()
 	s := h.e.sched
-	if _, held := s.accountWait(s.plan(r, &in, map[string]int{}), now); held {
+	if _, held := s.accountWait(s.planOf(r, &in, map[string]stepPlan{}, map[string]int{}), now); held {
 		t.Fatal("held with no wait")
 	}
 	s.holdBucket(a.ID, okta.BucketLogs, now.Add(time.Minute))
-	if _, held := s.accountWait(s.plan(r, &in, map[string]int{}), now); held {
+	if _, held := s.accountWait(s.planOf(r, &in, map[string]stepPlan{}, map[string]int{}), now); held {
 		t.Fatal("a System Log wait held a user action")
 	}
 	s.holdBucket(a.ID, okta.BucketUsers, now.Add(time.Minute))
-	until, held := s.accountWait(s.plan(r, &in, map[string]int{}), now)
+	until, held := s.accountWait(s.planOf(r, &in, map[string]stepPlan{}, map[string]int{}), now)
 	if !held || !until.Equal(now.Add(time.Minute)) {
 		t.Fatalf("a users-bucket wait must hold add_user: %v %v", until, held)
 	}
-	if _, held := s.accountWait(s.plan(r, &in, map[string]int{}), now.Add(2*time.Minute)); held {
+	if _, held := s.accountWait(s.planOf(r, &in, map[string]stepPlan{}, map[string]int{}), now.Add(2*time.Minute)); held {
 		t.Fatal("still held after the reset")
 	}
 }
@@ -98,5 +98,28 @@ func TestConcurrencyGrowsWithTheLimit(t *testing.T) {
 	}
 	if p := peak.Load(); p <= 4 {
 		t.Fatalf("at most %d runs in flight: concurrency did not follow the limit", p)
+	}
+}
+
+// TestBacklogAtItsLimitDoesNotWakeTheScheduler: new events of an
+// integration found at its concurrency do not cost a dispatch each; those
+// of another integration do.
+func TestBacklogAtItsLimitDoesNotWakeTheScheduler(t *testing.T) {
+	h := newHarness(t, oktatest.Options{})
+	s := h.e.sched
+	s.mu.Lock()
+	s.held = map[string]bool{"int_busy": true}
+	s.mu.Unlock()
+	s.kickFor("int_busy")
+	select {
+	case <-s.kickCh:
+		t.Fatal("an integration at its limit woke the scheduler")
+	default:
+	}
+	s.kickFor("int_other")
+	select {
+	case <-s.kickCh:
+	default:
+		t.Fatal("another integration's events did not wake the scheduler")
 	}
 }

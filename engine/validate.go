@@ -210,8 +210,5 @@ func triggerConfig(t storage.Trigger) trigger.Config {
 	for k, v := range t.Secrets {
 		c.Secrets[k] = v.Reveal()
 	}
-	if t.Type == trigger.HTTPPoll {
-		c.Values = unsealHTTPPoll(t.Config, c.Secrets)
-	}
 	return c
 }

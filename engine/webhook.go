@@ -135,7 +135,7 @@ func (e *Engine) serveHook(w http.ResponseWriter, r *http.Request) {
 		writeAnswer(w, http.StatusServiceUnavailable, hookAnswer{Error: "could not store the events; retry"})
 		return
 	}
-	e.afterEnqueue(res)
+	e.afterEnqueueFor(in.ID, res)
 	a := hookAnswer{}
 	for _, r := range res {
 		if r.Duplicate {

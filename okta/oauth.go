@@ -2,6 +2,7 @@ package okta
 
 import (
 	"context"
+	"crypto"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -142,6 +143,10 @@ func newOAuthState(orgURL string, cfg OAuthConfig) (*oauthState, error) {
 		ds, _, err := ParsePrivateKey(cfg.DPoPKey)
 		if err != nil {
 			return nil, fmt.Errorf("okta: the DPoP key: %w", err)
+		}
+		if pub, ok := ds.Public().(interface{ Equal(crypto.PublicKey) bool }); ok && pub.Equal(signer.Public()) {
+			// Okta's DPoP guide: the DPoP key is separate from the client authentication key.
+			return nil, errors.New("okta: the DPoP key is the app's private key; DPoP needs a key of its own (make one with NewDPoPKey)")
 		}
 		if err := st.setDPoPKey(ds); err != nil {
 			return nil, err

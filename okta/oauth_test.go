@@ -406,6 +406,7 @@ func TestNewOAuthClientRejects(t *testing.T) {
 		{OAuthConfig{ClientID: "0oa1", PrivateKey: []byte("junk"), Scopes: []string{ScopeUsersRead}}, "neither PEM"},
 		{OAuthConfig{ClientID: "0oa1", KeyID: "a", PrivateKey: privateJWK(t, rsaKey(t), "b"), Scopes: []string{ScopeUsersRead}}, "differs"},
 		{OAuthConfig{ClientID: "0oa1", PrivateKey: key, Scopes: []string{ScopeUsersRead}, DPoPKey: []byte("junk")}, "DPoP key"},
+		{OAuthConfig{ClientID: "0oa1", PrivateKey: key, Scopes: []string{ScopeUsersRead}, DPoPKey: key}, "a key of its own"},
 	} {
 		_, err := NewOAuthClient("acme.okta.com", tc.cfg)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

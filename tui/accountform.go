@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/oktaflow/oktaflow/tui/widget"
+
 	"context"
 	"errors"
 	"net"
@@ -30,7 +32,7 @@ type accountForm struct {
 	cancel  context.CancelFunc // stops the running check
 	problem error              // Okta's answer (or why it could not be asked)
 	done    *storage.Account
-	confirm *confirmation
+	confirm *widget.Confirm
 	spin    spinner.Model
 	w, h    int
 }
@@ -66,7 +68,7 @@ func newAccountForm(c *Common) Screen {
 
 func (s *accountForm) Init() tea.Cmd   { return nil }
 func (s *accountForm) Title() string   { return "Add an account" }
-func (s *accountForm) Capturing() bool { return s.confirm == nil }
+func (s *accountForm) Capturing() bool { return true }
 
 func (s *accountForm) SetSize(w, h int) {
 	s.w, s.h = w, h
@@ -139,6 +141,9 @@ func (s *accountForm) typed() bool {
 }
 
 func (s *accountForm) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if ok, cmd := answer(&s.confirm, msg); ok {
+		return s, cmd
+	}
 	switch msg := msg.(type) {
 	case acctAddedMsg:
 		return s, s.onAdded(msg)
@@ -167,12 +172,6 @@ func (s *accountForm) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case s.done != nil:
 		return nil
-	case s.confirm != nil:
-		closed, cmd := s.confirm.handle(msg, k)
-		if closed {
-			s.confirm = nil
-		}
-		return cmd
 	case s.busy != "":
 		if key.Matches(msg, k.Back) && s.cancel != nil {
 			s.cancel()
@@ -180,7 +179,7 @@ func (s *accountForm) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Back):
 		if s.typed() {
-			s.confirm = &confirmation{question: "Discard this account? Nothing was saved.", yes: pop}
+			s.confirm = ask(s.c, "Discard this account? Nothing was saved.", pop, nil)
 			return nil
 		}
 		return pop
@@ -290,7 +289,7 @@ func (s *accountForm) View() string {
 	case s.busy != "":
 		b.WriteString(truncate(s.spin.View()+" "+s.busy, s.w) + st.Faint.Render("  (esc cancels)"))
 	case s.confirm != nil:
-		b.WriteString(truncate(s.confirm.view(st), s.w))
+		b.WriteString(truncate(s.confirm.View(), s.w))
 	case s.problem != nil:
 		b.WriteString(st.ErrorText.Render(strings.TrimRight(wrap("✗ "+s.problem.Error(), min(s.w, 100)), " \n")))
 	default:

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/oktaflow/oktaflow/tui/widget"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -10,7 +12,7 @@ import (
 // accountPicker chooses the Okta account a step acts on, or adds one.
 type accountPicker struct {
 	c    *Common
-	list *picker
+	list *widget.Picker
 	w, h int
 }
 
@@ -51,15 +53,15 @@ func (a *accountPicker) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		if msg.err != nil {
 			return a, func() tea.Msg { return errMsg{msg.err} }
 		}
-		var items []pickItem
+		var items []widget.Item
 		for _, acc := range msg.accounts {
 			desc := acc.OrgURL
 			if acc.VerifiedAs != "" {
 				desc += " · " + acc.VerifiedAs
 			}
-			items = append(items, pickItem{Title: acc.Name, Desc: desc + " · " + acc.Kind, Value: acc.Name})
+			items = append(items, widget.Item{Title: acc.Name, Desc: desc + " · " + acc.Kind, Value: acc.Name})
 		}
-		items = append(items, pickItem{Title: "+ Add an account", Desc: "connect an Okta org: domain and API token", Value: addAccountItem})
+		items = append(items, widget.Item{Title: "+ Add an account", Desc: "connect an Okta org: domain and API token", Value: addAccountItem})
 		a.list = newPicker(a.c, items, false)
 		a.list.SetSize(a.w, a.h-2)
 		return a, nil

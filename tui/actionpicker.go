@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/oktaflow/oktaflow/tui/widget"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -11,15 +13,15 @@ import (
 // ("okta" narrows it to Add a user, Get user details, Deactivate a user).
 type actionPicker struct {
 	c    *Common
-	list *picker
+	list *widget.Picker
 }
 
 type actionPickedMsg struct{ id string }
 
 func newActionPicker(c *Common) *actionPicker {
-	var items []pickItem
+	var items []widget.Item
 	for _, a := range action.All() {
-		items = append(items, pickItem{Group: "Okta", Title: a.Title(), Desc: a.Description() + "  (" + a.ID() + ")", Value: a.ID()})
+		items = append(items, widget.Item{Group: "Okta", Title: a.Title(), Desc: a.Description() + "  (" + a.ID() + ")", Value: a.ID()})
 	}
 	return &actionPicker{c: c, list: newPicker(c, items, true)}
 }

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/oktaflow/oktaflow/tui/widget"
+
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -27,7 +29,7 @@ type editor struct {
 	action   string
 	problems engine.Problems
 	revealed bool // an admin asked to see the trigger's secrets (ctrl+v)
-	confirm  *confirmation
+	confirm  *widget.Confirm
 	w, h     int
 }
 
@@ -37,7 +39,7 @@ func newEditor(c *Common, in storage.Integration) *editor {
 
 func (e *editor) Init() tea.Cmd   { return validate(e.c, e.d.in) }
 func (e *editor) Title() string   { return e.d.in.Name }
-func (e *editor) Capturing() bool { return false }
+func (e *editor) Capturing() bool { return e.confirm != nil }
 func (e *editor) SetSize(w, h int) {
 	e.w, e.h = w, h
 }
@@ -59,6 +61,9 @@ func (e *editor) FullHelp() [][]key.Binding {
 }
 
 func (e *editor) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if ok, cmd := answer(&e.confirm, msg); ok {
+		return e, cmd
+	}
 	switch msg := msg.(type) {
 	case validatedMsg:
 		e.problems = msg.problems
@@ -127,13 +132,6 @@ type removeStepMsg struct{ index int }
 
 func (e *editor) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := e.c.Keys
-	if e.confirm != nil {
-		closed, cmd := e.confirm.handle(msg, k)
-		if closed {
-			e.confirm = nil
-		}
-		return cmd
-	}
 	editable, why := e.c.CanEdit()
 	n := len(e.d.in.Steps)
 	switch {
@@ -143,7 +141,7 @@ func (e *editor) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		e.cursor = min(e.cursor+1, n)
 	case key.Matches(msg, k.Back):
 		if e.d.dirty {
-			e.confirm = &confirmation{question: "Discard your unsaved changes?", yes: pop}
+			e.confirm = ask(e.c, "Discard your unsaved changes?", pop, nil)
 			return nil
 		}
 		return pop
@@ -177,10 +175,8 @@ func (e *editor) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return validate(e.c, e.d.in)
 	case key.Matches(msg, k.Delete) && e.cursor > 0:
 		i := e.cursor - 1
-		e.confirm = &confirmation{
-			question: fmt.Sprintf("Remove step %q? (kept until you save)", e.d.in.Steps[i].ID),
-			yes:      func() tea.Msg { return removeStepMsg{i} },
-		}
+		e.confirm = ask(e.c, fmt.Sprintf("Remove step %q? (kept until you save)", e.d.in.Steps[i].ID),
+			func() tea.Msg { return removeStepMsg{i} }, nil)
 	case key.Matches(msg, k.Test):
 		return push(newTestRun(e.c, e.d))
 	case key.Matches(msg, k.Save):
@@ -229,7 +225,7 @@ func (e *editor) View() string {
 	sep := lipgloss.NewStyle().Foreground(st.Subtle).Render(strings.Repeat("│\n", bodyH-1) + "│")
 	out := top + "\n\n" + lipgloss.JoinHorizontal(lipgloss.Top, left, " ", sep, " ", right)
 	if e.confirm != nil {
-		out += "\n" + e.confirm.view(st)
+		out += "\n" + e.confirm.View()
 	}
 	return out
 }

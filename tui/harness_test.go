@@ -63,6 +63,14 @@ func appMsg(msg tea.Msg) bool {
 // collecting the app-level messages it produces. Spinner ticks are dropped.
 func runCmd(t *testing.T, s Screen, cmd tea.Cmd) (Screen, []tea.Msg) {
 	t.Helper()
+	s, app, _ := runCmdUntil(t, s, cmd, nil)
+	return s, app
+}
+
+// runCmdUntil is runCmd that stops as soon as until(s) holds, returning
+// the commands not run yet as one (nil until: run them all).
+func runCmdUntil(t *testing.T, s Screen, cmd tea.Cmd, until func(Screen) bool) (Screen, []tea.Msg, tea.Cmd) {
+	t.Helper()
 	var app []tea.Msg
 	queue := []tea.Cmd{cmd}
 	for steps := 0; len(queue) > 0; steps++ {
@@ -95,8 +103,11 @@ func runCmd(t *testing.T, s Screen, cmd tea.Cmd) (Screen, []tea.Msg) {
 		var next tea.Cmd
 		s, next = s.Update(msg)
 		queue = append(queue, next)
+		if until != nil && until(s) {
+			return s, app, tea.Batch(queue...)
+		}
 	}
-	return s, app
+	return s, app, nil
 }
 
 // execCmd runs one command. Timers (a toast's, a blink's) are abandoned

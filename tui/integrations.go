@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/oktaflow/oktaflow/tui/widget"
+
 	"fmt"
 	"strings"
 	"time"
@@ -23,7 +25,7 @@ type integrations struct {
 	cursor  int
 	loaded  bool
 	spin    spinner.Model
-	confirm *confirmation
+	confirm *widget.Confirm
 	w, h    int
 
 	// One load at a time: events that arrive meanwhile mark the list
@@ -64,7 +66,7 @@ func newIntegrations(c *Common) *integrations {
 
 func (s *integrations) Init() tea.Cmd    { return tea.Batch(s.load(), s.spin.Tick) }
 func (s *integrations) Title() string    { return "Integrations" }
-func (s *integrations) Capturing() bool  { return false }
+func (s *integrations) Capturing() bool  { return s.confirm != nil }
 func (s *integrations) SetSize(w, h int) { s.w, s.h = w, h }
 func (s *integrations) FullHelp() [][]key.Binding {
 	k := s.c.Keys
@@ -140,6 +142,9 @@ func (s *integrations) selected() (storage.Integration, bool) {
 }
 
 func (s *integrations) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if ok, cmd := answer(&s.confirm, msg); ok {
+		return s, cmd
+	}
 	switch msg := msg.(type) {
 	case integrationsLoadedMsg:
 		s.loading = false
@@ -218,13 +223,6 @@ func toggle(c *Common, in storage.Integration) tea.Cmd {
 
 func (s *integrations) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := s.c.Keys
-	if s.confirm != nil {
-		closed, cmd := s.confirm.handle(msg, k)
-		if closed {
-			s.confirm = nil
-		}
-		return cmd
-	}
 	in, has := s.selected()
 	switch {
 	case key.Matches(msg, k.Up):
@@ -262,16 +260,14 @@ func (s *integrations) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			return toast(why)
 		}
 		e, ctx, who := s.c.Engine, s.c.Ctx, s.c.Who
-		s.confirm = &confirmation{
-			question: fmt.Sprintf("Delete %q? Its queued runs are cancelled; its run history stays.", in.Name),
-			yes: func() tea.Msg {
+		s.confirm = ask(s.c, fmt.Sprintf("Delete %q? Its queued runs are cancelled; its run history stays.", in.Name),
+			func() tea.Msg {
 				if err := e.DeleteIntegration(ctx, in.ID); err != nil {
 					return errMsg{err}
 				}
 				e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "integration.delete", Target: in.ID, Detail: in.Name})
 				return dataChangedMsg{}
-			},
-		}
+			}, nil)
 	}
 	return nil
 }
@@ -349,7 +345,7 @@ func (s *integrations) View() string {
 		b.WriteString(truncate(line, s.w) + "\n")
 	}
 	if s.confirm != nil {
-		b.WriteString("\n" + s.confirm.view(st))
+		b.WriteString("\n" + s.confirm.View())
 	} else if sel, ok := s.selected(); ok && sel.Trigger.Type == "webhook" {
 		b.WriteString("\n" + st.Faint.Render(truncate("Webhook: POST "+hookURL(s.c, sel.ID), s.w)))
 	}

@@ -1,6 +1,10 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/oktaflow/oktaflow/tui/widget"
+)
 
 // KeyMap is every key binding of the app, with its help text. Screens use
 // these bindings, never raw key strings.
@@ -64,4 +68,22 @@ func DefaultKeyMap() KeyMap {
 		Audit:      b([]string{"L"}, "L", "audit log"),
 		RunNow:     b([]string{"ctrl+g"}, "ctrl+g", "run now with an event"),
 	}
+}
+
+// List is the keys that move a list's cursor.
+func (k KeyMap) List() widget.ListKeys {
+	return widget.ListKeys{Up: k.Up, Down: k.Down, PageUp: k.PageUp, PageDown: k.PageDown, Home: k.Home, End: k.End}
+}
+
+// Template is the keys of a template input: arrows choose a suggestion
+// (letters are typed), tab inserts it.
+func (k KeyMap) Template() widget.TemplateKeys {
+	return widget.TemplateKeys{Insert: k.Insert,
+		Up:   key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "previous suggestion")),
+		Down: key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "next suggestion"))}
+}
+
+// newPicker is a picker in the program's styles and keys.
+func newPicker(c *Common, items []widget.Item, filterable bool) *widget.Picker {
+	return widget.NewPicker(c.Styles.Styles, c.Keys.List(), items, filterable)
 }

@@ -43,7 +43,7 @@ func selectField(t *testing.T, s Screen, name string) Screen {
 	m := s.(*mappingScreen)
 	for i, r := range m.rows {
 		if r.f.Name == name {
-			m.cursor = i
+			m.list.Select(i)
 			return s
 		}
 	}
@@ -190,7 +190,7 @@ func TestMappingSuggestionsShowSampleAndSteps(t *testing.T) {
 			t.Errorf("step suggestions lack %q:\n%s", want, v)
 		}
 	}
-	for _, sg := range s.(*mappingScreen).shown {
+	for _, sg := range s.(*mappingScreen).input.Suggestions() {
 		if !strings.HasPrefix(sg.Path, "steps.") {
 			t.Errorf("suggestions not filtered by the word typed: %s", sg.Path)
 		}

@@ -135,12 +135,12 @@ func TestRunsPagesLazily(t *testing.T) {
 				t.Errorf("view lacks %q:\n%s", tc.lastPos, v)
 			}
 			sc, _ = press(t, sc, "home")
-			if s.cursor != 0 || s.offset != 0 {
-				t.Errorf("home: cursor %d offset %d", s.cursor, s.offset)
+			if from, _ := s.list.Window(); s.list.Cursor() != 0 || from != 0 {
+				t.Errorf("home: cursor %d", s.list.Cursor())
 			}
 			sc, _ = press(t, sc, "pgdown")
-			if s.cursor != s.tableRows() {
-				t.Errorf("pgdown: cursor %d, want %d", s.cursor, s.tableRows())
+			if s.list.Cursor() != s.tableRows() {
+				t.Errorf("pgdown: cursor %d, want %d", s.list.Cursor(), s.tableRows())
 			}
 		})
 	}
@@ -249,20 +249,20 @@ func TestRunsLive(t *testing.T) {
 	id := runsSeed(t, c, in.ID, 1)[0]
 	r, _ := c.Engine.Store().Run(id)
 	event(r)
-	if len(s.rows) != 11 || s.rows[0].ID != id || s.cursor != 0 {
-		t.Fatalf("at the top: %d rows, first %d, cursor %d", len(s.rows), s.rows[0].ID, s.cursor)
+	if len(s.rows) != 11 || s.rows[0].ID != id || s.list.Cursor() != 0 {
+		t.Fatalf("at the top: %d rows, first %d, cursor %d", len(s.rows), s.rows[0].ID, s.list.Cursor())
 	}
 
 	// Elsewhere, a new run is prepended but the cursor stays on its run.
 	var sc Screen = s
 	sc, _ = press(t, sc, "down")
 	sc, _ = press(t, sc, "down")
-	on := s.rows[s.cursor].ID
+	on := s.rows[s.list.Cursor()].ID
 	id = runsSeed(t, c, in.ID, 1)[0]
 	r, _ = c.Engine.Store().Run(id)
 	event(r)
-	if s.rows[0].ID != id || s.rows[s.cursor].ID != on {
-		t.Errorf("below the top: first %d (want %d), cursor on %d (want %d)", s.rows[0].ID, id, s.rows[s.cursor].ID, on)
+	if s.rows[0].ID != id || s.rows[s.list.Cursor()].ID != on {
+		t.Errorf("below the top: first %d (want %d), cursor on %d (want %d)", s.rows[0].ID, id, s.rows[s.list.Cursor()].ID, on)
 	}
 	if v := s.View(); !strings.Contains(v, "1 new") {
 		t.Errorf("view does not mention the new run:\n%s", v)
@@ -271,8 +271,8 @@ func TestRunsLive(t *testing.T) {
 	// A changed run is updated in place.
 	failed := runsFail(t, c, on)
 	event(failed)
-	if s.rows[s.cursor].ID != on || s.rows[s.cursor].State != storage.RunFailed {
-		t.Errorf("in place: cursor on %d in state %s", s.rows[s.cursor].ID, s.rows[s.cursor].State)
+	if s.rows[s.list.Cursor()].ID != on || s.rows[s.list.Cursor()].State != storage.RunFailed {
+		t.Errorf("in place: cursor on %d in state %s", s.rows[s.list.Cursor()].ID, s.rows[s.list.Cursor()].State)
 	}
 	if v := s.View(); !strings.Contains(v, "✗ failed") {
 		t.Errorf("view lacks the failed run:\n%s", v)

@@ -215,10 +215,12 @@ func TestTestRunCreatesTheUser(t *testing.T) {
 	s := openTest(t, c, d, 78, 20)
 	s, _ = press(t, s, "ctrl+t")
 	next, cmd := s.Update(keyMsg("y"))
-	if v := plain(next); !strings.Contains(v, "Running step create…") {
-		t.Fatalf("no spinner line while running:\n%s", v)
+	running := func(s Screen) bool { return strings.Contains(plain(s), "Running step create…") }
+	next, _, rest := runCmdUntil(t, next, cmd, running)
+	if !running(next) {
+		t.Fatalf("no spinner line while running:\n%s", plain(next))
 	}
-	s, _ = runCmd(t, next, cmd)
+	s, _ = runCmd(t, next, rest)
 	if _, ok := sim.UserByLogin("ada@acme.com"); !ok {
 		t.Fatal("the test did not create the user")
 	}

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/oktaflow/oktaflow/tui/widget"
+
 	"fmt"
 	"strings"
 
@@ -17,13 +19,13 @@ import (
 type triggerForm struct {
 	c        *Common
 	d        *draft
-	types    *picker
+	types    *widget.Picker
 	spec     trigger.Spec
 	form     *form
 	forms    map[string]*form // settings typed per type, kept when going back to the types
 	accounts []storage.Account
 	stage    int // 0: pick the type, 1: settings
-	confirm  *confirmation
+	confirm  *widget.Confirm
 	w, h     int
 }
 
@@ -60,9 +62,9 @@ type triggerAccountsMsg []storage.Account
 type triggerDoneMsg struct{}
 
 func newTriggerForm(c *Common, d *draft) *triggerForm {
-	var items []pickItem
+	var items []widget.Item
 	for _, s := range trigger.Specs() {
-		items = append(items, pickItem{Title: s.Title, Desc: s.Type, Value: s.Type})
+		items = append(items, widget.Item{Title: s.Title, Desc: s.Type, Value: s.Type})
 	}
 	t := &triggerForm{c: c, d: d, types: newPicker(c, items, false), forms: map[string]*form{}}
 	if d.in.Trigger.Type != "" {
@@ -265,6 +267,9 @@ func secretsText(m map[string]storage.Secret) map[string]string {
 }
 
 func (t *triggerForm) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if ok, cmd := answer(&t.confirm, msg); ok {
+		return t, cmd
+	}
 	switch msg := msg.(type) {
 	case triggerAccountsMsg:
 		t.accounts = msg
@@ -293,20 +298,11 @@ func (t *triggerForm) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		}
 		return t, t.types.Update(km)
 	}
-	if t.confirm != nil {
-		closed, cmd := t.confirm.handle(km, k)
-		if closed {
-			t.confirm = nil
-		}
-		return t, cmd
-	}
 	switch {
 	case key.Matches(km, k.Back):
 		if t.changed() {
-			t.confirm = &confirmation{
-				question: "Leave these settings without keeping them? (ctrl+s keeps them)",
-				yes:      func() tea.Msg { return triggerBackMsg{} },
-			}
+			t.confirm = ask(t.c, "Leave these settings without keeping them? (ctrl+s keeps them)",
+				func() tea.Msg { return triggerBackMsg{} }, nil)
 			return t, nil
 		}
 		t.stage = 0
@@ -330,7 +326,7 @@ func (t *triggerForm) View() string {
 	}
 	head := st.Section.Render(t.spec.Title) + "\n" + st.Faint.Render(wrap(t.spec.Description, min(t.w, 90))) + "\n"
 	if t.confirm != nil {
-		head += t.confirm.view(st) + "\n"
+		head += t.confirm.View() + "\n"
 	}
 	if t.spec.Type == trigger.Webhook {
 		url := "shown once the integration is saved: POST " + hookURL(t.c, "<integration id>")

@@ -3,32 +3,24 @@ package tui
 import (
 	"fmt"
 
+	"strconv"
+	"time"
+
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
-	"strconv"
-	"strings"
-	"time"
 
-	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
+	"github.com/oktaflow/oktaflow/tui/widget"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// truncate cuts a (styled) line to width cells, with an ellipsis.
-func truncate(s string, width int) string {
-	if width <= 0 {
-		return ""
-	}
-	return ansi.Truncate(s, width, "…")
-}
-
-// pad right-pads a plain string to width cells, truncating when longer.
-func pad(s string, width int) string {
-	s = truncate(s, width)
-	return s + strings.Repeat(" ", max(width-lipgloss.Width(s), 0))
-}
+// Short names for the widget package's text helpers, used on every screen.
+var (
+	truncate = widget.Truncate
+	pad      = widget.Pad
+	wrap     = widget.Wrap
+)
 
 // ago renders a time relative to now: "3m ago", or a date when older.
 func ago(t time.Time) string {
@@ -47,11 +39,6 @@ func ago(t time.Time) string {
 		return fmt.Sprintf("%dh ago", int(d.Hours()))
 	}
 	return t.Local().Format("Jan 2 15:04")
-}
-
-// wrap wraps plain text to width.
-func wrap(s string, width int) string {
-	return lipgloss.NewStyle().Width(max(width, 10)).Render(s)
 }
 
 // scrollViewport moves a viewport by the app's scroll keys and reports

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/oktaflow/oktaflow/tui/widget"
+
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
@@ -13,7 +15,7 @@ import (
 // real Okta org or to start the built-in sandbox org.
 type welcome struct {
 	c       *Common
-	choices *picker
+	choices *widget.Picker
 	busy    bool
 	spin    spinner.Model
 	w, h    int
@@ -25,7 +27,7 @@ type sandboxReadyMsg struct {
 }
 
 func newWelcome(c *Common) *welcome {
-	items := []pickItem{
+	items := []widget.Item{
 		{Title: "Try it with a sandbox org", Desc: "a simulated Okta org on this machine, with a few users: nothing real is touched", Value: "sandbox"},
 		{Title: "Connect your Okta org", Desc: "your org's domain and an API token", Value: "connect"},
 	}

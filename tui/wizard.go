@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/oktaflow/oktaflow/tui/widget"
+
 	"fmt"
 	"strings"
 
@@ -29,7 +31,7 @@ type wizard struct {
 	redo     bool
 	problems engine.Problems
 	checked  bool
-	confirm  *confirmation
+	confirm  *widget.Confirm
 	w, h     int
 }
 
@@ -58,7 +60,7 @@ func newWizard(c *Common) *wizard {
 
 func (w *wizard) Init() tea.Cmd   { return nil }
 func (w *wizard) Title() string   { return "New integration" }
-func (w *wizard) Capturing() bool { return w.stage == wzName && w.confirm == nil }
+func (w *wizard) Capturing() bool { return w.stage == wzName || w.confirm != nil }
 func (w *wizard) SetSize(width, h int) {
 	w.w, w.h = width, h
 	w.form.SetWidth(width)
@@ -96,6 +98,9 @@ func (w *wizard) next() tea.Cmd {
 }
 
 func (w *wizard) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if ok, cmd := answer(&w.confirm, msg); ok {
+		return w, cmd
+	}
 	switch msg := msg.(type) {
 	case triggerDoneMsg:
 		w.stage = wzAction
@@ -155,11 +160,8 @@ func (w *wizard) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		// The editor keeps the sample and test outputs: nothing typed is lost.
 		ed := newEditor(w.c, saved)
 		ed.d.sample, ed.d.sampleSource, ed.d.outputs = w.d.sample, w.d.sampleSource, w.d.outputs
-		w.confirm = &confirmation{
-			question: fmt.Sprintf("Saved %q (OFF). Switch it ON now?", saved.Name),
-			yes:      tea.Sequence(replace(ed), toggle(w.c, saved)),
-			no:       replace(ed),
-		}
+		w.confirm = ask(w.c, fmt.Sprintf("Saved %q (OFF). Switch it ON now?", saved.Name),
+			tea.Sequence(replace(ed), toggle(w.c, saved)), replace(ed))
 		return w, toast("Saved " + saved.Name)
 	case tea.KeyPressMsg:
 		return w, w.onKey(msg)
@@ -172,14 +174,6 @@ func (w *wizard) Update(msg tea.Msg) (Screen, tea.Cmd) {
 
 func (w *wizard) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := w.c.Keys
-	if w.confirm != nil {
-		closed, cmd := w.confirm.handle(msg, k)
-		if !closed {
-			return nil
-		}
-		w.confirm = nil
-		return cmd
-	}
 	switch w.stage {
 	case wzName:
 		switch {
@@ -235,7 +229,7 @@ func (w *wizard) leave() tea.Cmd {
 	if !w.d.dirty && w.form.Value("name") == "" {
 		return pop
 	}
-	w.confirm = &confirmation{question: "Discard this new integration? Nothing was saved.", yes: pop}
+	w.confirm = ask(w.c, "Discard this new integration? Nothing was saved.", pop, nil)
 	return nil
 }
 
@@ -267,7 +261,7 @@ func (w *wizard) View() string {
 		b.WriteString("\n" + st.Faint.Render("enter: continue with "+strings.ToLower(wizardStages[w.stage])+" · esc: back"))
 	}
 	if w.confirm != nil {
-		b.WriteString("\n\n" + w.confirm.view(st))
+		b.WriteString("\n\n" + w.confirm.View())
 	}
 	return b.String()
 }

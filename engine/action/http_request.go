@@ -67,8 +67,6 @@ func (httpRequest) Options() []Option {
 		{Name: "expect", Title: "Expected statuses", Type: OptionText, Default: "2xx",
 			Description: "the statuses that mean success: 2xx, or a list such as 200,201,204 or 200-299"},
 		{Name: "timeout_seconds", Title: "Timeout (seconds)", Type: OptionInteger, Default: defaultHTTPTimeout, Min: 1, Max: maxHTTPTimeout},
-		{Name: "allow_private", Title: "Allow private network", Type: OptionBoolean, Default: false,
-			Description: "off: the URL may not reach loopback, link-local or private addresses"},
 	}
 }
 
@@ -90,10 +88,6 @@ func (httpRequest) Outcomes() []Outcome {
 	return []Outcome{{Name: "sent", Changed: true,
 		Doc: "the answer had an expected status; the output holds status, headers and body (JSON decoded when it is JSON)"}}
 }
-
-// AllowsPrivate reports whether a step's options let its URL reach private
-// addresses; the runner builds the step's HTTP client by it.
-func AllowsPrivate(opts map[string]any) bool { return boolOption(opts, "allow_private", false) }
 
 // httpCall is a step's request, built from its resolved fields.
 type httpCall struct {

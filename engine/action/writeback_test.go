@@ -222,7 +222,9 @@ func TestHTTPRequest(t *testing.T) {
 		t.Fatalf("404 expected: %v, %v", out, err)
 	}
 	// A large answer is cut, not read whole.
-	h.set(func(h *hookServer) { h.status, h.ctype, h.body = 200, "text/plain", strings.Repeat("x", maxResponseBytes*3) })
+	h.set(func(h *hookServer) {
+		h.status, h.ctype, h.body = 200, "text/plain", strings.Repeat("x", maxResponseBytes*3)
+	})
 	out, err = a.Run(context.Background(), conn, Input{Fields: map[string]any{"url": srv.URL}, Options: map[string]any{"method": "GET"}})
 	if err != nil || out["truncated"] != true || len(out["body"].(string)) != maxResponseBytes {
 		t.Fatalf("large answer: %v truncated=%v len=%d", err, out["truncated"], len(fmt.Sprint(out["body"])))

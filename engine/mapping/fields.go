@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -60,9 +61,14 @@ func hasFieldError(errs []error, field string) bool {
 // Eval resolves every field. It stops at the first field that fails and
 // names it; the caller records that on the run.
 func (f Fields) Eval(env Env) (map[string]any, error) {
+	return f.EvalContext(context.Background(), env)
+}
+
+// EvalContext is Eval that also stops when ctx ends.
+func (f Fields) EvalContext(ctx context.Context, env Env) (map[string]any, error) {
 	out := make(map[string]any, len(f))
 	for _, name := range sortedKeys(f) {
-		v, err := f[name].Eval(env)
+		v, err := f[name].EvalContext(ctx, env)
 		if err != nil {
 			return nil, &FieldError{Field: name, Err: err}
 		}

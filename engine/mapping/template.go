@@ -14,11 +14,14 @@
 package mapping
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 )
 
@@ -38,7 +41,8 @@ type part struct {
 
 // compileEnv declares the two names a template may use, so expr rejects any
 // other identifier (a typo such as `trigeer.email`) at compile time.
-var compileEnv = map[string]any{"trigger": map[string]any{}, "steps": map[string]any{}}
+// (The sandbox's budget is there too, under a name of its own.)
+var compileEnv = map[string]any{"trigger": map[string]any{}, "steps": map[string]any{}, budgetVar: &budget{}}
 
 // Parse compiles a field's mapping. A string without {{ }} is a literal.
 func Parse(src string) (*Template, error) {
@@ -97,7 +101,14 @@ func closingBraces(s string) int {
 }
 
 func compilePart(code string) (part, error) {
-	program, err := expr.Compile(code, expr.Env(compileEnv), expr.MaxNodes(2000))
+	// The bounds are checked on the tree as written, before type checks
+	// (repeat("x", 1e10) is then refused for its size, not its float).
+	if tree, err := parser.Parse(code); err == nil {
+		if err := staticLimits(tree.Node); err != nil {
+			return part{}, fmt.Errorf("in {{ %s }}: %v", code, err)
+		}
+	}
+	program, err := expr.Compile(code, sandboxOptions()...)
 	if err != nil {
 		return part{}, fmt.Errorf("in {{ %s }}: %s", code, firstLine(err.Error()))
 	}
@@ -160,13 +171,19 @@ func (t *Template) StepRefs() []string {
 // Eval resolves the template against an event and earlier steps' outputs.
 // A template that is one {{ expression }} and nothing else keeps the value's
 // type (a number, a list, true); any other template gives a string.
-func (t *Template) Eval(env Env) (any, error) {
+//
+// Evaluation runs in the sandbox (see sandbox.go): bounded in memory, text
+// and time, each bound failing with a *LimitError.
+func (t *Template) Eval(env Env) (any, error) { return t.EvalContext(context.Background(), env) }
+
+// EvalContext is Eval that also stops when ctx ends.
+func (t *Template) EvalContext(ctx context.Context, env Env) (any, error) {
 	vars := map[string]any{"trigger": env.Trigger, "steps": env.Steps}
 	if vars["steps"] == nil {
 		vars["steps"] = map[string]any{}
 	}
 	if len(t.parts) == 1 && t.parts[0].program != nil {
-		return t.parts[0].eval(vars, env)
+		return t.parts[0].eval(ctx, vars, env)
 	}
 	var b strings.Builder
 	for _, p := range t.parts {
@@ -174,22 +191,29 @@ func (t *Template) Eval(env Env) (any, error) {
 			b.WriteString(p.text)
 			continue
 		}
-		v, err := p.eval(vars, env)
+		v, err := p.eval(ctx, vars, env)
 		if err != nil {
 			return nil, err
 		}
 		b.WriteString(Format(v))
+		if b.Len() > MaxValueBytes {
+			return nil, &LimitError{Expr: p.expr, Bound: "text", Msg: fmt.Sprintf("the field's text grows beyond %s", sizeText(MaxValueBytes))}
+		}
 	}
 	return b.String(), nil
 }
 
-func (p part) eval(vars map[string]any, env Env) (any, error) {
+func (p part) eval(ctx context.Context, vars map[string]any, env Env) (any, error) {
 	for _, ref := range p.refs {
 		if v, ok := env.lookup(ref); ok && v == Masked {
 			return nil, &MaskedError{Expr: p.expr, Path: ref}
 		}
 	}
-	v, err := expr.Run(p.program, vars)
+	v, err := run(ctx, p.program, p.expr, vars)
+	var limit *LimitError
+	if errors.As(err, &limit) || errors.Is(err, context.Canceled) {
+		return nil, err
+	}
 	if err != nil {
 		if missing := env.missing(p.refs); len(missing) > 0 {
 			return nil, &MissingError{Expr: p.expr, Paths: missing}

@@ -64,9 +64,17 @@ func (c Config) List(spec Spec, key string) []string {
 	return out
 }
 
-// Map returns a map field: a JSON object or "Name: value" lines.
+// Map returns a map field: a JSON object or "Name: value" lines (a secret
+// map field, such as http_poll's headers, is sealed as lines).
 func (c Config) Map(key string) map[string]string {
 	out := map[string]string{}
+	if text, ok := c.Secrets[key]; ok && text != "" {
+		pairs, _ := mapLines(text)
+		for _, p := range pairs {
+			out[p[0]] = p[1]
+		}
+		return out
+	}
 	switch v := c.Values[key].(type) {
 	case map[string]any:
 		for k, x := range v {
@@ -177,6 +185,11 @@ func Validate(typ string, c Config) error {
 		}
 	}
 	for key := range c.Values {
+		if !known[key] {
+			add(key, "unknown setting for a %s trigger", typ)
+		}
+	}
+	for key := range c.Secrets {
 		if !known[key] {
 			add(key, "unknown setting for a %s trigger", typ)
 		}

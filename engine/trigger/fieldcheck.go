@@ -99,7 +99,9 @@ func parseBool(s string) (value, ok bool) {
 	return false, false
 }
 
-// mapLines splits "Name: value" lines; blank lines are skipped.
+// mapLines splits "Name: value" lines (a form may join them with "; "
+// when it shows them on one line, so a line break is what separates them
+// here). Blank lines are skipped.
 func mapLines(text string) (pairs [][2]string, bad []int) {
 	for i, line := range strings.Split(text, "\n") {
 		if strings.TrimSpace(line) == "" {
@@ -164,6 +166,27 @@ func checkFilter(v string) error {
 func checkEncoding(v string) error {
 	_, err := lookupEncoding(v)
 	return err
+}
+
+// checkNoSecretQuery refuses a URL that carries a secret-looking query
+// parameter: the URL is stored and exported in clear.
+func checkNoSecretQuery(v string) error {
+	u, err := url.Parse(v)
+	if err != nil {
+		return nil // the URL check says what is wrong
+	}
+	var names []string
+	for _, part := range strings.Split(u.RawQuery, "&") {
+		name, _, _ := strings.Cut(part, "=")
+		if n, err := url.QueryUnescape(name); err == nil && secretLooking(n) && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the URL carries %s, which looks like a secret: put it under Secret query parameters (stored sealed) instead of in the URL",
+		strings.Join(names, ", "))
 }
 
 // secretLooking reports whether a query parameter's name looks like it

@@ -29,6 +29,7 @@ import (
 type httpPoll struct {
 	client         *http.Client
 	url            string
+	secretQuery    map[string]string
 	headers        map[string]string
 	itemsPath      string
 	idField        string
@@ -55,8 +56,8 @@ func compileFilter(src string) (*vm.Program, error) {
 func newHTTPPoll(c Config, client *http.Client, allowPrivate bool) (*httpPoll, error) {
 	spec, _ := Lookup(HTTPPoll)
 	p := &httpPoll{
-		client: policyClient(client, allowPrivate),
-		url:    c.String(spec, "url"), headers: c.Map("headers"),
+		client: PolicyClient(client, allowPrivate),
+		url:    c.String(spec, "url"), secretQuery: c.Map("secret_query"), headers: c.Map("headers"),
 		itemsPath: c.String(spec, "items_path"), idField: c.String(spec, "id_field"),
 		cursorField: c.String(spec, "cursor_field"), nextPath: c.String(spec, "next_path"),
 		nextCursorPath: c.String(spec, "next_cursor_path"), cursorParam: c.String(spec, "cursor_param"),
@@ -75,9 +76,9 @@ func newHTTPPoll(c Config, client *http.Client, allowPrivate bool) (*httpPoll, e
 	return p, nil
 }
 
-// withQuery adds a page cursor to a URL.
+// withQuery adds the secret query parameters (and a page cursor) to a URL.
 func (p *httpPoll) withQuery(raw string, extra map[string]string) (string, error) {
-	if len(extra) == 0 {
+	if len(p.secretQuery) == 0 && len(extra) == 0 {
 		return raw, nil
 	}
 	u, err := url.Parse(raw)
@@ -85,6 +86,9 @@ func (p *httpPoll) withQuery(raw string, extra map[string]string) (string, error
 		return "", fmt.Errorf("the API: bad URL %q", redactURL(raw))
 	}
 	q := u.Query()
+	for k, v := range p.secretQuery {
+		q.Set(k, v)
+	}
 	for k, v := range extra {
 		q.Set(k, v)
 	}

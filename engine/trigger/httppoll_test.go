@@ -38,7 +38,7 @@ func TestHTTPPollWithoutCursorFieldBaselinesThenFiresNewIDs(t *testing.T) {
 	p, err := NewPoller(HTTPPoll, Config{
 		Values:  map[string]any{"url": srv.URL + "/requests", "items_path": "data.items", "id_field": "id", "filter": `item.status == "approved"`},
 		Secrets: map[string]string{"authorization": "Bearer s3cret"},
-	}, local)
+	}, loopbackOK)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestHTTPPollCursorField(t *testing.T) {
 		map[string]any{"id": "a", "updated_at": "2026-11-30T08:00:00Z"},
 		map[string]any{"id": "b", "updated_at": "2026-11-30T09:30:00Z"},
 	)
-	p, err := NewPoller(HTTPPoll, Config{Values: map[string]any{"url": srv.URL, "items_path": "data.items", "id_field": "id", "cursor_field": "updated_at"}}, local)
+	p, err := NewPoller(HTTPPoll, Config{Values: map[string]any{"url": srv.URL, "items_path": "data.items", "id_field": "id", "cursor_field": "updated_at"}}, loopbackOK)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestHTTPPollCursorField(t *testing.T) {
 func TestHTTPPollItemsPathErrors(t *testing.T) {
 	srv := httptest.NewServer(&fakeAPI{})
 	defer srv.Close()
-	p, err := NewPoller(HTTPPoll, Config{Values: map[string]any{"url": srv.URL, "items_path": "data.rows", "id_field": "id"}}, local)
+	p, err := NewPoller(HTTPPoll, Config{Values: map[string]any{"url": srv.URL, "items_path": "data.rows", "id_field": "id"}}, loopbackOK)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -15,8 +16,9 @@ import (
 // The address policy of polled URLs (http_poll): a trigger must not be a
 // way to reach what only this machine can reach (its loopback services,
 // the cloud metadata endpoint at 169.254.169.254, the office network).
-// Such addresses are refused unless the engine allows them
-// (Deps.AllowPrivateAddresses, from oktaflow's --allow-private-addresses). The check runs when the integration is saved (CheckURLPolicy, by
+// Such addresses are refused unless the operator started oktaflow with
+// --allow-private-addresses (Deps.AllowPrivate): a switch of the machine's
+// owner, not a setting that whoever may edit an integration can flip. The check runs when the integration is saved (CheckURLPolicy, by
 // name resolution) and again when each connection is made (the dialer's
 // Control hook sees the address actually dialled), so a name that resolves
 // elsewhere later, or a redirect, cannot get around it.
@@ -33,7 +35,7 @@ func (e *AddressError) Error() string {
 	if e.Addr.IsValid() && e.Addr.String() != e.Host {
 		what = fmt.Sprintf("%s (%s)", e.Host, e.Addr)
 	}
-	return fmt.Sprintf("%s is a %s address: polled URLs may not reach loopback, link-local or private networks unless oktaflow runs with --allow-private-addresses", what, e.Class)
+	return fmt.Sprintf("%s is a %s address: polled URLs may not reach loopback, link-local or private networks unless oktaflow is started with --allow-private-addresses (or OKTAFLOW_ALLOW_PRIVATE_ADDRESSES=true)", what, e.Class)
 }
 
 // cgnat is the shared address space of carrier-grade NAT (RFC 6598).
@@ -81,8 +83,8 @@ func CheckURLPolicy(ctx context.Context, rawURL string, allowPrivate bool) error
 		return fmt.Errorf("%q is not an http(s) URL", rawURL)
 	}
 	host := u.Hostname()
-	if a, err := netip.ParseAddr(host); err == nil {
-		return checkAddr(a.Unmap(), host)
+	if a, ok := hostAddr(host); ok {
+		return checkAddr(a, host)
 	}
 	if h := strings.ToLower(strings.TrimSuffix(host, ".")); h == "localhost" || strings.HasSuffix(h, ".localhost") {
 		return &AddressError{Host: host, Class: "loopback"}
@@ -99,6 +101,40 @@ func CheckURLPolicy(ctx context.Context, rawURL string, allowPrivate bool) error
 		}
 	}
 	return nil
+}
+
+// hostAddr parses a literal address, also in the forms that resolvers take
+// for IPv4 (one number, hex or octal parts: 2130706433, 0x7f.1, 0177.0.0.1).
+func hostAddr(host string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a.Unmap(), true
+	}
+	parts := strings.Split(host, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, false
+	}
+	nums := make([]uint64, len(parts))
+	for i, p := range parts {
+		n, err := strconv.ParseUint(p, 0, 32) // 0x.. hex, 0.. octal, else decimal
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		nums[i] = n
+	}
+	// a.b.c.d; a.b.c (c fills 16 bits); a.b (b fills 24 bits); a (32 bits)
+	var v uint64
+	for i, n := range nums[:len(nums)-1] {
+		if n > 255 {
+			return netip.Addr{}, false
+		}
+		v |= n << (24 - 8*i)
+	}
+	last := nums[len(nums)-1]
+	if last >= 1<<(32-8*(len(nums)-1)) {
+		return netip.Addr{}, false
+	}
+	v |= last
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), true
 }
 
 // policyControl is a net.Dialer Control hook that refuses forbidden
@@ -120,10 +156,11 @@ func policyControl(_, address string, _ syscall.RawConn) error {
 // (the proxy is the operator's, and the URL itself was checked by name).
 type proxyAddrKey struct{}
 
-// policyClient returns an HTTP client for polled URLs that applies the
-// address policy at connect time, based on base (its timeout, and its
-// transport's settings when that is an *http.Transport).
-func policyClient(base *http.Client, allowPrivate bool) *http.Client {
+// PolicyClient returns an HTTP client for polled or called URLs (http_poll,
+// the http.request step) that applies the address policy at connect time,
+// based on base (its timeout, and its transport's settings when that is an
+// *http.Transport).
+func PolicyClient(base *http.Client, allowPrivate bool) *http.Client {
 	c := *base
 	if allowPrivate {
 		return &c

@@ -47,6 +47,9 @@ type Poller interface {
 // Deps are what pollers need from outside.
 type Deps struct {
 	HTTP *http.Client // for kissflow and http_poll; nil means a client with a 30 s timeout
+	// AllowPrivate lets http_poll reach loopback, link-local and private
+	// addresses (the operator's --allow-private-addresses).
+	AllowPrivate bool
 	// OktaLogs builds a System Log source for an okta_event trigger's account.
 	OktaLogs func(account string) (LogSource, error)
 	// KissflowAccount returns the client of a Kissflow account (by id or
@@ -57,9 +60,6 @@ type Deps struct {
 	KissflowInline func(kissflow.Config) (*kissflow.Client, error)
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
-	// AllowPrivateAddresses lets http_poll reach loopback, link-local and
-	// private addresses; without it they are refused when connecting.
-	AllowPrivateAddresses bool
 }
 
 // NewPoller builds the poller of a pull trigger type.
@@ -74,7 +74,7 @@ func NewPoller(typ string, c Config, deps Deps) (Poller, error) {
 	case Kissflow:
 		return newKissflow(c, deps)
 	case HTTPPoll:
-		return newHTTPPoll(c, deps.HTTP, deps.AllowPrivateAddresses)
+		return newHTTPPoll(c, deps.HTTP, deps.AllowPrivate)
 	case CSV:
 		return newCSV(c)
 	case OktaEvent:

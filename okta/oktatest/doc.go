@@ -10,6 +10,13 @@
 // credentials.emails, a 204 deactivate in 2020, ...) [Shape] selects which one
 // to imitate; the zero Shape imitates the newest recordings.
 //
+// Beyond the recordings it follows Okta's documentation where no exchange
+// was recorded: OAuth 2.0 service apps (Options.OAuthClients,
+// Org.RegisterOAuthClient: /oauth2/v1/token with private_key_jwt, DPoP with
+// its nonce, scopes per endpoint, Okta's WWW-Authenticate refusals), the
+// published per-bucket limits of real org tiers (Options.Tier, RateLimits,
+// TokenShare) and the search index's lag behind writes (Options.SearchLag).
+//
 // It deliberately imports nothing from package okta: it is an independent
 // witness of the wire format, written from the recordings, so that a
 // misunderstanding in the client's types cannot hide behind the same

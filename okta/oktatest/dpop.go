@@ -133,6 +133,7 @@ func sameURL(htu, want string) bool {
 // spendProof records a proof's jti, refusing one used already. Proofs are
 // kept until they are too old to be accepted anyway.
 func (o *Org) spendProof(p *dpopProof) *errDPoP {
+	o.pruneTokens(p.iat)
 	key := "dpop:" + p.jkt + ":" + p.jti
 	if _, used := o.seenJTI[key]; used {
 		return errDPoPReused

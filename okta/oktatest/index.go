@@ -92,6 +92,7 @@ func (x *searchIndex) record(o *Org, t logTarget, at time.Time, immediate bool) 
 		x.apply(rev)
 		return
 	}
+	x.catchUp(at) // keeps pending to what the lag holds back, searched or not
 	x.pending = append(x.pending, rev)
 }
 

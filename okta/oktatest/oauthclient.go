@@ -152,8 +152,14 @@ type accessToken struct {
 // fixed at one hour").
 const accessTokenLifetime = time.Hour
 
-// pruneTokens forgets expired tokens and spent jtis.
+// pruneTokens forgets expired tokens and spent jtis, at most once a
+// minute: every DPoP request spends a jti, so the set is swept by time,
+// not left to grow until the next token.
 func (o *Org) pruneTokens(now time.Time) {
+	if now.Sub(o.lastPrune) < time.Minute {
+		return
+	}
+	o.lastPrune = now
 	for k, t := range o.tokens {
 		if !now.Before(t.expires) {
 			delete(o.tokens, k)

@@ -49,6 +49,7 @@ type Org struct {
 	tokens      map[string]*accessToken
 	seenJTI     map[string]time.Time
 	nonceKey    []byte
+	lastPrune   time.Time // when pruneTokens last swept
 }
 
 // orgMeta holds the org's fixed identities.

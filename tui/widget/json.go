@@ -1,16 +1,18 @@
-package tui
+package widget
 
 import (
 	"encoding/json"
 	"strings"
 )
 
-// highlightJSON pretty-prints v (or raw JSON) and colours keys, strings,
-// numbers, booleans and null.
-func highlightJSON(st *Styles, v any) string {
+// JSON pretty-prints v (or raw JSON) with keys, strings, numbers, booleans
+// and null in their colours.
+func JSON(st Styles, v any) string {
 	var data any = v
 	if raw, ok := v.(json.RawMessage); ok {
-		if err := json.Unmarshal(raw, &data); err != nil {
+		dec := json.NewDecoder(strings.NewReader(string(raw)))
+		dec.UseNumber() // a large id keeps every digit
+		if err := dec.Decode(&data); err != nil {
 			return string(raw)
 		}
 	}
@@ -23,12 +25,12 @@ func highlightJSON(st *Styles, v any) string {
 		if i > 0 {
 			out.WriteByte('\n')
 		}
-		out.WriteString(highlightLine(st, line))
+		out.WriteString(jsonLine(st, line))
 	}
 	return out.String()
 }
 
-func highlightLine(st *Styles, line string) string {
+func jsonLine(st Styles, line string) string {
 	trimmed := strings.TrimLeft(line, " ")
 	indent := line[:len(line)-len(trimmed)]
 	rest := trimmed

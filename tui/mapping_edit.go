@@ -1,0 +1,173 @@
+package tui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/oktaflow/oktaflow/engine/action"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+// refresh re-reads the org's user schema; mappings live in the draft and
+// are not touched.
+func (s *mappingScreen) refresh() tea.Cmd {
+	if ok, why := s.c.CanEdit(); !ok {
+		return toast(why)
+	}
+	if s.busy.Active() {
+		return nil
+	}
+	if s.account == nil {
+		if s.accountErr != "" {
+			return toast("Cannot refresh: " + s.accountErr)
+		}
+		return toast("Cannot refresh: the step has no account")
+	}
+	start := s.busy.Start("Reading the org's user schema…")
+	e, ctx, who, a := s.c.Engine, s.c.Ctx, s.c.Who, *s.account
+	return tea.Batch(start, func() tea.Msg {
+		sc, err := e.RefreshSchema(ctx, a.ID)
+		if err == nil {
+			e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "account.refresh_schema", Target: a.ID,
+				Detail: fmt.Sprintf("%s: %d fields", a.Name, len(sc.Fields))})
+		}
+		return schemaRefreshedMsg{schema: sc, err: err}
+	})
+}
+
+func (s *mappingScreen) startEdit() tea.Cmd {
+	row, ok := s.selectedRow()
+	st := s.stepRef()
+	if !ok || st == nil {
+		return nil
+	}
+	if ok, why := s.c.CanEdit(); !ok {
+		return toast(why)
+	}
+	s.editing = true
+	return s.input.Start(st.Fields[row.f.Name], mappingSuggestions(s.d, s.step), row.f.Secret && !s.revealed, s.check)
+}
+
+func (s *mappingScreen) onEditKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := s.c.Keys
+	switch {
+	case key.Matches(msg, k.Back):
+		s.stopEdit()
+		return nil
+	case key.Matches(msg, k.Enter):
+		s.save(s.input.Value())
+		s.stopEdit()
+		return nil
+	case key.Matches(msg, k.Reveal):
+		if row, ok := s.selectedRow(); ok && row.f.Secret {
+			s.revealed = !s.revealed
+			s.input.SetSecret(!s.revealed)
+		}
+		return nil
+	}
+	return s.input.Update(msg)
+}
+
+func (s *mappingScreen) stopEdit() {
+	s.editing = false
+	s.input.Stop()
+}
+
+// save stores a field's mapping in the draft (an empty one removes it).
+func (s *mappingScreen) save(v string) {
+	row, ok := s.selectedRow()
+	st := s.stepRef()
+	if !ok || st == nil {
+		return
+	}
+	name := row.f.Name
+	old, had := st.Fields[name]
+	if strings.TrimSpace(v) == "" {
+		if had {
+			delete(st.Fields, name)
+			s.d.dirty = true
+		}
+	} else if !had || old != v {
+		if st.Fields == nil {
+			st.Fields = map[string]string{}
+		}
+		st.Fields[name] = v
+		s.d.dirty = true
+	}
+	if row.orphan && strings.TrimSpace(v) == "" {
+		s.rebuild() // an orphan without a mapping is gone
+		return
+	}
+	s.recheck()
+}
+
+func (s *mappingScreen) clearField() tea.Cmd {
+	row, ok := s.selectedRow()
+	st := s.stepRef()
+	if !ok || st == nil {
+		return nil
+	}
+	if _, had := st.Fields[row.f.Name]; !had {
+		return nil
+	}
+	if ok, why := s.c.CanEdit(); !ok {
+		return toast(why)
+	}
+	s.save("")
+	return toast("Cleared the mapping of " + row.f.Name)
+}
+
+// optionValue is an option's current value: the step's, or its default.
+func (s *mappingScreen) optionValue(o action.Option) any {
+	if st := s.stepRef(); st != nil {
+		if v, ok := st.Options[o.Name]; ok {
+			return v
+		}
+	}
+	return o.Default
+}
+
+func (s *mappingScreen) toggleOption() tea.Cmd {
+	o, ok := s.selectedOption()
+	st := s.stepRef()
+	if !ok || st == nil {
+		return nil
+	}
+	if ok, why := s.c.CanEdit(); !ok {
+		return toast(why)
+	}
+	var next any
+	switch o.Type {
+	case "boolean":
+		next = !truthy(s.optionValue(o))
+	case "enum":
+		if len(o.Values) == 0 {
+			return nil
+		}
+		cur := fmt.Sprint(s.optionValue(o))
+		i := slices.Index(o.Values, cur)
+		next = o.Values[(i+1)%len(o.Values)]
+	default:
+		return nil
+	}
+	if st.Options == nil {
+		st.Options = map[string]any{}
+	}
+	st.Options[o.Name] = next
+	s.d.dirty = true
+	return nil
+}
+
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case string:
+		return x == "true" || x == "yes" || x == "1"
+	}
+	return false
+}

@@ -1,0 +1,303 @@
+package tui
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/oktaflow/oktaflow/okta/oktatest"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+// gdrive walks the real app, in a test program, to the screen a golden
+// file holds.
+type gdrive struct {
+	t   *testing.T
+	c   *Common
+	sim *oktatest.Server
+	tm  *testApp
+}
+
+func (g *gdrive) keys(keys ...string) {
+	for _, k := range keys {
+		g.tm.Send(keyMsg(k))
+	}
+}
+func (g *gdrive) typ(text string)  { g.tm.Type(text) }
+func (g *gdrive) wait(text string) { g.t.Helper(); waitScreen(g.t, g.tm, text) }
+
+// goldenCase is one screen of the app in a state worth keeping.
+type goldenCase struct {
+	name  string
+	empty bool          // a first run: no account
+	seed  func(*gdrive) // store contents, before the app starts
+	drive func(*gdrive) // keys from the first screen to the one kept
+}
+
+// seedIntegrations adds two integrations, one ON.
+func seedIntegrations(t *testing.T, c *Common) []storage.Integration {
+	t.Helper()
+	ctx := context.Background()
+	webhook, err := c.Engine.SaveIntegration(ctx, storage.Integration{
+		Name: "Onboard new hires", Description: "Create Okta users from the HR system's webhook",
+		Trigger: storage.Trigger{Type: "webhook", Secrets: map[string]storage.Secret{"secret": "golden-secret-0123456789"}},
+		Steps: []storage.Step{{ID: "create", Action: "okta.add_user", Account: "sandbox", Options: map[string]any{"activate": true},
+			Fields: map[string]string{"login": "{{ trigger.email }}", "email": "{{ trigger.email }}", "firstName": "{{ trigger.first_name }}", "lastName": "{{ trigger.last_name }}"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Engine.SetEnabled(ctx, webhook.ID, true, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	manual, err := c.Engine.SaveIntegration(ctx, storage.Integration{
+		Name: "Offboard leavers", Trigger: storage.Trigger{Type: "manual"},
+		Steps: []storage.Step{
+			{ID: "find", Action: "okta.get_user", Account: "sandbox", Fields: map[string]string{"firstName": "{{ trigger.first }}", "lastName": "{{ trigger.last }}"}},
+			{ID: "deactivate", Action: "okta.deactivate_user", Account: "sandbox", Fields: map[string]string{"id": "{{ steps.find.id }}"}},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []storage.Integration{webhook, manual}
+}
+
+// seedRuns gives the first integration a run that succeeded, one that
+// failed with Okta's error, and one still queued (its event is the sample
+// the mapping and test screens start from).
+func seedRuns(t *testing.T, c *Common, in storage.Integration) {
+	t.Helper()
+	st := c.Engine.Store()
+	ids := runsSeed(t, c, in.ID, 3)
+	out, _ := json.Marshal(map[string]any{"outcome": "created", "id": "00u1goldenuser00001", "status": "ACTIVE",
+		"profile": map[string]any{"login": "user0@example.com"}})
+	at := time.Now()
+	st.StartRun(ids[0])
+	st.SaveStep(ids[0], storage.StepResult{StepID: "create", Succeeded: true, Input: map[string]any{"login": "user0@example.com"},
+		Output: out, StartedAt: at.Add(-340 * time.Millisecond), FinishedAt: at})
+	if _, err := st.SucceedRun(ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	runsFail(t, c, ids[1])
+}
+
+// seedAudit records a few changes.
+func seedAudit(t *testing.T, c *Common) {
+	t.Helper()
+	for _, e := range []storage.AuditEntry{
+		{Who: "local:ada", Action: "account.add", Target: "sandbox", Detail: "sandbox org"},
+		{Who: "ssh:SHA256:Q2xvdWRzIGFyZSBub3QgZmx1ZmZ5 bob@laptop", Action: "integration.enable", Target: "int_000000000001", Detail: "Onboard new hires"},
+		{Who: "local:ada", Action: "integration.test", Target: "int_000000000001", Detail: "create ✓ created"},
+	} {
+		if _, err := c.Engine.Store().AddAudit(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func seedAll(g *gdrive) {
+	ins := seedIntegrations(g.t, g.c)
+	seedRuns(g.t, g.c, ins[0])
+}
+
+// toHome waits for the list and selects the webhook integration (the
+// second, by name).
+func toHome(g *gdrive) {
+	g.wait("Offboard leavers")
+	g.keys("down")
+	g.wait("Webhook: POST")
+}
+
+// toEditor opens the webhook integration's editor.
+func toEditor(g *gdrive) {
+	toHome(g)
+	g.keys("enter")
+	g.wait("STEPS")
+}
+
+// toMapping opens the mapping of its step.
+func toMapping(g *gdrive) {
+	toEditor(g)
+	g.keys("down")
+	g.wait("FIELDS")
+	g.keys("enter")
+	g.wait("FIELD ")
+}
+
+// toTest opens the editor's test screen, which previews the sample.
+func toTest(g *gdrive) {
+	toEditor(g)
+	g.keys("ctrl+t")
+	g.wait("Preview")
+}
+
+// toRuns opens the runs of the webhook integration.
+func toRuns(g *gdrive) {
+	toHome(g)
+	g.keys("r")
+	g.wait("1 of 3")
+}
+
+// toWizard starts a new integration and names it.
+func toWizard(g *gdrive) {
+	g.wait("Offboard leavers")
+	g.keys("n")
+	g.wait("Name your integration")
+	g.typ("Onboard contractors")
+	g.wait("Onboard contractors")
+	g.keys("enter")
+	g.wait("what it does")
+	g.keys("enter")
+	g.wait("What starts this integration?")
+}
+
+var goldenCases = []goldenCase{
+	{name: "welcome", empty: true, drive: func(g *gdrive) { g.wait("Try it with a sandbox org") }},
+	{name: "home-empty", drive: func(g *gdrive) { g.wait("No integrations yet") }},
+	{name: "home", seed: seedAll, drive: toHome},
+	{name: "help", seed: seedAll, drive: func(g *gdrive) { toHome(g); g.keys("?"); g.wait("Keys on") }},
+	{name: "delete-confirm", seed: seedAll, drive: func(g *gdrive) { toHome(g); g.keys("x"); g.wait("Delete") }},
+	{name: "editor-trigger", seed: seedAll, drive: toEditor},
+	{name: "editor-step", seed: seedAll, drive: func(g *gdrive) { toEditor(g); g.keys("down"); g.wait("FIELDS") }},
+	{name: "mapping", seed: seedAll, drive: toMapping},
+	{name: "mapping-edit", seed: seedAll, drive: func(g *gdrive) {
+		toMapping(g)
+		g.keys("enter")
+		g.wait("trigger.email")
+	}},
+	{name: "test-preview", seed: seedAll, drive: toTest},
+	{name: "test-confirm", seed: seedAll, drive: func(g *gdrive) {
+		toTest(g)
+		g.keys("ctrl+t")
+		g.wait("for real against")
+	}},
+	{name: "test-result", seed: seedAll, drive: func(g *gdrive) {
+		toTest(g)
+		g.keys("ctrl+t")
+		g.wait("for real against")
+		g.keys("y")
+		g.wait("Test run")
+	}},
+	{name: "runs", seed: seedAll, drive: toRuns},
+	{name: "runs-all", seed: seedAll, drive: func(g *gdrive) { toHome(g); g.keys("R"); g.wait("INTEGRATION") }},
+	{name: "run-detail", seed: seedAll, drive: func(g *gdrive) {
+		toRuns(g)
+		g.keys("down")
+		g.wait("2 of 3")
+		g.keys("enter")
+		g.wait("Request id")
+	}},
+	{name: "run-now", seed: seedAll, drive: func(g *gdrive) {
+		g.wait("Offboard leavers")
+		g.keys("ctrl+g")
+		g.wait("ctrl+s runs it")
+	}},
+	{name: "accounts", seed: seedAll, drive: func(g *gdrive) { toHome(g); g.keys("a"); g.wait("VERIFIED") }},
+	{name: "account-form", seed: seedAll, drive: func(g *gdrive) {
+		toHome(g)
+		g.keys("a")
+		g.wait("VERIFIED")
+		g.keys("a")
+		g.wait("Connect an Okta org")
+	}},
+	{name: "audit", seed: func(g *gdrive) { seedAll(g); seedAudit(g.t, g.c) }, drive: func(g *gdrive) {
+		toHome(g)
+		g.keys("L")
+		g.wait("bob@laptop")
+	}},
+	{name: "wizard-name", seed: seedAll, drive: func(g *gdrive) {
+		toHome(g)
+		g.keys("n")
+		g.wait("Name your integration")
+		g.typ("Onboard")
+		g.wait("Onboard")
+		g.keys("tab")
+		g.wait("what it does")
+	}},
+	{name: "wizard-trigger", seed: seedAll, drive: toWizard},
+	{name: "trigger-settings", seed: seedAll, drive: func(g *gdrive) {
+		toWizard(g)
+		g.keys("enter")
+		g.wait("Secret")
+	}},
+	{name: "trigger-settings-okta-event", seed: seedAll, drive: func(g *gdrive) {
+		toWizard(g)
+		g.keys("down", "down", "down")
+		g.wait("▸ When Okta logs")
+		g.keys("enter")
+		g.wait("Event types")
+	}},
+	{name: "action-picker", seed: seedAll, drive: func(g *gdrive) {
+		toWizard(g)
+		g.keys("enter")
+		g.wait("Secret")
+		g.keys("ctrl+s")
+		g.wait("Add an action")
+	}},
+	{name: "account-picker", seed: seedAll, drive: func(g *gdrive) {
+		toWizard(g)
+		g.keys("enter")
+		g.wait("Secret")
+		g.keys("ctrl+s")
+		g.wait("Add an action")
+		g.keys("enter")
+		g.wait("Which Okta account")
+		g.wait("+ Add an account")
+	}},
+	{name: "wizard-review", seed: seedAll, drive: func(g *gdrive) {
+		toWizard(g)
+		g.keys("enter")
+		g.wait("Secret")
+		g.keys("ctrl+s")
+		g.wait("Add an action")
+		g.keys("enter")
+		g.wait("Which Okta account")
+		g.wait("+ Add an account")
+		g.keys("enter")
+		g.wait("FIELD ")
+		g.keys("esc")
+		g.wait("No sample yet")
+		g.keys("esc")
+		g.wait("problem")
+	}},
+}
+
+// goldenSizes and goldenThemes: every screen is kept at both sizes on a
+// dark and a light terminal.
+var goldenSizes = []struct{ w, h int }{{80, 24}, {200, 60}}
+var goldenThemes = []struct {
+	name string
+	dark bool
+}{{"dark", true}, {"light", false}}
+
+func TestGoldenScreens(t *testing.T) {
+	for _, gc := range goldenCases {
+		for _, size := range goldenSizes {
+			for _, theme := range goldenThemes {
+				name := gc.name + "-" + itoa(size.w) + "x" + itoa(size.h) + "-" + theme.name
+				t.Run(name, func(t *testing.T) {
+					var c *Common
+					var sim *oktatest.Server
+					if gc.empty {
+						c = emptyCommon(t)
+					} else {
+						c, sim = newTestCommon(t)
+					}
+					c.Styles = NewStyles(theme.dark)
+					g := &gdrive{t: t, c: c, sim: sim}
+					if gc.seed != nil {
+						gc.seed(g)
+					}
+					g.tm = startApp(t, c, size.w, size.h)
+					gc.drive(g)
+					a := finish(t, g.tm)
+					frame := a.render()
+					requireGolden(t, name, styledGolden(frame))
+					assertFits(t, plainLines(frame), size.w, size.h)
+				})
+			}
+		}
+	}
+}

@@ -1,0 +1,86 @@
+package tui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/oktaflow/oktaflow/engine"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+// stepAccounts reads the accounts the steps use, by the name they give.
+func stepAccounts(store *storage.Store, in storage.Integration) map[string]storage.Account {
+	out := map[string]storage.Account{}
+	for _, st := range in.Steps {
+		if _, done := out[st.Account]; done || st.Account == "" {
+			continue
+		}
+		if a, err := store.Account(st.Account); err == nil {
+			out[st.Account] = a
+		}
+	}
+	return out
+}
+
+// testQuestion says what a test will touch: "Run the 1 step for real
+// against http://127.0.0.1:53122 (sandbox)? It may create or change users."
+func testQuestion(in storage.Integration, accounts map[string]storage.Account) string {
+	var orgs []string
+	seen := map[string]bool{}
+	readOnly := true
+	for _, st := range in.Steps {
+		if st.Action != "okta.get_user" {
+			readOnly = false
+		}
+		if seen[st.Account] {
+			continue
+		}
+		seen[st.Account] = true
+		if a, ok := accounts[st.Account]; ok {
+			orgs = append(orgs, a.OrgURL+" ("+a.Name+")")
+		} else if st.Account != "" {
+			orgs = append(orgs, "the account "+strconv.Quote(st.Account)+" (not found)")
+		}
+	}
+	steps := "the 1 step"
+	if n := len(in.Steps); n != 1 {
+		steps = fmt.Sprintf("the %d steps", n)
+	}
+	effect := "It may create or change users."
+	if readOnly {
+		effect = "It only reads users."
+	}
+	target := "the org"
+	if len(orgs) > 0 {
+		target = strings.Join(orgs, " and ")
+	}
+	return fmt.Sprintf("Run %s for real against %s? %s", steps, target, effect)
+}
+
+func (s *testRun) runningText() string {
+	ids := make([]string, 0, len(s.d.in.Steps))
+	for _, st := range s.d.in.Steps {
+		ids = append(ids, st.ID)
+	}
+	if len(ids) == 1 {
+		return "Running step " + ids[0] + "…"
+	}
+	return "Running steps " + strings.Join(ids, " → ") + "…"
+}
+
+// testSummary is the audit detail: each step's result.
+func testSummary(outs []engine.StepOutcome) string {
+	parts := make([]string, 0, len(outs))
+	for _, o := range outs {
+		switch {
+		case o.Error != nil && o.Error.Code != "":
+			parts = append(parts, o.StepID+" ✗ "+o.Error.Code)
+		case o.Error != nil:
+			parts = append(parts, o.StepID+" ✗")
+		default:
+			parts = append(parts, o.StepID+" ✓ "+fmt.Sprint(o.Output["outcome"]))
+		}
+	}
+	return strings.Join(parts, "; ")
+}

@@ -1,0 +1,269 @@
+package tui
+
+import (
+	"github.com/oktaflow/oktaflow/tui/widget"
+
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+
+	"github.com/oktaflow/oktaflow/engine"
+	"github.com/oktaflow/oktaflow/engine/action"
+	"github.com/oktaflow/oktaflow/engine/trigger"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+// sampleView is the sample header and its first lines.
+func (s *testRun) sampleView() []string {
+	st := s.c.Styles
+	head := st.Section.Render("Sample")
+	if s.d.sample != nil && s.d.sampleSource != "" {
+		head += st.Faint.Render(" · " + s.d.sampleSource)
+	}
+	head += st.Faint.Render("  ctrl+l load · ctrl+e edit")
+	out := []string{truncate(head, s.w)}
+	if s.sampleErr != nil {
+		msg := "✗ could not load a sample: " + s.sampleErr.Error()
+		if s.d.sample != nil {
+			msg += " (kept the one below)"
+		}
+		for _, l := range strings.Split(wrap(msg, s.w), "\n") {
+			out = append(out, st.ErrorText.Render(l))
+		}
+	}
+	if s.d.sample == nil {
+		out = append(out, st.WarnText.Render(truncate("No sample yet: ctrl+l loads one from the trigger, ctrl+e lets you write one", s.w)))
+		if spec, ok := trigger.Lookup(s.d.in.Trigger.Type); ok && spec.Push && s.sampleErr == nil {
+			out = append(out, st.Faint.Render(truncate("A "+s.d.in.Trigger.Type+" trigger has a sample once it has been called: write its first one with ctrl+e.", s.w)))
+		}
+		return out
+	}
+	lines := strings.Split(widget.JSON(st.Styles, s.d.sample), "\n")
+	n := s.sampleLines()
+	if len(lines) > n {
+		more := len(lines) - n + 1
+		lines = append(lines[:n-1], st.Faint.Render(fmt.Sprintf("  … %d more lines (ctrl+e shows and edits all of it)", more)))
+	}
+	for _, l := range lines {
+		out = append(out, truncate(l, s.w))
+	}
+	return out
+}
+
+// rule separates the sample from the results; it says where the results
+// are scrolled to when they do not fit.
+func (s *testRun) rule() string {
+	st := s.c.Styles
+	line := lipgloss.NewStyle().Foreground(st.Subtle)
+	if s.vp.TotalLineCount() <= s.vp.Height() {
+		return line.Render(strings.Repeat("─", max(s.w, 1)))
+	}
+	label := fmt.Sprintf(" %d%% · ↑/↓ pgup/pgdn scroll ", int(s.vp.ScrollPercent()*100))
+	return line.Render("──") + st.Faint.Render(label) + line.Render(strings.Repeat("─", max(s.w-2-lipgloss.Width(label), 0)))
+}
+
+// statusLine is the confirmation, or what is running.
+func (s *testRun) statusLine() string {
+	switch {
+	case s.confirm != nil:
+		return lipgloss.NewStyle().Width(max(s.w, 20)).Render(s.confirm.View())
+	case s.busy.Active():
+		return truncate(s.busy.View(), s.w)
+	}
+	return ""
+}
+
+// resultsView renders the preview or the test's outcomes for the pane.
+func (s *testRun) resultsView() string {
+	st := s.c.Styles
+	w := max(s.w, 20)
+	var b strings.Builder
+	line := func(l string) { b.WriteString(truncate(l, w) + "\n") }
+	para := func(style lipgloss.Style, text, indent string) {
+		for _, l := range strings.Split(wrap(text, w-len(indent)), "\n") {
+			b.WriteString(indent + style.Render(strings.TrimRight(l, " ")) + "\n")
+		}
+	}
+	block := func(v any, indent string) {
+		for _, l := range strings.Split(widget.JSON(st.Styles, v), "\n") {
+			line(indent + l)
+		}
+	}
+	switch s.kind {
+	case "":
+		if s.d.sample == nil {
+			para(st.Faint, "Once there is a sample, ctrl+p previews what each step would send, and ctrl+t runs the steps for real.", "")
+		} else {
+			para(st.Faint, "ctrl+p previews what each step would send · ctrl+t runs the steps for real (after a confirmation).", "")
+		}
+		return b.String()
+	case "preview":
+		line(st.Title.Render("Preview") + st.Faint.Render(" · resolved against the sample · nothing is sent to Okta · ctrl+t runs it for real"))
+	case "test":
+		ok := 0
+		for _, o := range s.outcomes {
+			if o.Error == nil {
+				ok++
+			}
+		}
+		summary := fmt.Sprintf("%d of %d steps succeeded", ok, len(s.d.in.Steps))
+		style := st.OKText
+		if s.testErr != nil || ok < len(s.d.in.Steps) {
+			style = st.ErrorText
+		}
+		line(st.Title.Render("Test run") + st.Faint.Render(" · "+s.testedAt.Format("15:04:05")+" · against the real org · ") + style.Render(summary))
+	}
+	if s.testErr != nil {
+		b.WriteString("\n")
+		para(st.ErrorText, "✗ "+s.testErr.Error(), "  ")
+		return b.String()
+	}
+	ran := map[string]bool{}
+	for i, o := range s.outcomes {
+		ran[o.StepID] = true
+		b.WriteString("\n")
+		s.stepBlock(&b, i, o, line, para, block)
+	}
+	if s.kind == "test" {
+		for i, st2 := range s.d.in.Steps {
+			if !ran[st2.ID] {
+				b.WriteString("\n")
+				line(st.Faint.Render(fmt.Sprintf("– %d. %s · not run: an earlier step failed", i+1, st2.ID)))
+			}
+		}
+	}
+	return b.String()
+}
+
+func (s *testRun) stepBlock(b *strings.Builder, i int, o engine.StepOutcome, line func(string), para func(lipgloss.Style, string, string), block func(any, string)) {
+	st := s.c.Styles
+	title := o.Action
+	if act, ok := action.Lookup(o.Action); ok {
+		title = act.Title()
+	}
+	var step storage.Step
+	for _, x := range s.d.in.Steps {
+		if x.ID == o.StepID {
+			step = x
+		}
+	}
+	acct := ""
+	if step.Account != "" {
+		acct = " · account " + step.Account
+	}
+	name := fmt.Sprintf("%d. %s", i+1, o.StepID)
+	// In a preview, a field that reads an earlier step's output cannot be
+	// resolved yet: that is expected, not a failure.
+	needsEarlier := s.kind == "preview" && o.Error != nil && strings.Contains(o.Error.Message, "steps.")
+	switch {
+	case needsEarlier:
+		line(st.Bold.Render(name) + st.Faint.Render(" · "+title+acct))
+		para(st.Faint, "uses an earlier step's output: known in a real test run (ctrl+t)", "   ")
+		return
+	case s.kind == "preview" && o.Error == nil:
+		line(st.Bold.Render(name) + st.Faint.Render(" · "+title+acct))
+	case o.Error == nil:
+		outcome := ""
+		if v, ok := o.Output["outcome"]; ok {
+			outcome = " · " + fmt.Sprint(v)
+		}
+		line(st.OKText.Render("✓ "+name) + st.Faint.Render(" · "+title+outcome+" · "+o.Duration.Round(time.Millisecond).String()))
+	default:
+		dur := ""
+		if s.kind == "test" {
+			dur = " · " + o.Duration.Round(time.Millisecond).String()
+		}
+		line(st.ErrorText.Render("✗ "+name) + st.Faint.Render(" · "+title+acct+dur))
+	}
+	if o.Error != nil {
+		s.errorBlock(o.Error, para)
+		if strings.Contains(o.Error.Message, "steps.") && s.kind == "preview" {
+			para(st.Faint, "Earlier steps' outputs are known only in a real test run (ctrl+t).", "   ")
+		}
+	}
+	if s.kind == "preview" {
+		if o.Input != nil {
+			line("   " + st.Label.Render("Fields"))
+			block(o.Input, "   ")
+			line("   " + st.Label.Render("Request"))
+			calls, body := describeRequest(step, o.Input)
+			for _, c := range calls {
+				para(st.Code, c, "   ")
+			}
+			if body != nil {
+				block(body, "   ")
+			}
+		}
+		return
+	}
+	if o.Error == nil {
+		if sum := userSummary(o.Output); sum != "" {
+			line("   " + st.Bold.Render(sum))
+		}
+		if s.collapsed {
+			return
+		}
+		line("   " + st.Label.Render("Output") + st.Faint.Render("  (o hides the outputs)"))
+		block(o.Output, "   ")
+		return
+	}
+	if o.Input != nil {
+		line("   " + st.Label.Render("Input sent"))
+		block(o.Input, "   ")
+	}
+}
+
+// userSummary is the line a person looks for in a user output: id,
+// status and login.
+func userSummary(out map[string]any) string {
+	var parts []string
+	for _, k := range []string{"id", "status"} {
+		if v, ok := out[k].(string); ok && v != "" {
+			parts = append(parts, k+" "+v)
+		}
+	}
+	if p, ok := out["profile"].(map[string]any); ok {
+		if v, ok := p["login"].(string); ok {
+			parts = append(parts, "login "+v)
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// errorBlock shows Okta's error in place: code, status, summary, causes and
+// request id; or an action's own message.
+func (s *testRun) errorBlock(e *storage.StepError, para func(lipgloss.Style, string, string)) {
+	st := s.c.Styles
+	if e.Code == "" && e.Summary == "" {
+		para(st.ErrorText, e.Message, "   ")
+		return
+	}
+	head := e.Code
+	if e.Status != 0 {
+		head += " · HTTP " + strconv.Itoa(e.Status)
+	}
+	if e.Summary != "" {
+		head += " · " + e.Summary
+	}
+	para(st.ErrorText, strings.TrimPrefix(head, " · "), "   ")
+	for _, c := range e.Causes {
+		para(st.ErrorText, "• "+c, "     ")
+	}
+	if e.RequestID != "" {
+		para(st.Faint, "request id "+e.RequestID, "   ")
+	}
+}
+
+// describeRequest says what a step's action would send to Okta for its
+// resolved fields (the action knows: see action.Action.Describe).
+func describeRequest(st storage.Step, input map[string]any) ([]string, any) {
+	act, ok := action.Lookup(st.Action)
+	if !ok {
+		return []string{"unknown action " + st.Action}, nil
+	}
+	req := act.Describe(action.Input{Fields: input, Options: st.Options})
+	return req.Calls, req.Body
+}

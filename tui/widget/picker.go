@@ -1,0 +1,149 @@
+package widget
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+)
+
+// Item is one choice of a Picker.
+type Item struct {
+	Title, Desc string
+	Group       string // shown as a heading when it changes
+	Value       any
+}
+
+// Picker is a list of choices; a filterable one narrows as you type (by
+// title, description and group). Up/down, home/end move; the screen reads
+// Selected on enter.
+type Picker struct {
+	st       Styles
+	keys     ListKeys
+	items    []Item
+	shown    []int
+	list     List
+	filter   textinput.Model
+	width    int
+	filtered bool
+}
+
+// NewPicker makes a picker; filterable ones take typing.
+func NewPicker(st Styles, keys ListKeys, items []Item, filterable bool) *Picker {
+	p := &Picker{st: st, keys: keys, items: items, filtered: filterable}
+	p.filter = textinput.New()
+	p.filter.Prompt = "› "
+	p.filter.Placeholder = "type to search"
+	ts := textinput.DefaultStyles(st.IsDark)
+	ts.Cursor.Blink = false
+	p.filter.SetStyles(ts)
+	if filterable {
+		p.filter.Focus()
+		// Letters go to the filter: only arrows (and home/end) move.
+		p.keys = ListKeys{Up: only(keys.Up, "up"), Down: only(keys.Down, "down"), PageUp: keys.PageUp,
+			PageDown: keys.PageDown, Home: only(keys.Home, "home"), End: only(keys.End, "end")}
+	}
+	p.apply()
+	return p
+}
+
+func (p *Picker) apply() {
+	q := strings.ToLower(strings.TrimSpace(p.filter.Value()))
+	p.shown = p.shown[:0]
+	for i, it := range p.items {
+		hay := strings.ToLower(it.Title + " " + it.Desc + " " + it.Group)
+		if q == "" || matchWords(hay, q) {
+			p.shown = append(p.shown, i)
+		}
+	}
+	p.list.SetLen(len(p.shown))
+}
+
+// matchWords reports whether every word of q is in hay.
+func matchWords(hay, q string) bool {
+	for _, w := range strings.Fields(q) {
+		if !strings.Contains(hay, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// Selected returns the highlighted item.
+func (p *Picker) Selected() (Item, bool) {
+	if len(p.shown) == 0 {
+		return Item{}, false
+	}
+	return p.items[p.shown[p.list.Cursor()]], true
+}
+
+// Select moves the cursor to the first item whose value equals v.
+func (p *Picker) Select(v any) {
+	for i, idx := range p.shown {
+		if p.items[idx].Value == v {
+			p.list.Select(i)
+			return
+		}
+	}
+}
+
+// Update moves the cursor or edits the filter.
+func (p *Picker) Update(msg tea.Msg) tea.Cmd {
+	if km, ok := msg.(tea.KeyPressMsg); ok && p.list.HandleKey(km, p.keys) {
+		return nil
+	}
+	if !p.filtered {
+		return nil
+	}
+	var cmd tea.Cmd
+	before := p.filter.Value()
+	p.filter, cmd = p.filter.Update(msg)
+	if p.filter.Value() != before {
+		p.apply()
+	}
+	return cmd
+}
+
+// SetSize gives the picker its width and the lines it may use.
+func (p *Picker) SetSize(w, h int) {
+	p.width = w
+	p.filter.SetWidth(max(min(w-4, 60), 10))
+	rows := max(h-3, 3)
+	if !p.filtered {
+		rows = max(h, 3)
+	}
+	p.list.SetHeight(rows)
+}
+
+// View draws the filter and the window of items, group headings included.
+func (p *Picker) View() string {
+	st := p.st
+	var out []string
+	if p.filtered {
+		out = append(out, p.filter.View(), "")
+	}
+	if len(p.shown) == 0 {
+		return strings.Join(append(out, st.Faint.Render("  nothing matches \""+p.filter.Value()+"\"")), "\n")
+	}
+	from, to := p.list.Window()
+	group := ""
+	if from > 0 {
+		group = p.items[p.shown[from-1]].Group
+	}
+	for i := from; i < to; i++ {
+		it := p.items[p.shown[i]]
+		if it.Group != "" && it.Group != group {
+			group = it.Group
+			out = append(out, st.Section.Render(group))
+		}
+		line := "  " + st.Bold.Render(it.Title)
+		if i == p.list.Cursor() {
+			line = st.Cursor.Render("▸ ") + st.Selected.Render(it.Title)
+		}
+		if it.Desc != "" {
+			line += st.Faint.Render("  " + it.Desc)
+		}
+		out = append(out, Truncate(line, p.width))
+	}
+	return strings.Join(out, "\n")
+}
