@@ -30,7 +30,7 @@ func newKissflowSandboxCmd(g *globals) *cobra.Command {
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
 			a, err := s.sess.CreateKissflowSandbox(cmd.Context(), args[0])
-			if err != nil {
+			if err := audited(cmd, err); err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
@@ -95,7 +95,7 @@ func newKissflowCompleteCmd(g *globals) *cobra.Command {
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
 			it, err := s.sess.CompleteKissflowItem(account, args[0])
-			if err != nil {
+			if err := audited(cmd, err); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Completed %s (%s, %s) in %s at %s.\n", it.ID, it.Name, it.Email, it.ProcessID, it.CompletedAt.Local().Format(time.DateTime))
