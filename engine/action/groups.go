@@ -42,8 +42,10 @@ func (m membership) Description() string {
 	return "End a user's membership of a group (by id or exact name), unless they are not a member"
 }
 
-func (membership) Traits() Traits    { return Traits{Connector: ConnectorOkta} }
-func (membership) Buckets() []string { return append(userBuckets, okta.BucketGroups) }
+func (membership) Traits() Traits { return Traits{Connector: ConnectorOkta} }
+func (membership) Buckets() []string {
+	return append(userBuckets, okta.BucketGroups, okta.BucketGroupByID)
+}
 func (membership) Options() []Option { return []Option{matchOption} }
 
 func (membership) Fields(storage.UserSchema) []Field {
