@@ -28,7 +28,7 @@ type accountForm struct {
 	v       accountValues // what the form's fields are bound to
 	form    *widget.Form
 	token   *widget.TextField // masked until ctrl+v
-	shown   bool       // the token is shown
+	shown   bool              // the token is shown
 	busy    widget.Busy
 	cancel  context.CancelFunc // stops the running check
 	problem error              // Okta's answer (or why it could not be asked)

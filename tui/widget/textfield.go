@@ -222,7 +222,7 @@ func (f *TextField) WithWidth(w int) huh.Field {
 	f.input.SetWidth(max(w-6, 10))
 	return f
 }
-func (f *TextField) WithHeight(int) huh.Field             { return f }
+func (f *TextField) WithHeight(int) huh.Field                 { return f }
 func (f *TextField) WithPosition(huh.FieldPosition) huh.Field { return f }
 
 // GetKey and GetValue name and read the field.
