@@ -211,6 +211,9 @@ func (e *Engine) RemoveAccount(idOrName string) error {
 	if a.Kind == storage.AccountSandbox {
 		return e.removeSandbox(a)
 	}
+	if IsKissflowSandbox(a) {
+		return e.removeKissflowSandbox(a) // engine/kissflow_sandbox.go
+	}
 	return nil
 }
 

@@ -258,6 +258,7 @@ func (e *Engine) StartSandboxes(ctx context.Context) error {
 			problems = append(problems, err)
 		}
 	}
+	problems = append(problems, e.startKissflowSandboxes(ctx)) // engine/kissflow_sandbox.go
 	return errors.Join(problems...)
 }
 
@@ -544,6 +545,7 @@ func (e *Engine) stopSandboxes(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, e.stopKissflowSandboxes(ctx)) // engine/kissflow_sandbox.go
 	return errors.Join(errs...)
 }
 

@@ -21,7 +21,7 @@ import (
 var (
 	localOnly = []string{"", "serve", "sim", "backup", "compact", "completion"}
 	readOnly  = []string{"version", "help", "account list", "integration list", "integration show",
-		"integration export", "runs", "run show", "audit"}
+		"integration export", "runs", "run show", "audit", "kissflow items"}
 )
 
 // remoteRunner runs CLI commands for SSH sessions without a terminal.

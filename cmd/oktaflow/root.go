@@ -45,6 +45,6 @@ func newRootCmdFor(g *globals) *cobra.Command {
 	root.PersistentFlags().BoolVar(&g.allowPrivate, "allow-private-addresses", false,
 		"let http_poll triggers call loopback, link-local and private addresses (env OKTAFLOW_ALLOW_PRIVATE_ADDRESSES=1)")
 	root.AddCommand(newVersionCmd(), newSimCmd(), newAccountCmd(g), newIntegrationCmd(g), newRunsCmd(g), newRunCmd(g),
-		newServeCmd(g), newBackupCmd(g), newCompactCmd(g), newAuditCmd(g))
+		newServeCmd(g), newBackupCmd(g), newCompactCmd(g), newAuditCmd(g), newKissflowCmd(g))
 	return root
 }

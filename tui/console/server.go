@@ -253,8 +253,8 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	}
 	id := identityOf(sess)
 	c := &tui.Common{
-		Ctx: sess.Context(), Engine: s.o.Engine, Styles: tui.NewStyles(true), Keys: tui.DefaultKeyMap(),
-		Role: id.Role, Who: id.Who(), HookBase: s.o.HookBase,
+		Ctx: sess.Context(), Backend: s.o.Engine.Session(id.Who(), id.Role), Styles: tui.NewStyles(true), Keys: tui.DefaultKeyMap(),
+		HookBase: s.o.HookBase,
 	}
 	return tea.NewProgram(tui.New(c), bubbletea.MakeOptions(sess)...)
 }
