@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/tui"
 	"github.com/oktaflow/oktaflow/tui/console"
 )
@@ -27,7 +26,7 @@ var (
 // remoteRunner runs CLI commands for SSH sessions without a terminal.
 func remoteRunner(shared *session) console.RunCommand {
 	return func(ctx context.Context, id console.Identity, args []string, in io.Reader, out, errOut io.Writer) int {
-		g := &globals{shared: shared, identity: id.Who(), role: engineRole(id.Role)}
+		g := &globals{shared: shared, identity: id.Who(), role: id.Role}
 		root := newRootCmdFor(g)
 		root.SetArgs(args)
 		root.SetIn(in)
@@ -48,17 +47,6 @@ func remoteRunner(shared *session) console.RunCommand {
 		}
 		return 1
 	}
-}
-
-// engineRole is the engine's name for an SSH key's role.
-func engineRole(r tui.Role) engine.Role {
-	switch r {
-	case tui.Admin:
-		return engine.RoleAdmin
-	case tui.Viewer:
-		return engine.RoleViewer
-	}
-	return engine.RoleNone
 }
 
 // allowedRemotely applies the role rules to a command line.
