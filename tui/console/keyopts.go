@@ -41,15 +41,15 @@ var alwaysTrue = map[string]bool{
 
 // Options the console refuses, with what to do instead.
 var refused = map[string]string{
-	"cert-authority":    "SSH certificates are not supported; list each user's own public key",
-	"principals":        "SSH certificates are not supported; list each user's own public key",
-	"environment":       "the console sets no environment for a session; remove the option",
-	"tunnel":            "the console offers no tunnel devices; remove the option",
-	"port-forwarding":   "the console never forwards ports; remove the option",
-	"agent-forwarding":  "the console never forwards an agent; remove the option",
-	"x11-forwarding":    "the console never forwards X11; remove the option",
-	"user-rc":           "the console runs no rc file; remove the option",
-	"verify-required":   "FIDO user verification (PIN) cannot be checked by the console; remove the option",
+	"cert-authority":   "SSH certificates are not supported; list each user's own public key",
+	"principals":       "SSH certificates are not supported; list each user's own public key",
+	"environment":      "the console sets no environment for a session; remove the option",
+	"tunnel":           "the console offers no tunnel devices; remove the option",
+	"port-forwarding":  "the console never forwards ports; remove the option",
+	"agent-forwarding": "the console never forwards an agent; remove the option",
+	"x11-forwarding":   "the console never forwards X11; remove the option",
+	"user-rc":          "the console runs no rc file; remove the option",
+	"verify-required":  "FIDO user verification (PIN) cannot be checked by the console; remove the option",
 }
 
 // parseKeyOptions reads the options of one authorized_keys line; expiry is
