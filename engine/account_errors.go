@@ -20,6 +20,7 @@ const (
 	FieldKissflowAccount = "account_id"
 	FieldAccessKeyID     = "access_key_id"
 	FieldAccessKeySecret = "access_key_secret"
+	FieldProcess         = "process_id" // a Kissflow process checked for the Process Admin role
 )
 
 // Kinds of account problems, for errors.Is.

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"math"
-	"net/url"
 	"sync"
 	"time"
 )
@@ -57,6 +56,9 @@ func runsInFlight(p pace, ceiling int) int {
 	return max(1, min(n, limit))
 }
 
+// ewmaWeight is the weight of the newest sample.
+const ewmaWeight = 0.2
+
 // ewma is an exponentially weighted moving average of durations.
 type ewma struct {
 	mu  sync.Mutex
@@ -71,62 +73,11 @@ func (a *ewma) observe(d time.Duration) {
 		a.v, a.set = d, true
 		return
 	}
-	a.v = time.Duration(float64(a.v)*(1-roundTripWeight) + float64(d)*roundTripWeight)
+	a.v = time.Duration(float64(a.v)*(1-ewmaWeight) + float64(d)*ewmaWeight)
 }
 
 func (a *ewma) value() time.Duration {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.v
-}
-
-// roundTrips measures the Okta round trip per org host (an exponentially
-// weighted moving average over answered requests), for runsInFlight.
-type roundTrips struct {
-	mu   sync.Mutex
-	ewma map[string]time.Duration
-}
-
-const roundTripWeight = 0.2 // of the newest sample
-
-func newRoundTrips() *roundTrips { return &roundTrips{ewma: map[string]time.Duration{}} }
-
-func (r *roundTrips) observe(host string, d time.Duration) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	old, ok := r.ewma[host]
-	if !ok {
-		r.ewma[host] = d
-		return
-	}
-	r.ewma[host] = time.Duration(float64(old)*(1-roundTripWeight) + float64(d)*roundTripWeight)
-}
-
-func (r *roundTrips) of(orgURL string) time.Duration {
-	u, err := url.Parse(orgURL)
-	if err != nil {
-		return 0
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.ewma[u.Host]
-}
-
-// windows learns each rate-limit bucket's window length per account: the
-// longest time to reset seen (a window is never shorter than that), since
-// a bucket reports its limit and reset but not its window.
-type windows struct {
-	mu      sync.Mutex
-	longest map[string]time.Duration // account id + " " + bucket
-}
-
-func newWindows() *windows { return &windows{longest: map[string]time.Duration{}} }
-
-func (w *windows) observe(key string, untilReset time.Duration) time.Duration {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if untilReset > w.longest[key] {
-		w.longest[key] = untilReset
-	}
-	return w.longest[key]
 }

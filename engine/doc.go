@@ -17,6 +17,13 @@
 //   - A 429 parks the run until the bucket resets without using an attempt;
 //     transient failures back off (1 s·2ⁿ ±10 %, up to 5 min, 8 attempts);
 //     validation and auth errors fail at once with Okta's error kept.
+//   - A run write the store refuses (a full disk) is made again in process
+//     until it commits; a step that acted on Okta is never left unrecorded
+//     while the process lives (durably). A run that crashed the process on
+//     the same step PoisonLimit starts in a row is failed, not run again.
+//   - Nothing fails silently: a trigger that cannot poll, a store that
+//     refuses writes, a connection dropped at the listener's cap all show
+//     in /healthz, the metrics and the events.
 //   - Events go to subscribers without ever blocking the engine: a slow
 //     subscriber loses events and is told to reload.
 package engine

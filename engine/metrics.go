@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/oktaflow/oktaflow/storage"
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,8 +18,7 @@ type metrics struct {
 	eventsDuplicate prometheus.Counter
 	runTransitions  *prometheus.CounterVec
 	rateLimitWaits  prometheus.Counter
-	oktaRequests    *oktaMeter
-	okta            *oktaMeter // the same meter, by what it is for
+	oktaRequests    *prometheus.CounterVec
 	accountLimit    *prometheus.GaugeVec
 	// triggers, by integration id
 	polls              *prometheus.CounterVec // and result: ok | error
@@ -45,11 +43,8 @@ func newMetrics() *metrics {
 			Name: "oktaflow_run_transitions_total", Help: "Runs entering each state."}, []string{"state"}),
 		rateLimitWaits: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "oktaflow_okta_rate_limit_waits_total", Help: "Times Okta requests waited for a rate-limit reset."}),
-		oktaRequests: &oktaMeter{
-			statuses: prometheus.NewCounterVec(prometheus.CounterOpts{
-				Name: "oktaflow_okta_requests_total", Help: "Requests to Okta by HTTP status (\"error\": no answer)."}, []string{"status"}),
-			roundTrips: newRoundTrips(),
-		},
+		oktaRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "oktaflow_okta_requests_total", Help: "Requests to Okta by HTTP status (\"error\": no answer)."}, []string{"status"}),
 		accountLimit: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "oktaflow_account_runs_in_flight_limit", Help: "Runs allowed in flight per Okta account, sized from its rate limit and round trip."}, []string{"account"}),
 		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -71,8 +66,7 @@ func newMetrics() *metrics {
 		tlsReloadFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "oktaflow_tls_reload_failures_total", Help: "Renewed TLS certificate files that did not load (the previous pair stays in use)."}),
 	}
-	m.okta = m.oktaRequests
-	m.reg.MustRegister(m.eventsAccepted, m.eventsDuplicate, m.runTransitions, m.rateLimitWaits, m.oktaRequests.statuses, m.accountLimit,
+	m.reg.MustRegister(m.eventsAccepted, m.eventsDuplicate, m.runTransitions, m.rateLimitWaits, m.oktaRequests, m.accountLimit,
 		m.polls, m.pollFailures, m.triggerProblems, m.storeWriteFailures, m.poisonRuns, m.connsDropped, m.tlsReloadFailures)
 	return m
 }
@@ -155,28 +149,18 @@ func (m *metrics) handler(e *Engine) http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// oktaMeter counts Okta answers by status and measures the round trip per
-// org host (for runsInFlight).
-type oktaMeter struct {
-	statuses   *prometheus.CounterVec
-	roundTrips *roundTrips
-}
-
-// countingTransport is the transport of every Okta client: it counts
-// answers by status and measures round trips.
+// countingTransport counts Okta answers by status for the metrics.
 type countingTransport struct {
 	next    http.RoundTripper
-	counter *oktaMeter
+	counter *prometheus.CounterVec
 }
 
 func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	sent := time.Now()
 	resp, err := t.next.RoundTrip(r)
 	if err != nil {
-		t.counter.statuses.WithLabelValues("error").Inc()
+		t.counter.WithLabelValues("error").Inc()
 		return nil, err
 	}
-	t.counter.roundTrips.observe(r.URL.Host, time.Since(sent))
-	t.counter.statuses.WithLabelValues(strconv.Itoa(resp.StatusCode)).Inc()
+	t.counter.WithLabelValues(strconv.Itoa(resp.StatusCode)).Inc()
 	return resp, nil
 }

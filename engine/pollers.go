@@ -95,8 +95,7 @@ func (e *Engine) pollLoop(ctx context.Context, in storage.Integration) {
 	if e.opts.PollInterval > 0 {
 		interval = e.opts.PollInterval
 	}
-	hints := newRetryHints(e.opts.HTTPClient.Transport, e.now)
-	deps := e.pollerDeps(hints)
+	deps, hints := e.pollerDeps()
 	var poller trigger.Poller
 	wait := time.Duration(0)
 	if cursor, err := e.store.Cursor(in.ID); err == nil && cursor != "" {
@@ -242,10 +241,14 @@ func (e *Engine) triggerDeps() trigger.Deps {
 
 // pollerDeps are a poll loop's dependencies: its HTTP client shares the
 // engine's settings and records the Retry-After of the answers it gets.
-func (e *Engine) pollerDeps(hints *retryHints) trigger.Deps {
+// The address policy is applied beneath the recorder, at connect time, so
+// wrapping the transport never weakens it (the trigger adds its own check
+// by name on top).
+func (e *Engine) pollerDeps() (trigger.Deps, *retryHints) {
 	d := e.triggerDeps()
-	hc := *d.HTTP
-	hc.Transport = hints
-	d.HTTP = &hc
-	return d
+	policed := trigger.PolicyClient(d.HTTP, d.AllowPrivate)
+	hints := newRetryHints(policed.Transport, e.now)
+	policed.Transport = hints
+	d.HTTP = policed
+	return d, hints
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,6 +16,7 @@ import (
 type fullDisk struct {
 	runWriter
 	full    atomic.Bool
+	claims  atomic.Bool
 	refused atomic.Int32
 }
 
@@ -26,6 +28,17 @@ func (d *fullDisk) check() error {
 		return errDiskFull
 	}
 	return nil
+}
+
+// claims makes claims fail too while full is set (off by default: the
+// first test wants its step to run).
+func (d *fullDisk) StartRun(id storage.RunID) (storage.Run, error) {
+	if d.claims.Load() {
+		if err := d.check(); err != nil {
+			return storage.Run{}, err
+		}
+	}
+	return d.runWriter.StartRun(id)
 }
 
 func (d *fullDisk) SaveStep(id storage.RunID, res storage.StepResult) error {
@@ -91,6 +104,31 @@ func TestCheckpointIsRetriedWhenTheStoreIsWritableAgain(t *testing.T) {
 	}
 }
 
+// TestRefusedClaimIsRetriedSoon: runs whose claim the store refused start
+// once it has room, without waiting for another event to wake the scheduler.
+func TestRefusedClaimIsRetriedSoon(t *testing.T) {
+	h := newHarness(t, oktatest.Options{})
+	disk := &fullDisk{runWriter: h.e.runs}
+	h.e.runs = disk
+	disk.full.Store(true)
+	disk.claims.Store(true)
+	in := h.importOn(onboarding)
+	h.start()
+	_, a := h.post(in.ID, hookSecret, person(1))
+	waitUntil(t, func() bool { return disk.refused.Load() >= 1 })
+	if !h.e.StoreHealth().Failing {
+		t.Fatal("a refused claim does not show")
+	}
+	disk.full.Store(false)
+	h.waitRuns()
+	if r, _ := h.store.Run(a.Runs[0]); r.State != storage.RunSucceeded {
+		t.Fatalf("run %s", r.State)
+	}
+	if h.e.StoreHealth().Failing {
+		t.Fatal("store health still failing after writes work")
+	}
+}
+
 func TestAPanickingStepFailsItsRunNotTheProcess(t *testing.T) {
 	out, err := guard("create", func() (map[string]any, error) {
 		var m map[string]any
@@ -136,5 +174,25 @@ func TestPoisonRunIsFailedAtStart(t *testing.T) {
 	}
 	if m := getBody(t, h.http.URL+"/metrics"); !strings.Contains(m, "oktaflow_runs_poisoned_total 1") {
 		t.Fatal("metrics do not count the poison run")
+	}
+}
+
+// TestRunKeepsExactNumbersToOkta: a 23-digit number in the event reaches
+// Okta digit for digit through a mapping.
+func TestRunKeepsExactNumbersToOkta(t *testing.T) {
+	h := newHarness(t, oktatest.Options{})
+	in := h.importOn(strings.Replace(onboarding, `"login": "{{ trigger.email }}"}`, `"login": "{{ trigger.email }}", "employeeNumber": "{{ string(trigger.employee) }}"}`, 1))
+	h.start()
+	_, a := h.post(in.ID, hookSecret, []byte(`{"first_name":"Big","last_name":"Number","email":"big@acme.com","employee":12345678901234567890123}`))
+	if len(a.Runs) != 1 {
+		t.Fatalf("answer %+v", a)
+	}
+	h.waitRuns()
+	if r, _ := h.store.Run(a.Runs[0]); r.State != storage.RunSucceeded {
+		t.Fatalf("run %s %+v", r.State, r.Error)
+	}
+	u, ok := h.sim.UserByLogin("big@acme.com")
+	if !ok || fmt.Sprint(u.Profile["employeeNumber"]) != "12345678901234567890123" {
+		t.Fatalf("employeeNumber %v", u.Profile["employeeNumber"])
 	}
 }

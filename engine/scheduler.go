@@ -32,7 +32,6 @@ type scheduler struct {
 	e       *Engine
 	kickCh  chan struct{}
 	sem     chan struct{}
-	windows *windows
 	offOkta ewma // a run's time off Okta, claim included
 
 	mu       sync.Mutex
@@ -51,7 +50,7 @@ type scheduler struct {
 func newScheduler(e *Engine) *scheduler {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &scheduler{
-		e: e, kickCh: make(chan struct{}, 1), sem: make(chan struct{}, e.opts.Workers), windows: newWindows(),
+		e: e, kickCh: make(chan struct{}, 1), sem: make(chan struct{}, e.opts.Workers),
 		inflight: map[string]int{}, accounts: map[string]int{}, waits: map[string]time.Time{}, runCtx: ctx, cancel: cancel,
 	}
 }
@@ -143,8 +142,11 @@ func (s *scheduler) dispatch() time.Duration {
 			wake = min(wake, until.Sub(now))
 			continue
 		}
-		if s.tryStart(r, in, plan) == atLimit {
+		switch s.tryStart(r, in, plan) {
+		case atLimit:
 			held[in.ID] = true
+		case storeRefused: // look again soon rather than at the next event
+			wake = min(wake, storeRetryMax)
 		}
 		if s.full() {
 			break
@@ -203,27 +205,35 @@ func (s *scheduler) plan(step storage.Step, limits map[string]int) stepPlan {
 	return stepPlan{act: act, account: a, limit: limit}
 }
 
-// pace is what the account's client knows of its rate limit and round trip
-// for the buckets act calls.
+// pace is what the account's client knows of its rate limit and round
+// trip for the buckets act calls (okta.Client.Pace). A bucket's rate is
+// the higher of what it allows now and its sustained rate: a spent budget
+// (rate 0 until the reset) must not shrink the runs in flight that will be
+// needed when it resets.
 func (s *scheduler) pace(a storage.Account, act action.Action) pace {
-	p := pace{RoundTrip: s.e.metrics.okta.roundTrips.of(a.OrgURL), OffOkta: s.offOkta.value(), Calls: len(act.Buckets()), MaxConcurrent: s.e.opts.OktaConcurrency}
+	p := pace{OffOkta: s.offOkta.value(), Calls: len(act.Buckets()), MaxConcurrent: s.e.opts.OktaConcurrency}
 	client, _, err := s.e.clients.get(a.ID)
 	if err != nil {
 		return p
 	}
-	now := time.Now() // BucketState times are local
-	for _, st := range client.RateLimits() {
-		if st.Limit <= 0 || st.ResetAt.IsZero() || !slices.Contains(act.Buckets(), st.Bucket) {
+	info := client.Pace()
+	p.RoundTrip, p.MaxConcurrent = info.RoundTrip, min(p.MaxConcurrent, info.MaxConcurrent)
+	var rtt time.Duration
+	seen := 0
+	for _, b := range info.Buckets {
+		if !b.Metered || !slices.Contains(act.Buckets(), b.Bucket) {
 			continue
 		}
-		window := s.windows.observe(a.ID+" "+st.Bucket, st.ResetAt.Sub(now))
-		if window <= 0 {
-			continue
-		}
-		rate := float64(st.Limit) / window.Seconds()
-		if p.Rate == 0 || rate < p.Rate {
+		if rate := max(b.Rate, b.Sustained); rate > 0 && (p.Rate == 0 || rate < p.Rate) {
 			p.Rate = rate
 		}
+		if b.RoundTrip > 0 {
+			rtt += b.RoundTrip
+			seen++
+		}
+	}
+	if seen > 0 {
+		p.RoundTrip = rtt / time.Duration(seen)
 	}
 	return p
 }
@@ -232,9 +242,10 @@ func (s *scheduler) pace(a storage.Account, act action.Action) pace {
 type startResult int
 
 const (
-	started startResult = iota
-	atLimit             // the integration or its account is at its concurrency
-	notNow              // no free worker, stopping, or the claim failed
+	started      startResult = iota
+	atLimit                  // the integration or its account is at its concurrency
+	notNow                   // no free worker, stopping, or another worker claimed it
+	storeRefused             // the store refused the claim (a full disk): try again soon
 )
 
 // tryStart claims r and runs it on a worker, if the limits allow.
@@ -284,15 +295,17 @@ func (s *scheduler) tryStart(r storage.Run, in *storage.Integration, plan stepPl
 		s.kick()
 	}
 	claimBegun := time.Now()
-	claimed, err := s.e.store.StartRun(r.ID)
+	claimed, err := s.e.runs.StartRun(r.ID)
 	claimTook := time.Since(claimBegun)
 	if err != nil {
-		if !errors.Is(err, storage.ErrBadState) {
-			s.e.log.Error("claim run", "run", r.ID, "err", err)
-		}
 		release()
-		return notNow
+		if errors.Is(err, storage.ErrBadState) || errors.Is(err, storage.ErrNotFound) {
+			return notNow
+		}
+		s.e.storeWriteFailed("claim run", err)
+		return storeRefused
 	}
+	s.e.storeWriteWorked()
 	s.e.publishRun(claimed)
 	go func() {
 		defer release()

@@ -9,9 +9,11 @@ import (
 	"github.com/oktaflow/oktaflow/storage"
 )
 
-// runWriter is what the runner writes run transitions through: the store,
-// or in fault tests a store whose writes fail as on a full disk.
+// runWriter is what the scheduler and the runner write run transitions
+// through: the store, or in fault tests a store whose writes fail as on a
+// full disk.
 type runWriter interface {
+	StartRun(id storage.RunID) (storage.Run, error)
 	SaveStep(id storage.RunID, res storage.StepResult) error
 	SucceedRun(id storage.RunID) (storage.Run, error)
 	FailRun(id storage.RunID, cause *storage.StepError) (storage.Run, error)

@@ -126,6 +126,14 @@ func (e *Engine) validateStep(st storage.Step, at string, accounts []storage.Acc
 			add(at+".fields."+name, "a literal %s would be stored and shown with the integration; map it from the event instead, e.g. {{ trigger.%s }}", name, name)
 		}
 	}
+	// A literal must fit its field's type now ("3x" on an integer attribute).
+	for name, src := range st.Fields {
+		if t, err := mapping.Parse(src); err == nil && t.IsLiteral() && known[name] {
+			if err := action.CheckLiteral(act, schema, name, src); err != nil {
+				add(at+".fields."+name, "%v", err)
+			}
+		}
+	}
 	if _, err := mapping.CompileFields(st.Fields, earlier, action.RequiredFields(act, schema)); err != nil {
 		for _, p := range unjoin(err) {
 			var fe *mapping.FieldError

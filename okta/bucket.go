@@ -15,6 +15,7 @@ const (
 	BucketMe         = "/api/v1/users/me"
 	BucketLogs       = "/api/v1/logs"
 	BucketGroups     = "/api/v1/groups"
+	BucketGroupByID  = "/api/v1/groups/{id}" // one group itself (not its members)
 	BucketAPIDefault = "/api/v1"
 	BucketToken      = "/oauth2/v1/token" // OAuth access tokens; metered with its own headers
 )
@@ -39,6 +40,9 @@ func bucketFor(method, path string) string {
 			return BucketLogs
 		}
 	case "groups":
+		if len(rest) == 2 {
+			return BucketGroupByID
+		}
 		return BucketGroups
 	}
 	return BucketAPIDefault

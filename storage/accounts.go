@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -201,18 +202,25 @@ func (s *Store) UpdateAccount(a Account) error {
 }
 
 // Account returns the account with that id or name.
+// It reads the cache and returns a copy.
 func (s *Store) Account(idOrName string) (Account, error) {
-	var a Account
-	err := s.view(func(tx *bolt.Tx) error {
-		id := s.resolveAccount(tx, idOrName)
-		if id == "" {
-			return fmt.Errorf("account %q: %w", idOrName, ErrNotFound)
+	snap, err := s.accountSnapshot()
+	if err != nil {
+		return Account{}, err
+	}
+	i, ok := snap.byID[idOrName]
+	if !ok {
+		i, ok = snap.byName[strings.ToLower(idOrName)]
+	}
+	if ok {
+		return copyAccount(snap.list[i]), nil
+	}
+	for _, p := range snap.bad {
+		if p.Key == idOrName {
+			return Account{}, &p
 		}
-		var err error
-		a, err = s.getAccount(tx, id)
-		return err
-	})
-	return a, err
+	}
+	return Account{}, fmt.Errorf("account %q: %w", idOrName, ErrNotFound)
 }
 
 // Accounts lists every account, by name. An account that cannot be read
@@ -225,21 +233,35 @@ func (s *Store) Accounts() ([]Account, error) {
 // AccountsChecked lists every account, by name, and the records it had to
 // leave out because they cannot be read.
 func (s *Store) AccountsChecked() ([]Account, []RecordProblem, error) {
+	snap, err := s.accountSnapshot()
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]Account, len(snap.list))
+	for i, a := range snap.list {
+		out[i] = copyAccount(a)
+	}
+	for i := range snap.bad {
+		s.bad.add(&snap.bad[i])
+	}
+	return out, slices.Clone(snap.bad), nil
+}
+
+// loadAccounts decodes every account, by name, leaving out (and
+// returning) those that cannot be read.
+func (s *Store) loadAccounts(tx *bolt.Tx) ([]Account, []RecordProblem, error) {
 	var out []Account
 	var bad []RecordProblem
-	err := s.view(func(tx *bolt.Tx) error {
-		out, bad = out[:0], bad[:0]
-		return tx.Bucket(bucketAccountNames).ForEach(func(_, id []byte) error {
-			a, err := s.getAccount(tx, string(id))
-			if s.skip(err, &bad) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			out = append(out, a)
+	err := tx.Bucket(bucketAccountNames).ForEach(func(_, id []byte) error {
+		a, err := s.getAccount(tx, string(id))
+		if s.skip(err, &bad) {
 			return nil
-		})
+		}
+		if err != nil {
+			return err
+		}
+		out = append(out, a)
+		return nil
 	})
 	return out, bad, err
 }
@@ -269,6 +291,7 @@ func (s *Store) RemoveAccount(idOrName string) error {
 		if err := tx.Bucket(bucketSchemas).Delete([]byte(a.ID)); err != nil {
 			return err
 		}
+		s.accountsChanged(tx)
 		return tx.Bucket(bucketAccounts).Delete([]byte(a.ID))
 	})
 }
@@ -295,6 +318,7 @@ func (s *Store) removeDamagedAccount(tx *bolt.Tx, id string) error {
 	if err := tx.Bucket(bucketSchemas).Delete([]byte(id)); err != nil {
 		return err
 	}
+	s.accountsChanged(tx)
 	return tx.Bucket(bucketAccounts).Delete([]byte(id))
 }
 
@@ -339,6 +363,7 @@ func (s *Store) putAccount(tx *bolt.Tx, a Account) error {
 	if err != nil {
 		return err
 	}
+	s.accountsChanged(tx)
 	return tx.Bucket(bucketAccounts).Put([]byte(a.ID), raw)
 }
 

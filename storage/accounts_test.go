@@ -48,7 +48,7 @@ func TestAccountSecretsAreBoundToTheirField(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Swap the sealed private key into the token field: it must not open there.
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = rawUpdate(s, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketAccounts)
 		var rec accountRecord
 		if err := json.Unmarshal(b.Get([]byte(a.ID)), &rec); err != nil {
@@ -74,7 +74,7 @@ func TestAccountRecordFromBeforeOAuthReadsAsToken(t *testing.T) {
 	}
 	// The shape an older oktaflow wrote: flat fields and sealedToken, no auth.
 	old := `{"id":"acc_old","name":"legacy","kind":"okta","orgUrl":"https://old.okta.com","createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:00Z","sealedToken":"` + sealed + `"}`
-	if err := s.db.Update(func(tx *bolt.Tx) error {
+	if err := rawUpdate(s, func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketAccountNames).Put([]byte("legacy"), []byte("acc_old")); err != nil {
 			return err
 		}

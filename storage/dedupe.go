@@ -159,7 +159,7 @@ func (s *Store) PruneDedupe(cutoff time.Time) (int, error) {
 	total := 0
 	for {
 		n := 0
-		err := s.update(func(tx *bolt.Tx) error {
+		err := s.updateSized(MaxEventsPerCommit, 0, func(tx *bolt.Tx) error {
 			n = 0
 			triggers := tx.Bucket(bucketTriggers)
 			return triggers.ForEachBucket(func(id []byte) error {

@@ -139,22 +139,30 @@ func panicError(path string, p any) error {
 	if e, ok := p.(error); ok && errors.As(e, &fault) {
 		return &CorruptError{Path: path, Problem: fmt.Sprintf("reading it hit a memory fault (%v): the file was truncated or overwritten while open, or its pages are damaged", p)}
 	}
-	return &CorruptError{Path: path, Problem: fmt.Sprintf("reading it failed inside the storage engine (%v at %s); its pages are likely damaged", p, panicSite())}
+	site, inBolt := panicSite()
+	if inBolt {
+		return &CorruptError{Path: path, Problem: fmt.Sprintf("the storage engine could not read it (%v at %s); its pages are likely damaged", p, site)}
+	}
+	return fmt.Errorf("internal error in the store (%v at %s): this is a bug, please report it; the transaction was rolled back", p, site)
 }
 
-// panicSite names the innermost bbolt or storage frame of a panic, so that
-// a report of a damaged file (or of a bug) says where it was found.
-func panicSite() string {
-	pcs := make([]uintptr, 32)
-	n := runtime.Callers(3, pcs)
+// panicSite names the function a recovered panic started in (the first
+// frame past the runtime's own), and whether that is inside bbolt.
+func panicSite() (string, bool) {
+	pcs := make([]uintptr, 64)
+	n := runtime.Callers(1, pcs)
 	frames := runtime.CallersFrames(pcs[:n])
+	pastPanic := false
 	for {
 		f, more := frames.Next()
-		if strings.Contains(f.Function, "bbolt") || (strings.Contains(f.Function, "/storage.") && !strings.Contains(f.Function, "guard")) {
-			return fmt.Sprintf("%s:%d", f.Function, f.Line)
+		switch {
+		case f.Function == "runtime.gopanic":
+			pastPanic = true
+		case pastPanic && !strings.HasPrefix(f.Function, "runtime."):
+			return fmt.Sprintf("%s:%d", f.Function, f.Line), strings.HasPrefix(f.Function, "go.etcd.io/bbolt")
 		}
 		if !more {
-			return "unknown"
+			return "unknown", false
 		}
 	}
 }

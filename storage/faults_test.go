@@ -206,7 +206,7 @@ func TestAGarbledRecordIsNamedAndSkipped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.db.Update(func(tx *bolt.Tx) error {
+	rawUpdate(s, func(tx *bolt.Tx) error {
 		tx.Bucket(bucketRuns).Put(runKey(ids[1]), []byte(`{"id":2,"state":`))
 		tx.Bucket(bucketIntegrations).Put([]byte(other.ID), []byte("\x00\x01garbage"))
 		tx.Bucket(bucketAccounts).Put([]byte(bad.ID), []byte(`[1,2]`))

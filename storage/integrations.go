@@ -120,15 +120,22 @@ func (s *Store) UpdateIntegration(in Integration) (Integration, error) {
 	return in, err
 }
 
-// Integration returns one integration with its secrets opened.
+// Integration returns one integration with its secrets opened (from the
+// cache: a copy the caller may change).
 func (s *Store) Integration(id string) (Integration, error) {
-	var in Integration
-	err := s.view(func(tx *bolt.Tx) error {
-		var err error
-		in, err = s.getIntegration(tx, id)
-		return err
-	})
-	return in, err
+	snap, err := s.integrationSnapshot()
+	if err != nil {
+		return Integration{}, err
+	}
+	if i, ok := snap.byID[id]; ok {
+		return copyIntegration(snap.list[i]), nil
+	}
+	for _, p := range snap.bad {
+		if p.Key == id {
+			return Integration{}, &p
+		}
+	}
+	return Integration{}, fmt.Errorf("integration %q: %w", id, ErrNotFound)
 }
 
 // Integrations lists every integration by name, then id. One that cannot
@@ -141,20 +148,34 @@ func (s *Store) Integrations() ([]Integration, error) {
 // IntegrationsChecked lists every integration by name, then id, and the
 // records it had to leave out because they cannot be read.
 func (s *Store) IntegrationsChecked() ([]Integration, []RecordProblem, error) {
+	snap, err := s.integrationSnapshot()
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]Integration, len(snap.list))
+	for i, in := range snap.list {
+		out[i] = copyIntegration(in)
+	}
+	for i := range snap.bad {
+		s.bad.add(&snap.bad[i])
+	}
+	return out, slices.Clone(snap.bad), nil
+}
+
+// loadIntegrations decodes every integration, by name then id, leaving out
+// (and returning) those that cannot be read.
+func (s *Store) loadIntegrations(tx *bolt.Tx) ([]Integration, []RecordProblem, error) {
 	var out []Integration
 	var bad []RecordProblem
-	err := s.view(func(tx *bolt.Tx) error {
-		out, bad = out[:0], bad[:0]
-		return tx.Bucket(bucketIntegrations).ForEach(func(k, _ []byte) error {
-			in, err := s.getIntegration(tx, string(k))
-			if s.skip(err, &bad) {
-				return nil
-			}
-			if err == nil {
-				out = append(out, in)
-			}
-			return err
-		})
+	err := tx.Bucket(bucketIntegrations).ForEach(func(k, _ []byte) error {
+		in, err := s.getIntegration(tx, string(k))
+		if s.skip(err, &bad) {
+			return nil
+		}
+		if err == nil {
+			out = append(out, in)
+		}
+		return err
 	})
 	slices.SortFunc(out, func(a, b Integration) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.ID, b.ID))
@@ -175,7 +196,8 @@ func (s *Store) IntegrationsChecked() ([]Integration, []RecordProblem, error) {
 // run starts after the switch whatever the backlog.
 func (s *Store) SetEnabled(id string, on bool, from time.Time) (cancelled int, err error) {
 	var rest []RunID
-	err = s.update(func(tx *bolt.Tx) error {
+	err = s.updateSized(maxRunsPerTx, 0, func(tx *bolt.Tx) error {
+		cancelled, rest = 0, nil
 		in, err := s.getIntegration(tx, id)
 		if err != nil {
 			return err
@@ -212,9 +234,9 @@ func (s *Store) SetEnabled(id string, on bool, from time.Time) (cancelled int, e
 // cancels its pending runs (in bounded transactions after the delete, like
 // SetEnabled). Finished runs stay for history until pruned.
 func (s *Store) DeleteIntegration(id string) error {
-	defer s.forgetHealth(id)
 	var ids []RunID
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.updateSized(maxRunsPerTx, 0, func(tx *bolt.Tx) error {
+		ids = nil
 		// A record that cannot be read can still be deleted: that is the
 		// way out of a damaged integration short of a restore.
 		if _, err := s.getIntegration(tx, id); err != nil && !errors.Is(err, ErrCorrupt) {
@@ -231,13 +253,41 @@ func (s *Store) DeleteIntegration(id string) error {
 				return err
 			}
 		}
+		s.integrationsChanged(tx)
 		return tx.Bucket(bucketIntegrations).Delete([]byte(id))
 	})
-	if err != nil || len(ids) == 0 {
+	if err != nil {
 		return err
+	}
+	s.forgetHealth(id)
+	if len(ids) == 0 {
+		return nil
 	}
 	_, err = s.cancelInChunks(ids, "integration deleted")
 	return err
+}
+
+// integrationHead is the part of an integration that ingest and run
+// transitions check inside their transactions: decoded without opening
+// its secrets or keeping its steps.
+type integrationHead struct {
+	Name    string `json:"name"`
+	Enabled bool   `json:"enabled"`
+	Trigger struct {
+		Type string `json:"type"`
+	} `json:"trigger"`
+}
+
+func getIntegrationHead(tx *bolt.Tx, id string) (integrationHead, error) {
+	raw := tx.Bucket(bucketIntegrations).Get([]byte(id))
+	if raw == nil {
+		return integrationHead{}, fmt.Errorf("integration %q: %w", id, ErrNotFound)
+	}
+	var h integrationHead
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return integrationHead{}, recordErr(bucketIntegrations, id, err)
+	}
+	return h, nil
 }
 
 func (s *Store) getIntegration(tx *bolt.Tx, id string) (Integration, error) {
@@ -282,5 +332,6 @@ func (s *Store) putIntegration(tx *bolt.Tx, in Integration) error {
 	if err != nil {
 		return err
 	}
+	s.integrationsChanged(tx)
 	return tx.Bucket(bucketIntegrations).Put([]byte(in.ID), raw)
 }

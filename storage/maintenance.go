@@ -64,7 +64,7 @@ func (s *Store) Prune(cutoff time.Time) (int, error) {
 			return total, err
 		}
 		if len(victims) > 0 {
-			if err := s.update(func(tx *bolt.Tx) error { return s.deleteRuns(tx, victims) }); err != nil {
+			if err := s.updateSized(len(victims), 0, func(tx *bolt.Tx) error { return s.deleteRuns(tx, victims) }); err != nil {
 				return total, err
 			}
 			total += len(victims)

@@ -2,10 +2,12 @@ package storage
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -108,6 +110,60 @@ func (s *Store) DueRuns(now time.Time, limit int, keep func(RunID) bool) ([]Run,
 		}
 		return nil
 	})
+	return out, err
+}
+
+// DueRef is a pending run's place in the due index: enough to claim it
+// with StartRun, without decoding it.
+type DueRef struct {
+	ID            RunID
+	IntegrationID string
+	Due           time.Time
+}
+
+// DueByIntegration returns pending runs due by now, oldest due first: from
+// each integration at most room(integrationID) of its oldest-due runs (room
+// ≤ 0 skips the integration without reading its runs: one at its
+// concurrency, say), and at most limit in all (limit ≤ 0: no limit).
+//
+// It reads index keys only (no run is decoded) and makes one seek per
+// integration that has pending runs, so its cost grows with those
+// integrations and with what it returns, never with the backlog. room is
+// called inside a read transaction and must not call the store.
+func (s *Store) DueByIntegration(now time.Time, limit int, room func(integrationID string) int) ([]DueRef, error) {
+	var out []DueRef
+	nowKey := dueKey(now, math.MaxUint64)
+	err := s.view(func(tx *bolt.Tx) error {
+		out = out[:0]
+		c := tx.Bucket(bucketRunsDueByInt).Cursor()
+		for k, _ := c.First(); k != nil; {
+			sep := bytes.IndexByte(k, 0)
+			if sep < 0 || len(k) != sep+1+16 {
+				k, _ = c.Next() // not a key of ours: step over it
+				continue
+			}
+			id := string(k[:sep])
+			prefix := bytes.Clone(k[:sep+1])
+			n := room(id)
+			for ; n > 0 && k != nil && hasPrefix(k, prefix) && bytes.Compare(k[sep+1:], nowKey) <= 0; k, _ = c.Next() {
+				out = append(out, DueRef{
+					ID:            RunID(binary.BigEndian.Uint64(k[len(k)-8:])),
+					IntegrationID: id,
+					Due:           time.Unix(0, int64(binary.BigEndian.Uint64(k[sep+1:]))).UTC(),
+				})
+				n--
+			}
+			// On to the next integration: ids hold no 0x00 or 0x01, so
+			// every key of this one sorts before id|0x01.
+			next := append(prefix[:sep:sep], 1)
+			k, _ = c.Seek(next)
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b DueRef) int { return cmp.Or(a.Due.Compare(b.Due), cmp.Compare(a.ID, b.ID)) })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
 	return out, err
 }
 

@@ -20,6 +20,7 @@ import (
 func (s *Store) StartRun(id RunID) (Run, error) {
 	var off bool
 	r, err := s.transition(id, func(tx *bolt.Tx, r *Run) error {
+		off = false // a request may run twice (group commit)
 		if !r.State.pending() {
 			return badState(r, "not pending")
 		}
@@ -48,53 +49,88 @@ func (s *Store) SaveStep(id RunID, res StepResult) error {
 		if r.State != RunRunning {
 			return badState(r, "not running")
 		}
-		for i := range r.Steps {
-			if r.Steps[i].StepID == res.StepID {
-				r.Steps[i] = res
-				return nil
-			}
-		}
-		r.Steps = append(r.Steps, res)
+		r.checkpoint(res)
 		return nil
 	})
 	return err
 }
 
-// RetryRun puts a running run back in line after a transient failure
-// (network, 5xx, timeout), due at due.
-// If the integration was switched OFF (or deleted) while the run was
-// running, the run is cancelled instead: an OFF integration keeps no
-// pending runs but manual ones. The returned run says which happened.
-func (s *Store) RetryRun(id RunID, due time.Time, cause *StepError) (Run, error) {
+func (r *Run) checkpoint(res StepResult) {
+	for i := range r.Steps {
+		if r.Steps[i].StepID == res.StepID {
+			r.Steps[i] = res
+			return
+		}
+	}
+	r.Steps = append(r.Steps, res)
+}
+
+// Outcome is how a running run's attempt ends.
+type Outcome struct {
+	// State is RunSucceeded, RunFailed, RunRetrying (a transient failure:
+	// due again at Due, the attempt counted) or RunWaiting (an Okta rate
+	// limit: due at Due, the attempt given back).
+	State RunState
+	Due   time.Time
+	Cause *StepError // why it failed, retries or waits
+}
+
+// FinishRun ends a running run's attempt as o says.
+//
+// A run that would retry or wait while its integration is OFF (or deleted)
+// is cancelled instead: an OFF integration keeps no pending runs but manual
+// ones. The returned run says which happened.
+func (s *Store) FinishRun(id RunID, o Outcome) (Run, error) {
+	return s.finishRun(id, nil, o)
+}
+
+// FinishRunWithStep checkpoints the last step's result and ends the attempt
+// in one commit: the same as SaveStep then FinishRun, one fsync cheaper.
+func (s *Store) FinishRunWithStep(id RunID, step StepResult, o Outcome) (Run, error) {
+	return s.finishRun(id, &step, o)
+}
+
+func (s *Store) finishRun(id RunID, step *StepResult, o Outcome) (Run, error) {
+	switch o.State {
+	case RunSucceeded, RunFailed, RunRetrying, RunWaiting:
+	default:
+		return Run{}, fmt.Errorf("%w: a run cannot finish an attempt as %q", ErrInvalid, o.State)
+	}
 	return s.transition(id, func(tx *bolt.Tx, r *Run) error {
 		if r.State != RunRunning {
 			return badState(r, "not running")
+		}
+		if step != nil {
+			r.checkpoint(*step)
+		}
+		switch o.State {
+		case RunSucceeded, RunFailed:
+			r.State, r.Error, r.NextDue = o.State, o.Cause, time.Time{}
+			r.FinishedAt = s.now().UTC()
+			return nil
 		}
 		if reason := s.offReason(tx, r); reason != "" {
 			s.cancel(r, reason)
 			return nil
 		}
-		r.State, r.NextDue, r.Error = RunRetrying, due.UTC(), cause
+		r.State, r.NextDue, r.Error = o.State, o.Due.UTC(), o.Cause
+		if o.State == RunWaiting {
+			r.Attempt = max(r.Attempt-1, 0) // a wait is not a failure
+		}
 		return nil
 	})
 }
 
-// WaitRun parks a running run until an Okta rate-limit window resets. The
-// attempt it was on is given back: a wait is not a failure. Like RetryRun,
-// it cancels the run instead when its integration is OFF.
+// RetryRun puts a running run back in line after a transient failure
+// (network, 5xx, timeout), due at due: FinishRun with RunRetrying.
+func (s *Store) RetryRun(id RunID, due time.Time, cause *StepError) (Run, error) {
+	return s.FinishRun(id, Outcome{State: RunRetrying, Due: due, Cause: cause})
+}
+
+// WaitRun parks a running run until an Okta rate-limit window resets; the
+// attempt it was on is given back: FinishRun with RunWaiting.
 func (s *Store) WaitRun(id RunID, due time.Time, cause *StepError) (Run, error) {
-	return s.transition(id, func(tx *bolt.Tx, r *Run) error {
-		if r.State != RunRunning {
-			return badState(r, "not running")
-		}
-		if reason := s.offReason(tx, r); reason != "" {
-			s.cancel(r, reason)
-			return nil
-		}
-		r.State, r.NextDue, r.Error = RunWaiting, due.UTC(), cause
-		r.Attempt = max(r.Attempt-1, 0)
-		return nil
-	})
+	return s.FinishRun(id, Outcome{State: RunWaiting, Due: due, Cause: cause})
 }
 
 // offReason says why a non-manual run may not stay pending: its integration
@@ -103,10 +139,12 @@ func (s *Store) offReason(tx *bolt.Tx, r *Run) string {
 	if r.Manual {
 		return ""
 	}
-	in, err := s.getIntegration(tx, r.IntegrationID)
+	in, err := getIntegrationHead(tx, r.IntegrationID)
 	switch {
-	case err != nil:
+	case errors.Is(err, ErrNotFound):
 		return "integration deleted"
+	case err != nil:
+		return "" // unreadable: Problems says so; the run is not cancelled on a guess
 	case !in.Enabled:
 		return "integration switched OFF"
 	}
@@ -115,23 +153,12 @@ func (s *Store) offReason(tx *bolt.Tx, r *Run) string {
 
 // SucceedRun finishes a running run successfully.
 func (s *Store) SucceedRun(id RunID) (Run, error) {
-	return s.finish(id, RunSucceeded, nil)
+	return s.FinishRun(id, Outcome{State: RunSucceeded})
 }
 
 // FailRun finishes a running run as failed, keeping the error that ended it.
 func (s *Store) FailRun(id RunID, cause *StepError) (Run, error) {
-	return s.finish(id, RunFailed, cause)
-}
-
-func (s *Store) finish(id RunID, st RunState, cause *StepError) (Run, error) {
-	return s.transition(id, func(_ *bolt.Tx, r *Run) error {
-		if r.State != RunRunning {
-			return badState(r, "not running")
-		}
-		r.State, r.Error, r.NextDue = st, cause, time.Time{}
-		r.FinishedAt = s.now().UTC()
-		return nil
-	})
+	return s.FinishRun(id, Outcome{State: RunFailed, Cause: cause})
 }
 
 // CancelRun cancels a run that has not started or is between attempts.
@@ -205,21 +232,22 @@ func (s *Store) RecoverInterrupted() (Recovery, error) {
 		return rec, err
 	}
 	for chunk := range slices.Chunk(ids, maxRunsPerTx) {
-		err := s.update(func(tx *bolt.Tx) error {
-			var part Recovery
+		var part Recovery
+		err := s.updateSized(len(chunk), 0, func(tx *bolt.Tx) error {
+			part = Recovery{}
 			for _, id := range chunk {
 				if err := s.recoverOne(tx, id, &part); err != nil {
 					return err
 				}
 			}
-			rec.Requeued = append(rec.Requeued, part.Requeued...)
-			rec.Failed = append(rec.Failed, part.Failed...)
-			rec.Cancelled = append(rec.Cancelled, part.Cancelled...)
 			return nil
 		})
 		if err != nil {
 			return rec, err
 		}
+		rec.Requeued = append(rec.Requeued, part.Requeued...)
+		rec.Failed = append(rec.Failed, part.Failed...)
+		rec.Cancelled = append(rec.Cancelled, part.Cancelled...)
 	}
 	return rec, nil
 }
@@ -352,14 +380,16 @@ func (s *Store) cancelRuns(tx *bolt.Tx, ids []RunID, reason string) (int, error)
 func (s *Store) cancelInChunks(ids []RunID, reason string) (int, error) {
 	total := 0
 	for chunk := range slices.Chunk(ids, maxRunsPerTx) {
-		err := s.update(func(tx *bolt.Tx) error {
-			n, err := s.cancelRuns(tx, chunk, reason)
-			total += n
+		n := 0
+		err := s.updateSized(len(chunk), 0, func(tx *bolt.Tx) error {
+			var err error
+			n, err = s.cancelRuns(tx, chunk, reason)
 			return err
 		})
 		if err != nil {
 			return total, err
 		}
+		total += n
 	}
 	return total, nil
 }

@@ -136,6 +136,10 @@ func (e *StepError) Error() string { return e.Message }
 
 func runKey(id RunID) []byte { return be64(uint64(id)) }
 
+func dueByIntKey(integrationID string, due time.Time, id RunID) []byte {
+	return compositeKey([]byte(integrationID), dueKey(due, id))
+}
+
 func dueKey(due time.Time, id RunID) []byte {
 	k := make([]byte, 16)
 	binary.BigEndian.PutUint64(k, uint64(max(due.UnixNano(), 0)))
@@ -163,7 +167,7 @@ func (s *Store) putRun(tx *bolt.Tx, old *Run, r Run) error {
 		return err
 	}
 	id := runKey(r.ID)
-	byState, byIntSt, due := tx.Bucket(bucketRunsByState), tx.Bucket(bucketRunsByIntSt), tx.Bucket(bucketRunsDue)
+	byState, byIntSt, due, dueByInt := tx.Bucket(bucketRunsByState), tx.Bucket(bucketRunsByIntSt), tx.Bucket(bucketRunsDue), tx.Bucket(bucketRunsDueByInt)
 	if old == nil {
 		if err := tx.Bucket(bucketRunsByInt).Put(compositeKey([]byte(r.IntegrationID), id), nil); err != nil {
 			return err
@@ -179,6 +183,9 @@ func (s *Store) putRun(tx *bolt.Tx, old *Run, r Run) error {
 			if err := due.Delete(dueKey(old.NextDue, old.ID)); err != nil {
 				return err
 			}
+			if err := dueByInt.Delete(dueByIntKey(old.IntegrationID, old.NextDue, old.ID)); err != nil {
+				return err
+			}
 		}
 		if err := addCount(tx, old.State, -1); err != nil {
 			return err
@@ -192,6 +199,9 @@ func (s *Store) putRun(tx *bolt.Tx, old *Run, r Run) error {
 	}
 	if r.State.pending() {
 		if err := due.Put(dueKey(r.NextDue, r.ID), nil); err != nil {
+			return err
+		}
+		if err := dueByInt.Put(dueByIntKey(r.IntegrationID, r.NextDue, r.ID), nil); err != nil {
 			return err
 		}
 	}

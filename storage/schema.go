@@ -21,7 +21,8 @@ var (
 	bucketRunsByInt    = []byte("runs_by_integration")
 	bucketRunsByState  = []byte("runs_by_state")
 	bucketRunsByIntSt  = []byte("runs_by_integration_state")
-	bucketRunsDue      = []byte("runs_due") // be64(due unix ns) | be64(run id) → nil
+	bucketRunsDue      = []byte("runs_due")                // be64(due unix ns) | be64(run id) → nil
+	bucketRunsDueByInt = []byte("runs_due_by_integration") // integration id | 0 | be64(due) | be64(run id) → nil
 	bucketRunCounts    = []byte("run_counts")
 	bucketAudit        = []byte("audit") // be64(seq) → AuditEntry
 )
@@ -50,6 +51,26 @@ var migrations = []func(tx *bolt.Tx) error{
 	// known), an age index is built, and the count-ordered index of schema
 	// 1 is dropped. Nothing is forgotten by the move.
 	func(tx *bolt.Tx) error { return migrateDedupeByAge(tx, time.Now().UTC()) },
+	// 2 → 3: pending runs indexed by integration and due time, built from
+	// the due index, so that dispatch skips an integration's backlog with
+	// one seek.
+	migrateDueByIntegration,
+}
+
+func migrateDueByIntegration(tx *bolt.Tx) error {
+	idx, err := tx.CreateBucketIfNotExists(bucketRunsDueByInt)
+	if err != nil {
+		return err
+	}
+	runs := tx.Bucket(bucketRuns)
+	return tx.Bucket(bucketRunsDue).ForEach(func(k, _ []byte) error {
+		id := RunID(binary.BigEndian.Uint64(k[8:]))
+		r, err := decodeRun(runKey(id), runs.Get(runKey(id)))
+		if err != nil {
+			return nil // unreadable: not dispatched, Problems names it when read
+		}
+		return idx.Put(dueByIntKey(r.IntegrationID, r.NextDue, r.ID), nil)
+	})
 }
 
 func migrateDedupeByAge(tx *bolt.Tx, now time.Time) error {
@@ -103,7 +124,7 @@ func SchemaVersion() int { return len(migrations) }
 func (s *Store) migrate() error {
 	for {
 		var done bool
-		err := s.update(func(tx *bolt.Tx) error {
+		err := s.updateNow(func(tx *bolt.Tx) error {
 			meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 			if err != nil {
 				return err

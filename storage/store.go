@@ -40,12 +40,32 @@ type Store struct {
 
 	bad problems // records listings skipped
 
+	w *writer // the one writer: group commit
+
+	integrations snapshotCache[integrationSnap] // see cache.go
+	accounts     snapshotCache[accountSnap]
+	closeOnce    sync.Once
+
 	healthMu sync.Mutex
 	health   map[string]TriggerHealth // every stored trigger health, loaded on first use
 }
 
-// update runs fn in a read-write transaction, guarded (see guard).
+// update runs fn in a read-write transaction through the group-commit
+// writer (see writer.go): fn may run more than once and must set its
+// outputs afresh each time. It returns once the change is synced.
 func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	return s.w.do(fn, 1, 0)
+}
+
+// updateSized is update for a request that writes about events records
+// and bytes of payload, so that a group stays within one transaction's bounds.
+func (s *Store) updateSized(events, bytes int, fn func(tx *bolt.Tx) error) error {
+	return s.w.do(fn, events, bytes)
+}
+
+// updateNow runs fn in its own guarded transaction, outside the writer:
+// for Open, before the writer starts.
+func (s *Store) updateNow(fn func(tx *bolt.Tx) error) error {
 	return s.guard(func() error { return s.db.Update(fn) })
 }
 
@@ -125,14 +145,19 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, err
 	}
+	s.w = newWriter(db, s.guard)
 	return s, nil
 }
 
 // Path is the database file's path.
 func (s *Store) Path() string { return s.path }
 
-// Close releases the file. In-flight transactions finish first.
-func (s *Store) Close() error { return s.db.Close() }
+// Close releases the file. Writes already queued are committed first;
+// later ones fail with ErrClosed.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() { s.w.close() })
+	return s.db.Close()
+}
 
 // lockedError says who holds the file and what to do; it matches ErrLocked.
 type lockedError struct{ path string }
@@ -152,7 +177,7 @@ const keyCheckValue = "oktaflow secret key check"
 // start. Without it, a mistyped OKTAFLOW_SECRET_KEY or a lost key file would
 // only show up later as secrets that fail to open.
 func (s *Store) checkKey() error {
-	return s.update(func(tx *bolt.Tx) error {
+	return s.updateNow(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if sealed := meta.Get(keyKeyCheck); sealed != nil {
 			v, err := s.sealer.open(string(sealed), "meta/key_check")

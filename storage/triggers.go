@@ -73,7 +73,7 @@ func (s *Store) EnqueueEvents(integrationID string, events []NewEvent, opts Enqu
 			err = testHookEnqueueChunk(i) // between transactions: the writer is free
 		}
 		if err == nil {
-			err = s.update(func(tx *bolt.Tx) error {
+			err = s.updateSized(len(chunk), chunkBytes(events, chunk), func(tx *bolt.Tx) error {
 				return s.enqueueChunk(tx, integrationID, events, chunk, opts, last, out)
 			})
 		}
@@ -101,11 +101,15 @@ var testHookEnqueueChunk func(i int) error
 // already equals opts.Cursor.
 func (s *Store) enqueuePrecheck(integrationID string, events []NewEvent, opts EnqueueOptions, out []Enqueued) (todo []int, cursorSame bool, err error) {
 	now := s.now().UTC()
+	in, err := s.Integration(integrationID) // the cache: the write re-checks in its transaction
+	if err != nil {
+		return nil, false, err
+	}
+	if err := accepts(in.Name, in.Enabled, opts); err != nil {
+		return nil, false, err
+	}
 	err = s.view(func(tx *bolt.Tx) error {
 		todo = todo[:0]
-		if err := s.checkAccepts(tx, integrationID, opts); err != nil {
-			return err
-		}
 		var keys *bolt.Bucket
 		state := tx.Bucket(bucketTriggers).Bucket([]byte(integrationID))
 		if state != nil {
@@ -131,13 +135,9 @@ func (s *Store) enqueuePrecheck(integrationID string, events []NewEvent, opts En
 	return todo, cursorSame, err
 }
 
-func (s *Store) checkAccepts(tx *bolt.Tx, integrationID string, opts EnqueueOptions) error {
-	in, err := s.getIntegration(tx, integrationID)
-	if err != nil {
-		return err
-	}
-	if !in.Enabled && !opts.AllowOff {
-		return fmt.Errorf("integration %q: %w; switch it ON first", in.Name, ErrIntegrationOff)
+func accepts(name string, enabled bool, opts EnqueueOptions) error {
+	if !enabled && !opts.AllowOff {
+		return fmt.Errorf("integration %q: %w; switch it ON first", name, ErrIntegrationOff)
 	}
 	return nil
 }
@@ -166,16 +166,24 @@ func chunkEvents(events []NewEvent, todo []int) [][]int {
 	return chunks
 }
 
+func chunkBytes(events []NewEvent, idx []int) int {
+	n := 0
+	for _, i := range idx {
+		n += len(events[i].Payload)
+	}
+	return n
+}
+
 // enqueueChunk writes the events at idx (and the cursor when last) in tx.
 // It may run more than once (a group commit re-runs a failed group one by
 // one), so it sets every out[i] it owns on each run and keeps no other state.
 func (s *Store) enqueueChunk(tx *bolt.Tx, integrationID string, events []NewEvent, idx []int, opts EnqueueOptions, last bool, out []Enqueued) error {
-	in, err := s.getIntegration(tx, integrationID)
+	in, err := getIntegrationHead(tx, integrationID)
 	if err != nil {
 		return err
 	}
-	if !in.Enabled && !opts.AllowOff {
-		return fmt.Errorf("integration %q: %w; switch it ON first", in.Name, ErrIntegrationOff)
+	if err := accepts(in.Name, in.Enabled, opts); err != nil {
+		return err
 	}
 	state, err := tx.Bucket(bucketTriggers).CreateBucketIfNotExists([]byte(integrationID))
 	if err != nil {

@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"github.com/oktaflow/oktaflow/tui/widget"
-
 	"fmt"
 	"strings"
 
@@ -12,6 +10,7 @@ import (
 	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/engine/trigger"
 	"github.com/oktaflow/oktaflow/storage"
+	"github.com/oktaflow/oktaflow/tui/widget"
 )
 
 // triggerForm picks a trigger type, then edits its settings. The result
@@ -75,9 +74,12 @@ func newTriggerForm(c *Common, d *draft) *triggerForm {
 
 // Init loads the accounts an okta_event trigger can name.
 func (t *triggerForm) Init() tea.Cmd {
-	st := t.c.Engine.Store()
+	b := t.c.Backend
 	return func() tea.Msg {
-		list, _ := st.Accounts()
+		list, err := b.Accounts()
+		if err != nil {
+			return errMsg{fmt.Errorf("read the accounts: %w", err)}
+		}
 		return triggerAccountsMsg(list)
 	}
 }

@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"github.com/oktaflow/oktaflow/tui/widget"
-
 	"fmt"
 	"strings"
 
@@ -11,6 +9,7 @@ import (
 
 	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/storage"
+	"github.com/oktaflow/oktaflow/tui/widget"
 )
 
 // wizard walks through a new integration in the order a person thinks of
@@ -162,7 +161,7 @@ func (w *wizard) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		ed.d.sample, ed.d.sampleSource, ed.d.outputs = w.d.sample, w.d.sampleSource, w.d.outputs
 		w.confirm = ask(w.c, fmt.Sprintf("Saved %q (OFF). Switch it ON now?", saved.Name),
 			tea.Sequence(replace(ed), toggle(w.c, saved)), replace(ed))
-		return w, toast("Saved " + saved.Name)
+		return w, tea.Batch(toast(savedNote(msg)), warnCmd(msg.warn))
 	case tea.KeyPressMsg:
 		return w, w.onKey(msg)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oktaflow/oktaflow/engine"
+	"github.com/oktaflow/oktaflow/engine/mapping"
 	"github.com/oktaflow/oktaflow/storage"
 )
 
@@ -303,8 +304,8 @@ func (g *globals) readEvent(cmd *cobra.Command, path string) (map[string]any, er
 	if err != nil {
 		return nil, err
 	}
-	var ev map[string]any
-	if err := json.Unmarshal(data, &ev); err != nil {
+	ev, err := mapping.DecodeJSONObject(data) // numbers exact: a large id is never rounded
+	if err != nil {
 		return nil, fmt.Errorf("the event in %s must be one JSON object: %v", path, err)
 	}
 	return ev, nil

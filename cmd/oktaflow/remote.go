@@ -21,7 +21,7 @@ import (
 var (
 	localOnly = []string{"", "serve", "sim", "compact", "completion"}
 	readOnly  = []string{"version", "help", "account list", "integration list", "integration show",
-		"integration export", "runs", "run show", "audit"}
+		"integration export", "runs", "run show", "audit", "kissflow items"}
 )
 
 // Annotations that mark where a command would touch the server's files.

@@ -58,6 +58,6 @@ func newRootCmdFor(g *globals) *cobra.Command {
 		return nil
 	}
 	root.AddCommand(newVersionCmd(), newSimCmd(), newAccountCmd(g), newIntegrationCmd(g), newRunsCmd(g), newRunCmd(g),
-		newServeCmd(g), newBackupCmd(g), newCompactCmd(g), newAuditCmd(g))
+		newServeCmd(g), newBackupCmd(g), newCompactCmd(g), newAuditCmd(g), newKissflowCmd(g))
 	return root
 }

@@ -446,13 +446,11 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		return nil
 	}
 	id := identityOf(sess)
-	role := tui.Viewer
-	if id.Role == engine.RoleAdmin {
-		role = tui.Admin
-	}
+	// The program's session asks the keys before every call, as the
+	// commands' do (the session is closed too when its key goes).
 	c := &tui.Common{
-		Ctx: sess.Context(), Engine: s.o.Engine, Styles: tui.NewStyles(true), Keys: tui.DefaultKeyMap(),
-		Role: role, Who: id.Who(), HookBase: s.o.HookBase,
+		Ctx: sess.Context(), Backend: s.o.Engine.Session(id.Who(), id.Role).WithRoleSource(id.CurrentRole),
+		Styles: tui.NewStyles(true), Keys: tui.DefaultKeyMap(), HookBase: s.o.HookBase,
 	}
 	return tea.NewProgram(tui.New(c), bubbletea.MakeOptions(sess)...)
 }

@@ -91,8 +91,12 @@ func (f *Form) Init() tea.Cmd {
 func (f *Form) SetSize(w, h int) {
 	f.h = h
 	f.Form = f.Form.WithWidth(max(w, 20))
-	fit(f.Form, w, h)
+	fit(f.Form, 0, h)
 }
+
+// Refresh redraws the form after a field was changed from outside (huh
+// keeps each group's drawing until the group gets a message).
+func (f *Form) Refresh() { fit(f.Form, 0, f.h) }
 
 // fit makes huh size its groups' views to their content, at most h lines:
 // a group measures itself when built, before its fields know their width,
