@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,8 +16,9 @@ import (
 )
 
 // clientCache keeps one Okta client per account, so that every request to
-// an org shares that org's pacing and concurrency cap. A client is rebuilt
-// when the account's URL or token changes.
+// an org shares that org's pacing and concurrency cap, and an OAuth
+// account's access token is fetched once for all its steps. A client is
+// rebuilt when the account's URL or credentials change.
 type clientCache struct {
 	e  *Engine
 	mu sync.Mutex
@@ -23,30 +26,35 @@ type clientCache struct {
 }
 
 type cachedClient struct {
-	url, token string
-	client     *okta.Client
+	fingerprint string // of the URL and credentials the client was built with
+	client      *okta.Client
 }
 
 func newClientCache(e *Engine) *clientCache {
 	return &clientCache{e: e, m: map[string]cachedClient{}}
 }
 
-// get returns the client of an account (by id or name).
+// get returns the client of an Okta account (by id or name): an SSWS
+// client for a token account, an OAuth client for a service app.
 func (c *clientCache) get(idOrName string) (*okta.Client, storage.Account, error) {
 	a, err := c.e.store.Account(idOrName)
 	if err != nil {
 		return nil, storage.Account{}, err
 	}
+	if a.Kind == storage.AccountKissflow {
+		return nil, a, fmt.Errorf("account %q is a Kissflow account, not an Okta org: pick an Okta account", a.Name)
+	}
+	fp := credentialsFingerprint(a)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cc, ok := c.m[a.ID]; ok && cc.url == a.OrgURL && cc.token == a.Token.Reveal() {
+	if cc, ok := c.m[a.ID]; ok && cc.fingerprint == fp {
 		return cc.client, a, nil
 	}
-	cl, err := c.e.newClient(a.ID, a.OrgURL, a.Token.Reveal(), a.AllowHTTP || a.Kind == storage.AccountSandbox)
+	cl, err := c.e.oktaClient(a.ID, a)
 	if err != nil {
 		return nil, a, err
 	}
-	c.m[a.ID] = cachedClient{url: a.OrgURL, token: a.Token.Reveal(), client: cl}
+	c.m[a.ID] = cachedClient{fingerprint: fp, client: cl}
 	return cl, a, nil
 }
 
@@ -56,8 +64,20 @@ func (c *clientCache) forget(accountID string) {
 	c.mu.Unlock()
 }
 
-// newClient builds an Okta client whose rate-limit waits reach subscribers.
-func (e *Engine) newClient(accountID, orgURL, token string, allowHTTP bool) (*okta.Client, error) {
+// credentialsFingerprint changes whenever what a client is built from does.
+func credentialsFingerprint(a storage.Account) string {
+	h := sha256.New()
+	for _, s := range []string{a.OrgURL, a.Auth, a.Token.Reveal(), a.OAuthClientID, a.OAuthKeyID,
+		strings.Join(a.OAuthScopes, " "), a.PrivateKey.Reveal(), a.DPoPKey.Reveal(), fmt.Sprint(a.AllowHTTP), a.Kind} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// oktaClient builds the Okta client of an account (stored or about to be),
+// its rate-limit waits published to subscribers.
+func (e *Engine) oktaClient(accountID string, a storage.Account) (*okta.Client, error) {
 	transport := countingTransport{next: http.DefaultTransport, counter: e.metrics.oktaRequests}
 	opts := []okta.Option{
 		okta.WithHTTPClient(&http.Client{Transport: transport, Timeout: 60 * time.Second}),
@@ -70,25 +90,57 @@ func (e *Engine) newClient(accountID, orgURL, token string, allowHTTP bool) (*ok
 			e.bus.publish(Event{Kind: RateLimitWait, At: e.now(), AccountID: accountID, Bucket: s.Bucket, Until: s.WaitingUntil})
 		}),
 	}
-	if allowHTTP {
+	if a.AllowHTTP || a.Kind == storage.AccountSandbox {
 		opts = append(opts, okta.WithAllowHTTPLoopback())
 	}
 	opts = append(opts, e.opts.OktaOptions...)
-	return okta.NewClient(orgURL, token, opts...)
+	if a.IsOAuth() {
+		cfg := okta.OAuthConfig{ClientID: a.OAuthClientID, KeyID: a.OAuthKeyID, Scopes: a.OAuthScopes,
+			PrivateKey: []byte(a.PrivateKey.Reveal())}
+		if !a.DPoPKey.IsZero() {
+			cfg.DPoPKey = []byte(a.DPoPKey.Reveal())
+		}
+		return okta.NewOAuthClient(a.OrgURL, cfg, opts...)
+	}
+	return okta.NewClient(a.OrgURL, a.Token.Reveal(), opts...)
 }
 
-// AccountInput is what a user types to connect an Okta org.
+// AccountInput is what a user types to connect an account: an Okta org
+// (with an API token, or as an OAuth 2.0 service app) or a Kissflow account.
 type AccountInput struct {
-	Name      string
+	Name string
+	// Kind is storage.AccountOkta (the default), storage.AccountSandbox or
+	// storage.AccountKissflow.
+	Kind string
+
+	// An Okta org.
 	Domain    string // acme.okta.com, https://acme.oktapreview.com/, ...
-	Token     storage.Secret
 	AllowHTTP bool   // a plain-http loopback org (a local simulator)
-	Kind      string // storage.AccountOkta (default) or storage.AccountSandbox
+	Auth      string // storage.AuthToken (or "") for an API token, storage.AuthOAuth for a service app
+	// Token is the SSWS API token (for a sandbox, its org's token, whatever
+	// the Auth).
+	Token      storage.Secret
+	ClientID   string         // OAuth: the service app's client id (0oa…)
+	KeyID      string         // OAuth: the kid of the app's public key; "": the JWK's own
+	PrivateKey storage.Secret // OAuth: the app's private key, PEM (PKCS#1, PKCS#8, EC) or JWK
+	Scopes     []string       // OAuth: the scopes to request (see NeededScopes)
+
+	// A Kissflow account.
+	KissflowHost      string         // acme, acme.kissflow.eu or https://acme.kissflow.com
+	KissflowRegion    string         // com (default) or eu
+	KissflowAccountID string         // Ac…
+	AccessKeyID       string         // the access key's id
+	AccessKeySecret   storage.Secret // and its secret
+	ProcessIDs        []string       // processes to check the Process Admin role on now
 }
 
-// AddAccount checks the domain, verifies the token with GET
-// /api/v1/users/me, and stores the account with who it authenticated as.
-// Nothing is stored when verification fails.
+// AddAccount checks what was typed, verifies it with the service (an API
+// token with /api/v1/users/me; a service app by getting a token and making
+// a cheap call; a Kissflow key with a cheap call and the Process Admin
+// role on the processes given) and stores the account with who it
+// authenticated as. An OAuth account gets a DPoP key of its own. Nothing is
+// stored when a check fails; the error is an *AccountError naming the input
+// to fix where one is to blame.
 func (e *Engine) AddAccount(ctx context.Context, in AccountInput) (storage.Account, error) {
 	if err := storage.ValidateName(in.Name); err != nil {
 		return storage.Account{}, err
@@ -96,18 +148,18 @@ func (e *Engine) AddAccount(ctx context.Context, in AccountInput) (storage.Accou
 	if _, err := e.store.Account(in.Name); err == nil {
 		return storage.Account{}, fmt.Errorf("an account named %q exists already: %w; pick another name", in.Name, storage.ErrExists)
 	}
-	orgURL, err := okta.ParseOrgURL(in.Domain, in.AllowHTTP)
-	if err != nil {
-		return storage.Account{}, &AccountError{Field: FieldDomain, Msg: err.Error(), Err: err}
+	var a storage.Account
+	var err error
+	if in.Kind == storage.AccountKissflow {
+		a, err = e.checkKissflow(ctx, in)
+	} else {
+		a, err = e.checkOkta(ctx, in)
 	}
-	me, err := e.verify(ctx, "new", orgURL, in.Token.Reveal(), in.AllowHTTP)
 	if err != nil {
 		return storage.Account{}, err
 	}
-	a, err := e.store.AddAccount(storage.Account{
-		Name: in.Name, Kind: in.Kind, OrgURL: orgURL, Token: in.Token, AllowHTTP: in.AllowHTTP,
-		VerifiedAs: me.Login(), VerifiedAt: e.now().UTC(),
-	})
+	a.Name, a.VerifiedAt = in.Name, e.now().UTC()
+	a, err = e.store.AddAccount(a)
 	if err != nil {
 		return storage.Account{}, err
 	}
@@ -115,46 +167,32 @@ func (e *Engine) AddAccount(ctx context.Context, in AccountInput) (storage.Accou
 	return a, nil
 }
 
-// VerifyAccount checks an account's token again and records the result.
+// VerifyAccount checks an account's credentials again and records the result.
 func (e *Engine) VerifyAccount(ctx context.Context, idOrName string) (storage.Account, error) {
 	a, err := e.store.Account(idOrName)
 	if err != nil {
 		return storage.Account{}, err
 	}
-	me, err := e.verify(ctx, a.ID, a.OrgURL, a.Token.Reveal(), a.AllowHTTP || a.Kind == storage.AccountSandbox)
-	if err != nil {
-		return a, err
+	switch {
+	case a.Kind == storage.AccountKissflow:
+		id, verr := e.VerifyKissflow(ctx, kissflowConfig(a))
+		if verr != nil {
+			return a, kissflowAccountError(verr)
+		}
+		a.VerifiedAs = kissflowIdentity(a.KissflowAccessKeyID, id)
+	default:
+		id, verr := e.authenticate(ctx, a.ID, a)
+		if verr != nil {
+			return a, verr
+		}
+		a.VerifiedAs = oktaIdentity(id)
 	}
-	a.VerifiedAs, a.VerifiedAt = me.Login(), e.now().UTC()
+	a.VerifiedAt = e.now().UTC()
 	if err := e.store.UpdateAccount(a); err != nil {
 		return a, err
 	}
 	e.bus.publish(Event{Kind: AccountChanged, At: e.now(), AccountID: a.ID})
 	return a, nil
-}
-
-func (e *Engine) verify(ctx context.Context, accountID, orgURL, token string, allowHTTP bool) (*okta.User, error) {
-	if p, _, ok := strings.Cut(strings.TrimSpace(token), " "); ok && (strings.EqualFold(p, "SSWS") || strings.EqualFold(p, "Bearer")) {
-		return nil, &AccountError{Field: FieldToken, Msg: "paste the API token itself, without \"" + p + " \" in front"}
-	}
-	cl, err := e.newClient(accountID, orgURL, token, allowHTTP)
-	if err != nil { // the URL is checked already: what is left is the token's form
-		return nil, &AccountError{Field: FieldToken, Msg: strings.TrimPrefix(err.Error(), "okta: "), Err: err}
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	me, err := cl.Me(ctx)
-	switch {
-	case okta.IsInvalidToken(err):
-		return nil, &AccountError{Field: FieldToken, Kind: ErrInvalidToken, Err: err,
-			Msg: "Okta rejected the API token (E0000011 Invalid token provided): check it, or create a new one in the Admin Console under Security → API → Tokens"}
-	case okta.IsInvalidSession(err):
-		return nil, &AccountError{Field: FieldToken, Kind: ErrInvalidToken, Err: err,
-			Msg: "Okta did not accept the token as an SSWS API token (E0000005): paste the token itself, without \"SSWS \" or \"Bearer \""}
-	case err != nil:
-		return nil, fmt.Errorf("could not verify the account at %s: %w", orgURL, err)
-	}
-	return me, nil
 }
 
 // RemoveAccount deletes an account, refused while an integration uses it.
@@ -168,9 +206,13 @@ func (e *Engine) RemoveAccount(idOrName string) error {
 		return err
 	}
 	e.clients.forget(a.ID)
+	e.kissflow.forget(a.ID)
 	e.bus.publish(Event{Kind: AccountChanged, At: e.now(), AccountID: a.ID})
 	if a.Kind == storage.AccountSandbox {
 		return e.removeSandbox(a)
+	}
+	if IsKissflowSandbox(a) {
+		return e.removeKissflowSandbox(a) // engine/kissflow_sandbox.go
 	}
 	return nil
 }

@@ -26,6 +26,8 @@ type kissflowClients struct {
 	mu      sync.Mutex
 	clients map[string]cachedKissflow // by oktaflow account id, or "inline:" + credentials hash
 	pacers  map[string]*kissflow.Pacer
+	// sandboxes are the Kissflow sandboxes running in this engine.
+	sandboxes *kfSandboxSet
 }
 
 type cachedKissflow struct {
@@ -34,7 +36,8 @@ type cachedKissflow struct {
 }
 
 func newKissflowClients(e *Engine) *kissflowClients {
-	return &kissflowClients{e: e, clients: map[string]cachedKissflow{}, pacers: map[string]*kissflow.Pacer{}}
+	return &kissflowClients{e: e, clients: map[string]cachedKissflow{}, pacers: map[string]*kissflow.Pacer{},
+		sandboxes: &kfSandboxSet{running: map[string]*kfSandbox{}}}
 }
 
 // kissflowConfig is how to reach a Kissflow account of the store.

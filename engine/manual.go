@@ -57,9 +57,11 @@ func (e *Engine) Sample(ctx context.Context, in storage.Integration) (map[string
 	if spec.Push {
 		if in.ID != "" {
 			runs, err := e.store.ListRuns(storage.RunQuery{IntegrationID: in.ID, Limit: 1})
-			if err == nil && len(runs) > 0 {
-				var ev map[string]any
-				if json.Unmarshal(runs[0].Event, &ev) == nil {
+			if err != nil {
+				return nil, fmt.Errorf("read the latest run for a sample: %w", err)
+			}
+			if len(runs) > 0 {
+				if ev, err := mapping.DecodeJSONObject(runs[0].Event); err == nil {
 					return ev, nil
 				}
 			}
@@ -96,6 +98,7 @@ type StepOutcome struct {
 // (earlier steps' outputs are unknown, so fields that read them show as
 // missing). It is what "Preview" shows before a real test.
 func (e *Engine) Preview(in storage.Integration, event map[string]any) []StepOutcome {
+	event = mapping.ExactEvent(event) // numbers exact, whatever the caller decoded them as
 	var out []StepOutcome
 	var earlier []string
 	for _, st := range in.Steps {
@@ -105,6 +108,9 @@ func (e *Engine) Preview(in storage.Integration, event map[string]any) []StepOut
 			var input map[string]any
 			input, err = fields.Eval(mapping.Env{Trigger: event, Steps: map[string]any{}})
 			if act, ok := action.Lookup(st.Action); ok && input != nil {
+				if err == nil {
+					input, err = action.ConvertInput(act, e.stepSchema(act, st), input)
+				}
 				o.Input = redact(act, input)
 			}
 		}
@@ -122,6 +128,7 @@ func (e *Engine) Preview(in storage.Integration, event map[string]any) []StepOut
 // field that fails for another reason (a value the event lacks, a template
 // that does not compile) is in Error, and the rest are in Input.
 func (e *Engine) previewTyped(in storage.Integration, event map[string]any) []StepOutcome {
+	event = mapping.ExactEvent(event) // numbers exact, whatever the caller decoded them as
 	out := make([]StepOutcome, 0, len(in.Steps))
 	var earlier []string
 	env := mapping.Env{Trigger: event, Steps: map[string]any{}}
@@ -145,21 +152,31 @@ func (e *Engine) previewTyped(in storage.Integration, event map[string]any) []St
 				continue
 			}
 			v, err := fields[name].Eval(env)
-			var missing *mapping.MissingError
+			paths, deferred := mapping.Deferred(err)
 			switch {
-			case errors.As(err, &missing) && onlyStepPaths(missing.Paths):
+			case deferred:
 				if o.Deferred == nil {
 					o.Deferred = map[string][]string{}
 				}
-				o.Deferred[name] = missing.Paths
+				o.Deferred[name] = paths
 			case err != nil:
 				problems = append(problems, name+": "+err.Error())
 			default:
 				input[name] = v
 			}
 		}
-		if act, ok := action.Lookup(st.Action); ok && len(input) > 0 {
-			o.Input = redact(act, input)
+		if act, ok := action.Lookup(st.Action); ok {
+			// Types and required fields are checked before a real test.
+			schema := e.stepSchema(act, st)
+			converted, err := action.ConvertInput(act, schema, input)
+			for _, p := range unjoin(errors.Join(err, action.MissingRequired(act, schema, converted))) {
+				if p != nil {
+					problems = append(problems, p.Error())
+				}
+			}
+			if len(converted) > 0 {
+				o.Input = redact(act, converted)
+			}
 		}
 		if len(problems) > 0 {
 			o.Error = &storage.StepError{Message: strings.Join(problems, "\n")}
@@ -170,15 +187,11 @@ func (e *Engine) previewTyped(in storage.Integration, event map[string]any) []St
 	return out
 }
 
-// onlyStepPaths reports whether every path reads an earlier step's output.
-func onlyStepPaths(paths []string) bool {
-	return len(paths) > 0 && !slices.ContainsFunc(paths, func(p string) bool { return !strings.HasPrefix(p, "steps.") })
-}
-
 // TestIntegration runs an integration's steps once on an event, for real
 // against Okta, and returns each step's outcome, stopping at the first
 // failure. It creates no run and moves no cursor.
 func (e *Engine) TestIntegration(ctx context.Context, in storage.Integration, event map[string]any) ([]StepOutcome, error) {
+	event = mapping.ExactEvent(event) // numbers exact, whatever the caller decoded them as
 	if err := e.ValidateIntegration(in); err != nil {
 		var ps Problems
 		if !errors.As(err, &ps) {

@@ -130,6 +130,9 @@ func (e *Engine) runStep(ctx context.Context, ev action.Event, st storage.Step, 
 	}
 	started := e.now().UTC()
 	input, err := guard(st.ID, func() (map[string]any, error) { return fields.EvalContext(ctx, env) })
+	if err == nil {
+		input, err = action.ConvertInput(act, e.stepSchema(act, st), input) // "3" on an integer attribute is 3
+	}
 	res := storage.StepResult{StepID: st.ID, StartedAt: started, Input: redact(act, input)}
 	if err != nil {
 		res.FinishedAt = e.now().UTC()
@@ -160,6 +163,15 @@ func (e *Engine) runStep(ctx context.Context, ev action.Event, st storage.Step, 
 	return out, res, nil
 }
 
+// stepSchema is the user schema a step's fields are typed by: its Okta
+// account's (empty for other connectors, or before it was fetched).
+func (e *Engine) stepSchema(act action.Action, st storage.Step) storage.UserSchema {
+	if act.Traits().Connector != action.ConnectorOkta {
+		return storage.UserSchema{}
+	}
+	return e.schemaFor(st.Account)
+}
+
 // stepConn gives a step what its action's connector needs: the client of
 // its Okta account, or an HTTP client for a step that needs no account; and
 // the event, with a key that is the same on every attempt of the step.
@@ -184,7 +196,7 @@ func (e *Engine) stepConn(act action.Action, st storage.Step, ev action.Event) (
 	case action.ConnectorNone:
 		conn.HTTP = trigger.PolicyClient(stepHTTPClient(), e.opts.AllowPrivateAddresses)
 	default:
-		return conn, fmt.Errorf("%s needs a %s account, which this engine cannot reach yet", act.ID(), c)
+		return conn, fmt.Errorf("%s names an unknown connector %q", act.ID(), c)
 	}
 	return conn, nil
 }

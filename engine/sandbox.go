@@ -3,8 +3,12 @@ package engine
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
@@ -16,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/oktaflow/oktaflow/okta"
 	"github.com/oktaflow/oktaflow/okta/oktatest"
 	"github.com/oktaflow/oktaflow/storage"
 )
@@ -113,17 +118,37 @@ func (e *Engine) Sandboxes() map[string]string {
 	return out
 }
 
-// CreateSandbox creates a sandbox account: a fresh simulated org seeded with
-// a few users, two groups and two custom attributes, served on a free
-// loopback port, added through AddAccount (so it is verified with
-// /api/v1/users/me) with its schema fetched, and saved to SandboxFile.
-// Nothing is left behind when it fails.
+// SandboxInput says how to create a sandbox account.
+type SandboxInput struct {
+	Name string
+	// Auth is how the account signs in to its org: storage.AuthToken ("")
+	// with an API token, or storage.AuthOAuth as an OAuth 2.0 service app
+	// that the org has registered (private_key_jwt, DPoP required, every
+	// scope the connector uses granted).
+	Auth string
+}
+
+// CreateSandbox creates a sandbox account that signs in with an API token
+// (see CreateSandboxWith).
 func (e *Engine) CreateSandbox(ctx context.Context, name string) (storage.Account, error) {
+	return e.CreateSandboxWith(ctx, SandboxInput{Name: name})
+}
+
+// CreateSandboxWith creates a sandbox account: a fresh simulated org seeded
+// with a few users, two groups and two custom attributes, served on a free
+// loopback port, added through AddAccount (so it is verified as any
+// account is) with its schema fetched, and saved to SandboxFile. Nothing is
+// left behind when it fails.
+func (e *Engine) CreateSandboxWith(ctx context.Context, sin SandboxInput) (storage.Account, error) {
+	name := sin.Name
 	if err := storage.ValidateName(name); err != nil {
 		return storage.Account{}, err
 	}
 	if _, err := e.store.Account(name); err == nil {
 		return storage.Account{}, fmt.Errorf("an account named %q exists already: %w; pick another name", name, storage.ErrExists)
+	}
+	if sin.Auth != "" && sin.Auth != storage.AuthToken && sin.Auth != storage.AuthOAuth {
+		return storage.Account{}, fmt.Errorf("a sandbox signs in with a token (%s) or as a service app (%s), not %q", storage.AuthToken, storage.AuthOAuth, sin.Auth)
 	}
 	token, err := sandboxToken()
 	if err != nil {
@@ -137,13 +162,24 @@ func (e *Engine) CreateSandbox(ctx context.Context, name string) (storage.Accoun
 	if err != nil {
 		return storage.Account{}, err
 	}
+	in := AccountInput{Name: name, Token: storage.Secret(token), AllowHTTP: true, Kind: storage.AccountSandbox}
+	if sin.Auth == storage.AuthOAuth {
+		key, err := newSandboxAppKey()
+		if err != nil {
+			return storage.Account{}, err
+		}
+		clientID, err := registerSandboxApp(org, "", key)
+		if err != nil {
+			return storage.Account{}, err
+		}
+		in.Auth, in.ClientID, in.PrivateKey, in.Scopes = storage.AuthOAuth, clientID, storage.Secret(key), oauthScopes
+	}
 	if sb.srv, err = oktatest.StartServer("127.0.0.1:0", org); err != nil {
 		return storage.Account{}, fmt.Errorf("start the sandbox org: %w", err)
 	}
 	sb.org = org
-	a, err := e.AddAccount(ctx, AccountInput{
-		Name: name, Domain: sb.srv.URL, Token: storage.Secret(token), AllowHTTP: true, Kind: storage.AccountSandbox,
-	})
+	in.Domain = sb.srv.URL
+	a, err := e.AddAccount(ctx, in)
 	if err != nil {
 		sb.srv.Close()
 		return storage.Account{}, err
@@ -165,8 +201,38 @@ func (e *Engine) CreateSandbox(ctx context.Context, name string) (storage.Accoun
 		return undo(err)
 	}
 	e.sandboxes.add(sb, e)
-	e.log.Info("created sandbox org", "account", name, "url", sb.srv.URL, "state", sb.path)
+	e.log.Info("created sandbox org", "account", name, "url", sb.srv.URL, "state", sb.path, "auth", a.Auth)
 	return e.store.Account(a.ID)
+}
+
+// newSandboxAppKey is the private key of a sandbox's service app (EC P-256,
+// PKCS#8 PEM), kept sealed in the account like any app's key.
+func newSandboxAppKey() ([]byte, error) {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("make the sandbox app's key: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+// registerSandboxApp registers the service app whose private key is key
+// with a sandbox's org (under clientID, or a new id when ""), as an admin
+// registers one: DPoP required and every scope the connector uses.
+func registerSandboxApp(org *oktatest.Org, clientID string, key []byte) (string, error) {
+	signer, _, err := okta.ParsePrivateKey(key)
+	if err != nil {
+		return "", fmt.Errorf("the sandbox app's key: %w", err)
+	}
+	pub, err := x509.MarshalPKIXPublicKey(signer.Public())
+	if err != nil {
+		return "", err
+	}
+	return org.RegisterOAuthClient(oktatest.OAuthClient{ID: clientID, Name: "oktaflow sandbox app", DPoP: true, Scopes: oauthScopes,
+		PublicKey: pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})})
 }
 
 // StartSandboxes starts the org of every sandbox account not running yet,
@@ -192,6 +258,7 @@ func (e *Engine) StartSandboxes(ctx context.Context) error {
 			problems = append(problems, err)
 		}
 	}
+	problems = append(problems, e.startKissflowSandboxes(ctx)) // engine/kissflow_sandbox.go
 	return errors.Join(problems...)
 }
 
@@ -205,6 +272,11 @@ func (e *Engine) startSandbox(ctx context.Context, a storage.Account) error {
 		var err error
 		if org, err = e.seedSandboxOrg(token, sb); err != nil {
 			return errors.Join(warning, err)
+		}
+		if a.IsOAuth() { // the fresh org knows no app yet: register the account's again
+			if _, err := registerSandboxApp(org, a.OAuthClientID, []byte(a.PrivateKey.Reveal())); err != nil {
+				return errors.Join(warning, fmt.Errorf("sandbox %q: register its service app again: %w", a.Name, err))
+			}
 		}
 	}
 	srv, err := oktatest.StartServer("127.0.0.1:0", org)
@@ -473,6 +545,7 @@ func (e *Engine) stopSandboxes(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, e.stopKissflowSandboxes(ctx)) // engine/kissflow_sandbox.go
 	return errors.Join(errs...)
 }
 

@@ -334,6 +334,12 @@ func (s *Session) SandboxFile(accountID string) (string, error) {
 	return read(s, func() (string, error) { return s.e.SandboxFile(accountID), nil })
 }
 
+// OAuthScopes lists the Okta API scopes an OAuth account may request, the
+// ones the integrations that name the account need marked.
+func (s *Session) OAuthScopes(account string) ([]ScopeNeed, error) {
+	return read(s, func() ([]ScopeNeed, error) { return s.e.OAuthScopes(account) })
+}
+
 // Validate checks an integration as saving would, returning Problems.
 func (s *Session) Validate(in storage.Integration) error {
 	if err := s.allow(OpRead); err != nil {
@@ -549,6 +555,22 @@ func (s *Session) CreateSandbox(ctx context.Context, name string) (storage.Accou
 			return storage.Account{}, nil, err
 		}
 		return redactAccount(a), &entry{"account.add", a.ID, a.Name + " sandbox org " + a.OrgURL}, nil
+	})
+}
+
+// CreateSandboxWith creates a sandbox account that signs in with an API
+// token or as an OAuth service app (see Engine.CreateSandboxWith).
+func (s *Session) CreateSandboxWith(ctx context.Context, in SandboxInput) (storage.Account, error) {
+	return change(s, OpAccounts, func() (storage.Account, *entry, error) {
+		a, err := s.e.CreateSandboxWith(ctx, in)
+		if err != nil {
+			return storage.Account{}, nil, err
+		}
+		detail := a.Name + " sandbox org " + a.OrgURL
+		if a.IsOAuth() {
+			detail += " as OAuth service app " + a.OAuthClientID
+		}
+		return redactAccount(a), &entry{"account.add", a.ID, detail}, nil
 	})
 }
 

@@ -110,6 +110,25 @@ var sessionChanges = []sessionChange{
 		_, err := s.CreateSandbox(context.Background(), "playground")
 		return err
 	}},
+	{"CreateSandboxWith", "account.add", func(f *sessionFixture, s *Session) error {
+		_, err := s.CreateSandboxWith(context.Background(), SandboxInput{Name: "playground2", Auth: storage.AuthOAuth})
+		return err
+	}},
+	{"CreateKissflowSandbox", "account.add", func(f *sessionFixture, s *Session) error {
+		_, err := s.CreateKissflowSandbox(context.Background(), "kfplay")
+		return err
+	}},
+	{"CompleteKissflowItem", "kissflow.complete_item", func(f *sessionFixture, s *Session) error {
+		item := ""
+		items, _ := f.e.KissflowSandboxItems("kfplay")
+		for _, it := range items {
+			if it.Status == "InProgress" && item == "" {
+				item = it.ID
+			}
+		}
+		_, err := s.CompleteKissflowItem("kfplay", item)
+		return err
+	}},
 	{"RemoveAccount", "account.remove", func(f *sessionFixture, s *Session) error {
 		return s.RemoveAccount("spare")
 	}},
@@ -148,11 +167,18 @@ var sessionReads = map[string]func(f *sessionFixture, s *Session) error{
 		}
 		return err
 	},
+	"OAuthScopes":   func(f *sessionFixture, s *Session) error { _, err := s.OAuthScopes("sandbox"); return err },
 	"SandboxPeople": func(f *sessionFixture, s *Session) error { _, err := s.SandboxPeople("x"); return err },
 	"SandboxFile":   func(f *sessionFixture, s *Session) error { _, err := s.SandboxFile("x"); return err },
-	"ListenStatus":  func(f *sessionFixture, s *Session) error { _, err := s.ListenStatus(); return err },
-	"Validate":      func(f *sessionFixture, s *Session) error { return s.Validate(f.in) },
-	"Preview":       func(f *sessionFixture, s *Session) error { _, err := s.Preview(f.in, person(1)); return err },
+	"KissflowSandboxItems": func(f *sessionFixture, s *Session) error {
+		if _, err := s.KissflowSandboxItems(""); errors.Is(err, ErrForbidden) {
+			return err
+		}
+		return nil // there may be no Kissflow sandbox: not a matter of roles
+	},
+	"ListenStatus": func(f *sessionFixture, s *Session) error { _, err := s.ListenStatus(); return err },
+	"Validate":     func(f *sessionFixture, s *Session) error { return s.Validate(f.in) },
+	"Preview":      func(f *sessionFixture, s *Session) error { _, err := s.Preview(f.in, person(1)); return err },
 	"Sample": func(f *sessionFixture, s *Session) error {
 		_, err := s.Sample(context.Background(), f.in)
 		if err != nil && !errors.Is(err, ErrForbidden) && strings.Contains(err.Error(), "no sample until") {
@@ -241,7 +267,8 @@ func opOf(t *testing.T, method string) Op {
 		"Import": OpEditIntegration, "SaveIntegration": OpEditIntegration, "DeleteIntegration": OpDeleteIntegration,
 		"SetEnabled": OpToggle, "ResetTrigger": OpResetTrigger, "RunNow": OpRunNow, "RetryRun": OpRetry,
 		"TestIntegration": OpTest, "RevealSecret": OpRevealSecret, "AddAccount": OpAccounts, "CreateSandbox": OpAccounts,
-		"VerifyAccount": OpAccounts, "RemoveAccount": OpAccounts, "RefreshSchema": OpAccounts, "Backup": OpBackup,
+		"CreateKissflowSandbox": OpAccounts, "CompleteKissflowItem": OpRunNow,
+		"VerifyAccount": OpAccounts, "CreateSandboxWith": OpAccounts, "RemoveAccount": OpAccounts, "RefreshSchema": OpAccounts, "Backup": OpBackup,
 	}
 	op, ok := ops[method]
 	if !ok {

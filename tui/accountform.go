@@ -1,104 +1,135 @@
 package tui
 
 import (
-	"github.com/oktaflow/oktaflow/tui/widget"
-
 	"context"
 	"errors"
 	"net"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
+	"charm.land/huh/v2"
 
 	"github.com/oktaflow/oktaflow/engine"
-	"github.com/oktaflow/oktaflow/okta"
 	"github.com/oktaflow/oktaflow/storage"
+	"github.com/oktaflow/oktaflow/tui/widget"
 )
 
 // accountSavedMsg tells the screen under the account form that an account
 // was added (the form has popped itself by then).
 type accountSavedMsg struct{ account storage.Account }
 
-// accountForm connects an Okta org: a name, the org's domain and an API
-// token, checked with Okta (GET /api/v1/users/me) before anything is saved.
+// accountForm connects an Okta org: the org's domain, an API token and a
+// name, in a huh form. The domain is checked by the engine as it is typed
+// (the line under it says what is wrong, or the org URL it means); the
+// token is checked with Okta before anything is saved.
 type accountForm struct {
 	c       *Common
-	form    *form
-	busy    string             // "Authenticating with acme.okta.com…" while the check runs
+	v       accountValues // what the form's fields are bound to
+	form    *widget.Form
+	token   *widget.TextField // masked until ctrl+v
+	shown   bool              // the token is shown
+	busy    widget.Busy
 	cancel  context.CancelFunc // stops the running check
 	problem error              // Okta's answer (or why it could not be asked)
 	done    *storage.Account
 	confirm *widget.Confirm
-	spin    spinner.Model
 	w, h    int
+}
+
+// accountValues are the form's inputs.
+type accountValues struct {
+	domain, token, name string
 }
 
 // acctAddedMsg answers an Authenticate.
 type acctAddedMsg struct {
-	account storage.Account
-	err     error
+	account   storage.Account
+	err, warn error
 }
 
+// accountFields is the order of the form's inputs, by the engine's names
+// (AccountErrorField says which one a problem is about).
+var accountFields = []string{engine.FieldDomain, engine.FieldToken, engine.FieldName}
+
 func newAccountForm(c *Common) Screen {
-	s := &accountForm{c: c}
-	s.form = newForm(c,
-		&formField{Key: "domain", Label: "Okta domain", Required: true,
-			Help:     "your org's domain, e.g. acme.okta.com or https://acme.oktapreview.com",
-			Validate: func(v string) error { _, err := okta.ParseOrgURL(v, true); return s.fieldErr(err) }},
-		&formField{Key: "token", Label: "API token", Required: true, Secret: true,
-			Help: "Admin Console → Security → API → Tokens; paste it without \"SSWS\""},
-		&formField{Key: "name", Label: "Name",
-			Help:     "what steps call this account; left empty, the suggestion shown is used",
-			Validate: func(v string) error { return s.fieldErr(storage.ValidateName(v)) }},
-	)
-	s.form.field("domain").input.Placeholder = "acme.okta.com"
-	// The name and the domain are checked as they are typed, not only once
-	// the field is left.
-	s.form.field("name").touched = true
-	s.form.field("domain").touched = true
-	s.afterEdit()
-	s.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(lipgloss.NewStyle().Foreground(c.Styles.Accent)))
-	s.SetSize(c.Width, c.Height)
+	s := &accountForm{c: c, busy: widget.NewBusy(c.Styles.Styles), w: c.Width, h: c.Height}
+	s.build(engine.FieldDomain)
 	return s
 }
 
-func (s *accountForm) Init() tea.Cmd   { return nil }
-func (s *accountForm) Title() string   { return "Add an account" }
-func (s *accountForm) Capturing() bool { return true }
-
-func (s *accountForm) SetSize(w, h int) {
-	s.w, s.h = w, h
-	s.form.SetWidth(w)
+// build makes the huh form over s.v (so nothing typed is lost when it is
+// rebuilt after Okta refused) with the focus on the input named focus.
+func (s *accountForm) build(focus string) tea.Cmd {
+	v, st := &s.v, s.c.Styles.Styles
+	s.token = widget.NewTextField(st, "API token", &v.token).Key(engine.FieldToken).Secret().
+		Description("Admin Console → Security → API → Tokens; paste it without \"SSWS\" · ctrl+v shows it").
+		Validate(func(t string) error {
+			if strings.TrimSpace(t) == "" {
+				return errors.New("paste the API token (Okta shows it once, when it is created)")
+			}
+			return nil
+		})
+	s.token.SetSecret(!s.shown)
+	s.form = widget.NewForm(st, s.w, s.formHeight(), huh.NewGroup(
+		widget.NewTextField(st, "Okta domain", &v.domain).Key(engine.FieldDomain).Placeholder("acme.okta.com").
+			Note(domainNote).
+			Validate(func(d string) error {
+				if strings.TrimSpace(d) == "" {
+					return errors.New("type your org's domain, e.g. acme.okta.com")
+				}
+				_, err := engine.CheckOrgDomain(d)
+				return err
+			}),
+		s.token,
+		widget.NewTextField(st, "Name", &v.name).Key(engine.FieldName).
+			PlaceholderFunc(func() string { return orDefault(suggestedName(v.domain), "acme") }).
+			Description("what steps call this account; left empty, the name shown is used").
+			Validate(func(n string) error {
+				if strings.TrimSpace(n) == "" {
+					return nil
+				}
+				return storage.ValidateName(strings.TrimSpace(n))
+			}),
+	))
+	cmd := s.form.Init()
+	for _, f := range accountFields {
+		if f == focus {
+			break
+		}
+		s.form.NextField()
+	}
+	return cmd
 }
 
-func (s *accountForm) ShortHelp() []key.Binding {
-	k := s.c.Keys
-	if s.busy != "" {
-		return []key.Binding{withHelp(k.Back, "cancel")}
+// domainNote is the line under the domain as it is typed: the org URL it
+// means, or what is wrong with it (the engine's own check).
+func domainNote(domain string) (string, bool) {
+	if strings.TrimSpace(domain) == "" {
+		return "your org's domain: acme.okta.com, or https://acme.oktapreview.com", false
 	}
-	return []key.Binding{k.Next, k.Reveal, withHelp(k.Save, "authenticate"), k.Back}
+	d, err := engine.CheckOrgDomain(domain)
+	if err != nil {
+		return "✗ " + err.Error(), true
+	}
+	return "→ " + d.OrgURL, false
 }
 
-func (s *accountForm) FullHelp() [][]key.Binding {
-	k := s.c.Keys
-	return [][]key.Binding{
-		{k.Next, k.Prev, withHelp(k.Enter, "next field / authenticate"), withHelp(k.Save, "authenticate")},
-		{k.Reveal, withHelp(k.Back, "back without saving")},
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
 	}
+	return s
 }
 
 // suggestedName is the name used when none is typed: the first label of
 // the domain ("acme" for acme.okta.com), "local" for a loopback org.
-func (s *accountForm) suggestedName() string {
-	orgURL, err := okta.ParseOrgURL(s.form.Value("domain"), true)
+func suggestedName(domain string) string {
+	d, err := engine.CheckOrgDomain(domain)
 	if err != nil {
 		return ""
 	}
-	host := acctHost(orgURL)
+	host := acctHost(d.OrgURL)
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
@@ -120,176 +151,165 @@ func (s *accountForm) suggestedName() string {
 	return name
 }
 
-// fieldErr wraps an error's text to fit under a field of the form, which
-// shows it after "  ✗ ".
-func (s *accountForm) fieldErr(err error) error {
-	if err == nil {
-		return nil
+func (s *accountForm) Init() tea.Cmd   { return nil }
+func (s *accountForm) Title() string   { return "Add an account" }
+func (s *accountForm) Capturing() bool { return true }
+
+func (s *accountForm) SetSize(w, h int) {
+	s.w, s.h = w, h
+	s.form.SetSize(w, s.formHeight())
+	if s.confirm != nil {
+		s.confirm.SetWidth(w)
 	}
-	text := ansi.Wrap(err.Error(), max(min(s.w, 80)-4, 20), " ")
-	return errors.New(strings.ReplaceAll(text, "\n", "\n    "))
+}
+
+// formHeight is what the form may use below the title and above the note.
+func (s *accountForm) formHeight() int { return max(s.h-4, 8) }
+
+func (s *accountForm) ShortHelp() []key.Binding {
+	k := s.c.Keys
+	if s.busy.Active() {
+		return []key.Binding{withHelp(k.Back, "cancel")}
+	}
+	return []key.Binding{k.Next, withHelp(k.Reveal, "show token"), withHelp(k.Save, "authenticate"), k.Back}
+}
+
+func (s *accountForm) FullHelp() [][]key.Binding {
+	k := s.c.Keys
+	return [][]key.Binding{
+		{k.Next, k.Prev, withHelp(k.Enter, "next field / authenticate"), withHelp(k.Save, "authenticate")},
+		{withHelp(k.Reveal, "show/hide the token"), withHelp(k.Back, "back without saving")},
+	}
 }
 
 // typed reports whether anything was typed (so that leaving asks first).
-func (s *accountForm) typed() bool {
-	for _, k := range []string{"name", "domain", "token"} {
-		if s.form.Value(k) != "" {
-			return true
-		}
-	}
-	return false
-}
+func (s *accountForm) typed() bool { return s.v != accountValues{} }
 
 func (s *accountForm) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if cmd, ok := s.busy.Update(msg); ok {
+		return s, cmd
+	}
 	if ok, cmd := answer(&s.confirm, msg); ok {
 		return s, cmd
 	}
 	switch msg := msg.(type) {
 	case acctAddedMsg:
 		return s, s.onAdded(msg)
-	case spinner.TickMsg:
-		if s.busy == "" {
-			return s, nil
-		}
-		var cmd tea.Cmd
-		s.spin, cmd = s.spin.Update(msg)
-		return s, cmd
 	case tea.KeyPressMsg:
-		return s, s.onKey(msg)
-	case tea.PasteMsg:
-		if s.busy != "" || s.done != nil {
-			return s, nil
+		if cmd, done := s.onKey(msg); done {
+			return s, cmd
 		}
-		cmd := s.form.Update(msg)
-		s.afterEdit()
-		return s, cmd
 	}
-	return s, nil
+	if s.busy.Active() || s.done != nil || !forForm(msg) {
+		return s, nil
+	}
+	cmd := s.form.Update(msg)
+	if s.form.Done() { // enter on the last field: authenticate
+		return s, tea.Batch(cmd, s.submit())
+	}
+	return s, cmd
 }
 
-func (s *accountForm) onKey(msg tea.KeyPressMsg) tea.Cmd {
+// onKey handles the keys the form does not: it reports whether msg was one.
+func (s *accountForm) onKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	k := s.c.Keys
 	switch {
 	case s.done != nil:
-		return nil
-	case s.busy != "":
+		return nil, true
+	case s.busy.Active():
 		if key.Matches(msg, k.Back) && s.cancel != nil {
 			s.cancel()
 		}
-		return nil
+		return nil, true
 	case key.Matches(msg, k.Back):
 		if s.typed() {
 			s.confirm = ask(s.c, "Discard this account? Nothing was saved.", pop, nil)
-			return nil
+			return nil, true
 		}
-		return pop
+		return pop, true
 	case key.Matches(msg, k.Save):
-		return s.submit()
-	case key.Matches(msg, k.Enter):
-		if s.form.focus == len(s.form.fields)-1 {
-			return s.submit()
-		}
-		s.form.touch()
-		return s.form.setFocus(s.form.focus + 1)
+		return s.submit(), true
 	case key.Matches(msg, k.Reveal):
-		if ok, why := s.c.CanEdit(); !ok {
-			return toast(why)
-		}
+		s.shown = !s.shown
+		s.token.SetSecret(!s.shown)
+		s.form.Refresh()
+		return nil, true
 	}
-	cmd := s.form.Update(msg)
-	s.afterEdit()
-	return cmd
+	return nil, false
 }
 
-// afterEdit keeps the name's suggestion in step with the domain.
-func (s *accountForm) afterEdit() {
-	name := s.form.field("name")
-	if sug := s.suggestedName(); sug != "" {
-		name.input.Placeholder = sug
-	} else {
-		name.input.Placeholder = "acme"
-	}
-}
-
-// submit checks the form and asks Okta who the token is.
+// submit checks what was typed and asks Okta who the token is.
 func (s *accountForm) submit() tea.Cmd {
-	if ok, why := s.c.CanEdit(); !ok {
-		return toast(why)
+	if cmd := s.c.disabled(engine.OpAccounts); cmd != nil {
+		return cmd
 	}
 	s.problem = nil
-	if !s.form.Valid() {
-		return nil
-	}
-	name := s.form.Value("name")
-	if name == "" {
-		name = s.suggestedName()
-	}
-	if err := storage.ValidateName(name); err != nil {
-		s.form.SetError("name", s.fieldErr(err))
-		s.form.focusKey("name")
-		return nil
-	}
-	domain := s.form.Value("domain")
-	orgURL, err := okta.ParseOrgURL(domain, true)
+	v := s.v
+	d, err := engine.CheckOrgDomain(v.domain)
 	if err != nil {
-		s.form.SetError("domain", s.fieldErr(err))
-		s.form.focusKey("domain")
-		return nil
+		return s.refused(err)
 	}
-	in := engine.AccountInput{Name: name, Domain: domain, Token: storage.Secret(s.form.Value("token")),
-		AllowHTTP: strings.HasPrefix(orgURL, "http://"), Kind: storage.AccountOkta}
+	if strings.TrimSpace(v.token) == "" {
+		return s.refused(&engine.AccountError{Field: engine.FieldToken, Msg: "paste the API token first"})
+	}
+	name := strings.TrimSpace(v.name)
+	if name == "" {
+		name = suggestedName(v.domain)
+	}
+	in := engine.AccountInput{Name: name, Domain: v.domain, Token: storage.Secret(strings.TrimSpace(v.token)),
+		AllowHTTP: d.AllowHTTP, Kind: storage.AccountOkta}
 	ctx, cancel := context.WithCancel(s.c.Ctx)
 	s.cancel = cancel
-	s.busy = "Authenticating with " + acctHost(orgURL) + "…"
-	e, who := s.c.Engine, s.c.Who
-	return tea.Batch(s.spin.Tick, func() tea.Msg {
+	start := s.busy.Start("Authenticating with " + acctHost(d.OrgURL) + "…")
+	b := s.c.Backend
+	return tea.Batch(start, func() tea.Msg {
 		defer cancel()
-		a, err := e.AddAccount(ctx, in)
-		if err != nil {
-			if ctx.Err() != nil {
-				err = errors.New("cancelled: nothing was saved")
-			}
-			return acctAddedMsg{err: err}
+		a, err := b.AddAccount(ctx, in)
+		fail, warn := outcome(err)
+		if fail != nil && ctx.Err() != nil {
+			fail = errors.New("cancelled: nothing was saved")
 		}
-		e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "account.add", Target: a.ID, Detail: a.Name + " " + a.OrgURL + " as " + a.VerifiedAs})
-		return acctAddedMsg{account: a}
+		return acctAddedMsg{account: a, err: fail, warn: warn}
 	})
 }
 
+// refused shows a problem under the form and puts the focus on the input
+// the engine says it is about (the form is rebuilt: huh forms end on
+// submit; the values are kept).
+func (s *accountForm) refused(err error) tea.Cmd {
+	s.problem = err
+	focus := engine.AccountErrorField(err)
+	if focus == "" {
+		focus = engine.FieldToken
+	}
+	return s.build(focus)
+}
+
 func (s *accountForm) onAdded(msg acctAddedMsg) tea.Cmd {
-	s.busy, s.cancel = "", nil
+	s.busy.Stop()
+	s.cancel = nil
 	if msg.err != nil {
-		s.problem = msg.err
-		switch {
-		case errors.Is(msg.err, storage.ErrExists) || errors.Is(msg.err, storage.ErrInvalid):
-			s.form.SetError("name", s.fieldErr(msg.err))
-			s.form.focusKey("name")
-		case strings.Contains(msg.err.Error(), "token"):
-			s.form.focusKey("token")
-		}
-		return nil
+		return s.refused(msg.err)
 	}
 	a := msg.account
 	s.done = &a
-	return tea.Sequence(pop, func() tea.Msg { return accountSavedMsg{a} }, toast("✓ Authenticated as "+a.VerifiedAs+" ("+a.Name+")"))
+	return tea.Sequence(pop, func() tea.Msg { return accountSavedMsg{a} },
+		toast("✓ Authenticated as "+a.VerifiedAs+" ("+a.Name+")"), warnCmd(msg.warn))
 }
 
 func (s *accountForm) View() string {
 	st := s.c.Styles
 	var b strings.Builder
 	b.WriteString(truncate(st.Section.Render("Connect an Okta org")+
-		st.Faint.Render("  · the token is checked before anything is saved"), s.w) + "\n")
-	if s.h >= 24 {
-		b.WriteString("\n")
-	}
-	b.WriteString(s.form.View())
+		st.Faint.Render("  · the token is checked before anything is saved"), s.w) + "\n\n")
+	b.WriteString(s.form.View() + "\n\n")
 	switch {
 	case s.done != nil:
 		b.WriteString(st.OKText.Render(truncate("✓ Authenticated as "+s.done.VerifiedAs, s.w)))
-	case s.busy != "":
-		b.WriteString(truncate(s.spin.View()+" "+s.busy, s.w) + st.Faint.Render("  (esc cancels)"))
+	case s.busy.Active():
+		b.WriteString(truncate(s.busy.View(), s.w) + st.Faint.Render("  (esc cancels)"))
 	case s.confirm != nil:
-		b.WriteString(truncate(s.confirm.View(), s.w))
+		b.WriteString(s.confirm.View())
 	case s.problem != nil:
 		b.WriteString(st.ErrorText.Render(strings.TrimRight(wrap("✗ "+s.problem.Error(), min(s.w, 100)), " \n")))
 	default:

@@ -1,12 +1,11 @@
 package tui
 
 import (
-	"github.com/oktaflow/oktaflow/tui/widget"
-
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/oktaflow/oktaflow/storage"
+	"github.com/oktaflow/oktaflow/tui/widget"
 )
 
 // accountPicker chooses the Okta account a step acts on, or adds one.
@@ -30,9 +29,9 @@ func newAccountPicker(c *Common) *accountPicker {
 }
 
 func (a *accountPicker) load() tea.Cmd {
-	st := a.c.Engine.Store()
+	b := a.c.Backend
 	return func() tea.Msg {
-		list, err := st.Accounts()
+		list, err := b.Accounts()
 		return accountsLoadedMsg{list, err}
 	}
 }

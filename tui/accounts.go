@@ -1,20 +1,17 @@
 package tui
 
 import (
-	"github.com/oktaflow/oktaflow/tui/widget"
-
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/storage"
+	"github.com/oktaflow/oktaflow/tui/widget"
 )
 
 // accounts lists the connected Okta orgs: where each is, who its token
@@ -26,10 +23,9 @@ type accounts struct {
 	rows    []acctRow
 	cursor  int
 	loaded  bool
-	busy    string // what is running ("Verifying acme…"), "" when idle
-	problem error  // the last refusal or failure, shown under the list
+	busy    widget.Busy // what is running ("Verifying acme…")
+	problem error       // the last refusal or failure, shown under the list
 	confirm *widget.Confirm
-	spin    spinner.Model
 	w, h    int
 }
 
@@ -46,15 +42,15 @@ type acctListMsg struct {
 	err  error
 }
 
-// acctDoneMsg answers a verify, refresh or remove.
+// acctDoneMsg answers a verify, refresh or remove (warn: done, not audited).
 type acctDoneMsg struct {
-	note string
-	err  error
+	note      string
+	err, warn error
 }
 
 func newAccounts(c *Common) Screen {
 	s := &accounts{c: c}
-	s.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(lipgloss.NewStyle().Foreground(c.Styles.Accent)))
+	s.busy = widget.NewBusy(c.Styles.Styles)
 	s.SetSize(c.Width, c.Height)
 	return s
 }
@@ -72,7 +68,7 @@ func (s *accounts) addKey() key.Binding {
 
 func (s *accounts) ShortHelp() []key.Binding {
 	k := s.c.Keys
-	if ok, _ := s.c.CanEdit(); !ok {
+	if ok, _ := s.c.can(engine.OpAccounts); !ok {
 		return []key.Binding{k.Up, k.Down, k.Back}
 	}
 	if len(s.rows) == 0 {
@@ -90,10 +86,9 @@ func (s *accounts) FullHelp() [][]key.Binding {
 }
 
 func (s *accounts) load() tea.Cmd {
-	e := s.c.Engine
-	st := e.Store()
+	b := s.c.Backend
 	return func() tea.Msg {
-		list, err := st.Accounts()
+		list, err := b.Accounts()
 		if err != nil {
 			return acctListMsg{err: err}
 		}
@@ -101,9 +96,13 @@ func (s *accounts) load() tea.Cmd {
 		for i, a := range list {
 			rows[i].a = a
 			if a.Kind == storage.AccountSandbox {
-				rows[i].people = e.SandboxPeople(a.ID)
+				people, err := b.SandboxPeople(a.ID)
+				if err != nil {
+					return acctListMsg{err: err}
+				}
+				rows[i].people = people
 			}
-			sc, err := st.Schema(a.ID)
+			sc, err := b.Schema(a.ID)
 			switch {
 			case err == nil:
 				rows[i].schema = &sc
@@ -123,6 +122,9 @@ func (s *accounts) selected() (storage.Account, bool) {
 }
 
 func (s *accounts) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if cmd, ok := s.busy.Update(msg); ok {
+		return s, cmd
+	}
 	if ok, cmd := answer(&s.confirm, msg); ok {
 		return s, cmd
 	}
@@ -147,13 +149,13 @@ func (s *accounts) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		s.cursor = min(s.cursor, max(len(s.rows)-1, 0))
 		return s, nil
 	case acctDoneMsg:
-		s.busy = ""
+		s.busy.Stop()
 		if msg.err != nil {
 			s.problem = msg.err
 			return s, s.load()
 		}
 		s.problem = nil
-		return s, tea.Batch(s.load(), toast(msg.note))
+		return s, tea.Batch(s.load(), toast(msg.note), warnCmd(msg.warn))
 	case accountSavedMsg:
 		s.problem = nil
 		return s, s.load()
@@ -164,13 +166,6 @@ func (s *accounts) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return s, s.load()
 		}
 		return s, nil
-	case spinner.TickMsg:
-		if s.busy == "" {
-			return s, nil
-		}
-		var cmd tea.Cmd
-		s.spin, cmd = s.spin.Update(msg)
-		return s, cmd
 	case tea.KeyPressMsg:
 		return s, s.onKey(msg)
 	}
@@ -199,11 +194,11 @@ func (s *accounts) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if !edit {
 		return nil
 	}
-	if ok, why := s.c.CanEdit(); !ok {
-		return toast(why)
+	if cmd := s.c.disabled(engine.OpAccounts); cmd != nil {
+		return cmd
 	}
-	if s.busy != "" {
-		return toast("Wait a moment: " + strings.TrimSuffix(s.busy, "…") + " is still running")
+	if s.busy.Active() {
+		return toast("Wait a moment: " + strings.TrimSuffix(s.busy.Text(), "…") + " is still running")
 	}
 	s.problem = nil
 	if key.Matches(msg, s.addKey()) {
@@ -213,32 +208,32 @@ func (s *accounts) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	e, ctx, who := s.c.Engine, s.c.Ctx, s.c.Who
+	b, ctx := s.c.Backend, s.c.Ctx
 	switch {
 	case key.Matches(msg, k.Verify):
-		s.busy = "Verifying " + a.Name + " with " + acctHost(a.OrgURL) + "…"
-		return tea.Batch(s.spin.Tick, func() tea.Msg {
-			got, err := e.VerifyAccount(ctx, a.ID)
-			if err != nil {
-				return acctDoneMsg{err: err}
+		start := s.busy.Start("Verifying " + a.Name + " with " + acctHost(a.OrgURL) + "…")
+		return tea.Batch(start, func() tea.Msg {
+			got, err := b.VerifyAccount(ctx, a.ID)
+			fail, warn := outcome(err)
+			if fail != nil {
+				return acctDoneMsg{err: fail}
 			}
-			e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "account.verify", Target: a.ID, Detail: a.Name + " as " + got.VerifiedAs})
-			return acctDoneMsg{note: "Authenticated as " + got.VerifiedAs}
+			return acctDoneMsg{note: "Authenticated as " + got.VerifiedAs, warn: warn}
 		})
 	case key.Matches(msg, k.Refresh):
-		s.busy = "Reading the user schema of " + a.Name + "…"
-		return tea.Batch(s.spin.Tick, func() tea.Msg {
-			sc, err := e.RefreshSchema(ctx, a.ID)
-			if err != nil {
-				return acctDoneMsg{err: err}
+		start := s.busy.Start("Reading the user schema of " + a.Name + "…")
+		return tea.Batch(start, func() tea.Msg {
+			sc, err := b.RefreshSchema(ctx, a.ID)
+			fail, warn := outcome(err)
+			if fail != nil {
+				return acctDoneMsg{err: fail}
 			}
-			e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "account.refresh_schema", Target: a.ID, Detail: a.Name})
-			return acctDoneMsg{note: acctFieldsNote(sc, 6)}
+			return acctDoneMsg{note: acctFieldsNote(sc, 6), warn: warn}
 		})
 	case key.Matches(msg, k.Delete):
 		// Say at once when it is in use, rather than ask and then refuse.
 		return func() tea.Msg {
-			users, err := e.Store().AccountUsers(a.ID)
+			users, err := b.AccountUsers(a.ID)
 			if err != nil {
 				return acctDoneMsg{err: err}
 			}
@@ -256,14 +251,14 @@ type acctAskRemoveMsg struct{ a storage.Account }
 
 // askRemove builds the removal question.
 func (s *accounts) askRemove(a storage.Account) {
-	e, who := s.c.Engine, s.c.Who
+	b := s.c.Backend
 	s.confirm = ask(s.c, fmt.Sprintf("Remove the account %q? No integration uses it.", a.Name),
 		func() tea.Msg {
-			if err := e.RemoveAccount(a.ID); err != nil {
-				return acctDoneMsg{err: err}
+			fail, warn := outcome(b.RemoveAccount(a.ID))
+			if fail != nil {
+				return acctDoneMsg{err: fail}
 			}
-			e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "account.remove", Target: a.ID, Detail: a.Name})
-			return acctDoneMsg{note: "Removed the account " + a.Name}
+			return acctDoneMsg{note: "Removed the account " + a.Name, warn: warn}
 		}, nil)
 }
 

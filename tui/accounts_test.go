@@ -45,12 +45,12 @@ func acctAddCustom(t *testing.T, sim *oktatest.Server, names ...string) {
 
 func acctAudited(t *testing.T, c *Common, action string) bool {
 	t.Helper()
-	entries, err := c.Engine.Store().Audit(0, 50)
+	entries, err := eng(c).Store().Audit(0, 50)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		if e.Action == action && e.Who == c.Who {
+		if e.Action == action && e.Who == c.Backend.Who() {
 			return true
 		}
 	}
@@ -59,7 +59,7 @@ func acctAudited(t *testing.T, c *Common, action string) bool {
 
 func TestAccountsList(t *testing.T) {
 	c, _ := newTestCommon(t)
-	a, err := c.Engine.Store().Account("sandbox")
+	a, err := eng(c).Store().Account("sandbox")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestAccountsRemove(t *testing.T) {
 			if tc.used {
 				runsTestIntegration(t, c, "Onboard")
 			}
-			c.Role = tc.role
+			asRole(c, tc.role)
 			s := acctOpen(t, c)
 			var sc Screen = s
 			sc, msgs := press(t, sc, "x")
@@ -151,7 +151,7 @@ func TestAccountsRemove(t *testing.T) {
 			}
 			sc, more := press(t, sc, tc.answer)
 			msgs = append(msgs, more...)
-			_, err := c.Engine.Store().Account("sandbox")
+			_, err := eng(c).Store().Account("sandbox")
 			if gone := err != nil; gone != tc.gone {
 				t.Errorf("account gone %v, want %v (%v)", gone, tc.gone, err)
 			}
@@ -186,7 +186,7 @@ func TestAccountsKeys(t *testing.T) {
 	}
 
 	// A new account (from the form or elsewhere) shows up.
-	if _, err := c.Engine.CreateSandbox(c.Ctx, "play"); err != nil {
+	if _, err := eng(c).CreateSandbox(c.Ctx, "play"); err != nil {
 		t.Fatal(err)
 	}
 	sc, _ := runCmd(t, s, func() tea.Msg { return engineEventMsg{engine.Event{Kind: engine.AccountChanged}} })
@@ -204,7 +204,7 @@ func TestAccountsKeys(t *testing.T) {
 		t.Errorf("the sandbox kind is not explained:\n%s", v)
 	}
 
-	c.Role = Viewer
+	asRole(c, Viewer)
 	for _, k := range []string{"a", "v", "ctrl+f", "x"} {
 		_, msgs := press(t, s, k)
 		if m, ok := hasMsg[toastMsg](msgs); !ok || !strings.Contains(m.text, "read-only") {

@@ -83,7 +83,7 @@ func (s *accounts) rowView(i int, cols acctColumns) string {
 	}
 	line += pad(r.a.OrgURL, cols.org) + " " + as + " " + st.Faint.Render(pad(ago(r.a.VerifiedAt), cols.when)) + " "
 	if cols.token > 0 {
-		line += st.Faint.Render(pad(r.a.Token.Mask(), cols.token)) + " " + acctFieldsCell(st, r, cols.fields)
+		line += st.Faint.Render(pad(string(r.a.Token), cols.token)) + " " + acctFieldsCell(st, r, cols.fields)
 	}
 	return truncate(line, s.w)
 }
@@ -132,7 +132,7 @@ func (s *accounts) detail() []string {
 		st.Section.Render(a.Name) + st.Faint.Render("  "+kind),
 		rdField(st, "Org URL", a.OrgURL, s.w),
 		rdField(st, "Verified as", verified, s.w),
-		rdField(st, "API token", st.Faint.Render(a.Token.Mask()), s.w),
+		rdField(st, "API token", st.Faint.Render(string(a.Token)), s.w),
 		rdField(st, "User schema", fields, s.w),
 	}
 	for i := range out {
@@ -151,8 +151,8 @@ func (s *accounts) detail() []string {
 func (s *accounts) footLines() []string {
 	st := s.c.Styles
 	switch {
-	case s.busy != "":
-		return []string{"", truncate(s.spin.View()+" "+s.busy, s.w)}
+	case s.busy.Active():
+		return []string{"", truncate(s.busy.View(), s.w)}
 	case s.confirm != nil:
 		return []string{"", truncate(s.confirm.View(), s.w)}
 	case s.problem != nil:

@@ -1,12 +1,11 @@
 package tui
 
 import (
-	"github.com/oktaflow/oktaflow/tui/widget"
-
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/oktaflow/oktaflow/engine/action"
+	"github.com/oktaflow/oktaflow/tui/widget"
 )
 
 // actionPicker is the searchable list of connectors and their actions

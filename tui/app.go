@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -70,21 +71,36 @@ func (a *App) applyStyles() {
 
 // Init subscribes to the engine and decides the first screen.
 func (a *App) Init() tea.Cmd {
-	a.events = a.c.Engine.Subscribe(a.c.Ctx)
-	e := a.c.Engine
+	a.events = a.c.Backend.Subscribe(a.c.Ctx)
+	b := a.c.Backend
 	return tea.Batch(
 		tea.RequestBackgroundColor,
 		a.waitEvent(),
 		a.loadCounts(),
+		a.loadListen(),
 		tick(),
 		func() tea.Msg {
-			accounts, err := e.Store().Accounts()
+			accounts, err := b.Accounts()
 			if err != nil {
 				return errMsg{err}
 			}
 			return startMsg{hasAccounts: len(accounts) > 0}
 		},
 	)
+}
+
+// listenMsg is where the webhook listener listens (or why it does not).
+type listenMsg struct {
+	addr string
+	err  error
+}
+
+func (a *App) loadListen() tea.Cmd {
+	b := a.c.Backend
+	return func() tea.Msg {
+		addr, err := b.ListenStatus()
+		return listenMsg{addr, err}
+	}
 }
 
 func tick() tea.Cmd { return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) }) }
@@ -102,11 +118,11 @@ func (a *App) waitEvent() tea.Cmd {
 }
 
 func (a *App) loadCounts() tea.Cmd {
-	e := a.c.Engine
+	b := a.c.Backend
 	return func() tea.Msg {
-		counts, err := e.Store().RunCounts()
+		counts, err := b.RunCounts()
 		if err != nil {
-			return nil
+			return errMsg{fmt.Errorf("read the run counts: %w", err)}
 		}
 		return countsMsg(counts)
 	}
@@ -179,19 +195,14 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return a, a.forward(dataChangedMsg{})
 		}
 		return a, nil
-	case homeMsg:
-		if len(a.stack) > 0 {
-			if _, ok := a.stack[0].(*integrations); !ok {
-				a.stack = []Screen{newIntegrations(a.c)}
-				return a, a.stack[0].Init()
-			}
-			a.stack = a.stack[:1]
-		}
-		return a, a.forward(dataChangedMsg{})
 	case errMsg:
 		a.err = msg.err
 		a.resize()
 		return a, nil
+	case changedWarnMsg:
+		a.err = msg.err
+		a.resize()
+		return a, a.forward(dataChangedMsg{})
 	case toastMsg:
 		a.toast = msg.text
 		a.toastID++
@@ -201,6 +212,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.id == a.toastID {
 			a.toast = ""
 		}
+		return a, nil
+	case listenMsg:
+		a.c.listen = listenState(msg)
 		return a, nil
 	case countsMsg:
 		a.status.counts = msg

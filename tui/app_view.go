@@ -57,7 +57,7 @@ func (a *App) header() string {
 	}
 	left := st.Brand.Render("oktaflow") + st.Crumb.Render("  "+strings.Join(titles, " › "))
 	right := ""
-	if a.c.Role == Viewer {
+	if a.c.Backend.Role() == Viewer {
 		right = st.WarnText.Render("viewer · read-only")
 	}
 	w, _ := a.bodySize()
@@ -97,10 +97,10 @@ func (a *App) statusBar() string {
 	parts = append(parts, engineState)
 	if a.c.HookBase != "" {
 		parts = append(parts, "webhooks "+st.StatusKey.Render(a.c.HookBase))
-	} else if addr, err := a.c.Engine.ListenStatus(); err != nil {
+	} else if a.c.listen.err != nil {
 		parts = append(parts, st.WarnText.Render("webhooks off: port busy"))
-	} else if addr != "" {
-		parts = append(parts, "webhooks "+st.StatusKey.Render("http://"+addr))
+	} else if a.c.listen.addr != "" {
+		parts = append(parts, "webhooks "+st.StatusKey.Render("http://"+a.c.listen.addr))
 	}
 	parts = append(parts, "queue "+itoa(queued), itoa(running)+" running")
 	if until, ok := a.latestWait(); ok {

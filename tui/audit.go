@@ -46,9 +46,9 @@ func (a *audit) FullHelp() [][]key.Binding {
 
 func (a *audit) load(before uint64, reset bool) tea.Cmd {
 	a.loading = true
-	st := a.c.Engine.Store()
+	b := a.c.Backend
 	return func() tea.Msg {
-		entries, err := st.Audit(before, auditPage)
+		entries, err := b.Audit(before, auditPage)
 		return auditLoadedMsg{entries: entries, reset: reset, err: err}
 	}
 }

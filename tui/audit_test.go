@@ -10,7 +10,7 @@ import (
 
 func TestAuditPagesAndShowsWho(t *testing.T) {
 	c, _ := newTestCommon(t)
-	st := c.Engine.Store()
+	st := eng(c).Store()
 	for i := range 450 {
 		if _, err := st.AddAudit(storage.AuditEntry{Who: "ssh:SHA256:abc alice@team", Action: "integration.enable", Target: fmt.Sprint("int_", i)}); err != nil {
 			t.Fatal(err)

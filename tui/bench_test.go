@@ -80,7 +80,7 @@ func benchCommon(b *testing.B) (*Common, *storage.Store) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &Common{Ctx: context.Background(), Engine: e, Styles: NewStyles(true), Keys: DefaultKeyMap(), Who: "bench"}, st
+	return &Common{Ctx: context.Background(), Backend: e.Session("local:bench", engine.RoleAdmin), Styles: NewStyles(true), Keys: DefaultKeyMap()}, st
 }
 
 // BenchmarkColdStart starts a fresh process (this test binary in child
@@ -138,7 +138,7 @@ func coldStartChild(path string) int {
 		fmt.Println(err)
 		return 1
 	}
-	c := &Common{Ctx: context.Background(), Engine: e, Styles: NewStyles(true), Keys: DefaultKeyMap(), Who: "bench"}
+	c := &Common{Ctx: context.Background(), Backend: e.Session("local:bench", engine.RoleAdmin), Styles: NewStyles(true), Keys: DefaultKeyMap()}
 	app := New(c)
 	p := tea.NewProgram(app, tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithWindowSize(120, 40), tea.WithoutSignals())
 	done := make(chan struct{})

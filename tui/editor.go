@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"github.com/oktaflow/oktaflow/tui/widget"
-
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -15,6 +13,7 @@ import (
 	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/engine/trigger"
 	"github.com/oktaflow/oktaflow/storage"
+	"github.com/oktaflow/oktaflow/tui/widget"
 )
 
 // editor shows an integration: its trigger and steps on the left, the
@@ -28,7 +27,7 @@ type editor struct {
 	cursor   int // 0: the trigger; i+1: step i
 	action   string
 	problems engine.Problems
-	revealed bool // an admin asked to see the trigger's secrets (ctrl+v)
+	revealed map[string]string // the trigger's secrets, when an admin asked to see them (ctrl+v)
 	confirm  *widget.Confirm
 	w, h     int
 }
@@ -45,7 +44,7 @@ func (e *editor) SetSize(w, h int) {
 }
 func (e *editor) ShortHelp() []key.Binding {
 	k := e.c.Keys
-	if editable, _ := e.c.CanEdit(); !editable { // a viewer sees what they can do
+	if editable, _ := e.c.can(engine.OpEditIntegration); !editable { // a viewer sees what they can do
 		return []key.Binding{k.Up, k.Down, withHelp(k.Runs, "runs"), k.Back}
 	}
 	return []key.Binding{withHelp(k.Enter, "edit"), k.AddStep, k.Test, k.Save, k.Toggle, k.Back}
@@ -89,25 +88,32 @@ func (e *editor) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		e.d.in.ID, e.d.in.UpdatedAt, e.d.in.CreatedAt = msg.in.ID, msg.in.UpdatedAt, msg.in.CreatedAt
 		e.d.in.Trigger.Secrets = msg.in.Trigger.Secrets
 		e.d.dirty = false
-		return e, tea.Batch(toast("Saved "+msg.in.Name), validate(e.c, e.d.in))
+		return e, tea.Batch(toast(savedNote(msg)), validate(e.c, e.d.in), warnCmd(msg.warn))
 	case toggledMsg:
-		if msg.err != nil {
-			return e, func() tea.Msg { return errMsg{msg.err} }
+		fail, warn := outcome(msg.err)
+		if fail != nil {
+			return e, func() tea.Msg { return errMsg{fail} }
 		}
 		e.saved.Enabled, e.d.in.Enabled = msg.on, msg.on
-		return e, toast(msg.name + " is " + onOff(msg.on))
+		return e, tea.Batch(toast(msg.name+" is "+onOff(msg.on)), warnCmd(warn))
 	case engineEventMsg:
 		if msg.ev.Kind == engine.IntegrationChanged && msg.ev.IntegrationID == e.d.in.ID {
-			st := e.c.Engine.Store()
+			b := e.c.Backend
 			id := e.d.in.ID
 			return e, func() tea.Msg {
-				in, err := st.Integration(id)
+				in, err := b.Integration(id)
 				if err != nil {
-					return nil
+					return errMsg{fmt.Errorf("read the integration again: %w", err)}
 				}
 				return integrationStateMsg{in.Enabled}
 			}
 		}
+		return e, nil
+	case revealedMsg:
+		if msg.err != nil {
+			return e, func() tea.Msg { return errMsg{msg.err} }
+		}
+		e.revealed = msg.secrets
 		return e, nil
 	case removeStepMsg:
 		if msg.index < len(e.d.in.Steps) {
@@ -127,13 +133,67 @@ func (e *editor) Update(msg tea.Msg) (Screen, tea.Cmd) {
 
 type integrationStateMsg struct{ enabled bool }
 
+// keyOp is what a key of the editor does, for the hint when the user may
+// not (the backend refuses the change itself).
+func (e *editor) keyOp(msg tea.KeyPressMsg) (engine.Op, bool) {
+	k := e.c.Keys
+	switch {
+	case key.Matches(msg, k.Enter, k.Edit, k.Trigger, k.AddStep, k.MoveUp, k.MoveDown, k.Delete, k.Save):
+		return engine.OpEditIntegration, true
+	case key.Matches(msg, k.Toggle):
+		return engine.OpToggle, true
+	case key.Matches(msg, k.RunNow):
+		return engine.OpRunNow, true
+	case key.Matches(msg, k.Reveal):
+		return engine.OpRevealSecret, true
+	}
+	return "", false
+}
+
+// revealedMsg carries the trigger's secrets, read for an admin who asked
+// to see them (the backend audits it).
+type revealedMsg struct {
+	secrets map[string]string
+	err     error
+}
+
+// reveal shows or hides the trigger's secrets. A saved integration's are
+// read through the backend (audited); a new one's are the draft's own.
+func (e *editor) reveal() tea.Cmd {
+	if e.revealed != nil {
+		e.revealed = nil
+		return nil
+	}
+	t := e.d.in.Trigger
+	if e.d.in.ID == "" {
+		e.revealed = secretsText(t.Secrets)
+		return nil
+	}
+	b, id, keys := e.c.Backend, e.d.in.ID, sampleKeys(t.Secrets)
+	return func() tea.Msg {
+		out := map[string]string{}
+		for _, k := range keys {
+			v, err := b.RevealSecret(id, k)
+			if fail, _ := outcome(err); fail != nil {
+				return revealedMsg{err: fail}
+			}
+			out[k] = v.Reveal()
+		}
+		return revealedMsg{secrets: out}
+	}
+}
+
 // removeStepMsg removes a step after the user confirmed.
 type removeStepMsg struct{ index int }
 
 func (e *editor) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := e.c.Keys
-	editable, why := e.c.CanEdit()
 	n := len(e.d.in.Steps)
+	if op, ok := e.keyOp(msg); ok {
+		if cmd := e.c.disabled(op); cmd != nil {
+			return cmd
+		}
+	}
 	switch {
 	case key.Matches(msg, k.Up):
 		e.cursor = max(e.cursor-1, 0)
@@ -149,10 +209,6 @@ func (e *editor) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		if e.d.in.ID != "" {
 			return push(newRuns(e.c, e.d.in.ID, e.d.in.Name))
 		}
-	case !editable && (key.Matches(msg, k.Enter) || key.Matches(msg, k.Trigger) || key.Matches(msg, k.AddStep) ||
-		key.Matches(msg, k.MoveUp) || key.Matches(msg, k.MoveDown) || key.Matches(msg, k.Delete) ||
-		key.Matches(msg, k.Save) || key.Matches(msg, k.Test) || key.Matches(msg, k.Toggle) || key.Matches(msg, k.RunNow)):
-		return toast(why)
 	case key.Matches(msg, k.Trigger), key.Matches(msg, k.Enter) && e.cursor == 0:
 		return push(newTriggerForm(e.c, e.d))
 	case key.Matches(msg, k.Enter), key.Matches(msg, k.Edit):
@@ -190,8 +246,7 @@ func (e *editor) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return toggle(e.c, e.saved)
 	case key.Matches(msg, k.Reveal):
-		e.revealed = !e.revealed
-		return nil
+		return e.reveal()
 	case key.Matches(msg, k.RunNow):
 		if e.d.in.ID == "" || e.d.dirty {
 			return toast("Save first (ctrl+s): a run uses the saved integration")
@@ -211,7 +266,7 @@ func (e *editor) View() string {
 	if e.d.dirty {
 		top += "  " + st.WarnText.Render("● unsaved changes (ctrl+s saves)")
 	}
-	if editable, why := e.c.CanEdit(); !editable {
+	if editable, why := e.c.can(engine.OpEditIntegration); !editable {
 		top += "  " + st.Faint.Render("("+why+")")
 	}
 	if e.d.in.Description != "" {
@@ -309,20 +364,22 @@ func (e *editor) rightPane(w int) string {
 		for _, k := range keys {
 			kv(k, fmt.Sprint(t.Config[k]))
 		}
-		editable, _ := e.c.CanEdit()
-		for k, v := range t.Secrets {
-			shown := v.Mask() + st.Faint.Render("  ctrl+v shows it")
-			if e.revealed && editable { // never for a viewer
-				shown = v.Reveal()
-			} else if !editable {
-				shown = v.Mask()
+		for _, k := range sampleKeys(t.Secrets) { // sorted: the order never changes between frames
+			shown := t.Secrets[k].Mask() // a viewer's come masked already; Mask keeps them so
+			if v, ok := e.revealed[k]; ok {
+				shown = v
+			} else if ok, _ := e.c.can(engine.OpRevealSecret); ok {
+				shown += st.Faint.Render("  ctrl+v shows it")
 			}
 			kv(k, shown)
 		}
 		if t.Type == trigger.Webhook && e.d.in.ID != "" {
-			secret := "<secret: ctrl+v shows it>"
-			if e.revealed && editable {
-				secret = t.Secrets["secret"].Reveal()
+			secret := "<secret>"
+			if ok, _ := e.c.can(engine.OpRevealSecret); ok {
+				secret = "<secret: ctrl+v shows it>"
+			}
+			if v, ok := e.revealed["secret"]; ok {
+				secret = v
 			}
 			body := `{"email":"ada@acme.com","first_name":"Ada","last_name":"Lovelace"}`
 			if e.d.sample != nil {
@@ -363,7 +420,8 @@ func (e *editor) rightPane(w int) string {
 	}
 	if len(s.Options) > 0 {
 		b.WriteString("\n" + st.Label.Render("OPTIONS") + "\n")
-		for k, v := range s.Options {
+		for _, k := range sampleKeys(s.Options) {
+			v := s.Options[k]
 			b.WriteString("  " + pad(k, 14) + " " + fmt.Sprint(v) + "\n")
 		}
 	}

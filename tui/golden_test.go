@@ -337,7 +337,7 @@ func finish(t *testing.T, tm *testApp) *App {
 func emptyCommon(t *testing.T) *Common {
 	t.Helper()
 	c, _ := newTestCommon(t)
-	if err := c.Engine.RemoveAccount("sandbox"); err != nil {
+	if err := eng(c).RemoveAccount("sandbox"); err != nil {
 		t.Fatal(err)
 	}
 	return c

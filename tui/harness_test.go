@@ -44,15 +44,32 @@ func newTestCommon(t *testing.T) (*Common, *oktatest.Server) {
 	if _, err := e.AddAccount(ctx, engine.AccountInput{Name: "sandbox", Domain: sim.URL, Token: storage.Secret(sim.Token), AllowHTTP: true}); err != nil {
 		t.Fatal(err)
 	}
-	c := &Common{Ctx: ctx, Engine: e, Styles: NewStyles(true), Keys: DefaultKeyMap(), Who: "local:test", Width: 78, Height: 20}
+	c := &Common{Ctx: ctx, Backend: &testBackend{Session: e.Session("local:test", engine.RoleAdmin), engine: e},
+		Styles: NewStyles(true), Keys: DefaultKeyMap(), Width: 78, Height: 20}
 	return c, sim
+}
+
+// testBackend is the session the screens use, and the engine under it
+// that tests set data up with.
+type testBackend struct {
+	*engine.Session
+	engine *engine.Engine
+}
+
+// eng is the engine under a test's Common.
+func eng(c *Common) *engine.Engine { return c.Backend.(*testBackend).engine }
+
+// asRole makes c's user have role (a viewer, say) from now on.
+func asRole(c *Common, role engine.Role) {
+	tb := c.Backend.(*testBackend)
+	c.Backend = &testBackend{Session: tb.engine.Session(tb.Who(), role), engine: tb.engine}
 }
 
 // appMsg reports whether msg is for the app (navigation and feedback)
 // rather than for the screen.
 func appMsg(msg tea.Msg) bool {
 	switch msg.(type) {
-	case pushMsg, popMsg, replaceMsg, homeMsg, errMsg, toastMsg:
+	case pushMsg, popMsg, replaceMsg, errMsg, toastMsg, changedWarnMsg:
 		return true
 	}
 	return false

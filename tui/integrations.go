@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"github.com/oktaflow/oktaflow/tui/widget"
-
 	"fmt"
 	"strings"
 	"time"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/storage"
+	"github.com/oktaflow/oktaflow/tui/widget"
 )
 
 // integrations is the home screen: every integration with its state, its
@@ -74,7 +73,7 @@ func (s *integrations) FullHelp() [][]key.Binding {
 }
 func (s *integrations) ShortHelp() []key.Binding {
 	k := s.c.Keys
-	if editable, _ := s.c.CanEdit(); !editable {
+	if editable, _ := s.c.can(engine.OpEditIntegration); !editable {
 		return []key.Binding{withHelp(k.Enter, "open"), k.Runs, k.AllRuns, k.Accounts, k.Audit}
 	}
 	if len(s.rows) == 0 {
@@ -86,9 +85,9 @@ func (s *integrations) ShortHelp() []key.Binding {
 // load reads the list and each integration's run stats (counted from index
 // keys, so the cost follows today's activity, not the history).
 func (s *integrations) load() tea.Cmd {
-	st := s.c.Engine.Store()
+	b := s.c.Backend
 	return func() tea.Msg {
-		list, err := st.Integrations()
+		list, err := b.Integrations()
 		if err != nil {
 			return integrationsLoadedMsg{err: err}
 		}
@@ -96,7 +95,7 @@ func (s *integrations) load() tea.Cmd {
 		midnight := time.Date(y, m, d, 0, 0, 0, 0, time.Local)
 		rows := make([]integrationRow, len(list))
 		for i, in := range list {
-			stats, err := st.IntegrationStats(in.ID, midnight)
+			stats, err := b.IntegrationStats(in.ID, midnight)
 			if err != nil {
 				return integrationsLoadedMsg{err: err}
 			}
@@ -179,14 +178,15 @@ func (s *integrations) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		s.spin, cmd = s.spin.Update(msg)
 		return s, cmd
 	case toggledMsg:
-		if msg.err != nil {
-			return s, func() tea.Msg { return errMsg{msg.err} }
+		fail, warn := outcome(msg.err)
+		if fail != nil {
+			return s, func() tea.Msg { return errMsg{fail} }
 		}
 		note := fmt.Sprintf("%s is %s", msg.name, onOff(msg.on))
 		if msg.cancelled > 0 {
 			note += fmt.Sprintf("; cancelled %d queued run(s)", msg.cancelled)
 		}
-		return s, tea.Batch(s.reload(), toast(note))
+		return s, tea.Batch(s.reload(), toast(note), warnCmd(warn))
 	case tea.KeyPressMsg:
 		return s, s.onKey(msg)
 	}
@@ -203,20 +203,10 @@ type toggledMsg struct {
 
 // toggle switches an integration; switching ON validates it first.
 func toggle(c *Common, in storage.Integration) tea.Cmd {
-	if ok, why := c.CanEdit(); !ok {
-		return toast(why)
-	}
-	e, ctx, who := c.Engine, c.Ctx, c.Who
+	b, ctx := c.Backend, c.Ctx
 	on := !in.Enabled
 	return func() tea.Msg {
-		n, err := e.SetEnabled(ctx, in.ID, on, time.Time{})
-		if err == nil {
-			action := "integration.disable"
-			if on {
-				action = "integration.enable"
-			}
-			e.Store().AddAudit(storage.AuditEntry{Who: who, Action: action, Target: in.ID, Detail: in.Name})
-		}
+		n, err := b.SetEnabled(ctx, in.ID, on, time.Time{})
 		return toggledMsg{name: in.Name, on: on, cancelled: n, err: err}
 	}
 }
@@ -234,8 +224,8 @@ func (s *integrations) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.End):
 		s.cursor = max(len(s.rows)-1, 0)
 	case key.Matches(msg, k.New):
-		if ok, why := s.c.CanEdit(); !ok {
-			return toast(why)
+		if cmd := s.c.disabled(engine.OpEditIntegration); cmd != nil {
+			return cmd
 		}
 		return push(newWizard(s.c))
 	case key.Matches(msg, k.Enter) && has:
@@ -247,8 +237,8 @@ func (s *integrations) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.AllRuns):
 		return push(newRuns(s.c, "", ""))
 	case key.Matches(msg, k.RunNow) && has:
-		if ok, why := s.c.CanEdit(); !ok {
-			return toast(why)
+		if cmd := s.c.disabled(engine.OpRunNow); cmd != nil {
+			return cmd
 		}
 		return push(newRunNow(s.c, in, nil))
 	case key.Matches(msg, k.Accounts):
@@ -256,16 +246,19 @@ func (s *integrations) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Audit):
 		return push(newAudit(s.c))
 	case key.Matches(msg, k.Delete) && has:
-		if ok, why := s.c.CanEdit(); !ok {
-			return toast(why)
+		if cmd := s.c.disabled(engine.OpDeleteIntegration); cmd != nil {
+			return cmd
 		}
-		e, ctx, who := s.c.Engine, s.c.Ctx, s.c.Who
+		b, ctx := s.c.Backend, s.c.Ctx
 		s.confirm = ask(s.c, fmt.Sprintf("Delete %q? Its queued runs are cancelled; its run history stays.", in.Name),
 			func() tea.Msg {
-				if err := e.DeleteIntegration(ctx, in.ID); err != nil {
-					return errMsg{err}
+				fail, warn := outcome(b.DeleteIntegration(ctx, in.ID))
+				if fail != nil {
+					return errMsg{fail}
 				}
-				e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "integration.delete", Target: in.ID, Detail: in.Name})
+				if warn != nil {
+					return changedWarnMsg{warn}
+				}
 				return dataChangedMsg{}
 			}, nil)
 	}
@@ -286,7 +279,7 @@ func (s *integrations) View() string {
 	}
 	if len(s.rows) == 0 {
 		next := st.Selected.Render("Press n to create your first integration.")
-		if editable, why := s.c.CanEdit(); !editable {
+		if editable, why := s.c.can(engine.OpEditIntegration); !editable {
 			next = st.Faint.Render("An admin can create one (" + why + ").")
 		}
 		return lipgloss.JoinVertical(lipgloss.Left, "",
@@ -373,7 +366,7 @@ func (s *integrations) resultCell(r integrationRow, w int) string {
 func hookURL(c *Common, id string) string {
 	base := c.HookBase
 	if base == "" {
-		switch addr, err := c.Engine.ListenStatus(); {
+		switch addr, err := c.listen.addr, c.listen.err; {
 		case err != nil:
 			return "/hooks/" + id + " (the webhook listener is off: its port is busy; restart with --http-addr)"
 		case addr != "":

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -59,8 +60,8 @@ type mappingLoadedMsg struct {
 }
 
 type schemaRefreshedMsg struct {
-	schema storage.UserSchema
-	err    error
+	schema    storage.UserSchema
+	err, warn error
 }
 
 func newMapping(c *Common, d *draft, step int) Screen {
@@ -102,9 +103,9 @@ func (s *mappingScreen) layout() {
 func (s *mappingScreen) Init() tea.Cmd {
 	cmds := []tea.Cmd{s.load()}
 	if spec, ok := trigger.Lookup(s.d.in.Trigger.Type); ok && spec.Push && s.d.in.ID != "" && s.d.sample == nil {
-		e, ctx, in := s.c.Engine, s.c.Ctx, cloneIntegration(s.d.in)
+		b, ctx, in := s.c.Backend, s.c.Ctx, cloneIntegration(s.d.in)
 		cmds = append(cmds, func() tea.Msg {
-			ev, err := e.Sample(ctx, in)
+			ev, err := b.Sample(ctx, in)
 			if err != nil {
 				return nil
 			}
@@ -123,7 +124,7 @@ func (s *mappingScreen) load() tea.Cmd {
 	if !ok {
 		return nil
 	}
-	store, name := s.c.Engine.Store(), st.Account
+	store, name := s.c.Backend, st.Account
 	return func() tea.Msg {
 		if name == "" {
 			return mappingLoadedMsg{accountErr: "no account picked for this step: the fields are Okta's base profile"}
@@ -133,8 +134,11 @@ func (s *mappingScreen) load() tea.Cmd {
 			return mappingLoadedMsg{accountErr: fmt.Sprintf("account %q: %v", name, err)}
 		}
 		sc, err := store.Schema(a.ID)
-		if err != nil {
+		switch {
+		case errors.Is(err, storage.ErrNotFound): // never fetched: the base profile
 			return mappingLoadedMsg{account: &a}
+		case err != nil:
+			return mappingLoadedMsg{account: &a, accountErr: fmt.Sprintf("the cached schema of %q: %v", name, err)}
 		}
 		return mappingLoadedMsg{account: &a, schema: sc, fetched: true}
 	}
@@ -250,6 +254,9 @@ func (s *mappingScreen) update(msg tea.Msg) tea.Cmd {
 	case mappingSampleMsg:
 		if s.d.sample == nil {
 			s.d.sample, s.d.sampleSource = msg.sample, "the event of the latest run"
+			if s.editing {
+				s.input.SetSuggestions(mappingSuggestions(s.d, s.step))
+			}
 		}
 		return nil
 	case mappingLoadedMsg:
@@ -276,7 +283,7 @@ func (s *mappingScreen) update(msg tea.Msg) tea.Cmd {
 		if d := len(s.rows) - before; d > 0 {
 			s.lastNote += fmt.Sprintf("; %d new", d)
 		}
-		return toast("Fields refreshed: " + s.lastNote)
+		return tea.Batch(toast("Fields refreshed: "+s.lastNote), warnCmd(msg.warn))
 	case engineEventMsg:
 		// another screen or session refreshed the account's schema
 		if msg.ev.Kind == engine.AccountChanged && !s.busy.Active() && !s.editing {
@@ -304,8 +311,8 @@ func (s *mappingScreen) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Refresh):
 		return s.refresh()
 	case key.Matches(msg, k.Reveal):
-		if ok, why := s.c.CanEdit(); !ok {
-			return toast(why)
+		if cmd := s.c.disabled(engine.OpRevealSecret); cmd != nil {
+			return cmd
 		}
 		s.revealed = !s.revealed
 	case key.Matches(msg, k.Enter):

@@ -8,15 +8,15 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/engine/action"
-	"github.com/oktaflow/oktaflow/storage"
 )
 
 // refresh re-reads the org's user schema; mappings live in the draft and
 // are not touched.
 func (s *mappingScreen) refresh() tea.Cmd {
-	if ok, why := s.c.CanEdit(); !ok {
-		return toast(why)
+	if cmd := s.c.disabled(engine.OpAccounts); cmd != nil {
+		return cmd
 	}
 	if s.busy.Active() {
 		return nil
@@ -28,14 +28,11 @@ func (s *mappingScreen) refresh() tea.Cmd {
 		return toast("Cannot refresh: the step has no account")
 	}
 	start := s.busy.Start("Reading the org's user schema…")
-	e, ctx, who, a := s.c.Engine, s.c.Ctx, s.c.Who, *s.account
+	b, ctx, a := s.c.Backend, s.c.Ctx, *s.account
 	return tea.Batch(start, func() tea.Msg {
-		sc, err := e.RefreshSchema(ctx, a.ID)
-		if err == nil {
-			e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "account.refresh_schema", Target: a.ID,
-				Detail: fmt.Sprintf("%s: %d fields", a.Name, len(sc.Fields))})
-		}
-		return schemaRefreshedMsg{schema: sc, err: err}
+		sc, err := b.RefreshSchema(ctx, a.ID)
+		fail, warn := outcome(err)
+		return schemaRefreshedMsg{schema: sc, err: fail, warn: warn}
 	})
 }
 
@@ -45,8 +42,8 @@ func (s *mappingScreen) startEdit() tea.Cmd {
 	if !ok || st == nil {
 		return nil
 	}
-	if ok, why := s.c.CanEdit(); !ok {
-		return toast(why)
+	if cmd := s.c.disabled(engine.OpEditIntegration); cmd != nil {
+		return cmd
 	}
 	s.editing = true
 	return s.input.Start(st.Fields[row.f.Name], mappingSuggestions(s.d, s.step), row.f.Secret && !s.revealed, s.check)
@@ -114,8 +111,8 @@ func (s *mappingScreen) clearField() tea.Cmd {
 	if _, had := st.Fields[row.f.Name]; !had {
 		return nil
 	}
-	if ok, why := s.c.CanEdit(); !ok {
-		return toast(why)
+	if cmd := s.c.disabled(engine.OpEditIntegration); cmd != nil {
+		return cmd
 	}
 	s.save("")
 	return toast("Cleared the mapping of " + row.f.Name)
@@ -137,8 +134,8 @@ func (s *mappingScreen) toggleOption() tea.Cmd {
 	if !ok || st == nil {
 		return nil
 	}
-	if ok, why := s.c.CanEdit(); !ok {
-		return toast(why)
+	if cmd := s.c.disabled(engine.OpEditIntegration); cmd != nil {
+		return cmd
 	}
 	var next any
 	switch o.Type {

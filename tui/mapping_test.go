@@ -297,10 +297,10 @@ func TestMappingRefreshKeepsMappingsAndShowsNewCustomAttribute(t *testing.T) {
 	if !strings.Contains(lineWith(v, "favouriteColour"), "gone") {
 		t.Fatalf("orphan mapping dropped after refresh:\n%s", v)
 	}
-	if _, err := c.Engine.Store().Schema(mustAccount(t, c).ID); err != nil {
+	if _, err := eng(c).Store().Schema(mustAccount(t, c).ID); err != nil {
 		t.Fatalf("schema not cached: %v", err)
 	}
-	audit, _ := c.Engine.Store().Audit(0, 10)
+	audit, _ := eng(c).Store().Audit(0, 10)
 	if len(audit) == 0 || audit[0].Action != "account.refresh_schema" {
 		t.Fatalf("no audit entry: %+v", audit)
 	}
@@ -310,7 +310,7 @@ func sized(s Screen, w, h int) Screen { s.SetSize(w, h); return s }
 
 func mustAccount(t *testing.T, c *Common) storage.Account {
 	t.Helper()
-	a, err := c.Engine.Store().Account("sandbox")
+	a, err := eng(c).Store().Account("sandbox")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +339,7 @@ func addCustomAttr(t *testing.T, sim *oktatest.Server, name, title string) {
 
 func TestMappingViewerCannotEdit(t *testing.T) {
 	c, _ := newTestCommon(t)
-	c.Role = Viewer
+	asRole(c, Viewer)
 	d := mappingDraft()
 	s := openMapping(t, c, d, 1)
 	for _, k := range []string{"enter", "x", "ctrl+f"} {

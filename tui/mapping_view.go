@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/lipgloss/v2"
 
+	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/engine/mapping"
 )
 
@@ -66,7 +67,7 @@ func (s *mappingScreen) headLines() []string {
 		}
 		out = append(out, st.Faint.Render(truncate(note+" · ctrl+f refreshes", s.w)))
 	}
-	if ok, why := s.c.CanEdit(); !ok {
+	if ok, why := s.c.can(engine.OpEditIntegration); !ok {
 		out = append(out, st.WarnText.Render(truncate("⚠ "+why, s.w)))
 	}
 	if n := s.errorCount(); n > 0 {
@@ -192,7 +193,7 @@ func (s *mappingScreen) detailLines(w int) []string {
 		lines = append(lines, s.block(st.Code, src, w)...)
 	}
 	if s.wide() {
-		if ok, _ := s.c.CanEdit(); ok {
+		if ok, _ := s.c.can(engine.OpEditIntegration); ok {
 			lines = append(lines, "", st.Faint.Render("enter edits · x clears"))
 		}
 	}
@@ -372,7 +373,7 @@ func (s *mappingScreen) ShortHelp() []key.Binding {
 			key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "choose suggestion"))}
 	}
 	move := key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "move"))
-	if ok, _ := s.c.CanEdit(); !ok {
+	if ok, _ := s.c.can(engine.OpEditIntegration); !ok {
 		return []key.Binding{move, k.Back}
 	}
 	out := []key.Binding{move}

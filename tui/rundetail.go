@@ -60,7 +60,7 @@ func (s *runDetail) ShortHelp() []key.Binding {
 	k := s.c.Keys
 	b := []key.Binding{withHelp(k.Down, "scroll"), k.PageDown}
 	if s.run != nil && runRetryable(s.run.State) {
-		if ok, _ := s.c.CanEdit(); ok {
+		if ok, _ := s.c.can(engine.OpRetry); ok {
 			b = append(b, k.Retry)
 		}
 	}
@@ -73,15 +73,18 @@ func (s *runDetail) FullHelp() [][]key.Binding {
 }
 
 func (s *runDetail) load() tea.Cmd {
-	st, id := s.c.Engine.Store(), s.id
+	b, id := s.c.Backend, s.id
 	return func() tea.Msg {
-		r, err := st.Run(id)
+		r, err := b.Run(id)
 		if err != nil {
 			return runDetailMsg{err: err}
 		}
 		msg := runDetailMsg{run: r}
-		if in, err := st.Integration(r.IntegrationID); err == nil {
+		switch in, err := b.Integration(r.IntegrationID); {
+		case err == nil:
 			msg.in = &in
+		case !errors.Is(err, storage.ErrNotFound): // deleted since: the run stands alone
+			msg.err = fmt.Errorf("read its integration: %w", err)
 		}
 		return msg
 	}
@@ -90,10 +93,10 @@ func (s *runDetail) load() tea.Cmd {
 func (s *runDetail) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case runDetailMsg:
-		if msg.err != nil {
+		if msg.run.ID == 0 {
 			s.err = msg.err
 		} else {
-			s.run, s.in, s.err = &msg.run, msg.in, nil
+			s.run, s.in, s.err = &msg.run, msg.in, msg.err
 		}
 		s.render()
 		return s, nil
@@ -105,7 +108,7 @@ func (s *runDetail) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			s.run = &msg.run
 			s.render()
 		}
-		return s, toast(fmt.Sprintf("Run %s queued again", msg.run.ID))
+		return s, tea.Batch(toast(fmt.Sprintf("Run %s queued again", msg.run.ID)), warnCmd(msg.warn))
 	case dataChangedMsg:
 		return s, tea.Batch(s.load(), s.spin.Tick)
 	case engineEventMsg:
@@ -168,7 +171,7 @@ func (s *runDetail) bottomLine() string {
 		parts = append(parts, st.Faint.Render(fmt.Sprintf("%3.0f%% · ↓/pgdn scrolls", s.vp.ScrollPercent()*100)))
 	}
 	if runRetryable(s.run.State) {
-		if ok, _ := s.c.CanEdit(); ok {
+		if ok, _ := s.c.can(engine.OpRetry); ok {
 			parts = append(parts, st.Faint.Render("ctrl+r retries this run"))
 		}
 	}

@@ -26,7 +26,7 @@ func (s *runDetail) plainContent() string { return ansi.Strip(s.vp.GetContent())
 func TestRunDetailShowsEverything(t *testing.T) {
 	c, _ := newTestCommon(t)
 	in := runsTestIntegration(t, c, "Onboard")
-	st := c.Engine.Store()
+	st := eng(c).Store()
 	ok, bad, waiting := runsSeed(t, c, in.ID, 3)[0], runsSeed(t, c, in.ID, 1)[0], runsSeed(t, c, in.ID, 1)[0]
 
 	out, _ := json.Marshal(map[string]any{"outcome": "created", "id": "00u1", "profile": map[string]any{"login": "ann@example.com"}})
@@ -99,7 +99,7 @@ func TestRunDetailKeys(t *testing.T) {
 
 	// Live: a change of this run shows at once; another run's is ignored.
 	other := runsSeed(t, c, in.ID, 1)[0]
-	r, _ := c.Engine.Store().Run(other)
+	r, _ := eng(c).Store().Run(other)
 	sc, _ = runCmd(t, sc, func() tea.Msg { return engineEventMsg{engine.Event{Kind: engine.RunChanged, Run: &r}} })
 	if s.run.ID != id {
 		t.Fatalf("took another run's event: now showing %d", s.run.ID)
@@ -113,11 +113,11 @@ func TestRunDetailKeys(t *testing.T) {
 	if s.run.State != storage.RunQueued || !strings.Contains(s.plainContent(), "· queued") {
 		t.Errorf("after retry the page shows %s:\n%s", s.run.State, s.plainContent())
 	}
-	r, _ = c.Engine.Store().Run(id)
+	r, _ = eng(c).Store().Run(id)
 	if r.State != storage.RunQueued {
 		t.Errorf("run is %s after retry", r.State)
 	}
-	started, _ := c.Engine.Store().StartRun(id)
+	started, _ := eng(c).Store().StartRun(id)
 	sc, _ = runCmd(t, sc, func() tea.Msg { return engineEventMsg{engine.Event{Kind: engine.RunChanged, Run: &started}} })
 	if !strings.Contains(s.plainContent(), "running") {
 		t.Errorf("live change not shown:\n%s", s.plainContent())

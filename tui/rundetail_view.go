@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"github.com/oktaflow/oktaflow/tui/widget"
-
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/engine/action"
 	"github.com/oktaflow/oktaflow/storage"
+	"github.com/oktaflow/oktaflow/tui/widget"
 )
 
 func (s *runDetail) content() string {

@@ -26,8 +26,8 @@ type runNow struct {
 }
 
 type runQueuedMsg struct {
-	id  storage.RunID
-	err error
+	id        storage.RunID
+	err, warn error
 }
 
 func newRunNow(c *Common, in storage.Integration, sample map[string]any) *runNow {
@@ -74,7 +74,7 @@ func (r *runNow) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			r.err = msg.err.Error()
 			return r, nil
 		}
-		return r, tea.Batch(replace(newRunDetail(r.c, msg.id)), toast("Run "+msg.id.String()+" queued"))
+		return r, tea.Batch(replace(newRunDetail(r.c, msg.id)), toast("Run "+msg.id.String()+" queued"), warnCmd(msg.warn))
 	case tea.KeyPressMsg:
 		k := r.c.Keys
 		switch {
@@ -87,22 +87,17 @@ func (r *runNow) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			}
 			return r, pop
 		case key.Matches(msg, k.Save):
-			if ok, why := r.c.CanEdit(); !ok {
-				return r, toast(why)
-			}
 			ev, err := parseSample(r.area.Value())
 			if err != nil {
 				r.err = err.Error()
 				return r, nil
 			}
 			r.busy, r.err = true, ""
-			e, who, in := r.c.Engine, r.c.Who, r.in
+			b, in := r.c.Backend, r.in
 			return r, func() tea.Msg {
-				id, err := e.RunNow(in.ID, ev)
-				if err == nil {
-					e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "integration.run", Target: in.ID, Detail: in.Name + " · run " + id.String()})
-				}
-				return runQueuedMsg{id, err}
+				id, err := b.RunNow(in.ID, ev)
+				fail, warn := outcome(err)
+				return runQueuedMsg{id: id, err: fail, warn: warn}
 			}
 		}
 	}

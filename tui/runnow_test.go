@@ -10,7 +10,7 @@ import (
 
 func TestRunNowQueuesARunWithTheTypedEvent(t *testing.T) {
 	c, _ := newTestCommon(t)
-	in, err := c.Engine.SaveIntegration(context.Background(), storage.Integration{
+	in, err := eng(c).SaveIntegration(context.Background(), storage.Integration{
 		Name: "Offboard", Trigger: storage.Trigger{Type: "manual"},
 		Steps: []storage.Step{{ID: "find", Action: "okta.get_user", Account: "sandbox", Fields: map[string]string{"login": "{{ trigger.login }}"}}},
 	})
@@ -31,11 +31,11 @@ func TestRunNowQueuesARunWithTheTypedEvent(t *testing.T) {
 	if _, ok := hasMsg[replaceMsg](msgs); !ok {
 		t.Fatalf("no run detail after queuing: %v\n%s", msgs, plain(s))
 	}
-	runs, _ := c.Engine.Store().ListRuns(storage.RunQuery{IntegrationID: in.ID})
+	runs, _ := eng(c).Store().ListRuns(storage.RunQuery{IntegrationID: in.ID})
 	if len(runs) != 1 || !strings.Contains(string(runs[0].Event), "ada@acme.com") {
 		t.Fatalf("runs %+v", runs)
 	}
-	audit, _ := c.Engine.Store().Audit(0, 5)
+	audit, _ := eng(c).Store().Audit(0, 5)
 	if len(audit) == 0 || audit[0].Action != "integration.run" {
 		t.Fatalf("not audited: %+v", audit)
 	}

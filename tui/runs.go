@@ -60,8 +60,8 @@ type runsNamesMsg map[string]string
 
 // runRetriedMsg answers a retry.
 type runRetriedMsg struct {
-	run storage.Run
-	err error
+	run       storage.Run
+	err, warn error // warn: retried, not audited
 }
 
 // runsFilters is the order f cycles through; "" is every state.
@@ -93,7 +93,7 @@ func (s *runs) ShortHelp() []key.Binding {
 	}
 	b := []key.Binding{k.Up, k.Down, withHelp(k.Enter, "details"), k.Filter}
 	if r, ok := s.selected(); ok && runRetryable(r.State) {
-		if can, _ := s.c.CanEdit(); can {
+		if can, _ := s.c.can(engine.OpRetry); can {
 			b = append(b, k.Retry)
 		}
 	}
@@ -118,9 +118,9 @@ func (s *runs) reload() tea.Cmd {
 	s.gen++
 	s.loading = true
 	gen, q, all := s.gen, s.query(0), s.integrationID == ""
-	st := s.c.Engine.Store()
+	st := s.c.Backend
 	return func() tea.Msg {
-		rows, err := st.ListRuns(q)
+		rows, err := st.Runs(q)
 		if err != nil {
 			return runsPageMsg{gen: gen, err: err}
 		}
@@ -145,14 +145,14 @@ func (s *runs) more() tea.Cmd {
 	}
 	s.loading = true
 	gen, q := s.gen, s.query(s.rows[len(s.rows)-1].ID)
-	st := s.c.Engine.Store()
+	st := s.c.Backend
 	return func() tea.Msg {
-		rows, err := st.ListRuns(q)
+		rows, err := st.Runs(q)
 		return runsPageMsg{gen: gen, append: true, rows: rows, total: -1, err: err}
 	}
 }
 
-func runsLoadNames(st *storage.Store) (map[string]string, error) {
+func runsLoadNames(st Backend) (map[string]string, error) {
 	list, err := st.Integrations()
 	if err != nil {
 		return nil, err
@@ -218,8 +218,7 @@ func (s *runs) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		if msg.err != nil {
 			return s, func() tea.Msg { return errMsg{msg.err} }
 		}
-		s.apply(msg.run)
-		return s, toast(fmt.Sprintf("Run %s queued again", msg.run.ID))
+		return s, tea.Batch(s.apply(msg.run), toast(fmt.Sprintf("Run %s queued again", msg.run.ID)), warnCmd(msg.warn))
 	case dataChangedMsg: // back from a screen above: reload, and restart the spinner it starved
 		return s, tea.Batch(s.reload(), s.spin.Tick)
 	case engineEventMsg:

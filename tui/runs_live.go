@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/storage"
 	"github.com/oktaflow/oktaflow/tui/widget"
 )
@@ -126,7 +127,7 @@ func (s *runs) apply(r storage.Run) tea.Cmd {
 }
 
 func (s *runs) loadNames() tea.Cmd {
-	st := s.c.Engine.Store()
+	st := s.c.Backend
 	return func() tea.Msg {
 		names, err := runsLoadNames(st)
 		if err != nil {
@@ -173,18 +174,16 @@ func runRetryable(st storage.RunState) bool {
 // retryRun puts a failed or cancelled run back in the queue (refused for
 // viewers and for runs in other states, with the reason).
 func retryRun(c *Common, r storage.Run) tea.Cmd {
-	if ok, why := c.CanEdit(); !ok {
-		return toast(why)
+	if cmd := c.disabled(engine.OpRetry); cmd != nil {
+		return cmd
 	}
 	if !runRetryable(r.State) {
 		return toast(fmt.Sprintf("Run %s is %s: only a failed or cancelled run can be retried", r.ID, r.State))
 	}
-	e, who := c.Engine, c.Who
+	b := c.Backend
 	return func() tea.Msg {
-		next, err := e.RetryRun(r.ID)
-		if err == nil {
-			e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "run.retry", Target: r.ID.String(), Detail: r.IntegrationID})
-		}
-		return runRetriedMsg{run: next, err: err}
+		next, err := b.RetryRun(r.ID)
+		fail, warn := outcome(err)
+		return runRetriedMsg{run: next, err: fail, warn: warn}
 	}
 }

@@ -18,7 +18,7 @@ import (
 // on the "sandbox" account, switched ON.
 func runsTestIntegration(t *testing.T, c *Common, name string) storage.Integration {
 	t.Helper()
-	in, err := c.Engine.SaveIntegration(c.Ctx, storage.Integration{
+	in, err := eng(c).SaveIntegration(c.Ctx, storage.Integration{
 		Name:    name,
 		Trigger: storage.Trigger{Type: "manual"},
 		Steps: []storage.Step{{ID: "create", Action: "okta.add_user", Account: "sandbox", Fields: map[string]string{
@@ -29,7 +29,7 @@ func runsTestIntegration(t *testing.T, c *Common, name string) storage.Integrati
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Engine.SetEnabled(c.Ctx, in.ID, true, time.Time{}); err != nil {
+	if _, err := eng(c).SetEnabled(c.Ctx, in.ID, true, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	return in
@@ -46,7 +46,7 @@ func runsSeed(t *testing.T, c *Common, integrationID string, n int) []storage.Ru
 			raw, _ := json.Marshal(map[string]any{"email": fmt.Sprintf("user%d@example.com", done+i), "first_name": "U", "last_name": itoa(done + i)})
 			events[i] = storage.NewEvent{Payload: raw}
 		}
-		res, err := c.Engine.Store().EnqueueEvents(integrationID, events, storage.EnqueueOptions{})
+		res, err := eng(c).Store().EnqueueEvents(integrationID, events, storage.EnqueueOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +61,7 @@ func runsSeed(t *testing.T, c *Common, integrationID string, n int) []storage.Ru
 // runsFail moves a queued run to failed with an Okta error.
 func runsFail(t *testing.T, c *Common, id storage.RunID) storage.Run {
 	t.Helper()
-	st := c.Engine.Store()
+	st := eng(c).Store()
 	if _, err := st.StartRun(id); err != nil {
 		t.Fatal(err)
 	}
@@ -206,12 +206,12 @@ func TestRunsRetry(t *testing.T) {
 			if tc.fail {
 				runsFail(t, c, id)
 			}
-			c.Role = tc.role
+			asRole(c, tc.role)
 			s, msgs := press(t, runsOpen(t, c, in.ID, "Onboard"), "ctrl+r")
 			if m, ok := hasMsg[toastMsg](msgs); !ok || !strings.Contains(m.text, tc.toast) {
 				t.Errorf("toast %q, want one with %q (msgs %v)", m.text, tc.toast, msgs)
 			}
-			r, err := c.Engine.Store().Run(id)
+			r, err := eng(c).Store().Run(id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -221,7 +221,7 @@ func TestRunsRetry(t *testing.T) {
 			if got := s.(*runs).rows[0].State; got != tc.want {
 				t.Errorf("row shows %s, want %s", got, tc.want)
 			}
-			audit, _ := c.Engine.Store().Audit(0, 10)
+			audit, _ := eng(c).Store().Audit(0, 10)
 			found := false
 			for _, a := range audit {
 				found = found || (a.Action == "run.retry" && a.Target == id.String() && a.Who == "local:test")
@@ -247,7 +247,7 @@ func TestRunsLive(t *testing.T) {
 
 	// At the top, a new run is prepended and the cursor follows it.
 	id := runsSeed(t, c, in.ID, 1)[0]
-	r, _ := c.Engine.Store().Run(id)
+	r, _ := eng(c).Store().Run(id)
 	event(r)
 	if len(s.rows) != 11 || s.rows[0].ID != id || s.list.Cursor() != 0 {
 		t.Fatalf("at the top: %d rows, first %d, cursor %d", len(s.rows), s.rows[0].ID, s.list.Cursor())
@@ -259,7 +259,7 @@ func TestRunsLive(t *testing.T) {
 	sc, _ = press(t, sc, "down")
 	on := s.rows[s.list.Cursor()].ID
 	id = runsSeed(t, c, in.ID, 1)[0]
-	r, _ = c.Engine.Store().Run(id)
+	r, _ = eng(c).Store().Run(id)
 	event(r)
 	if s.rows[0].ID != id || s.rows[s.list.Cursor()].ID != on {
 		t.Errorf("below the top: first %d (want %d), cursor on %d (want %d)", s.rows[0].ID, id, s.rows[s.list.Cursor()].ID, on)
@@ -281,7 +281,7 @@ func TestRunsLive(t *testing.T) {
 	// Another integration's run is not shown here.
 	other := runsTestIntegration(t, c, "Other")
 	oid := runsSeed(t, c, other.ID, 1)[0]
-	r, _ = c.Engine.Store().Run(oid)
+	r, _ = eng(c).Store().Run(oid)
 	n := len(s.rows)
 	event(r)
 	if len(s.rows) != n {

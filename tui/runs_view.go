@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/lipgloss/v2"
 
+	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/storage"
 )
 
@@ -209,7 +210,7 @@ func (s *runs) bottomLine() string {
 		case r.State == storage.RunRetrying && !r.NextDue.IsZero():
 			parts = append(parts, st.WarnText.Render("next try "+runWhen(r.NextDue)))
 		case runRetryable(r.State):
-			if ok, _ := s.c.CanEdit(); ok {
+			if ok, _ := s.c.can(engine.OpRetry); ok {
 				parts = append(parts, st.Faint.Render("ctrl+r retries this run"))
 			}
 		}

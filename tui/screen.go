@@ -31,8 +31,6 @@ type (
 	popMsg struct{}
 	// replaceMsg swaps the current screen for another.
 	replaceMsg struct{ screen Screen }
-	// homeMsg closes every screen above the integrations list.
-	homeMsg struct{}
 	// errMsg shows an error in the app's banner.
 	errMsg struct{ err error }
 	// toastMsg shows a short note in the status bar.
@@ -41,12 +39,14 @@ type (
 	clearToastMsg struct{ id int }
 	// dataChangedMsg tells the active screen to reload what it shows.
 	dataChangedMsg struct{}
+	// changedWarnMsg: a change was made but its audit entry was not
+	// written; the app shows err and the screen reloads.
+	changedWarnMsg struct{ err error }
 )
 
 func push(s Screen) tea.Cmd    { return func() tea.Msg { return pushMsg{s} } }
 func pop() tea.Msg             { return popMsg{} }
 func replace(s Screen) tea.Cmd { return func() tea.Msg { return replaceMsg{s} } }
-func goHome() tea.Msg          { return homeMsg{} }
 func toast(text string) tea.Cmd {
 	return func() tea.Msg { return toastMsg{text} }
 }

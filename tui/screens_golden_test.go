@@ -39,7 +39,7 @@ type goldenCase struct {
 func seedIntegrations(t *testing.T, c *Common) []storage.Integration {
 	t.Helper()
 	ctx := context.Background()
-	webhook, err := c.Engine.SaveIntegration(ctx, storage.Integration{
+	webhook, err := eng(c).SaveIntegration(ctx, storage.Integration{
 		Name: "Onboard new hires", Description: "Create Okta users from the HR system's webhook",
 		Trigger: storage.Trigger{Type: "webhook", Secrets: map[string]storage.Secret{"secret": "golden-secret-0123456789"}},
 		Steps: []storage.Step{{ID: "create", Action: "okta.add_user", Account: "sandbox", Options: map[string]any{"activate": true},
@@ -48,10 +48,10 @@ func seedIntegrations(t *testing.T, c *Common) []storage.Integration {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Engine.SetEnabled(ctx, webhook.ID, true, time.Time{}); err != nil {
+	if _, err := eng(c).SetEnabled(ctx, webhook.ID, true, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	manual, err := c.Engine.SaveIntegration(ctx, storage.Integration{
+	manual, err := eng(c).SaveIntegration(ctx, storage.Integration{
 		Name: "Offboard leavers", Trigger: storage.Trigger{Type: "manual"},
 		Steps: []storage.Step{
 			{ID: "find", Action: "okta.get_user", Account: "sandbox", Fields: map[string]string{"firstName": "{{ trigger.first }}", "lastName": "{{ trigger.last }}"}},
@@ -69,7 +69,7 @@ func seedIntegrations(t *testing.T, c *Common) []storage.Integration {
 // the mapping and test screens start from).
 func seedRuns(t *testing.T, c *Common, in storage.Integration) {
 	t.Helper()
-	st := c.Engine.Store()
+	st := eng(c).Store()
 	ids := runsSeed(t, c, in.ID, 3)
 	out, _ := json.Marshal(map[string]any{"outcome": "created", "id": "00u1goldenuser00001", "status": "ACTIVE",
 		"profile": map[string]any{"login": "user0@example.com"}})
@@ -91,7 +91,7 @@ func seedAudit(t *testing.T, c *Common) {
 		{Who: "ssh:SHA256:Q2xvdWRzIGFyZSBub3QgZmx1ZmZ5 bob@laptop", Action: "integration.enable", Target: "int_000000000001", Detail: "Onboard new hires"},
 		{Who: "local:ada", Action: "integration.test", Target: "int_000000000001", Detail: "create ✓ created"},
 	} {
-		if _, err := c.Engine.Store().AddAudit(e); err != nil {
+		if _, err := eng(c).Store().AddAudit(e); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -146,9 +146,9 @@ func toWizard(g *gdrive) {
 	g.keys("n")
 	g.wait("Name your integration")
 	g.typ("Onboard contractors")
-	g.wait("Onboard contractors")
+	g.wait("“Onboard contractors”")
 	g.keys("enter")
-	g.wait("what it does")
+	g.wait("┃ Description")
 	g.keys("enter")
 	g.wait("What starts this integration?")
 }
@@ -165,7 +165,7 @@ var goldenCases = []goldenCase{
 	{name: "mapping-edit", seed: seedAll, drive: func(g *gdrive) {
 		toMapping(g)
 		g.keys("enter")
-		g.wait("trigger.email")
+		g.wait("Suggestions · ↑/↓ choose")
 	}},
 	{name: "test-preview", seed: seedAll, drive: toTest},
 	{name: "test-confirm", seed: seedAll, drive: func(g *gdrive) {
@@ -212,9 +212,9 @@ var goldenCases = []goldenCase{
 		g.keys("n")
 		g.wait("Name your integration")
 		g.typ("Onboard")
-		g.wait("Onboard")
+		g.wait("“Onboard”")
 		g.keys("tab")
-		g.wait("what it does")
+		g.wait("┃ Description")
 	}},
 	{name: "wizard-trigger", seed: seedAll, drive: toWizard},
 	{name: "trigger-settings", seed: seedAll, drive: func(g *gdrive) {

@@ -51,10 +51,10 @@ type validatedMsg struct{ problems engine.Problems }
 
 // validate checks a draft in a cmd.
 func validate(c *Common, in storage.Integration) tea.Cmd {
-	e := c.Engine
+	b := c.Backend
 	in = cloneIntegration(in)
 	return func() tea.Msg {
-		err := e.ValidateIntegration(in)
+		err := b.Validate(in)
 		var ps engine.Problems
 		if errors.As(err, &ps) {
 			return validatedMsg{ps}
@@ -74,27 +74,32 @@ func problemsFor(ps engine.Problems, prefix string) []string {
 	return out
 }
 
-// savedMsg reports a save.
+// savedMsg reports a save: err is a save that did not happen, warn one
+// that did but could not be audited.
 type savedMsg struct {
-	in  storage.Integration
-	err error
+	in          storage.Integration
+	rebaselined bool // the trigger's source changed while ON: it reads from now on
+	err, warn   error
 }
 
-// save stores a draft (creating it when new) and audits the change.
+// save stores a draft (creating it when new); the backend audits it.
 func save(c *Common, in storage.Integration) tea.Cmd {
-	e, ctx, who := c.Engine, c.Ctx, c.Who
+	b, ctx := c.Backend, c.Ctx
 	in = cloneIntegration(in)
 	return func() tea.Msg {
-		action := "integration.edit"
-		if in.ID == "" {
-			action = "integration.create"
-		}
-		saved, err := e.SaveIntegration(ctx, in)
-		if err == nil {
-			e.Store().AddAudit(storage.AuditEntry{Who: who, Action: action, Target: saved.ID, Detail: saved.Name})
-		}
-		return savedMsg{saved, err}
+		res, err := b.SaveIntegration(ctx, in)
+		fail, warn := outcome(err)
+		return savedMsg{in: res.Integration, rebaselined: res.Rebaselined, err: fail, warn: warn}
 	}
+}
+
+// savedNote is the toast of a save.
+func savedNote(msg savedMsg) string {
+	note := "Saved " + msg.in.Name
+	if msg.rebaselined {
+		note += ": its trigger's source changed while ON, so it reads from now on (what the new source already held does not fire)"
+	}
+	return note
 }
 
 // stepLine is a step in one line: "create · Add a user · sandbox".

@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"github.com/oktaflow/oktaflow/tui/widget"
-
 	"strings"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/engine/trigger"
 	"github.com/oktaflow/oktaflow/storage"
+	"github.com/oktaflow/oktaflow/tui/widget"
 )
 
 // testRun is the Test screen of a draft: the sample event (the trigger's
@@ -66,9 +65,9 @@ type (
 	// testStartMsg: the user said yes; run starts the test.
 	testStartMsg struct{ run tea.Cmd }
 	testDoneMsg  struct {
-		outcomes []engine.StepOutcome
-		err      error
-		at       time.Time
+		outcomes  []engine.StepOutcome
+		err, warn error // warn: the test ran, its audit entry was not written
+		at        time.Time
 	}
 )
 
@@ -102,9 +101,9 @@ func (s *testRun) Init() tea.Cmd {
 		return s.preview()
 	}
 	if spec, ok := trigger.Lookup(s.d.in.Trigger.Type); ok && spec.Push && s.d.in.ID != "" {
-		e, ctx, in := s.c.Engine, s.c.Ctx, cloneIntegration(s.d.in)
+		b, ctx, in := s.c.Backend, s.c.Ctx, cloneIntegration(s.d.in)
 		return func() tea.Msg {
-			ev, err := e.Sample(ctx, in)
+			ev, err := b.Sample(ctx, in)
 			return sampleLoadedMsg{sample: ev, err: err, quiet: true}
 		}
 	}
@@ -163,24 +162,19 @@ func (s *testRun) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		return s, nil
 	case testConfirmMsg:
 		s.accounts = msg.accounts
-		e, ctx, who := s.c.Engine, s.c.Ctx, s.c.Who
+		b, ctx := s.c.Backend, s.c.Ctx
 		in, sample := cloneIntegration(s.d.in), s.d.sample
 		run := func() tea.Msg {
-			outs, err := e.TestIntegration(ctx, in, sample)
-			if err == nil {
-				target := in.ID
-				if target == "" {
-					target = in.Name
-				}
-				e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "integration.test", Target: target, Detail: testSummary(outs)})
-			}
-			return testDoneMsg{outcomes: outs, err: err, at: time.Now()}
+			outs, err := b.TestIntegration(ctx, in, sample)
+			fail, warn := outcome(err)
+			return testDoneMsg{outcomes: outs, err: fail, warn: warn, at: time.Now()}
 		}
 		s.confirm = ask(s.c, msg.question, func() tea.Msg { return testStartMsg{run} }, nil)
 		s.layout()
 		return s, nil
 	case testDoneMsg:
 		s.busy.Stop()
+		warn := warnCmd(msg.warn)
 		s.kind, s.outcomes, s.testErr, s.testedAt = "test", msg.outcomes, msg.err, msg.at
 		for _, o := range msg.outcomes {
 			if o.Error == nil && o.Output != nil {
@@ -189,7 +183,7 @@ func (s *testRun) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		}
 		s.vp.GotoTop()
 		s.layout()
-		return s, nil
+		return s, warn
 	case testStartMsg:
 		return s, tea.Batch(s.busy.Start(s.runningText()), msg.run)
 	case tea.BackgroundColorMsg:
@@ -241,23 +235,27 @@ func (s *testRun) loadSample() tea.Cmd {
 	start := s.busy.Start("Loading the trigger's latest event…")
 	s.sampleErr = nil
 	s.layout()
-	e, ctx, in := s.c.Engine, s.c.Ctx, cloneIntegration(s.d.in)
+	b, ctx, in := s.c.Backend, s.c.Ctx, cloneIntegration(s.d.in)
 	return tea.Batch(start, func() tea.Msg {
-		ev, err := e.Sample(ctx, in)
+		ev, err := b.Sample(ctx, in)
 		return sampleLoadedMsg{sample: ev, err: err}
 	})
 }
 
 func (s *testRun) preview() tea.Cmd {
-	e, in, sample := s.c.Engine, cloneIntegration(s.d.in), s.d.sample
+	b, in, sample := s.c.Backend, cloneIntegration(s.d.in), s.d.sample
 	return func() tea.Msg {
-		return previewMsg{outcomes: e.Preview(in, sample), accounts: stepAccounts(e.Store(), in)}
+		outs, err := b.Preview(in, sample)
+		if err != nil {
+			return errMsg{err}
+		}
+		return previewMsg{outcomes: outs, accounts: stepAccounts(b, in)}
 	}
 }
 
 // askTest builds the confirmation: which org(s) the test acts on.
 func (s *testRun) askTest() tea.Cmd {
-	if ok, why := s.c.CanEdit(); !ok {
+	if ok, why := s.c.can(engine.OpTest); !ok {
 		return toast(why + "; Preview (ctrl+p) works")
 	}
 	if s.d.sample == nil {
@@ -266,7 +264,7 @@ func (s *testRun) askTest() tea.Cmd {
 	if len(s.d.in.Steps) == 0 {
 		return toast("Add an action step first")
 	}
-	store, in := s.c.Engine.Store(), cloneIntegration(s.d.in)
+	store, in := s.c.Backend, cloneIntegration(s.d.in)
 	return func() tea.Msg {
 		accounts := stepAccounts(store, in)
 		return testConfirmMsg{question: testQuestion(in, accounts), accounts: accounts}
@@ -301,7 +299,7 @@ func (s *testRun) ShortHelp() []key.Binding {
 		return []key.Binding{withHelp(k.Yes, "run it"), withHelp(k.No, "cancel")}
 	}
 	out := []key.Binding{k.Sample, k.EditJSON, k.Preview}
-	if ok, _ := s.c.CanEdit(); ok {
+	if ok, _ := s.c.can(engine.OpTest); ok {
 		out = append(out, k.Test)
 	}
 	return append(out, key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll")), k.Back)

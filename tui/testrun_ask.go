@@ -10,7 +10,7 @@ import (
 )
 
 // stepAccounts reads the accounts the steps use, by the name they give.
-func stepAccounts(store *storage.Store, in storage.Integration) map[string]storage.Account {
+func stepAccounts(store Backend, in storage.Integration) map[string]storage.Account {
 	out := map[string]storage.Account{}
 	for _, st := range in.Steps {
 		if _, done := out[st.Account]; done || st.Account == "" {
@@ -28,11 +28,7 @@ func stepAccounts(store *storage.Store, in storage.Integration) map[string]stora
 func testQuestion(in storage.Integration, accounts map[string]storage.Account) string {
 	var orgs []string
 	seen := map[string]bool{}
-	readOnly := true
 	for _, st := range in.Steps {
-		if st.Action != "okta.get_user" {
-			readOnly = false
-		}
 		if seen[st.Account] {
 			continue
 		}
@@ -48,7 +44,7 @@ func testQuestion(in storage.Integration, accounts map[string]storage.Account) s
 		steps = fmt.Sprintf("the %d steps", n)
 	}
 	effect := "It may create or change users."
-	if readOnly {
+	if engine.ReadOnlyIntegration(in) {
 		effect = "It only reads users."
 	}
 	target := "the org"
@@ -67,20 +63,4 @@ func (s *testRun) runningText() string {
 		return "Running step " + ids[0] + "…"
 	}
 	return "Running steps " + strings.Join(ids, " → ") + "…"
-}
-
-// testSummary is the audit detail: each step's result.
-func testSummary(outs []engine.StepOutcome) string {
-	parts := make([]string, 0, len(outs))
-	for _, o := range outs {
-		switch {
-		case o.Error != nil && o.Error.Code != "":
-			parts = append(parts, o.StepID+" ✗ "+o.Error.Code)
-		case o.Error != nil:
-			parts = append(parts, o.StepID+" ✗")
-		default:
-			parts = append(parts, o.StepID+" ✓ "+fmt.Sprint(o.Output["outcome"]))
-		}
-	}
-	return strings.Join(parts, "; ")
 }

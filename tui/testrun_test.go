@@ -165,7 +165,7 @@ func TestTestRunPreview(t *testing.T) {
 		"Preview", "nothing is sent to Okta",
 		`"firstName": "Ada"`, "GET /api/v1/users/ada@acme.com (lookup", "then POST /api/v1/users?activate=false",
 		`"profile": {`, `"login": "ada@acme.com"`,
-		"2. find", "uses an earlier step's output: known in a real test run",
+		"2. find", "login reads steps.create.profile.login: known in a real test run",
 		"✗ 3. off", "missing value: trigger.surname",
 	} {
 		if !strings.Contains(r, want) {
@@ -233,7 +233,7 @@ func TestTestRunCreatesTheUser(t *testing.T) {
 	if d.outputs["create"]["outcome"] != "created" {
 		t.Fatalf("output not kept for suggestions: %v", d.outputs)
 	}
-	audit, _ := c.Engine.Store().Audit(0, 10)
+	audit, _ := eng(c).Store().Audit(0, 10)
 	if len(audit) == 0 || audit[0].Action != "integration.test" || !strings.Contains(audit[0].Detail, "create ✓ created") {
 		t.Fatalf("audit %+v", audit)
 	}
@@ -253,7 +253,7 @@ func TestTestRunCreatesTheUser(t *testing.T) {
 		t.Fatalf("o does not unfold the outputs:\n%s", r)
 	}
 	// the test left no run behind
-	if runs, _ := c.Engine.Store().ListRuns(storage.RunQuery{Limit: 5}); len(runs) != 0 {
+	if runs, _ := eng(c).Store().ListRuns(storage.RunQuery{Limit: 5}); len(runs) != 0 {
 		t.Fatalf("a test created runs: %v", runs)
 	}
 }
@@ -295,7 +295,7 @@ func TestTestRunInvalidIntegrationSaysWhat(t *testing.T) {
 
 func TestTestRunViewer(t *testing.T) {
 	c, sim := newTestCommon(t)
-	c.Role = Viewer
+	asRole(c, Viewer)
 	d := testDraft("ada@acme.com")
 	s := openTest(t, c, d, 78, 20)
 	for _, k := range []string{"ctrl+t", "enter"} {

@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"github.com/oktaflow/oktaflow/tui/widget"
-
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"github.com/oktaflow/oktaflow/engine/action"
 	"github.com/oktaflow/oktaflow/engine/trigger"
 	"github.com/oktaflow/oktaflow/storage"
+	"github.com/oktaflow/oktaflow/tui/widget"
 )
 
 // sampleView is the sample header and its first lines.
@@ -157,14 +156,12 @@ func (s *testRun) stepBlock(b *strings.Builder, i int, o engine.StepOutcome, lin
 	name := fmt.Sprintf("%d. %s", i+1, o.StepID)
 	// In a preview, a field that reads an earlier step's output cannot be
 	// resolved yet: that is expected, not a failure.
-	needsEarlier := s.kind == "preview" && o.Error != nil && strings.Contains(o.Error.Message, "steps.")
 	switch {
-	case needsEarlier:
-		line(st.Bold.Render(name) + st.Faint.Render(" · "+title+acct))
-		para(st.Faint, "uses an earlier step's output: known in a real test run (ctrl+t)", "   ")
-		return
 	case s.kind == "preview" && o.Error == nil:
 		line(st.Bold.Render(name) + st.Faint.Render(" · "+title+acct))
+		for _, f := range sampleKeys(o.Deferred) { // the engine's flag: waits for an earlier step
+			para(st.Faint, fmt.Sprintf("%s reads %s: known in a real test run (ctrl+t)", f, strings.Join(o.Deferred[f], ", ")), "   ")
+		}
 	case o.Error == nil:
 		outcome := ""
 		if v, ok := o.Output["outcome"]; ok {
@@ -180,9 +177,6 @@ func (s *testRun) stepBlock(b *strings.Builder, i int, o engine.StepOutcome, lin
 	}
 	if o.Error != nil {
 		s.errorBlock(o.Error, para)
-		if strings.Contains(o.Error.Message, "steps.") && s.kind == "preview" {
-			para(st.Faint, "Earlier steps' outputs are known only in a real test run (ctrl+t).", "   ")
-		}
 	}
 	if s.kind == "preview" {
 		if o.Input != nil {

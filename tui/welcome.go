@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/tui/widget"
 
 	"charm.land/bubbles/v2/key"
@@ -22,8 +23,8 @@ type welcome struct {
 }
 
 type sandboxReadyMsg struct {
-	account storage.Account
-	err     error
+	account   storage.Account
+	err, warn error
 }
 
 func newWelcome(c *Common) *welcome {
@@ -53,7 +54,7 @@ func (w *welcome) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		if msg.err != nil {
 			return w, func() tea.Msg { return errMsg{msg.err} }
 		}
-		return w, tea.Batch(replace(newIntegrations(w.c)), toast("Sandbox org ready, signed in as "+msg.account.VerifiedAs+" · its users: a (accounts)"))
+		return w, tea.Batch(replace(newIntegrations(w.c)), toast("Sandbox org ready, signed in as "+msg.account.VerifiedAs+" · its users: a (accounts)"), warnCmd(msg.warn))
 	case accountSavedMsg:
 		return w, replace(newIntegrations(w.c))
 	case spinner.TickMsg:
@@ -69,18 +70,16 @@ func (w *welcome) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		}
 		if key.Matches(msg, w.c.Keys.Enter) {
 			it, _ := w.choices.Selected()
-			if ok, why := w.c.CanEdit(); !ok {
-				return w, toast(why)
+			if cmd := w.c.disabled(engine.OpAccounts); cmd != nil {
+				return w, cmd
 			}
 			if it.Value == "sandbox" {
 				w.busy = true
-				e, ctx, who := w.c.Engine, w.c.Ctx, w.c.Who
+				b, ctx := w.c.Backend, w.c.Ctx
 				return w, tea.Batch(w.spin.Tick, func() tea.Msg {
-					a, err := e.CreateSandbox(ctx, "sandbox")
-					if err == nil {
-						e.Store().AddAudit(storage.AuditEntry{Who: who, Action: "account.add", Target: a.Name, Detail: "sandbox org " + a.OrgURL})
-					}
-					return sandboxReadyMsg{a, err}
+					a, err := b.CreateSandbox(ctx, "sandbox")
+					fail, warn := outcome(err)
+					return sandboxReadyMsg{a, fail, warn}
 				})
 			}
 			return w, push(newAccountForm(w.c))

@@ -67,7 +67,8 @@ func newAccountAddCmd(g *globals) *cobra.Command {
 }
 
 func newAccountAddSandboxCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var asApp bool
+	cmd := &cobra.Command{
 		Use:   "add-sandbox NAME",
 		Short: "Create a sandbox account: a simulated Okta org run inside oktaflow, to try things without a real org",
 		Long: "Creates a simulated Okta org seeded with a few users, the groups Engineering and Sales and the\n" +
@@ -75,10 +76,14 @@ func newAccountAddSandboxCmd(g *globals) *cobra.Command {
 			"schema and System Log are kept in a file beside the database; it starts on a free loopback port\n" +
 			"whenever oktaflow runs. An integration built against it can be pointed at a real account later\n" +
 			"by changing each step's account.",
-		Example: "  oktaflow account add-sandbox playground",
+		Example: "  oktaflow account add-sandbox playground\n  oktaflow account add-sandbox playground-app --oauth",
 		Args:    usageArgs(cobra.ExactArgs(1)),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
-			a, err := s.sess.CreateSandbox(cmd.Context(), args[0])
+			in := engine.SandboxInput{Name: args[0]}
+			if asApp {
+				in.Auth = storage.AuthOAuth
+			}
+			a, err := s.sess.CreateSandboxWith(cmd.Context(), in)
 			if err := audited(cmd, err); err != nil {
 				return err
 			}
@@ -92,6 +97,8 @@ func newAccountAddSandboxCmd(g *globals) *cobra.Command {
 			return nil
 		}),
 	}
+	cmd.Flags().BoolVar(&asApp, "oauth", false, "sign in as an OAuth 2.0 service app (private key JWT, DPoP) instead of with an API token")
+	return cmd
 }
 
 // readToken reads the token from stdin: hidden at a terminal, else the

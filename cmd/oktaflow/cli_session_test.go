@@ -141,3 +141,20 @@ func TestCLIResetTrigger(t *testing.T) {
 		t.Errorf("export: %s", out)
 	}
 }
+
+func TestCLISandboxAsAServiceApp(t *testing.T) {
+	t.Setenv("OKTAFLOW_DB", filepath.Join(t.TempDir(), "of.db"))
+	t.Setenv("OKTAFLOW_SECRET_KEY", "")
+	ctx := context.Background()
+	out, errOut, code := cli(t, ctx, "", "account", "add-sandbox", "app", "--oauth")
+	if code != 0 || !strings.Contains(out, "Authenticated as client 0oa") || !strings.Contains(out, "DPoP") {
+		t.Fatalf("%d %s %s", code, out, errOut)
+	}
+	out, _, _ = cli(t, ctx, "", "account", "list", "--json")
+	if !strings.Contains(out, `"auth": "oauth"`) || strings.Contains(out, "BEGIN") {
+		t.Errorf("list: %s", out)
+	}
+	if out, errOut, code := cli(t, ctx, "", "account", "verify", "app"); code != 0 || !strings.Contains(out, "client 0oa") {
+		t.Errorf("verify: %d %s %s", code, out, errOut)
+	}
+}

@@ -143,7 +143,7 @@ func TestCLIEndToEnd(t *testing.T) {
 		return true
 	})
 	// while serve holds the database, the CLI says so
-	if _, errOut, code := cli(t, ctx, "", "runs"); code != 1 || !strings.Contains(errOut, "oktaflow is already running on") {
+	if _, errOut, code := cli(t, ctx, "", "runs"); code != 1 || !strings.Contains(errOut, "is held by oktaflow serve") {
 		t.Fatalf("locked: %d %q", code, errOut)
 	}
 	stop()

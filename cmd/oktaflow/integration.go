@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -29,18 +27,12 @@ func newIntegrationCmd(g *globals) *cobra.Command {
 }
 
 func newIntImportCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "import FILE",
 		Short: "Create an integration from a JSON document (- reads standard input; it starts OFF); prints its id",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var data []byte
-			var err error
-			if args[0] == "-" {
-				data, err = io.ReadAll(cmd.InOrStdin())
-			} else {
-				data, err = os.ReadFile(args[0])
-			}
+			data, err := g.readInput(cmd, args[0], "document")
 			if err != nil {
 				return err
 			}
@@ -61,11 +53,15 @@ func newIntImportCmd(g *globals) *cobra.Command {
 			fmt.Fprintln(cmd.OutOrStdout(), in.ID)
 			fmt.Fprintf(cmd.ErrOrStderr(), "Imported %q (OFF). Switch it on: oktaflow integration enable %s\n", in.Name, in.ID)
 			if in.Trigger.Type == "webhook" {
-				fmt.Fprintf(cmd.ErrOrStderr(), "Webhook (with oktaflow serve on its default address): POST http://127.0.0.1:8780/hooks/%s; the secret: oktaflow integration show %s --show-secret\n", in.ID, in.ID)
+				base, note := s.hookBase()
+				fmt.Fprintf(cmd.ErrOrStderr(), "Webhook: POST %s/hooks/%s%s; the secret: oktaflow integration show %s --show-secret\n",
+					base, in.ID, note, in.ID)
 			}
 			return nil
 		},
 	}
+	markFileArg(cmd, "pipe the document: ssh … integration import - < onboard.json")
+	return cmd
 }
 
 func newIntExportCmd(g *globals) *cobra.Command {
@@ -251,7 +247,7 @@ func newIntTestCmd(g *globals) *cobra.Command {
 			}
 			var event map[string]any
 			if eventFile != "" {
-				event, err = readEvent(cmd, eventFile)
+				event, err = g.readEvent(cmd, eventFile)
 			} else {
 				fmt.Fprintln(cmd.ErrOrStderr(), "Fetching a sample event from the trigger…")
 				event, err = s.sess.Sample(cmd.Context(), in)
@@ -277,6 +273,7 @@ func newIntTestCmd(g *globals) *cobra.Command {
 		}),
 	}
 	cmd.Flags().StringVar(&eventFile, "event", "", "a JSON file with the event (- for standard input)")
+	markFileFlag(cmd, "event", "pipe the event: ssh … --event - < event.json")
 	return cmd
 }
 
@@ -291,7 +288,7 @@ func newIntRunCmd(g *globals) *cobra.Command {
 			if eventFile == "" {
 				return &usageError{errors.New("--event FILE is required (- reads standard input)")}
 			}
-			event, err := readEvent(cmd, eventFile)
+			event, err := g.readEvent(cmd, eventFile)
 			if err != nil {
 				return err
 			}
@@ -314,6 +311,7 @@ func newIntRunCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&eventFile, "event", "", "a JSON file with the event (- for standard input)")
+	markFileFlag(cmd, "event", "pipe the event: ssh … --event - < event.json")
 	cmd.Flags().BoolVar(&noWait, "no-wait", false, "queue the run and return")
 	return cmd
 }

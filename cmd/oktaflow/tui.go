@@ -56,7 +56,7 @@ func runTUI(cmd *cobra.Command, g *globals, httpAddr string) error {
 	if err := e.Listen(httpAddr); err != nil {
 		logger.Warn("webhook listener off", "err", err)
 	}
-	c := &tui.Common{Ctx: ctx, Engine: e, Styles: tui.NewStyles(true), Keys: tui.DefaultKeyMap(), Role: tui.Admin, Who: who()}
+	c := &tui.Common{Ctx: ctx, Backend: e.Session(who(), engine.RoleAdmin), Styles: tui.NewStyles(true), Keys: tui.DefaultKeyMap()}
 	p := tea.NewProgram(tui.New(c), tea.WithContext(ctx))
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrInterrupted) && !errors.Is(err, context.Canceled) {
 		return err

@@ -146,9 +146,10 @@ type Field struct {
 	Description string
 	Type        FieldType
 	Required    bool
-	Custom      bool     // a custom attribute of the org's user schema
-	Secret      bool     // masked on screen and redacted in stored runs (a password)
-	Enum        []string // allowed values, when the schema lists them
+	Custom      bool      // a custom attribute of the org's user schema
+	Secret      bool      // masked on screen and redacted in stored runs (a password)
+	Enum        []string  // allowed values, when the schema lists them
+	Items       FieldType // an array's item type, when the schema says
 }
 
 // Option is one step option.
@@ -269,8 +270,8 @@ func userOutput(u *okta.User, outcome string) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out map[string]any
-	if err := json.Unmarshal(raw, &out); err != nil {
+	out, err := mapping.DecodeJSONObject(raw) // numbers exact, as in events
+	if err != nil {
 		return nil, err
 	}
 	delete(out, "_links") // links are Okta's navigation, not data to map

@@ -3,6 +3,7 @@ package action
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/oktaflow/oktaflow/okta"
 	"github.com/oktaflow/oktaflow/storage"
@@ -27,7 +28,9 @@ func (deleteUser) Description() string {
 func (deleteUser) Traits() Traits {
 	return Traits{Connector: ConnectorOkta, Destructive: true}
 }
-func (deleteUser) Buckets() []string                 { return append(userBuckets, okta.BucketUserWrite) }
+func (deleteUser) Buckets() []string {
+	return slices.Concat(userBuckets, []string{okta.BucketUserWrite})
+}
 func (deleteUser) Fields(storage.UserSchema) []Field { return finderFields }
 
 func (deleteUser) Options() []Option {

@@ -45,7 +45,7 @@ func profileFields(schema storage.UserSchema) []Field {
 			continue
 		}
 		out = append(out, Field{Name: f.Name, Title: f.Title, Description: f.Description, Type: FieldType(f.Type),
-			Required: f.Required, Custom: f.Custom, Enum: f.Enum})
+			Required: f.Required, Custom: f.Custom, Enum: f.Enum, Items: FieldType(f.ItemsType)})
 	}
 	return out
 }

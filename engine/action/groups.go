@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/oktaflow/oktaflow/okta"
@@ -44,14 +45,14 @@ func (m membership) Description() string {
 
 func (membership) Traits() Traits { return Traits{Connector: ConnectorOkta} }
 func (membership) Buckets() []string {
-	return append(userBuckets, okta.BucketGroups, okta.BucketGroupByID)
+	return slices.Concat(userBuckets, []string{okta.BucketGroups, okta.BucketGroupByID})
 }
 func (membership) Options() []Option { return []Option{matchOption} }
 
 func (membership) Fields(storage.UserSchema) []Field {
-	return append(finderFields,
-		Field{Name: "groupId", Title: "Group ID", Type: TypeString, Description: "Okta's group id (00g…): the most exact way to name a group"},
-		Field{Name: "groupName", Title: "Group name", Type: TypeString, Description: "the group's exact name (case matters); used when no id is mapped"})
+	return slices.Concat(finderFields, []Field{
+		{Name: "groupId", Title: "Group ID", Type: TypeString, Description: "Okta's group id (00g…): the most exact way to name a group"},
+		{Name: "groupName", Title: "Group name", Type: TypeString, Description: "the group's exact name (case matters); used when no id is mapped"}})
 }
 
 func (membership) Check(names []string, _ map[string]any) error {

@@ -122,7 +122,9 @@ func buildHTTPCall(in Input) (*httpCall, error) {
 			return nil, actionErr(CodeBadInput, "body: %v", err)
 		}
 		c.body = body
-		c.headers.Set("Content-Type", "application/json")
+		if c.headers.Get("Content-Type") == "" {
+			c.headers.Set("Content-Type", "application/json")
+		}
 	}
 	expect, _ := in.Options["expect"].(string)
 	if c.expect, err = parseExpect(expect); err != nil {

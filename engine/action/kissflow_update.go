@@ -2,9 +2,11 @@ package action
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/oktaflow/oktaflow/engine/kissflow"
 	"github.com/oktaflow/oktaflow/storage"
 )
 
@@ -55,6 +57,21 @@ func (kissflowUpdateItem) Outcomes() []Outcome {
 		{Name: "updated", Changed: true, Doc: "the fields that differed were written (listed in changed); item is the item afterwards"},
 		{Name: "unchanged", Doc: "the item already held every value: no write"},
 	}
+}
+
+// kissflowError says what failed. An answer that trying again cannot
+// change (a 404, a 400, a refused key) fails the run at once; a 429, a 5xx
+// or a network failure stays retryable.
+func kissflowError(doing, process, item string, err error) error {
+	where := fmt.Sprintf("%s Kissflow item %s of process %s", doing, item, process)
+	var temp interface{ Temporary() bool }
+	switch {
+	case kissflow.IsNotFound(err):
+		return &Error{Code: CodeNotFound, Msg: where + ": no such item (check item.process and item.id): " + err.Error()}
+	case errors.As(err, &temp) && !temp.Temporary():
+		return &Error{Code: CodeUnexpected, Msg: where + ": " + err.Error()}
+	}
+	return fmt.Errorf("%s: %w", where, err)
 }
 
 func isItemRef(name string) bool { return name == "item.process" || name == "item.id" }
@@ -110,7 +127,7 @@ func (k kissflowUpdateItem) Run(ctx context.Context, conn Conn, in Input) (map[s
 	}
 	current, err := conn.Kissflow.GetItem(ctx, process, item)
 	if err != nil {
-		return nil, fmt.Errorf("reading Kissflow item %s of process %s: %w", item, process, err)
+		return nil, kissflowError("reading", process, item, err)
 	}
 	changes := map[string]any{}
 	for name, v := range want {
@@ -125,7 +142,7 @@ func (k kissflowUpdateItem) Run(ctx context.Context, conn Conn, in Input) (map[s
 	}
 	after, err := conn.Kissflow.UpdateItem(ctx, process, item, changes)
 	if err != nil {
-		return nil, fmt.Errorf("updating Kissflow item %s of process %s: %w", item, process, err)
+		return nil, kissflowError("updating", process, item, err)
 	}
 	changed := make([]any, 0, len(changes))
 	for _, name := range sortedNames(changes) {

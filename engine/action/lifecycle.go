@@ -3,6 +3,7 @@ package action
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/oktaflow/oktaflow/okta"
 	"github.com/oktaflow/oktaflow/storage"
@@ -42,7 +43,7 @@ func (l *lifecycle) ID() string                        { return l.id }
 func (l *lifecycle) Title() string                     { return l.title }
 func (l *lifecycle) Description() string               { return l.description }
 func (l *lifecycle) Fields(storage.UserSchema) []Field { return finderFields }
-func (l *lifecycle) Options() []Option                 { return append(l.options, matchOption) }
+func (l *lifecycle) Options() []Option                 { return slices.Concat(l.options, []Option{matchOption}) }
 func (l *lifecycle) Check(names []string, _ map[string]any) error {
 	return checkFinder(names)
 }

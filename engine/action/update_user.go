@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/oktaflow/oktaflow/okta"
 	"github.com/oktaflow/oktaflow/storage"
 )
 
@@ -24,8 +25,10 @@ func (updateUser) Title() string { return "Update a user" }
 func (updateUser) Description() string {
 	return "Change only the mapped profile attributes (base and custom) of a user found by id, login, email or name"
 }
-func (updateUser) Traits() Traits    { return Traits{Connector: ConnectorOkta} }
-func (updateUser) Buckets() []string { return userBuckets }
+func (updateUser) Traits() Traits { return Traits{Connector: ConnectorOkta} }
+func (updateUser) Buckets() []string {
+	return slices.Concat(userBuckets, []string{okta.BucketUserWrite})
+}
 
 // Fields are the finder's, then every writable attribute, none required: a
 // partial update sends only what is mapped.

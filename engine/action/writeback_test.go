@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oktaflow/oktaflow/engine/kissflow"
 	"github.com/oktaflow/oktaflow/storage"
 )
 
@@ -21,14 +22,18 @@ type fakeKissflow struct {
 	mu      sync.Mutex
 	items   map[string]map[string]any // "process/item" → fields
 	updates []map[string]any
-	lose    bool // apply an update, then report the answer lost
+	lose    bool  // apply an update, then report the answer lost
+	fail    error // answer every call with this
 }
 
-var errNoItem = errors.New("kissflow: 404 item not found")
+var errNoItem = &kissflow.APIError{Status: 404, Message: "item not found"}
 
 func (f *fakeKissflow) GetItem(_ context.Context, process, item string) (map[string]any, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.fail != nil {
+		return nil, f.fail
+	}
 	it, ok := f.items[process+"/"+item]
 	if !ok {
 		return nil, errNoItem
@@ -106,9 +111,15 @@ func TestKissflowUpdateItem(t *testing.T) {
 	if _, err := a.Run(context.Background(), Conn{Kissflow: kf}, Input{Fields: fields}); !errors.As(err, &ae) || !strings.Contains(err.Error(), "item.process") {
 		t.Fatalf("no item: %v", err)
 	}
-	if _, err := a.Run(context.Background(), Conn{Kissflow: kf}, Input{Fields: map[string]any{"item.process": "Other", "item.id": "Nope", "X": "1"}}); !errors.Is(err, errNoItem) {
-		t.Fatalf("missing item: %v", err)
+	_, err = a.Run(context.Background(), Conn{Kissflow: kf}, Input{Fields: map[string]any{"item.process": "Other", "item.id": "Nope", "X": "1"}})
+	if !errors.As(err, &ae) || ae.Code != CodeNotFound || !strings.Contains(err.Error(), "Nope") {
+		t.Fatalf("missing item: %v; want a permanent not-found naming it", err)
 	}
+	kf.fail = &kissflow.APIError{Status: 503, Message: "down"}
+	if _, err := a.Run(context.Background(), conn, Input{Fields: fields}); err == nil || IsPermanent(err) {
+		t.Fatalf("503: %v; want a retryable error", err)
+	}
+	kf.fail = nil
 	if _, err := a.Run(context.Background(), Conn{}, Input{Fields: fields}); !IsPermanent(err) {
 		t.Fatalf("no Kissflow client: %v", err)
 	}

@@ -49,22 +49,36 @@ func DecodeJSONObject(data []byte) (map[string]any, error) {
 	return m, nil
 }
 
-// ExactNumbers applies DecodeJSON's number rule to a value decoded with
-// UseNumber (json.Number leaves), in place, and returns it.
+// ExactNumbers returns v with DecodeJSON's number rule applied to its
+// json.Number leaves (what a decoder with UseNumber gives) and float64 whole
+// numbers left as they are. Maps and lists are copied, never changed: the
+// caller's value may be in use elsewhere (a screen's sample).
 func ExactNumbers(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
+		out := make(map[string]any, len(x))
 		for k, e := range x {
-			x[k] = ExactNumbers(e)
+			out[k] = ExactNumbers(e)
 		}
+		return out
 	case []any:
+		out := make([]any, len(x))
 		for i, e := range x {
-			x[i] = ExactNumbers(e)
+			out[i] = ExactNumbers(e)
 		}
+		return out
 	case json.Number:
 		return exactNumber(x)
 	}
 	return v
+}
+
+// ExactEvent is ExactNumbers for an event object.
+func ExactEvent(ev map[string]any) map[string]any {
+	if ev == nil {
+		return nil
+	}
+	return ExactNumbers(ev).(map[string]any)
 }
 
 func exactNumber(n json.Number) any {

@@ -37,3 +37,27 @@ func TestDecodeJSONKeepsNumbersExact(t *testing.T) {
 		t.Fatal("an array accepted as an object")
 	}
 }
+
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a": 1}`, `[1, 2.5, 1e400, -0, 18446744073709551616]`, `"x"`, `{"a":{"b":[null,true]}}`, `1 2`, `{`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		v, err := DecodeJSON([]byte(src))
+		if err != nil {
+			return
+		}
+		// What decodes re-encodes, and decodes again to the same value.
+		raw, err := json.Marshal(v)
+		if err != nil {
+			t.Fatalf("re-encode %q: %v", src, err)
+		}
+		again, err := DecodeJSON(raw)
+		if err != nil {
+			t.Fatalf("decode %s again: %v", raw, err)
+		}
+		if b, _ := json.Marshal(again); string(b) != string(raw) {
+			t.Fatalf("not stable: %s → %s", raw, b)
+		}
+	})
+}

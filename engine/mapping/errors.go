@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -53,4 +54,22 @@ type MaskedError struct {
 func (e *MaskedError) Error() string {
 	return fmt.Sprintf("%s is a secret that was not kept when the run was saved (used in {{ %s }}); "+
 		"it is only available to the run that got it: retry the run from the start", e.Path, e.Expr)
+}
+
+// Deferred reports whether err is a value that only an earlier step's
+// output can give (every missing path reads steps.…): a preview, which runs
+// no step, cannot know it, and that is not a fault of the template. It
+// returns the paths. A compile error, a value the event lacks, or a sandbox
+// stop is not deferred.
+func Deferred(err error) ([]string, bool) {
+	var missing *MissingError
+	if !errors.As(err, &missing) || len(missing.Paths) == 0 {
+		return nil, false
+	}
+	for _, p := range missing.Paths {
+		if !strings.HasPrefix(p, "steps.") {
+			return nil, false
+		}
+	}
+	return missing.Paths, true
 }

@@ -183,6 +183,8 @@ func FuzzParse(f *testing.F) {
 		"", "text", "{{ trigger.email }}", "{{", "}}", "{{ }}", `{{ "}}" }}`, "a {{ trigger.x }} b {{ steps.s.y }}",
 		`{{ lower(trigger.first_name) + "." + lower(trigger.last_name) }}`, `{{ 'it''s' }}`, "{{ trigger.tags[0] }}",
 		"{{ steps[\"a\"].b ?? 1 }}", "{{{{}}}}", "{{ `raw` }}", `{{ "\" }}`,
+		`{{ repeat("x", 1e10) }}`, `{{ reduce(1..40, #acc + #acc, "x") }}`, `{{ 1..10000000000 }}`,
+		`{{ replace("ab", "", "cd") }}`, `{{ join(["a"], 1) }}`, `{{ toJSON(trigger) }}`, `{{ -1..-5 }}`,
 	} {
 		f.Add(s)
 	}

@@ -26,6 +26,7 @@ func Theme(st Styles, bordered bool) huh.Theme {
 		f.ErrorIndicator = lipgloss.NewStyle().Foreground(st.Bad).SetString(" *")
 		f.ErrorMessage = lipgloss.NewStyle().Foreground(st.Bad)
 		f.SelectSelector = lipgloss.NewStyle().Foreground(st.Accent).SetString("▸ ")
+		f.MultiSelectSelector = f.SelectSelector
 		f.NextIndicator = lipgloss.NewStyle().Foreground(st.Accent).MarginLeft(1).SetString("→")
 		f.PrevIndicator = lipgloss.NewStyle().Foreground(st.Accent).MarginRight(1).SetString("←")
 		f.Option = lipgloss.NewStyle().Foreground(st.Text)
@@ -51,6 +52,7 @@ func Theme(st Styles, bordered bool) huh.Theme {
 		t.Blurred.NextIndicator = lipgloss.NewStyle()
 		t.Blurred.PrevIndicator = lipgloss.NewStyle()
 		t.Blurred.SelectSelector = lipgloss.NewStyle().SetString("  ")
+		t.Blurred.MultiSelectSelector = t.Blurred.SelectSelector
 		t.Help = help.DefaultStyles(st.IsDark)
 		return t
 	})
@@ -91,8 +93,12 @@ func (f *Form) Init() tea.Cmd {
 func (f *Form) SetSize(w, h int) {
 	f.h = h
 	f.Form = f.Form.WithWidth(max(w, 20))
-	fit(f.Form, w, h)
+	fit(f.Form, 0, h)
 }
+
+// Refresh redraws the form after a field was changed from outside (huh
+// keeps each group's drawing until the group gets a message).
+func (f *Form) Refresh() { fit(f.Form, 0, f.h) }
 
 // fit makes huh size its groups' views to their content, at most h lines:
 // a group measures itself when built, before its fields know their width,

@@ -54,6 +54,12 @@ func (t *TemplateInput) Start(value string, all []Suggestion, secret bool, check
 	return t.input.Focus()
 }
 
+// SetSuggestions replaces the paths offered (a sample arrived meanwhile).
+func (t *TemplateInput) SetSuggestions(all []Suggestion) {
+	t.all = all
+	t.changed()
+}
+
 // Stop ends the edit.
 func (t *TemplateInput) Stop() {
 	t.input.Blur()
