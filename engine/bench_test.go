@@ -91,6 +91,17 @@ type serveProc struct {
 // startServe prepares a database with an account on sim and doc imported
 // and switched ON, then starts the real binary's serve on it.
 func startServe(b *testing.B, sim *oktatest.Server, doc string) *serveProc {
+	return startServeWith(b, sim, serveSetup{docs: []string{doc}})
+}
+
+// serveSetup is what startServeWith prepares: integrations imported and
+// switched ON (the webhook URL is the first one's), and serve's flags.
+type serveSetup struct {
+	docs         []string
+	allowPrivate bool // --allow-private-addresses (an http_poll source on loopback)
+}
+
+func startServeWith(b *testing.B, sim *oktatest.Server, setup serveSetup) *serveProc {
 	b.Helper()
 	bin, err := buildBinary()
 	if err != nil {
@@ -101,7 +112,7 @@ func startServe(b *testing.B, sim *oktatest.Server, doc string) *serveProc {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e, err := New(Options{Store: st})
+	e, err := New(Options{Store: st, AllowPrivateAddresses: setup.allowPrivate})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -109,12 +120,18 @@ func startServe(b *testing.B, sim *oktatest.Server, doc string) *serveProc {
 	if _, err := e.AddAccount(ctx, AccountInput{Name: "sandbox", Domain: sim.URL, Token: storage.Secret(sim.Token), AllowHTTP: true}); err != nil {
 		b.Fatal(err)
 	}
-	in, err := e.Import(ctx, []byte(doc))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := e.SetEnabled(ctx, in.ID, true, time.Time{}); err != nil {
-		b.Fatal(err)
+	var first storage.Integration
+	for i, doc := range setup.docs {
+		in, err := e.Import(ctx, []byte(doc))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := e.SetEnabled(ctx, in.ID, true, time.Time{}); err != nil {
+			b.Fatal(err)
+		}
+		if i == 0 {
+			first = in
+		}
 	}
 	e.Stop(ctx)
 	st.Close()
@@ -125,13 +142,17 @@ func startServe(b *testing.B, sim *oktatest.Server, doc string) *serveProc {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, "serve", "--db", db, "--http-addr", addr)
+	args := []string{"serve", "--db", db, "--http-addr", addr}
+	if setup.allowPrivate {
+		args = append(args, "--allow-private-addresses")
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "OKTAFLOW_SECRET_KEY=")
 	cmd.Stderr = io.Discard
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	p := &serveProc{b: b, cmd: cmd, db: db, addr: addr, hook: "http://" + addr + "/hooks/" + in.ID}
+	p := &serveProc{b: b, cmd: cmd, db: db, addr: addr, hook: "http://" + addr + "/hooks/" + first.ID}
 	b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		if _, err := p.health(); err == nil {
