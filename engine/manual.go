@@ -57,7 +57,10 @@ func (e *Engine) Sample(ctx context.Context, in storage.Integration) (map[string
 	if spec.Push {
 		if in.ID != "" {
 			runs, err := e.store.ListRuns(storage.RunQuery{IntegrationID: in.ID, Limit: 1})
-			if err == nil && len(runs) > 0 {
+			if err != nil {
+				return nil, fmt.Errorf("read the latest run for a sample: %w", err)
+			}
+			if len(runs) > 0 {
 				if ev, err := mapping.DecodeJSONObject(runs[0].Event); err == nil {
 					return ev, nil
 				}

@@ -130,7 +130,7 @@ func within(dir, path string) bool {
 // replay the new source's history or skip part of it. A re-baseline skips
 // what arrived since the last poll, so these stay out of it.
 var harmlessKeys = map[string]bool{
-	"poll_interval": true, "page_size": true, "max_pages": true, "filter": true,
+	"poll_interval": true, "full_walk_every": true, "page_size": true, "max_pages": true, "filter": true,
 	"headers": true, "authorization": true, "secret_query": true,
 }
 

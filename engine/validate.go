@@ -59,10 +59,16 @@ func (e *Engine) ValidateIntegration(in storage.Integration) error {
 		}
 	}
 	ps = append(ps, e.checkSources(in.Trigger)...)
+	accounts, err := e.store.Accounts()
+	if err != nil {
+		return fmt.Errorf("read the accounts to check the integration against: %w", err)
+	}
+	if p := triggerAccountProblem(in.Trigger, accounts); p != nil {
+		ps = append(ps, p)
+	}
 	if len(in.Steps) == 0 {
 		add("steps", "add at least one action step")
 	}
-	accounts, _ := e.store.Accounts()
 	var earlier []string
 	for i, st := range in.Steps {
 		at := fmt.Sprintf("steps[%d]", i)
@@ -160,6 +166,36 @@ func validateOptions(act action.Action, opts map[string]any, at string, add func
 			add(path, "%v", err)
 		}
 	}
+}
+
+// triggerAccountProblem checks a trigger's account setting: it must name
+// an account of the kind the trigger reads (an Okta org for okta_event, a
+// Kissflow account for kissflow; the Kissflow trigger may do without one,
+// with its own keys).
+func triggerAccountProblem(t storage.Trigger, accounts []storage.Account) *Problem {
+	var want action.Connector
+	switch t.Type {
+	case trigger.OktaEvent:
+		want = action.ConnectorOkta
+	case trigger.Kissflow:
+		want = action.ConnectorKissflow
+	default:
+		return nil
+	}
+	name, _ := t.Config["account"].(string)
+	if strings.TrimSpace(name) == "" {
+		return nil // trigger.Validate says when it is required
+	}
+	const path = "trigger.config.account"
+	acc := findAccount(accounts, name)
+	switch {
+	case acc == nil:
+		return &Problem{Path: path, Msg: fmt.Sprintf("no account named %q (accounts: %s); add it first", name, accountNames(accounts))}
+	case accountConnector(*acc) != want:
+		return &Problem{Path: path, Msg: fmt.Sprintf("%s is a %s account, and this trigger reads a %s account: pick one",
+			acc.Name, connectorName(accountConnector(*acc)), connectorName(want))}
+	}
+	return nil
 }
 
 // accountConnector is the connector an account serves.

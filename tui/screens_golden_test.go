@@ -146,9 +146,9 @@ func toWizard(g *gdrive) {
 	g.keys("n")
 	g.wait("Name your integration")
 	g.typ("Onboard contractors")
-	g.wait("Onboard contractors")
+	g.wait("“Onboard contractors”")
 	g.keys("enter")
-	g.wait("what it does")
+	g.wait("┃ Description")
 	g.keys("enter")
 	g.wait("What starts this integration?")
 }
@@ -212,9 +212,9 @@ var goldenCases = []goldenCase{
 		g.keys("n")
 		g.wait("Name your integration")
 		g.typ("Onboard")
-		g.wait("Onboard")
+		g.wait("“Onboard”")
 		g.keys("tab")
-		g.wait("what it does")
+		g.wait("┃ Description")
 	}},
 	{name: "wizard-trigger", seed: seedAll, drive: toWizard},
 	{name: "trigger-settings", seed: seedAll, drive: func(g *gdrive) {

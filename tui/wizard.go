@@ -1,11 +1,13 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
 
 	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/storage"
@@ -17,11 +19,13 @@ import (
 // Each stage opens its own screen; the wizard keeps the draft between them
 // and shows where you are when you come back to it.
 type wizard struct {
-	c      *Common
-	d      *draft
-	stage  wizardStage
-	form   *form
-	action string // picked, waiting for its account
+	c     *Common
+	d     *draft
+	stage wizardStage
+	form  *widget.Form
+	// name and description are what the first page's fields are bound to.
+	name, description string
+	action            string // picked, waiting for its account
 	// adding: + on the review is adding another action; closing its
 	// picker without a choice goes back to the review.
 	adding bool
@@ -50,10 +54,7 @@ var wizardStages = []string{"Name", "Trigger", "Action", "Account", "Map fields"
 
 func newWizard(c *Common) *wizard {
 	w := &wizard{c: c, d: newDraft(storage.Integration{})}
-	w.form = newForm(c,
-		&formField{Key: "name", Label: "Name", Required: true, Help: "e.g. Onboard new hires"},
-		&formField{Key: "description", Label: "Description", Help: "optional: what it does, for your colleagues"},
-	)
+	w.buildNameForm(c.Width)
 	return w
 }
 
@@ -62,7 +63,7 @@ func (w *wizard) Title() string   { return "New integration" }
 func (w *wizard) Capturing() bool { return w.stage == wzName || w.confirm != nil }
 func (w *wizard) SetSize(width, h int) {
 	w.w, w.h = width, h
-	w.form.SetWidth(width)
+	w.form.SetSize(width, max(h-4, 8))
 }
 func (w *wizard) FullHelp() [][]key.Binding { return [][]key.Binding{w.ShortHelp()} }
 func (w *wizard) ShortHelp() []key.Binding {
@@ -166,9 +167,55 @@ func (w *wizard) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		return w, w.onKey(msg)
 	}
 	if w.stage == wzName {
-		return w, w.form.Update(msg)
+		return w, w.updateName(msg)
 	}
 	return w, nil
+}
+
+// buildNameForm is the first page: a name (required, as saving requires
+// it) and a description; the line under each says what it will read as.
+func (w *wizard) buildNameForm(width int) {
+	st := w.c.Styles.Styles
+	w.form = widget.NewForm(st, width, 12, huh.NewGroup(
+		widget.NewTextField(st, "Name", &w.name).Key("name").Placeholder("Onboard new hires").
+			Note(func(v string) (string, bool) {
+				if strings.TrimSpace(v) == "" {
+					return "required: how the list, the runs and the audit log will call it", false
+				}
+				return "listed as “" + strings.TrimSpace(v) + "”", false
+			}).
+			Validate(func(v string) error {
+				if strings.TrimSpace(v) == "" {
+					return errors.New("give it a name, e.g. Onboard new hires")
+				}
+				return nil
+			}),
+		widget.NewTextField(st, "Description", &w.description).Key("description").
+			Note(func(v string) (string, bool) {
+				if strings.TrimSpace(v) == "" {
+					return "optional: what it does, for your colleagues (shown under the name in the editor)", false
+				}
+				return fmt.Sprintf("%d characters · shown under the name in the editor", len([]rune(strings.TrimSpace(v)))), false
+			}),
+	))
+	w.form.Init()
+}
+
+// updateName passes msg to the first page; once it is submitted (enter on
+// the description) the wizard moves on to the trigger.
+func (w *wizard) updateName(msg tea.Msg) tea.Cmd {
+	if !forForm(msg) {
+		return nil
+	}
+	cmd := w.form.Update(msg)
+	if !w.form.Done() {
+		return cmd
+	}
+	w.buildNameForm(w.w) // ready for coming back to this page
+	w.d.in.Name, w.d.in.Description = strings.TrimSpace(w.name), strings.TrimSpace(w.description)
+	w.d.dirty = true
+	w.stage = wzTrigger
+	return tea.Batch(cmd, w.next())
 }
 
 func (w *wizard) onKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -178,19 +225,8 @@ func (w *wizard) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case key.Matches(msg, k.Back):
 			return w.leave()
-		case key.Matches(msg, k.Enter):
-			if w.form.focus == 0 && w.form.Value("name") != "" {
-				return w.form.setFocus(1)
-			}
-			if !w.form.Valid() {
-				return nil
-			}
-			w.d.in.Name, w.d.in.Description = w.form.Value("name"), w.form.Value("description")
-			w.d.dirty = true
-			w.stage = wzTrigger
-			return w.next()
 		}
-		return w.form.Update(msg)
+		return w.updateName(msg)
 	case wzReview:
 		switch {
 		case key.Matches(msg, k.Save):
@@ -225,7 +261,7 @@ func (w *wizard) onKey(msg tea.KeyPressMsg) tea.Cmd {
 
 // leave closes the wizard, asking first when something would be lost.
 func (w *wizard) leave() tea.Cmd {
-	if !w.d.dirty && w.form.Value("name") == "" {
+	if !w.d.dirty && strings.TrimSpace(w.name) == "" {
 		return pop
 	}
 	w.confirm = ask(w.c, "Discard this new integration? Nothing was saved.", pop, nil)

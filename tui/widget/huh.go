@@ -26,6 +26,7 @@ func Theme(st Styles, bordered bool) huh.Theme {
 		f.ErrorIndicator = lipgloss.NewStyle().Foreground(st.Bad).SetString(" *")
 		f.ErrorMessage = lipgloss.NewStyle().Foreground(st.Bad)
 		f.SelectSelector = lipgloss.NewStyle().Foreground(st.Accent).SetString("▸ ")
+		f.MultiSelectSelector = f.SelectSelector
 		f.NextIndicator = lipgloss.NewStyle().Foreground(st.Accent).MarginLeft(1).SetString("→")
 		f.PrevIndicator = lipgloss.NewStyle().Foreground(st.Accent).MarginRight(1).SetString("←")
 		f.Option = lipgloss.NewStyle().Foreground(st.Text)
@@ -51,6 +52,7 @@ func Theme(st Styles, bordered bool) huh.Theme {
 		t.Blurred.NextIndicator = lipgloss.NewStyle()
 		t.Blurred.PrevIndicator = lipgloss.NewStyle()
 		t.Blurred.SelectSelector = lipgloss.NewStyle().SetString("  ")
+		t.Blurred.MultiSelectSelector = t.Blurred.SelectSelector
 		t.Help = help.DefaultStyles(st.IsDark)
 		return t
 	})

@@ -1,0 +1,89 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/oktaflow/oktaflow/engine/trigger"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+// openTriggerType opens the trigger form of a draft on the settings of typ.
+func openTriggerType(t *testing.T, c *Common, d *draft, typ string) Screen {
+	t.Helper()
+	s := Screen(newTriggerForm(c, d))
+	s, _ = runCmd(t, s, s.Init())
+	for i, spec := range trigger.Specs() {
+		if spec.Type == typ {
+			for range i {
+				s, _ = press(t, s, "down")
+			}
+			break
+		}
+	}
+	return afKeys(s, "enter")
+}
+
+// triggerDone runs ctrl+s and reports whether the form closed.
+func triggerDone(t *testing.T, s Screen) (Screen, bool) {
+	t.Helper()
+	s, msgs := press(t, s, "ctrl+s")
+	return s, runsPopped(msgs)
+}
+
+func TestTriggerFormChecksEachSettingAsTyped(t *testing.T) {
+	c, _ := newTestCommon(t)
+	d := newDraft(storage.Integration{Name: "x"})
+	s := openTriggerType(t, c, d, trigger.Kissflow)
+	if v := ansi.Strip(s.View()); !strings.Contains(v, "Process ID") {
+		t.Fatalf("not the Kissflow settings:\n%s", v)
+	}
+	// Move to the page size and type what the old form let through.
+	for !strings.Contains(ansi.Strip(s.View()), "┃ Page size") {
+		if s = afKeys(s, "tab"); strings.Contains(ansi.Strip(s.View()), "is required") {
+			s = afKeys(s, "P_01", "tab") // the process id is required to move on
+		}
+	}
+	s = afKeys(s, "5abc")
+	if v := ansi.Strip(s.View()); !strings.Contains(v, `✗ "5abc" is not a whole number`) {
+		t.Errorf("the page size is not checked as typed:\n%s", v)
+	}
+	if _, closed := triggerDone(t, s); closed {
+		t.Fatal("ctrl+s kept a page size of 5abc")
+	}
+	if d.in.Trigger.Type != "" {
+		t.Errorf("the draft took a bad trigger: %+v", d.in.Trigger)
+	}
+}
+
+func TestTriggerFormWebhookAndOktaEvent(t *testing.T) {
+	c, _ := newTestCommon(t)
+	d := newDraft(storage.Integration{Name: "x"})
+	s := openTriggerType(t, c, d, trigger.Webhook)
+	if _, closed := triggerDone(t, s); !closed {
+		t.Fatalf("ctrl+s does not keep the webhook settings:\n%s", ansi.Strip(s.View()))
+	}
+	if d.in.Trigger.Type != trigger.Webhook || len(d.in.Trigger.Secrets["secret"].Reveal()) < 16 {
+		t.Errorf("webhook trigger %+v", d.in.Trigger)
+	}
+
+	d = newDraft(storage.Integration{Name: "y"})
+	s = openTriggerType(t, c, d, trigger.OktaEvent)
+	v := ansi.Strip(s.View())
+	for _, want := range []string{"Okta account", "▸ sandbox", "[x] user.lifecycle.create", "user.lifecycle.deactivate"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the okta event settings lack %q:\n%s", want, v)
+		}
+	}
+	// Pick deactivate too: tab to the event types, down twice, space.
+	s = afKeys(s, "tab", "down", "down", "space")
+	if _, closed := triggerDone(t, s); !closed {
+		t.Fatalf("ctrl+s does not keep the settings:\n%s", ansi.Strip(s.View()))
+	}
+	got := configText(trigger.Field{}, d.in.Trigger.Config["event_types"])
+	if d.in.Trigger.Config["account"] != "sandbox" || got != "user.lifecycle.create, user.lifecycle.deactivate" {
+		t.Errorf("okta event trigger %+v (event types %q)", d.in.Trigger.Config, got)
+	}
+}
