@@ -48,6 +48,12 @@ func (a *App) render() string {
 	if a.err != nil {
 		parts = append(parts, a.errorView())
 	}
+	if a.quitQ != nil {
+		parts = append(parts, a.quitQ.View())
+	}
+	if n := a.noteView(); n != "" {
+		parts = append(parts, n)
+	}
 	parts = append(parts, a.statusBar(), a.footer())
 	return st.App.Render(lipgloss.JoinVertical(lipgloss.Left, parts...))
 }
@@ -80,15 +86,23 @@ func (a *App) errorView() string {
 	return a.c.Styles.ErrorBox.Width(w).Render(msg + a.c.Styles.Faint.Render("  (any key)"))
 }
 
+// noteView is a toast too long to share the status bar, wrapped on lines
+// of its own ("" when there is none, or it fits the bar).
+func (a *App) noteView() string {
+	w := max(a.width-2, 10)
+	if a.toast == "" || lipgloss.Width(a.toast) <= w/2 {
+		return ""
+	}
+	return a.c.Styles.OKText.Render(strings.TrimRight(wrap(a.toast, w), " \n"))
+}
+
 func (a *App) statusBar() string {
 	st := a.c.Styles
 	w, _ := a.bodySize()
 	var parts []string
-	// A note (a toast) comes first, so that a narrow terminal still shows it.
-	if a.quitAsked {
-		parts = append(parts, st.WarnText.Render("Quit? Integrations stop running while oktaflow is closed (oktaflow serve keeps them on). y quits"))
-	}
-	if a.toast != "" {
+	// A short note (a toast) comes first in the bar; a long one has lines
+	// of its own above it (noteView), never cut.
+	if a.toast != "" && a.noteView() == "" {
 		parts = append(parts, st.OKText.Render(a.toast))
 	}
 	running := a.status.counts[storage.RunRunning]

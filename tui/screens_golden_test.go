@@ -158,6 +158,7 @@ var goldenCases = []goldenCase{
 	{name: "home-empty", drive: func(g *gdrive) { g.wait("No integrations yet") }},
 	{name: "home", seed: seedAll, drive: toHome},
 	{name: "help", seed: seedAll, drive: func(g *gdrive) { toHome(g); g.keys("?"); g.wait("Keys on") }},
+	{name: "quit-confirm", seed: seedAll, drive: func(g *gdrive) { toHome(g); g.keys("q"); g.wait("Quit?") }},
 	{name: "delete-confirm", seed: seedAll, drive: func(g *gdrive) { toHome(g); g.keys("x"); g.wait("Delete") }},
 	{name: "editor-trigger", seed: seedAll, drive: toEditor},
 	{name: "editor-step", seed: seedAll, drive: func(g *gdrive) { toEditor(g); g.keys("down"); g.wait("FIELDS") }},
