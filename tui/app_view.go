@@ -188,27 +188,35 @@ func (a *App) fullHelp(s Screen) string {
 	global := []key.Binding{a.c.Keys.Help, a.c.Keys.ForceQuit}
 	if len(a.stack) <= 1 {
 		global = append(global, a.c.Keys.Quit)
+	} else {
+		global = append(global, a.c.Keys.Back)
 	}
 	groups = append(groups, global)
 	// Lay the groups out in rows that fit the width: help's own view puts
-	// them all side by side and cuts what does not fit.
+	// them all side by side and cuts what does not fit (so it measures
+	// without a width).
 	w, _ := a.bodySize()
+	view := a.help
+	view.SetWidth(0)
 	var rows []string
 	var row [][]key.Binding
 	for _, g := range groups {
 		candidate := append(append([][]key.Binding{}, row...), g)
-		if len(row) > 0 && lipgloss.Width(a.help.FullHelpView(candidate)) > w {
-			rows = append(rows, a.help.FullHelpView(row))
+		if len(row) > 0 && lipgloss.Width(view.FullHelpView(candidate)) > w {
+			rows = append(rows, view.FullHelpView(row))
 			row = [][]key.Binding{g}
 			continue
 		}
 		row = candidate
 	}
 	if len(row) > 0 {
-		rows = append(rows, a.help.FullHelpView(row))
+		rows = append(rows, view.FullHelpView(row))
 	}
-	return st.Section.Render("Keys on "+s.Title()) + "\n\n" + strings.Join(rows, "\n\n") +
-		"\n\n" + st.Faint.Render("? or esc closes this help")
+	out := st.Section.Render("Keys on "+s.Title()) + "\n\n" + strings.Join(rows, "\n\n")
+	if n, ok := s.(helpNoter); ok {
+		out += "\n\n" + strings.Join(n.HelpNote(), "\n")
+	}
+	return out + "\n\n" + st.Faint.Render("? or esc closes this help")
 }
 
 // FirstFrame is closed once the app's first screen was drawn.

@@ -124,6 +124,7 @@ func toMapping(g *gdrive) {
 	g.wait("FIELDS")
 	g.keys("enter")
 	g.wait("FIELD ")
+	g.wait("sample: the trigger's latest event")
 }
 
 // toTest opens the editor's test screen, which previews the sample.
@@ -163,6 +164,7 @@ var goldenCases = []goldenCase{
 	{name: "editor-trigger", seed: seedAll, drive: toEditor},
 	{name: "editor-step", seed: seedAll, drive: func(g *gdrive) { toEditor(g); g.keys("down"); g.wait("FIELDS") }},
 	{name: "mapping", seed: seedAll, drive: toMapping},
+	{name: "help-mapping", seed: seedAll, drive: func(g *gdrive) { toMapping(g); g.keys("?"); g.wait("Keys on") }},
 	{name: "mapping-edit", seed: seedAll, drive: func(g *gdrive) {
 		toMapping(g)
 		g.keys("enter")
@@ -259,7 +261,7 @@ var goldenCases = []goldenCase{
 		g.keys("enter")
 		g.wait("FIELD ")
 		g.keys("esc")
-		g.wait("No sample yet")
+		g.wait("Sample · a starter sample")
 		g.keys("esc")
 		g.wait("problem")
 	}},
