@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,16 +36,30 @@ type App struct {
 	// quitAsked: q was pressed while integrations are ON; y quits.
 	quitAsked bool
 
+	// engineStarting: the engine starts after the first frame (local app);
+	// engineErr says why it did not.
+	engineStarting bool
+	engineErr      error
+
 	// lastFrame is the latest rendered frame, for tests and benchmarks
-	// that watch a running program from another goroutine.
-	lastFrame atomic.Pointer[string]
+	// that watch a running program from another goroutine; firstFrame is
+	// closed once a screen's first frame went to the renderer. Neither is
+	// the model's state: View writes them for watchers and reads nothing
+	// back.
+	lastFrame  atomic.Pointer[string]
+	firstFrame chan struct{}
+	firstOnce  sync.Once
 }
+
+// EngineStartedMsg tells the app that the engine it shows has started (the
+// local app starts it after its first frame, so that it opens at once);
+// Err says why it did not.
+type EngineStartedMsg struct{ Err error }
 
 // status is what the status bar shows.
 type status struct {
-	counts    map[storage.RunState]int
-	waits     map[string]time.Time // account/bucket → until
-	listenErr error
+	counts map[storage.RunState]int
+	waits  map[string]time.Time // account/bucket → until
 }
 
 // engineEventMsg carries one engine event into Update.
@@ -54,11 +69,13 @@ type countsMsg map[storage.RunState]int
 
 type startMsg struct{ hasAccounts bool }
 
-type tickMsg time.Time
+// waitOverMsg: a rate-limit wait shown in the status bar is due to end.
+type waitOverMsg struct{}
 
 // New builds the app for one program.
 func New(c *Common) *App {
-	a := &App{c: c, help: help.New(), status: status{waits: map[string]time.Time{}}}
+	a := &App{c: c, help: help.New(), status: status{waits: map[string]time.Time{}},
+		engineStarting: c.EngineStarting, firstFrame: make(chan struct{})}
 	a.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
 	a.applyStyles()
 	return a
@@ -78,7 +95,6 @@ func (a *App) Init() tea.Cmd {
 		a.waitEvent(),
 		a.loadCounts(),
 		a.loadListen(),
-		tick(),
 		func() tea.Msg {
 			accounts, err := b.Accounts()
 			if err != nil {
@@ -102,8 +118,6 @@ func (a *App) loadListen() tea.Cmd {
 		return listenMsg{addr, err}
 	}
 }
-
-func tick() tea.Cmd { return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) }) }
 
 // waitEvent reads the next engine event; it re-arms itself in Update.
 func (a *App) waitEvent() tea.Cmd {
@@ -213,6 +227,13 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.toast = ""
 		}
 		return a, nil
+	case EngineStartedMsg:
+		a.engineStarting, a.engineErr = false, msg.Err
+		if msg.Err != nil {
+			a.err = fmt.Errorf("the engine did not start: %w (nothing runs until oktaflow is restarted)", msg.Err)
+			a.resize()
+		}
+		return a, tea.Batch(a.loadListen(), a.loadCounts())
 	case listenMsg:
 		a.c.listen = listenState(msg)
 		return a, nil
@@ -224,13 +245,13 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return a, a.spin.Tick
 		}
 		return a, nil
-	case tickMsg:
+	case waitOverMsg: // no periodic tick: a timer is set for each wait's end
 		for k, until := range a.status.waits {
-			if time.Now().After(until) {
+			if !time.Now().Before(until) {
 				delete(a.status.waits, k)
 			}
 		}
-		return a, tick()
+		return a, nil
 	case spinner.TickMsg:
 		if msg.ID != a.spin.ID() { // a screen's own spinner
 			return a, a.forward(msg)
@@ -258,6 +279,7 @@ func (a *App) onEvent(ev engine.Event) tea.Cmd {
 			delete(a.status.waits, k)
 		} else {
 			a.status.waits[k] = ev.Until
+			return tea.Tick(time.Until(ev.Until)+10*time.Millisecond, func(time.Time) tea.Msg { return waitOverMsg{} })
 		}
 	case engine.RunChanged, engine.Lagged:
 		return a.loadCounts()

@@ -18,6 +18,9 @@ import (
 func (a *App) View() tea.View {
 	frame := a.render()
 	a.lastFrame.Store(&frame)
+	if a.top() != nil {
+		a.firstOnce.Do(func() { close(a.firstFrame) })
+	}
 	v := tea.NewView(frame)
 	v.AltScreen = true
 	v.WindowTitle = "oktaflow"
@@ -91,6 +94,12 @@ func (a *App) statusBar() string {
 	running := a.status.counts[storage.RunRunning]
 	queued := a.status.counts[storage.RunQueued] + a.status.counts[storage.RunRetrying] + a.status.counts[storage.RunWaiting]
 	engineState := st.OKText.Render("●") + " engine"
+	switch {
+	case a.engineStarting:
+		engineState = st.Faint.Render("○ engine starting…")
+	case a.engineErr != nil:
+		engineState = st.ErrorText.Render("✗ engine stopped")
+	}
 	if running > 0 {
 		engineState = a.spin.View() + " engine"
 	}
@@ -187,6 +196,9 @@ func (a *App) fullHelp(s Screen) string {
 	return st.Section.Render("Keys on "+s.Title()) + "\n\n" + strings.Join(rows, "\n\n") +
 		"\n\n" + st.Faint.Render("? or esc closes this help")
 }
+
+// FirstFrame is closed once the app's first screen was drawn.
+func (a *App) FirstFrame() <-chan struct{} { return a.firstFrame }
 
 // LastFrame returns the latest frame the program rendered ("" before the first).
 func (a *App) LastFrame() string {

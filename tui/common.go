@@ -78,6 +78,9 @@ type Common struct {
 	Keys    KeyMap
 	// HookBase is the webhook listener's base URL ("" when it is off).
 	HookBase string
+	// EngineStarting: the engine starts after the app's first frame and
+	// the app gets an EngineStartedMsg then (the local app).
+	EngineStarting bool
 	// Width and Height are the body's size (inside header, status bar and footer).
 	Width, Height int
 

@@ -9,10 +9,10 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/storage"
+	"github.com/oktaflow/oktaflow/tui/widget"
 )
 
 // runDetail shows one run: its state, timings and error, the trigger event,
@@ -25,7 +25,7 @@ type runDetail struct {
 	in   *storage.Integration // nil when the integration was deleted
 	err  error                // why the run could not be read
 	vp   viewport.Model
-	spin spinner.Model
+	spin widget.Busy // turns while the run is running
 	w, h int
 }
 
@@ -40,12 +40,12 @@ func newRunDetail(c *Common, id storage.RunID) Screen {
 	s := &runDetail{c: c, id: id}
 	s.vp = viewport.New(viewport.WithWidth(max(c.Width, 10)), viewport.WithHeight(max(c.Height-1, 1)))
 	s.vp.SoftWrap = true
-	s.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(lipgloss.NewStyle().Foreground(c.Styles.Accent)))
+	s.spin = widget.NewBusy(c.Styles.Styles)
 	s.SetSize(c.Width, c.Height)
 	return s
 }
 
-func (s *runDetail) Init() tea.Cmd   { return tea.Batch(s.load(), s.spin.Tick) }
+func (s *runDetail) Init() tea.Cmd   { return s.load() }
 func (s *runDetail) Title() string   { return "Run " + s.id.String() }
 func (s *runDetail) Capturing() bool { return false }
 
@@ -91,6 +91,14 @@ func (s *runDetail) load() tea.Cmd {
 }
 
 func (s *runDetail) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	cmd := s.update(msg)
+	if _, tick := msg.(spinner.TickMsg); !tick && s.run != nil && s.run.State == storage.RunRunning {
+		cmd = tea.Batch(cmd, s.spin.Tick()) // the spinner turns while the run runs, then rests
+	}
+	return s, cmd
+}
+
+func (s *runDetail) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case runDetailMsg:
 		if msg.run.ID == 0 {
@@ -99,18 +107,18 @@ func (s *runDetail) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			s.run, s.in, s.err = &msg.run, msg.in, msg.err
 		}
 		s.render()
-		return s, nil
+		return nil
 	case runRetriedMsg:
 		if msg.err != nil {
-			return s, func() tea.Msg { return errMsg{msg.err} }
+			return func() tea.Msg { return errMsg{msg.err} }
 		}
 		if msg.run.ID == s.id {
 			s.run = &msg.run
 			s.render()
 		}
-		return s, tea.Batch(toast(fmt.Sprintf("Run %s queued again", msg.run.ID)), warnCmd(msg.warn))
+		return tea.Batch(toast(fmt.Sprintf("Run %s queued again", msg.run.ID)), warnCmd(msg.warn))
 	case dataChangedMsg:
-		return s, tea.Batch(s.load(), s.spin.Tick)
+		return s.load()
 	case engineEventMsg:
 		switch msg.ev.Kind {
 		case engine.RunChanged:
@@ -119,20 +127,20 @@ func (s *runDetail) Update(msg tea.Msg) (Screen, tea.Cmd) {
 				s.render()
 			}
 		case engine.Lagged:
-			return s, s.load()
+			return s.load()
 		}
-		return s, nil
+		return nil
 	case spinner.TickMsg:
-		var cmd tea.Cmd
-		s.spin, cmd = s.spin.Update(msg)
-		if s.run != nil && s.run.State == storage.RunRunning {
+		running := s.run != nil && s.run.State == storage.RunRunning
+		cmd, _ := s.spin.Turn(msg, running)
+		if running {
 			s.render() // the running step's spinner
 		}
-		return s, cmd
+		return cmd
 	case tea.KeyPressMsg:
-		return s, s.onKey(msg)
+		return s.onKey(msg)
 	}
-	return s, nil
+	return nil
 }
 
 func (s *runDetail) onKey(msg tea.KeyPressMsg) tea.Cmd {

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/spinner"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/oktaflow/oktaflow/engine"
@@ -22,7 +21,7 @@ func (s *runDetail) content() string {
 	var b strings.Builder
 	line := func(parts ...string) { b.WriteString(strings.Join(parts, "") + "\n") }
 
-	line(st.Title.Render("Run "+r.ID.String()), "  ", rdStateBadge(st, s.spin, r.State),
+	line(st.Title.Render("Run "+r.ID.String()), "  ", rdStateBadge(st, s.spin.Spinner(), r.State),
 		st.Faint.Render("  attempt "+rdAttempt(r)))
 	name, trig := r.IntegrationID, r.Trigger
 	if s.in != nil {
@@ -127,7 +126,7 @@ func (s *runDetail) stepView(i int, step rdStep, w int) string {
 	case res != nil:
 		state = st.Faint.Render("no result")
 	case s.run.State == storage.RunRunning && s.firstPending(step.id):
-		state = s.spin.View() + st.Badge.Render(" running")
+		state = s.spin.Spinner() + st.Badge.Render(" running")
 	case s.run.State.Final():
 		state = st.Faint.Render("not run")
 	default:
@@ -221,7 +220,7 @@ func rdIndentRest(s string, n int) string {
 	return strings.ReplaceAll(s, "\n", "\n"+strings.Repeat(" ", n))
 }
 
-func rdStateBadge(st *Styles, spin spinner.Model, state storage.RunState) string {
+func rdStateBadge(st *Styles, spin string, state storage.RunState) string {
 	return strings.TrimRight(runStateCell(st, spin, state, len(state)+2), " ")
 }
 

@@ -2,11 +2,11 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/storage"
@@ -37,10 +37,10 @@ type runs struct {
 	list      widget.List       // cursor and window over rows
 	loaded    bool
 	loading   bool
-	exhausted bool // the last page came back short: nothing older
-	gen       int  // bumps on every reload; answers for older generations are dropped
-	fresh     int  // new runs that arrived while the cursor was not at the top
-	spin      spinner.Model
+	exhausted bool        // the last page came back short: nothing older
+	gen       int         // bumps on every reload; answers for older generations are dropped
+	fresh     int         // new runs that arrived while the cursor was not at the top
+	spin      widget.Busy // turns while a run shown is running
 	w, h      int
 }
 
@@ -69,12 +69,21 @@ var runsFilters = append([]storage.RunState{""}, storage.RunStates...)
 
 func newRuns(c *Common, integrationID, name string) Screen {
 	s := &runs{c: c, integrationID: integrationID, name: name, total: -1, names: map[string]string{}}
-	s.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(lipgloss.NewStyle().Foreground(c.Styles.Accent)))
+	s.spin = widget.NewBusy(c.Styles.Styles)
 	s.SetSize(c.Width, c.Height)
 	return s
 }
 
-func (s *runs) Init() tea.Cmd { return tea.Batch(s.reload(), s.spin.Tick) }
+func (s *runs) Init() tea.Cmd { return s.reload() }
+
+// spinIfRunning starts the spinner when a run shown is running (it rests
+// by itself once none is: an idle screen schedules no ticks).
+func (s *runs) spinIfRunning() tea.Cmd {
+	if slices.ContainsFunc(s.rows, func(r storage.Run) bool { return r.State == storage.RunRunning }) {
+		return s.spin.Tick()
+	}
+	return nil
+}
 
 func (s *runs) Title() string {
 	if s.integrationID != "" {
@@ -210,7 +219,7 @@ func (s *runs) move(i int) tea.Cmd {
 func (s *runs) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case runsPageMsg:
-		return s, s.onPage(msg)
+		return s, tea.Batch(s.onPage(msg), s.spinIfRunning())
 	case runsNamesMsg:
 		s.names = msg
 		return s, nil
@@ -219,13 +228,17 @@ func (s *runs) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return s, func() tea.Msg { return errMsg{msg.err} }
 		}
 		return s, tea.Batch(s.apply(msg.run), toast(fmt.Sprintf("Run %s queued again", msg.run.ID)), warnCmd(msg.warn))
-	case dataChangedMsg: // back from a screen above: reload, and restart the spinner it starved
-		return s, tea.Batch(s.reload(), s.spin.Tick)
+	case dataChangedMsg: // back from a screen above: reload (its answer restarts the spinner)
+		return s, s.reload()
 	case engineEventMsg:
 		switch msg.ev.Kind {
 		case engine.RunChanged:
 			if msg.ev.Run != nil {
-				return s, s.apply(*msg.ev.Run)
+				cmd := s.apply(*msg.ev.Run)
+				if msg.ev.Run.State == storage.RunRunning {
+					cmd = tea.Batch(cmd, s.spin.Tick())
+				}
+				return s, cmd
 			}
 		case engine.Lagged:
 			return s, s.reload()
@@ -236,8 +249,7 @@ func (s *runs) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		}
 		return s, nil
 	case spinner.TickMsg:
-		var cmd tea.Cmd
-		s.spin, cmd = s.spin.Update(msg)
+		cmd, _ := s.spin.Turn(msg, s.spinIfRunning() != nil)
 		return s, cmd
 	case tea.KeyPressMsg:
 		return s, s.onKey(msg)

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/spinner"
 	"charm.land/lipgloss/v2"
 
 	"github.com/oktaflow/oktaflow/engine"
@@ -82,14 +81,14 @@ func (s *runs) rowView(i int, cols runsColumns) string {
 	if r.Attempt > 0 {
 		attempt = itoa(r.Attempt)
 	}
-	line += runStateCell(st, s.spin, r.State, cols.state) + " " + pad(attempt, cols.attempt) + " " +
+	line += runStateCell(st, s.spin.Spinner(), r.State, cols.state) + " " + pad(attempt, cols.attempt) + " " +
 		st.Faint.Render(pad(ago(r.CreatedAt), cols.created)) + " " + runResultCell(st, r, cols.result)
 	return truncate(line, s.w)
 }
 
 // runStateCell is a run's state, coloured, with a mark (a spinner while it
 // runs), padded to w.
-func runStateCell(st *Styles, spin spinner.Model, state storage.RunState, w int) string {
+func runStateCell(st *Styles, spin string, state storage.RunState, w int) string {
 	text := string(state)
 	switch state {
 	case storage.RunSucceeded:
@@ -99,7 +98,7 @@ func runStateCell(st *Styles, spin spinner.Model, state storage.RunState, w int)
 	case storage.RunWaiting, storage.RunRetrying:
 		return st.WarnText.Render(pad("⏸ "+text, w))
 	case storage.RunRunning:
-		return spin.View() + " " + st.Badge.Render(pad(text, w-2))
+		return spin + " " + st.Badge.Render(pad(text, w-2))
 	case storage.RunCancelled:
 		return st.Faint.Render(pad("⊘ "+text, w))
 	}

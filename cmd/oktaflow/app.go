@@ -39,6 +39,8 @@ type globals struct {
 	// engine.Options): the same for serve, the app and the CLI.
 	feedsDir     string
 	allowPrivate bool
+	// accessibleFlag asks questions in plain lines (--accessible).
+	accessibleFlag bool
 }
 
 // engineOptions are the options every engine of this process starts from.

@@ -46,6 +46,7 @@ func newRootCmdFor(g *globals) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.feedsDir, "feeds-dir", "", "the folder CSV triggers may read (env OKTAFLOW_FEEDS_DIR; default: feeds beside the database)")
 	root.PersistentFlags().BoolVar(&g.allowPrivate, "allow-private-addresses", false,
 		"let http_poll triggers call loopback, link-local and private addresses (env OKTAFLOW_ALLOW_PRIVATE_ADDRESSES=1)")
+	root.PersistentFlags().BoolVar(&g.accessibleFlag, "accessible", false, "ask questions in plain lines, for screen readers (env OKTAFLOW_ACCESSIBLE=1)")
 	for _, name := range []string{"db", "feeds-dir", "allow-private-addresses"} {
 		markLocalFlag(root.PersistentFlags(), name)
 	}

@@ -128,15 +128,18 @@ const defaultHTTPAddr = "127.0.0.1:8780"
 // hookBase is the webhook listener's base URL for hints: the running
 // engine's own inside serve (over SSH), else where serve listened last on
 // this database, else serve's default. note says which, for the hint.
-func (s *session) hookBase() (url, note string) {
-	if s.shared {
-		if st := s.engine.ListenInfo(); st.URL != "" {
+func (g *globals) hookBase() (url, note string) {
+	if g.shared != nil {
+		st := g.shared.engine.ListenInfo()
+		if st.URL != "" {
 			return st.URL, ""
 		}
-		return "http://" + defaultHTTPAddr, " (the webhook listener is off: " + fmt.Sprint(s.engine.ListenInfo().Err) + ")"
+		return "http://" + defaultHTTPAddr, fmt.Sprintf(" (the webhook listener is off: %v)", st.Err)
 	}
-	if st, ok := readServeState(s.store.Path()); ok && st.HTTP != "" {
-		return st.HTTP, " (where oktaflow serve listened last)"
+	if path, err := g.dbPath(); err == nil {
+		if st, ok := readServeState(path); ok && st.HTTP != "" {
+			return st.HTTP, " (where oktaflow serve listened last)"
+		}
 	}
 	return "http://" + defaultHTTPAddr, " (oktaflow serve's default address; see serve --http-addr)"
 }

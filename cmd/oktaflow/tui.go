@@ -43,23 +43,45 @@ func runTUI(cmd *cobra.Command, g *globals, httpAddr string) error {
 	}
 	ctx, cancel := context.WithCancel(cmd.Context())
 	defer cancel()
-	if err := e.Start(ctx); err != nil {
-		return err
-	}
-	defer func() {
+	c := &tui.Common{Ctx: ctx, Backend: e.Session(who(), engine.RoleAdmin), Styles: tui.NewStyles(true),
+		Keys: tui.DefaultKeyMap(), EngineStarting: true}
+	app := tui.New(c)
+	p := tea.NewProgram(app, tea.WithContext(ctx))
+
+	// First frame first, engine after: the app opens on what the store
+	// holds, then the engine (triggers, runs, the webhook listener) starts
+	// and the app is told. started gets Start's result (or that the app
+	// closed before its first frame, and the engine never started).
+	started := make(chan error, 1)
+	closed := make(chan struct{})
+	go func() {
+		select {
+		case <-app.FirstFrame():
+		case <-closed:
+			started <- errors.New("the app closed before the engine started")
+			return
+		}
+		err := e.Start(ctx)
+		if err == nil {
+			if lerr := e.Listen(httpAddr); lerr != nil {
+				logger.Warn("webhook listener off", "err", lerr)
+			}
+		}
+		started <- err
+		p.Send(tui.EngineStartedMsg{Err: err})
+	}()
+	_, runErr := p.Run()
+	close(closed)
+	if err := <-started; err == nil {
 		stopCtx, done := context.WithTimeout(context.Background(), 30*time.Second)
 		defer done()
 		if err := e.Stop(stopCtx); err != nil {
 			fmt.Fprintln(cmd.ErrOrStderr(), "oktaflow: stopping:", err)
 		}
-	}()
-	if err := e.Listen(httpAddr); err != nil {
-		logger.Warn("webhook listener off", "err", err)
 	}
-	c := &tui.Common{Ctx: ctx, Backend: e.Session(who(), engine.RoleAdmin), Styles: tui.NewStyles(true), Keys: tui.DefaultKeyMap()}
-	p := tea.NewProgram(tui.New(c), tea.WithContext(ctx))
-	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrInterrupted) && !errors.Is(err, context.Canceled) {
-		return err
+	if runErr != nil && !errors.Is(runErr, tea.ErrInterrupted) && !errors.Is(runErr, context.Canceled) &&
+		!errors.Is(runErr, tea.ErrProgramKilled) {
+		return runErr
 	}
 	return nil
 }
