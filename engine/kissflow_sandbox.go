@@ -26,9 +26,9 @@ import (
 // sandboxes start. Its processes and items (never its key, which stays
 // sealed in the account) live in KissflowSandboxFile beside the database.
 //
-// A Kissflow sandbox is an account of kind kissflow that allows plain http
-// and whose Kissflow account id starts with KissflowSandboxPrefix (which
-// no real Kissflow account id does); see IsKissflowSandbox.
+// A Kissflow sandbox is an account of kind kissflow with the Sandbox flag
+// set when it is created (databases from before the flag are migrated by
+// the store); see IsKissflowSandbox.
 //
 // Invariants (as for the sandbox org):
 //   - At most one server per sandbox account runs in this engine: create,
@@ -38,7 +38,9 @@ import (
 //   - Its file is only ever replaced whole (writeFileAtomic).
 //   - A removed sandbox is never saved again.
 
-// KissflowSandboxPrefix starts the Kissflow account id of every sandbox.
+// KissflowSandboxPrefix starts the Kissflow account id of every sandbox,
+// so that it reads as one in the Kissflow URLs; the account's Sandbox flag
+// is what says it is one.
 const KissflowSandboxPrefix = "AcSandbox"
 
 // KissflowSandboxProcess is the sandbox's process.
@@ -68,7 +70,7 @@ var kissflowSandboxHires = []struct{ first, last, department, status string }{
 
 // IsKissflowSandbox reports whether an account is a Kissflow sandbox.
 func IsKissflowSandbox(a storage.Account) bool {
-	return a.Kind == storage.AccountKissflow && a.AllowHTTP && strings.HasPrefix(a.KissflowAccountID, KissflowSandboxPrefix)
+	return a.Kind == storage.AccountKissflow && a.Sandbox
 }
 
 // kfSandboxSet holds the Kissflow sandboxes running in this engine.
@@ -165,7 +167,7 @@ func (e *Engine) CreateKissflowSandbox(ctx context.Context, name string) (storag
 	set := e.kissflow.sandboxes
 	set.ops.Lock()
 	defer set.ops.Unlock()
-	a := storage.Account{Name: name, Kind: storage.AccountKissflow, AllowHTTP: true,
+	a := storage.Account{Name: name, Kind: storage.AccountKissflow, Sandbox: true, AllowHTTP: true,
 		KissflowAccountID: accountID, KissflowAccessKeyID: keyID, Token: storage.Secret(secret)}
 	sb := &kfSandbox{name: name}
 	acct, err := e.seedKissflowSandbox(sb, a)

@@ -131,7 +131,8 @@ func (e *Engine) runStep(ctx context.Context, ev action.Event, st storage.Step, 
 	started := e.now().UTC()
 	input, err := guard(st.ID, func() (map[string]any, error) { return fields.EvalContext(ctx, env) })
 	if err == nil {
-		input, err = action.ConvertInput(act, e.stepSchema(act, st), input) // "3" on an integer attribute is 3
+		// With the step's sealed values, for this step only; "3" on an integer attribute is 3.
+		input, err = action.ConvertInput(act, e.stepSchema(act, st), withStepSecrets(st, input))
 	}
 	res := storage.StepResult{StepID: st.ID, StartedAt: started, Input: redact(act, input)}
 	if err != nil {

@@ -40,6 +40,11 @@ type Account struct {
 	OrgURL    string `json:"orgUrl"` // normalised https://host (http://127.0.0.1:port for a sandbox)
 	Token     Secret `json:"-"`      // SSWS API token, or the Kissflow access key secret
 	AllowHTTP bool   `json:"allowHttp,omitempty"`
+	// Sandbox: a simulator run inside oktaflow (the Okta sandbox org, kind
+	// AccountSandbox, always; a Kissflow sandbox, kind AccountKissflow),
+	// started on loopback by the engine, its state in a file beside the
+	// database. Set when the account is added, never changed after.
+	Sandbox bool `json:"sandbox,omitempty"`
 
 	Auth          string   `json:"auth,omitempty"` // "" or AuthToken: SSWS; AuthOAuth: service app
 	OAuthClientID string   `json:"oauthClientId,omitempty"`
@@ -115,6 +120,9 @@ func accountBinding(id, field string) string { return "account/" + id + "/" + fi
 
 // validate checks the kind and auth names the store and the engine switch on.
 func (a Account) validate() error {
+	if a.Sandbox && a.Kind == AccountOkta {
+		return fmt.Errorf("%w: account %q is an Okta org, which cannot be a sandbox (the sandbox org has kind %q)", ErrInvalid, a.Name, AccountSandbox)
+	}
 	switch a.Kind {
 	case AccountOkta, AccountSandbox:
 		if a.Auth != "" && a.Auth != AuthToken && a.Auth != AuthOAuth {
@@ -163,6 +171,7 @@ func (s *Store) AddAccount(a Account) (Account, error) {
 	if a.Kind == "" {
 		a.Kind = AccountOkta
 	}
+	a.Sandbox = a.Sandbox || a.Kind == AccountSandbox
 	if err := a.validate(); err != nil {
 		return Account{}, err
 	}
@@ -189,7 +198,7 @@ func (s *Store) UpdateAccount(a Account) error {
 		if err != nil {
 			return err
 		}
-		a.Name, a.CreatedAt = old.Name, old.CreatedAt
+		a.Name, a.CreatedAt, a.Sandbox = old.Name, old.CreatedAt, old.Sandbox
 		if a.Kind == "" {
 			a.Kind = old.Kind
 		}

@@ -121,6 +121,7 @@ func copyIntegration(in Integration) Integration {
 	for i := range in.Steps {
 		in.Steps[i].Fields = maps.Clone(in.Steps[i].Fields)
 		in.Steps[i].Options = copyJSONMap(in.Steps[i].Options)
+		in.Steps[i].Secrets = maps.Clone(in.Steps[i].Secrets)
 	}
 	return in
 }

@@ -121,7 +121,22 @@ type Traits struct {
 	// password-reset link): later steps of the same run may read them, and
 	// stored copies of the output mask them (see RedactOutput).
 	SecretOutputs []string
+	// Scopes are the OAuth 2.0 scopes an Okta account signed in as a
+	// service app needs for every call Run makes. Okta's .read and .manage
+	// scopes are separate grants, so an action that reads a user before it
+	// changes one lists both. None for actions that do not call Okta.
+	Scopes []string
 }
+
+// The scopes of the Okta actions (okta.ScopeFor of each call they make).
+var (
+	scopesReadUsers   = []string{okta.ScopeUsersRead}
+	scopesManageUsers = []string{okta.ScopeUsersRead, okta.ScopeUsersManage}
+	// Membership: the user is found and their groups read (users.read),
+	// a group found by name or id (groups.read), the membership changed
+	// (groups.manage).
+	scopesMembership = []string{okta.ScopeUsersRead, okta.ScopeGroupsRead, okta.ScopeGroupsManage}
+)
 
 // Request is what an action would send: its calls in order, and the body of
 // the one that writes, if any.
