@@ -71,7 +71,7 @@ func (e *editor) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		return e, validate(e.c, e.d.in)
 	case actionPickedMsg:
 		e.action = msg.id
-		return e, push(newAccountPicker(e.c))
+		return e, pickAccount(e.c, msg.id)
 	case accountPickedMsg:
 		if e.action == "" {
 			return e, nil
