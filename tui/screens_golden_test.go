@@ -112,7 +112,7 @@ func seedFailing(g *gdrive) {
 	}
 	at := time.Now()
 	if _, err := eng(g.c).Store().SetTriggerHealth(in.ID, storage.TriggerHealth{State: storage.HealthFailing, Failures: 3,
-		LastError: "GET /api/v1/logs: 403 E0000006 You do not have permission to perform the requested action",
+		LastError:   "GET /api/v1/logs: 403 E0000006 You do not have permission to perform the requested action",
 		LastErrorAt: at, LastOKAt: at.Add(-10 * time.Minute), NextPollAt: at.Add(2 * time.Minute)}); err != nil {
 		g.t.Fatal(err)
 	}
