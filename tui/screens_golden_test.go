@@ -124,6 +124,7 @@ func toMapping(g *gdrive) {
 	g.wait("FIELDS")
 	g.keys("enter")
 	g.wait("FIELD ")
+	g.wait("sample: the trigger's latest event")
 }
 
 // toTest opens the editor's test screen, which previews the sample.
@@ -158,10 +159,12 @@ var goldenCases = []goldenCase{
 	{name: "home-empty", drive: func(g *gdrive) { g.wait("No integrations yet") }},
 	{name: "home", seed: seedAll, drive: toHome},
 	{name: "help", seed: seedAll, drive: func(g *gdrive) { toHome(g); g.keys("?"); g.wait("Keys on") }},
+	{name: "quit-confirm", seed: seedAll, drive: func(g *gdrive) { toHome(g); g.keys("q"); g.wait("Quit?") }},
 	{name: "delete-confirm", seed: seedAll, drive: func(g *gdrive) { toHome(g); g.keys("x"); g.wait("Delete") }},
 	{name: "editor-trigger", seed: seedAll, drive: toEditor},
 	{name: "editor-step", seed: seedAll, drive: func(g *gdrive) { toEditor(g); g.keys("down"); g.wait("FIELDS") }},
 	{name: "mapping", seed: seedAll, drive: toMapping},
+	{name: "help-mapping", seed: seedAll, drive: func(g *gdrive) { toMapping(g); g.keys("?"); g.wait("Keys on") }},
 	{name: "mapping-edit", seed: seedAll, drive: func(g *gdrive) {
 		toMapping(g)
 		g.keys("enter")
@@ -258,7 +261,7 @@ var goldenCases = []goldenCase{
 		g.keys("enter")
 		g.wait("FIELD ")
 		g.keys("esc")
-		g.wait("No sample yet")
+		g.wait("Sample · a starter sample")
 		g.keys("esc")
 		g.wait("problem")
 	}},

@@ -159,7 +159,7 @@ func (w *wizard) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		w.d.in = saved
 		// The editor keeps the sample and test outputs: nothing typed is lost.
 		ed := newEditor(w.c, saved)
-		ed.d.sample, ed.d.sampleSource, ed.d.outputs = w.d.sample, w.d.sampleSource, w.d.outputs
+		ed.d.sample, ed.d.sampleSource, ed.d.starter, ed.d.outputs = w.d.sample, w.d.sampleSource, w.d.starter, w.d.outputs
 		w.confirm = ask(w.c, fmt.Sprintf("Saved %q (OFF). Switch it ON now?", saved.Name),
 			tea.Sequence(replace(ed), toggle(w.c, saved)), replace(ed))
 		return w, tea.Batch(toast(savedNote(msg)), warnCmd(msg.warn))
