@@ -199,8 +199,8 @@ var sessionReads = map[string]func(f *sessionFixture, s *Session) error{
 		}
 		return nil
 	},
-	"Validate":     func(f *sessionFixture, s *Session) error { return s.Validate(f.in) },
-	"Preview":      func(f *sessionFixture, s *Session) error { _, err := s.Preview(f.in, person(1)); return err },
+	"Validate": func(f *sessionFixture, s *Session) error { return s.Validate(f.in) },
+	"Preview":  func(f *sessionFixture, s *Session) error { _, err := s.Preview(f.in, person(1)); return err },
 	"Sample": func(f *sessionFixture, s *Session) error {
 		_, err := s.Sample(context.Background(), f.in)
 		if err != nil && !errors.Is(err, ErrForbidden) && strings.Contains(err.Error(), "no sample until") {
