@@ -16,7 +16,7 @@ func promptShell(t *testing.T, name, env, line string) *tmuxSession {
 	t.Helper()
 	s := &tmuxSession{t: t, name: fmt.Sprintf("oktaflow-prompt-%s-%d", name, os.Getpid())}
 	s.tmux("new-session", "-d", "-s", s.name, "-x", "100", "-y", "32", env+" "+line+"; echo EXIT=$?; sleep 30")
-	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", s.name).Run() })
+	t.Cleanup(s.close)
 	return s
 }
 
