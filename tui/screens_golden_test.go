@@ -131,11 +131,13 @@ func toHome(g *gdrive) {
 	g.wait("Webhook: POST")
 }
 
-// toEditor opens the webhook integration's editor.
+// toEditor opens the webhook integration's editor (once the latest run's
+// event is its sample: the curl command sends it).
 func toEditor(g *gdrive) {
 	toHome(g)
 	g.keys("enter")
 	g.wait("STEPS")
+	g.wait(`"email":"user2@`)
 }
 
 // toMapping opens the mapping of its step.
