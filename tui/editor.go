@@ -137,7 +137,7 @@ func (e *editor) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		return e, tea.Batch(toast(msg.name+" is "+onOff(msg.on)), warnCmd(warn))
 	case editorSampleMsg:
 		if e.d.sample == nil || e.d.starter {
-			e.d.sample, e.d.sampleSource, e.d.starter = msg.sample, "the event of the latest run", false
+			e.d.sample, e.d.sampleSource, e.d.starter = msg.sample, "the trigger's latest event", false
 		}
 		return e, nil
 	case copiedMsg:
