@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/oktaflow/oktaflow/engine/kissflow"
 	"github.com/oktaflow/oktaflow/okta"
 	"github.com/oktaflow/oktaflow/storage"
 )
@@ -83,4 +84,16 @@ func CheckOrgDomain(domain string) (OrgDomain, error) {
 		return OrgDomain{}, &AccountError{Field: FieldDomain, Msg: err.Error(), Err: err}
 	}
 	return OrgDomain{OrgURL: u, AllowHTTP: strings.HasPrefix(u, "http://")}, nil
+}
+
+// CheckKissflowHost checks what a user typed as a Kissflow host (a
+// subdomain, a host or a URL without a path) with its region (com or eu),
+// and returns the origin it means: https://acme.kissflow.eu. A problem is an
+// *AccountError on FieldDomain.
+func CheckKissflowHost(host, region string) (string, error) {
+	origin, _, err := kissflow.Origin(host, region, false)
+	if err != nil {
+		return "", kissflowAccountError(err)
+	}
+	return origin, nil
 }

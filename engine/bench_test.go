@@ -43,9 +43,10 @@ type orgLimit struct {
 
 func (l orgLimit) String() string { return fmt.Sprintf("%dper%s", l.requests, l.window) }
 
-// usersPerSec is the bound on users created per second: each user costs
-// one request in each of two buckets (the lookup by login, the create), so
-// the bound is one bucket's rate.
+// usersPerSec is the bound on users created per second: each new user
+// costs one create (add_user is create-first; the lookup by login, in
+// another bucket, comes only when the login exists), so the bound is the
+// create bucket's rate.
 func (l orgLimit) usersPerSec() float64 { return float64(l.requests) / l.window.Seconds() }
 
 var (

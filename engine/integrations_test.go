@@ -102,3 +102,36 @@ func TestResetTrigger(t *testing.T) {
 		t.Errorf("OFF: %v", err)
 	}
 }
+
+func TestSourceChanged(t *testing.T) {
+	csv := func(kv ...any) storage.Trigger {
+		cfg := map[string]any{"path": "/feeds/a.csv", "key_column": "id", "poll_interval": "30s"}
+		for i := 0; i+1 < len(kv); i += 2 {
+			cfg[kv[i].(string)] = kv[i+1]
+		}
+		return storage.Trigger{Type: "csv", Config: cfg}
+	}
+	for _, tc := range []struct {
+		name     string
+		old, new storage.Trigger
+		want     bool
+	}{
+		{"same", csv(), csv(), false},
+		{"poll interval", csv(), csv("poll_interval", "5m"), false},
+		{"another file", csv(), csv("path", "/feeds/b.csv"), true},
+		{"another key column", csv(), csv("key_column", "email"), true},
+		{"a new setting", csv(), csv("encoding", "windows-1252"), true},
+		{"another type", csv(), storage.Trigger{Type: "http_poll", Config: map[string]any{"url": "https://x"}}, true},
+		{"a webhook has no source", storage.Trigger{Type: "webhook"}, storage.Trigger{Type: "webhook", Config: map[string]any{"x": 1}}, false},
+		{"kissflow process", storage.Trigger{Type: "kissflow", Config: map[string]any{"process_id": "A"}},
+			storage.Trigger{Type: "kissflow", Config: map[string]any{"process_id": "B"}}, true},
+		{"kissflow walk cadence", storage.Trigger{Type: "kissflow", Config: map[string]any{"process_id": "A"}},
+			storage.Trigger{Type: "kissflow", Config: map[string]any{"process_id": "A", "full_walk_every": "1h"}}, false},
+		{"okta account", storage.Trigger{Type: "okta_event", Config: map[string]any{"account": "a"}},
+			storage.Trigger{Type: "okta_event", Config: map[string]any{"account": "b"}}, true},
+	} {
+		if got := sourceChanged(tc.old, tc.new); got != tc.want {
+			t.Errorf("%s: %v", tc.name, got)
+		}
+	}
+}

@@ -57,7 +57,10 @@ func (e *Engine) Sample(ctx context.Context, in storage.Integration) (map[string
 	if spec.Push {
 		if in.ID != "" {
 			runs, err := e.store.ListRuns(storage.RunQuery{IntegrationID: in.ID, Limit: 1})
-			if err == nil && len(runs) > 0 {
+			if err != nil {
+				return nil, fmt.Errorf("read the latest run for a sample: %w", err)
+			}
+			if len(runs) > 0 {
 				if ev, err := mapping.DecodeJSONObject(runs[0].Event); err == nil {
 					return ev, nil
 				}
@@ -104,6 +107,9 @@ func (e *Engine) Preview(in storage.Integration, event map[string]any) []StepOut
 		if err == nil {
 			var input map[string]any
 			input, err = fields.Eval(mapping.Env{Trigger: event, Steps: map[string]any{}})
+			if err == nil {
+				input = withStepSecrets(st, input)
+			}
 			if act, ok := action.Lookup(st.Action); ok && input != nil {
 				if err == nil {
 					input, err = action.ConvertInput(act, e.stepSchema(act, st), input)
@@ -165,7 +171,7 @@ func (e *Engine) previewTyped(in storage.Integration, event map[string]any) []St
 		if act, ok := action.Lookup(st.Action); ok {
 			// Types and required fields are checked before a real test.
 			schema := e.stepSchema(act, st)
-			converted, err := action.ConvertInput(act, schema, input)
+			converted, err := action.ConvertInput(act, schema, withStepSecrets(st, input))
 			for _, p := range unjoin(errors.Join(err, action.MissingRequired(act, schema, converted))) {
 				if p != nil {
 					problems = append(problems, p.Error())

@@ -26,6 +26,7 @@ type metrics struct {
 	triggerProblems    *prometheus.CounterVec
 	storeWriteFailures *prometheus.CounterVec // by op
 	poisonRuns         prometheus.Counter
+	hookAnswers        *prometheus.CounterVec // by status
 	// listener
 	connsDropped      *prometheus.CounterVec
 	tlsReloadFailures prometheus.Counter
@@ -59,6 +60,8 @@ func newMetrics() *metrics {
 			Name: "oktaflow_store_write_failures_total", Help: "Run writes the database refused (a full disk, say), retried in process, by operation."}, []string{"op"}),
 		poisonRuns: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "oktaflow_runs_poisoned_total", Help: "Runs failed at start-up because crashes cut them off on the same step again and again."}),
+		hookAnswers: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "oktaflow_webhook_answers_total", Help: "Webhook requests answered, by HTTP status (202 accepted; 4xx refused, with the reason in the answer)."}, []string{"status"}),
 		connsDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "oktaflow_http_connections_dropped_total",
 			Help: "Listener connections closed to stay within the connection cap (\"evicted\": an idle or silent connection made room; \"busy\": every connection was serving a request)."},
@@ -67,7 +70,7 @@ func newMetrics() *metrics {
 			Name: "oktaflow_tls_reload_failures_total", Help: "Renewed TLS certificate files that did not load (the previous pair stays in use)."}),
 	}
 	m.reg.MustRegister(m.eventsAccepted, m.eventsDuplicate, m.runTransitions, m.rateLimitWaits, m.oktaRequests, m.accountLimit,
-		m.polls, m.pollFailures, m.triggerProblems, m.storeWriteFailures, m.poisonRuns, m.connsDropped, m.tlsReloadFailures)
+		m.polls, m.pollFailures, m.triggerProblems, m.storeWriteFailures, m.poisonRuns, m.hookAnswers, m.connsDropped, m.tlsReloadFailures)
 	return m
 }
 

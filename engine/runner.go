@@ -52,12 +52,12 @@ func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integrat
 	// Okta as those digits, never rounded through float64.
 	event, err := mapping.DecodeJSON(r.Event)
 	if err != nil {
-		e.finishFailed(ctx, r, &storage.StepError{Message: "the event is not valid JSON: " + err.Error()})
+		e.endAttempt(ctx, r, nil, storage.Outcome{State: storage.RunFailed, Cause: &storage.StepError{Message: "the event is not valid JSON: " + err.Error()}})
 		return
 	}
 	env := mapping.Env{Trigger: event, Steps: map[string]any{}}
 	var earlier []string
-	for _, st := range in.Steps {
+	for i, st := range in.Steps {
 		if res, ok := r.Step(st.ID); ok && res.Succeeded {
 			out, _ := mapping.DecodeJSON(res.Output)
 			env.Steps[st.ID] = out
@@ -69,7 +69,21 @@ func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integrat
 		stepBegun := time.Now()
 		out, res, err := e.runStep(ctx, ev, st, earlier, env)
 		stepping += time.Since(stepBegun)
+		var checkpoint *storage.StepResult
 		if res.StepID != "" {
+			checkpoint = &res
+		}
+		if err != nil {
+			// The failed step's result and what becomes of the run: one commit.
+			e.endAttempt(ctx, r, checkpoint, e.afterFailure(ctx, r, st, err))
+			return
+		}
+		if i == len(in.Steps)-1 {
+			// The last step's checkpoint and the run's success: one commit.
+			e.endAttempt(ctx, r, checkpoint, storage.Outcome{State: storage.RunSucceeded})
+			return
+		}
+		if checkpoint != nil {
 			if _, serr := durably(ctx, e, "checkpoint step", func() (struct{}, error) { return struct{}{}, e.runs.SaveStep(r.ID, res) }); serr != nil {
 				// Shutting down with the store still refusing, or the run is no
 				// longer running: recovery at the next start takes it from its
@@ -78,19 +92,28 @@ func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integrat
 				return
 			}
 		}
-		if err != nil {
-			e.afterFailure(ctx, r, st, err)
-			return
-		}
 		env.Steps[st.ID] = out
 		earlier = append(earlier, st.ID)
 	}
-	done, err := durably(ctx, e, "finish run", func() (storage.Run, error) { return e.runs.SucceedRun(r.ID) })
+	// Every step had succeeded before this attempt (or there are none).
+	e.endAttempt(ctx, r, nil, storage.Outcome{State: storage.RunSucceeded})
+}
+
+// endAttempt ends a running run's attempt as o says, with the checkpoint of
+// the step it ended on (nil: none to save), in one commit, and tells
+// subscribers.
+func (e *Engine) endAttempt(ctx context.Context, r storage.Run, step *storage.StepResult, o storage.Outcome) {
+	next, err := durably(ctx, e, "finish run", func() (storage.Run, error) {
+		if step != nil {
+			return e.runs.FinishRunWithStep(r.ID, *step, o)
+		}
+		return e.runs.FinishRun(r.ID, o)
+	})
 	if err != nil {
-		e.log.Error("finish run", "run", r.ID, "err", err)
+		e.log.Error("finish run", "run", r.ID, "state", o.State, "err", err)
 		return
 	}
-	e.publishRun(done)
+	e.publishRun(next)
 }
 
 // runStep resolves one step's fields and runs its action. res is the
@@ -108,7 +131,8 @@ func (e *Engine) runStep(ctx context.Context, ev action.Event, st storage.Step, 
 	started := e.now().UTC()
 	input, err := guard(st.ID, func() (map[string]any, error) { return fields.EvalContext(ctx, env) })
 	if err == nil {
-		input, err = action.ConvertInput(act, e.stepSchema(act, st), input) // "3" on an integer attribute is 3
+		// With the step's sealed values, for this step only; "3" on an integer attribute is 3.
+		input, err = action.ConvertInput(act, e.stepSchema(act, st), withStepSecrets(st, input))
 	}
 	res := storage.StepResult{StepID: st.ID, StartedAt: started, Input: redact(act, input)}
 	if err != nil {
@@ -190,19 +214,16 @@ func guard(stepID string, work func() (map[string]any, error)) (out map[string]a
 	return work()
 }
 
-// afterFailure decides what a failed step means for its run.
-func (e *Engine) afterFailure(ctx context.Context, r storage.Run, st storage.Step, err error) {
+// afterFailure decides what a failed step means for its run: the outcome
+// of the attempt.
+func (e *Engine) afterFailure(ctx context.Context, r storage.Run, st storage.Step, err error) storage.Outcome {
 	se := stepError(err)
 	se.Message = fmt.Sprintf("step %s: %s", st.ID, se.Message)
 	now := e.now()
-	var next storage.Run
-	var serr error
 	switch kind := classify(err); {
 	case ctx.Err() != nil && e.sched.isStopping():
 		// Shutting down: put the run back, its attempt unused.
-		next, serr = durably(ctx, e, "park run", func() (storage.Run, error) {
-			return e.runs.WaitRun(r.ID, now, &storage.StepError{Message: "interrupted by shutdown; resumes at the next start"})
-		})
+		return storage.Outcome{State: storage.RunWaiting, Due: now, Cause: &storage.StepError{Message: "interrupted by shutdown; resumes at the next start"}}
 	case kind == failRateLimited:
 		until := now.Add(time.Minute)
 		buckets := []string{okta.BucketUsers}
@@ -222,27 +243,11 @@ func (e *Engine) afterFailure(ctx context.Context, r storage.Run, st storage.Ste
 				e.sched.holdBucket(a.ID, b, until)
 			}
 		}
-		next, serr = durably(ctx, e, "park run", func() (storage.Run, error) { return e.runs.WaitRun(r.ID, until, se) })
+		return storage.Outcome{State: storage.RunWaiting, Due: until, Cause: se}
 	case kind == failTransient && r.Attempt < MaxAttempts:
-		next, serr = durably(ctx, e, "retry run", func() (storage.Run, error) { return e.runs.RetryRun(r.ID, now.Add(Backoff(r.Attempt)), se) })
-	default:
-		e.finishFailed(ctx, r, se)
-		return
+		return storage.Outcome{State: storage.RunRetrying, Due: now.Add(Backoff(r.Attempt)), Cause: se}
 	}
-	if serr != nil {
-		e.log.Error("reschedule run", "run", r.ID, "err", serr)
-		return
-	}
-	e.publishRun(next)
-}
-
-func (e *Engine) finishFailed(ctx context.Context, r storage.Run, se *storage.StepError) {
-	failed, err := durably(ctx, e, "finish run", func() (storage.Run, error) { return e.runs.FailRun(r.ID, se) })
-	if err != nil {
-		e.log.Error("fail run", "run", r.ID, "err", err)
-		return
-	}
-	e.publishRun(failed)
+	return storage.Outcome{State: storage.RunFailed, Cause: se}
 }
 
 type failKind int
@@ -295,20 +300,7 @@ func stepError(err error) *storage.StepError {
 
 // redact masks an action's secret fields (a password) in a stored input.
 func redact(act action.Action, input map[string]any) map[string]any {
-	secrets := action.SecretFields(act)
-	if len(secrets) == 0 || input == nil {
-		return input
-	}
-	out := make(map[string]any, len(input))
-	for k, v := range input {
-		out[k] = v
-	}
-	for _, k := range secrets {
-		if _, ok := out[k]; ok {
-			out[k] = action.Masked
-		}
-	}
-	return out
+	return action.RedactInput(act, input)
 }
 
 // stepHTTPClient is the client of an http.request step: each request is

@@ -48,11 +48,18 @@ func (d *fullDisk) SaveStep(id storage.RunID, res storage.StepResult) error {
 	return d.runWriter.SaveStep(id, res)
 }
 
-func (d *fullDisk) SucceedRun(id storage.RunID) (storage.Run, error) {
+func (d *fullDisk) FinishRun(id storage.RunID, o storage.Outcome) (storage.Run, error) {
 	if err := d.check(); err != nil {
 		return storage.Run{}, err
 	}
-	return d.runWriter.SucceedRun(id)
+	return d.runWriter.FinishRun(id, o)
+}
+
+func (d *fullDisk) FinishRunWithStep(id storage.RunID, step storage.StepResult, o storage.Outcome) (storage.Run, error) {
+	if err := d.check(); err != nil {
+		return storage.Run{}, err
+	}
+	return d.runWriter.FinishRunWithStep(id, step, o)
 }
 
 // TestCheckpointIsRetriedWhenTheStoreIsWritableAgain: a step that acted on
@@ -79,7 +86,7 @@ func TestCheckpointIsRetriedWhenTheStoreIsWritableAgain(t *testing.T) {
 	if health.Status != "degraded" || !strings.Contains(health.Store.Error, "no space left") {
 		t.Fatalf("/healthz while the disk is full: %+v", health)
 	}
-	if m := getBody(t, h.http.URL+"/metrics"); !strings.Contains(m, `oktaflow_store_write_failures_total{op="checkpoint step"}`) {
+	if m := getBody(t, h.http.URL+"/metrics"); !strings.Contains(m, `oktaflow_store_write_failures_total{op="finish run"}`) {
 		t.Fatal("metrics lack the store write failures")
 	}
 

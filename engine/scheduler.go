@@ -11,7 +11,8 @@ import (
 	"github.com/oktaflow/oktaflow/storage"
 )
 
-// dispatchBatch bounds how many due runs one dispatch looks at.
+// dispatchBatch bounds how many due runs a filtered dispatch (a one-shot
+// CLI command's) looks at.
 const dispatchBatch = 256
 
 // scheduler hands due runs to workers. Invariants:
@@ -19,15 +20,17 @@ const dispatchBatch = 256
 //     it; the claim is a compare-and-set in the store, so a run never has
 //     two workers.
 //   - At most Workers runs execute at once; at most an integration's own
-//     concurrency of its runs, when it sets one; and at most its account's
+//     concurrency of its runs, when it sets one; and about its account's
 //     runs in flight (runsInFlight: sized from the account's rate limit and
 //     round trip, so that the Okta client's pacer, not a constant here,
-//     decides the pace).
+//     decides the pace; the client's own cap on requests is the hard one).
 //   - Runs whose next step would call an Okta bucket that is waiting for
 //     its rate-limit reset (per account) are left in the queue until the
 //     reset: they would only wait in the client, holding a worker.
-//   - Dispatch reads the queue only when a worker is free; a run that
-//     finishes frees one and asks for a dispatch.
+//   - Dispatch reads the queue only when a worker is free, and then only the
+//     due index (storage.DueByIntegration): an integration with no room is
+//     skipped without reading its runs, so a backlog costs nothing per
+//     event. A run that finishes frees a worker and asks for a dispatch.
 type scheduler struct {
 	e       *Engine
 	kickCh  chan struct{}
@@ -36,6 +39,8 @@ type scheduler struct {
 
 	mu       sync.Mutex
 	inflight map[string]int       // integration id → runs executing
+	known    map[string]stepPlan  // integration id → where its first step goes, as last seen
+	own      map[string]int       // integration id → its own concurrency (0: none), as last seen
 	held     map[string]bool      // integrations the last dispatch found at their concurrency
 	accounts map[string]int       // account id → runs executing a step on it
 	waits    map[string]time.Time // account id + " " + bucket → rate-limit reset
@@ -51,7 +56,8 @@ func newScheduler(e *Engine) *scheduler {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &scheduler{
 		e: e, kickCh: make(chan struct{}, 1), sem: make(chan struct{}, e.opts.Workers),
-		inflight: map[string]int{}, accounts: map[string]int{}, waits: map[string]time.Time{}, runCtx: ctx, cancel: cancel,
+		inflight: map[string]int{}, known: map[string]stepPlan{}, own: map[string]int{}, accounts: map[string]int{},
+		waits: map[string]time.Time{}, runCtx: ctx, cancel: cancel,
 	}
 }
 
@@ -100,6 +106,14 @@ type stepPlan struct {
 	limit   int
 }
 
+// candidate is a due run a dispatch may start; run is set when it was
+// read whole (a filtered dispatch), so its next step is known before the claim.
+type candidate struct {
+	id            storage.RunID
+	integrationID string
+	run           *storage.Run
+}
+
 // dispatch starts every due run it can and returns how long to sleep before
 // looking again.
 func (s *scheduler) dispatch() time.Duration {
@@ -108,7 +122,7 @@ func (s *scheduler) dispatch() time.Duration {
 		return idle
 	}
 	now := s.e.now()
-	due, err := s.e.store.DueRuns(now, dispatchBatch, s.e.opts.Dispatch)
+	due, err := s.candidates(now)
 	if err != nil {
 		s.e.log.Error("read due runs", "err", err)
 		return time.Second
@@ -118,31 +132,39 @@ func (s *scheduler) dispatch() time.Duration {
 	limits := map[string]int{}     // account id + " " + action id → runs in flight, once per dispatch
 	held := map[string]bool{}      // integrations at their own or their account's concurrency
 	wake := idle
-	for _, r := range due {
-		if held[r.IntegrationID] {
+	for _, c := range due {
+		if held[c.integrationID] {
 			continue
 		}
-		in, ok := integrations[r.IntegrationID]
+		in, ok := integrations[c.integrationID]
 		if !ok {
-			loaded, err := s.e.store.Integration(r.IntegrationID)
+			loaded, err := s.e.store.Integration(c.integrationID)
 			if errors.Is(err, storage.ErrNotFound) {
-				s.abandon(r, "its integration no longer exists")
+				s.abandon(c.id, "its integration no longer exists")
 				continue
 			}
 			if err != nil { // not the run's fault (a store or key problem): leave it queued
-				s.e.log.Error("load the integration of a due run", "run", r.ID, "err", err)
+				s.e.log.Error("load the integration of a due run", "run", c.id, "err", err)
 				wake = min(wake, 10*time.Second)
 				continue
 			}
 			in = &loaded
-			integrations[r.IntegrationID] = in
+			integrations[c.integrationID] = in
+			s.learn(in, plans, limits)
 		}
-		plan := s.planOf(r, in, plans, limits)
+		// The run's next step when it was read whole; else the first step,
+		// where a queued run starts (checked again once claimed).
+		var plan stepPlan
+		if c.run != nil {
+			plan = s.planOf(*c.run, in, plans, limits)
+		} else if len(in.Steps) > 0 {
+			plan = s.planOfStep(in, in.Steps[0], plans, limits)
+		}
 		if until, waiting := s.accountWait(plan, now); waiting {
 			wake = min(wake, until.Sub(now))
 			continue
 		}
-		switch s.tryStart(r, in, plan) {
+		switch s.tryStart(c.id, in, plan, plans, limits) {
 		case atLimit:
 			held[in.ID] = true
 		case storeRefused: // look again soon rather than at the next event
@@ -154,6 +176,12 @@ func (s *scheduler) dispatch() time.Duration {
 	}
 	s.mu.Lock()
 	s.held = held
+	// Runs the due index skipped for a rate-limit hold start when it ends.
+	for _, until := range s.waits {
+		if until.After(now) {
+			wake = min(wake, until.Sub(now))
+		}
+	}
 	s.mu.Unlock()
 	// Only a future due time sets the alarm: runs already due but held back
 	// (an integration or account at its concurrency, no free worker, an
@@ -165,17 +193,82 @@ func (s *scheduler) dispatch() time.Duration {
 	return max(wake, 10*time.Millisecond)
 }
 
+// candidates are the due runs worth a look: from the due index, as many of
+// each integration's oldest as it has room for. A one-shot CLI command's
+// filter (Options.Dispatch) reads runs whole instead, its filter applied
+// before any limit so its run is found behind any backlog.
+func (s *scheduler) candidates(now time.Time) ([]candidate, error) {
+	free := cap(s.sem) - len(s.sem)
+	if s.e.opts.Dispatch != nil {
+		runs, err := s.e.store.DueRuns(now, dispatchBatch, s.e.opts.Dispatch)
+		out := make([]candidate, len(runs))
+		for i := range runs {
+			out[i] = candidate{id: runs[i].ID, integrationID: runs[i].IntegrationID, run: &runs[i]}
+		}
+		return out, err
+	}
+	refs, err := s.e.store.DueByIntegration(now, free, s.room)
+	out := make([]candidate, len(refs))
+	for i, r := range refs {
+		out[i] = candidate{id: r.ID, integrationID: r.IntegrationID}
+	}
+	return out, err
+}
+
+// room is how many more runs of an integration could start now, from what
+// the scheduler knows in memory (it runs inside the store's read
+// transaction and must not call the store): its own concurrency, its first
+// step's account's limit, less what runs; an integration not seen yet gets
+// the benefit of the doubt (it is checked exactly once loaded).
+func (s *scheduler) room(integrationID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := cap(s.sem) - len(s.sem)
+	if own := s.own[integrationID]; own > 0 {
+		n = min(n, own-s.inflight[integrationID])
+	}
+	if p, ok := s.known[integrationID]; ok && p.account.ID != "" {
+		n = min(n, p.limit-s.accounts[p.account.ID])
+		for _, b := range p.act.Buckets() {
+			if s.waits[p.account.ID+" "+b].After(s.e.now()) {
+				return 0
+			}
+		}
+	}
+	return n
+}
+
+// learn records what room needs to know of an integration.
+func (s *scheduler) learn(in *storage.Integration, plans map[string]stepPlan, limits map[string]int) {
+	own := in.Concurrency
+	if own <= 0 {
+		own = s.e.opts.DefaultConcurrency
+	}
+	var first stepPlan
+	if len(in.Steps) > 0 {
+		first = s.planOfStep(in, in.Steps[0], plans, limits)
+	}
+	s.mu.Lock()
+	s.own[in.ID], s.known[in.ID] = own, first
+	s.mu.Unlock()
+}
+
 // full reports whether every worker is busy.
 func (s *scheduler) full() bool { return len(s.sem) == cap(s.sem) }
 
-// planOf finds where r's next step goes. Runs of one integration at the
-// same step go to the same place: plans and limits cache it for one
-// dispatch, so a backlog costs one account lookup per integration.
+// planOf finds where r's next step goes.
 func (s *scheduler) planOf(r storage.Run, in *storage.Integration, plans map[string]stepPlan, limits map[string]int) stepPlan {
 	step, ok := nextStep(r, *in)
 	if !ok {
 		return stepPlan{}
 	}
+	return s.planOfStep(in, step, plans, limits)
+}
+
+// planOfStep finds where a step of in goes. Runs of one integration at the
+// same step go to the same place: plans and limits cache it for one
+// dispatch, so a backlog costs one account lookup per integration.
+func (s *scheduler) planOfStep(in *storage.Integration, step storage.Step, plans map[string]stepPlan, limits map[string]int) stepPlan {
 	key := in.ID + "\x00" + step.ID
 	if p, ok := plans[key]; ok {
 		return p
@@ -248,19 +341,22 @@ const (
 	storeRefused             // the store refused the claim (a full disk): try again soon
 )
 
-// tryStart claims r and runs it on a worker, if the limits allow.
-func (s *scheduler) tryStart(r storage.Run, in *storage.Integration, plan stepPlan) startResult {
-	acct := plan.account.ID
-	s.mu.Lock()
+// tryStart claims a run and runs it on a worker, if the limits allow.
+// plan is where its next step is expected to go; once claimed the run says
+// where it really goes (a retried run may be on a later step): its worker
+// then counts against that account, and a run whose step would only wait
+// for a rate-limit reset goes back to the queue until then.
+func (s *scheduler) tryStart(id storage.RunID, in *storage.Integration, plan stepPlan, plans map[string]stepPlan, limits map[string]int) startResult {
 	own := in.Concurrency
 	if own <= 0 {
 		own = s.e.opts.DefaultConcurrency
 	}
+	s.mu.Lock()
 	if s.stopping {
 		s.mu.Unlock()
 		return notNow
 	}
-	if (own > 0 && s.inflight[in.ID] >= own) || (acct != "" && s.accounts[acct] >= plan.limit) {
+	if acct := plan.account.ID; (own > 0 && s.inflight[in.ID] >= own) || (acct != "" && s.accounts[acct] >= plan.limit) {
 		s.mu.Unlock()
 		return atLimit
 	}
@@ -271,19 +367,11 @@ func (s *scheduler) tryStart(r storage.Run, in *storage.Integration, plan stepPl
 		return notNow
 	}
 	s.inflight[in.ID]++
-	if acct != "" {
-		s.accounts[acct]++
-	}
 	s.runs.Add(1)
 	s.mu.Unlock()
-	if s.onStart != nil {
-		s.onStart()
-	}
 
+	var acct string // the account the run's worker counts against
 	release := func() {
-		if s.onFinish != nil {
-			s.onFinish()
-		}
 		s.mu.Lock()
 		s.inflight[in.ID]--
 		if acct != "" {
@@ -295,7 +383,7 @@ func (s *scheduler) tryStart(r storage.Run, in *storage.Integration, plan stepPl
 		s.kick()
 	}
 	claimBegun := time.Now()
-	claimed, err := s.e.runs.StartRun(r.ID)
+	claimed, err := s.e.runs.StartRun(id)
 	claimTook := time.Since(claimBegun)
 	if err != nil {
 		release()
@@ -306,9 +394,30 @@ func (s *scheduler) tryStart(r storage.Run, in *storage.Integration, plan stepPl
 		return storeRefused
 	}
 	s.e.storeWriteWorked()
+	actual := s.planOf(claimed, in, plans, limits)
+	acct = actual.account.ID
+	if acct != "" {
+		s.mu.Lock()
+		s.accounts[acct]++
+		s.mu.Unlock()
+	}
+	if until, waiting := s.accountWait(actual, s.e.now()); waiting {
+		go func() {
+			defer release()
+			s.e.endAttempt(s.runCtx, claimed, nil, storage.Outcome{State: storage.RunWaiting, Due: until,
+				Cause: &storage.StepError{Message: "waiting for the Okta rate limit to reset"}})
+		}()
+		return notNow
+	}
 	s.e.publishRun(claimed)
+	if s.onStart != nil {
+		s.onStart()
+	}
 	go func() {
 		defer release()
+		if s.onFinish != nil {
+			defer s.onFinish()
+		}
 		s.e.execute(s.runCtx, claimed, *in, claimTook)
 	}()
 	return started
@@ -352,8 +461,8 @@ func (s *scheduler) holdBucket(accountID, bucket string, until time.Time) {
 }
 
 // abandon cancels a pending run that can no longer run.
-func (s *scheduler) abandon(r storage.Run, why string) {
-	if cancelled, err := s.e.store.CancelRun(r.ID, why); err == nil {
+func (s *scheduler) abandon(id storage.RunID, why string) {
+	if cancelled, err := s.e.store.CancelRun(id, why); err == nil {
 		s.e.publishRun(cancelled)
 	}
 }

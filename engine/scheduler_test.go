@@ -123,3 +123,31 @@ func TestBacklogAtItsLimitDoesNotWakeTheScheduler(t *testing.T) {
 		t.Fatal("another integration's events did not wake the scheduler")
 	}
 }
+
+// TestRoomSkipsIntegrationsAtTheirLimit: the due index is asked for no run
+// of an integration at its own or its account's concurrency, or whose
+// account waits for a rate-limit reset, so a backlog is never read.
+func TestRoomSkipsIntegrationsAtTheirLimit(t *testing.T) {
+	h := newHarness(t, oktatest.Options{})
+	in := h.importOn(onboarding)
+	s := h.e.sched
+	if n := s.room(in.ID); n != h.e.opts.Workers {
+		t.Fatalf("an integration never seen: room %d, want every free worker", n)
+	}
+	s.learn(&in, map[string]stepPlan{}, map[string]int{})
+	a, _ := h.store.Account("sandbox")
+	s.mu.Lock()
+	limit := s.known[in.ID].limit
+	s.accounts[a.ID] = limit
+	s.mu.Unlock()
+	if n := s.room(in.ID); n != 0 {
+		t.Fatalf("account at its limit %d: room %d", limit, n)
+	}
+	s.mu.Lock()
+	s.accounts[a.ID] = 0
+	s.mu.Unlock()
+	s.holdBucket(a.ID, okta.BucketUsers, time.Now().Add(time.Minute))
+	if n := s.room(in.ID); n != 0 {
+		t.Fatalf("account waiting for a reset: room %d", n)
+	}
+}

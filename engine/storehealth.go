@@ -15,10 +15,8 @@ import (
 type runWriter interface {
 	StartRun(id storage.RunID) (storage.Run, error)
 	SaveStep(id storage.RunID, res storage.StepResult) error
-	SucceedRun(id storage.RunID) (storage.Run, error)
-	FailRun(id storage.RunID, cause *storage.StepError) (storage.Run, error)
-	RetryRun(id storage.RunID, due time.Time, cause *storage.StepError) (storage.Run, error)
-	WaitRun(id storage.RunID, due time.Time, cause *storage.StepError) (storage.Run, error)
+	FinishRun(id storage.RunID, o storage.Outcome) (storage.Run, error)
+	FinishRunWithStep(id storage.RunID, step storage.StepResult, o storage.Outcome) (storage.Run, error)
 }
 
 // storeHealth says whether the runner's writes are failing (a full disk, a

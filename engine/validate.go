@@ -59,10 +59,16 @@ func (e *Engine) ValidateIntegration(in storage.Integration) error {
 		}
 	}
 	ps = append(ps, e.checkSources(in.Trigger)...)
+	accounts, err := e.store.Accounts()
+	if err != nil {
+		return fmt.Errorf("read the accounts to check the integration against: %w", err)
+	}
+	if p := triggerAccountProblem(in.Trigger, accounts); p != nil {
+		ps = append(ps, p)
+	}
 	if len(in.Steps) == 0 {
 		add("steps", "add at least one action step")
 	}
-	accounts, _ := e.store.Accounts()
 	var earlier []string
 	for i, st := range in.Steps {
 		at := fmt.Sprintf("steps[%d]", i)
@@ -109,21 +115,18 @@ func (e *Engine) validateStep(st storage.Step, at string, accounts []storage.Acc
 	for _, f := range act.Fields(schema) {
 		known[f.Name] = true
 	}
-	var mapped []string
+	// Sealed values (stepsecrets.go) count as mapped: they are literals
+	// that live in Step.Secrets. A literal secret still in Fields (a draft
+	// not saved yet) is fine: saving seals it.
+	sealed := secretNames(st)
+	mapped := slices.Clone(sealed)
 	for name, src := range st.Fields {
 		if !known[name] && !act.Traits().OpenFields {
 			add(at+".fields."+name, "%s has no field %q; if it is a new custom attribute, refresh the account's schema", act.ID(), name)
 			continue
 		}
-		if strings.TrimSpace(src) != "" {
+		if strings.TrimSpace(src) != "" && !slices.Contains(mapped, name) {
 			mapped = append(mapped, name)
-		}
-	}
-	// A secret field (a password) must come from the event: a literal would
-	// sit in the integration, exported and shown like any other mapping.
-	for _, name := range action.SecretFields(act) {
-		if t, err := mapping.Parse(st.Fields[name]); err == nil && t.IsLiteral() && !t.IsEmpty() {
-			add(at+".fields."+name, "a literal %s would be stored and shown with the integration; map it from the event instead, e.g. {{ trigger.%s }}", name, name)
 		}
 	}
 	// A literal must fit its field's type now ("3x" on an integer attribute).
@@ -134,7 +137,13 @@ func (e *Engine) validateStep(st storage.Step, at string, accounts []storage.Acc
 			}
 		}
 	}
-	if _, err := mapping.CompileFields(st.Fields, earlier, action.RequiredFields(act, schema)); err != nil {
+	for _, name := range sealed {
+		if err := action.CheckLiteral(act, schema, name, st.Secrets[name].Reveal()); err != nil {
+			add(at+".fields."+name, "%v", err)
+		}
+	}
+	required := slices.DeleteFunc(action.RequiredFields(act, schema), func(n string) bool { return slices.Contains(sealed, n) })
+	if _, err := mapping.CompileFields(st.Fields, earlier, required); err != nil {
 		for _, p := range unjoin(err) {
 			var fe *mapping.FieldError
 			if errors.As(p, &fe) {
@@ -160,6 +169,36 @@ func validateOptions(act action.Action, opts map[string]any, at string, add func
 			add(path, "%v", err)
 		}
 	}
+}
+
+// triggerAccountProblem checks a trigger's account setting: it must name
+// an account of the kind the trigger reads (an Okta org for okta_event, a
+// Kissflow account for kissflow; the Kissflow trigger may do without one,
+// with its own keys).
+func triggerAccountProblem(t storage.Trigger, accounts []storage.Account) *Problem {
+	var want action.Connector
+	switch t.Type {
+	case trigger.OktaEvent:
+		want = action.ConnectorOkta
+	case trigger.Kissflow:
+		want = action.ConnectorKissflow
+	default:
+		return nil
+	}
+	name, _ := t.Config["account"].(string)
+	if strings.TrimSpace(name) == "" {
+		return nil // trigger.Validate says when it is required
+	}
+	const path = "trigger.config.account"
+	acc := findAccount(accounts, name)
+	switch {
+	case acc == nil:
+		return &Problem{Path: path, Msg: fmt.Sprintf("no account named %q (accounts: %s); add it first", name, accountNames(accounts))}
+	case accountConnector(*acc) != want:
+		return &Problem{Path: path, Msg: fmt.Sprintf("%s is a %s account, and this trigger reads a %s account: pick one",
+			acc.Name, connectorName(accountConnector(*acc)), connectorName(want))}
+	}
+	return nil
 }
 
 // accountConnector is the connector an account serves.

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,7 +41,10 @@ type hookAnswer struct {
 	Error      string          `json:"error,omitempty"`
 }
 
-func writeAnswer(w http.ResponseWriter, status int, a hookAnswer) {
+// writeAnswer answers a webhook request and counts the answer by status
+// (oktaflow_webhook_answers_total), so refused calls show in the metrics.
+func (e *Engine) writeAnswer(w http.ResponseWriter, status int, a hookAnswer) {
+	e.metrics.hookAnswers.WithLabelValues(strconv.Itoa(status)).Inc()
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(a)
@@ -55,12 +59,12 @@ func (e *Engine) webhookIntegration(w http.ResponseWriter, r *http.Request) (sto
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		// Not the caller's mistake: ask them to retry rather than give up.
 		e.log.Error("load a webhook integration", "err", err)
-		writeAnswer(w, http.StatusServiceUnavailable, hookAnswer{Error: "could not read the integration; retry"})
+		e.writeAnswer(w, http.StatusServiceUnavailable, hookAnswer{Error: "could not read the integration; retry"})
 		return in, false
 	}
 	if err != nil || in.Trigger.Type != trigger.Webhook {
 		w.Header().Set("Connection", "close")
-		writeAnswer(w, http.StatusNotFound, hookAnswer{Error: "no webhook integration has this id; copy the URL from the integration's trigger"})
+		e.writeAnswer(w, http.StatusNotFound, hookAnswer{Error: "no webhook integration has this id; copy the URL from the integration's trigger"})
 		return in, false
 	}
 	secret := in.Trigger.Secrets["secret"].Reveal()
@@ -69,7 +73,7 @@ func (e *Engine) webhookIntegration(w http.ResponseWriter, r *http.Request) (sto
 	if !ok || secret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(secret)) != 1 {
 		w.Header().Set("Connection", "close")
 		w.Header().Set("WWW-Authenticate", `Bearer realm="oktaflow"`)
-		writeAnswer(w, http.StatusUnauthorized, hookAnswer{Error: "missing or wrong secret: send Authorization: Bearer <the integration's webhook secret>"})
+		e.writeAnswer(w, http.StatusUnauthorized, hookAnswer{Error: "missing or wrong secret: send Authorization: Bearer <the integration's webhook secret>"})
 		return in, false
 	}
 	return in, true
@@ -94,28 +98,28 @@ func (e *Engine) serveHook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !in.Enabled {
-		writeAnswer(w, http.StatusConflict, hookAnswer{Error: "the integration is OFF; switch it ON to accept events"})
+		e.writeAnswer(w, http.StatusConflict, hookAnswer{Error: "the integration is OFF; switch it ON to accept events"})
 		return
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-		writeAnswer(w, http.StatusUnsupportedMediaType, hookAnswer{Error: "send Content-Type: application/json"})
+		e.writeAnswer(w, http.StatusUnsupportedMediaType, hookAnswer{Error: "send Content-Type: application/json"})
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxHookBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		writeAnswer(w, http.StatusRequestEntityTooLarge, hookAnswer{Error: fmt.Sprintf("the body is larger than the %d MiB limit; send fewer events per call", MaxHookBody>>20)})
+		e.writeAnswer(w, http.StatusRequestEntityTooLarge, hookAnswer{Error: fmt.Sprintf("the body is larger than the %d MiB limit; send fewer events per call", MaxHookBody>>20)})
 		return
 	}
 	if err != nil {
-		writeAnswer(w, http.StatusBadRequest, hookAnswer{Error: "reading the body: " + err.Error()})
+		e.writeAnswer(w, http.StatusBadRequest, hookAnswer{Error: "reading the body: " + err.Error()})
 		return
 	}
 	idemKey := r.Header.Get("Idempotency-Key")
 	events, err := parseHook(body, idemKey)
 	var bad *hookError
 	if errors.As(err, &bad) {
-		writeAnswer(w, bad.Status, hookAnswer{Error: bad.Msg})
+		e.writeAnswer(w, bad.Status, hookAnswer{Error: bad.Msg})
 		return
 	}
 	batch := make([]storage.NewEvent, len(events))
@@ -125,14 +129,14 @@ func (e *Engine) serveHook(w http.ResponseWriter, r *http.Request) {
 	res, err := e.store.EnqueueEvents(in.ID, batch, storage.EnqueueOptions{})
 	switch {
 	case errors.Is(err, storage.ErrIntegrationOff):
-		writeAnswer(w, http.StatusConflict, hookAnswer{Error: "the integration is OFF; switch it ON to accept events"})
+		e.writeAnswer(w, http.StatusConflict, hookAnswer{Error: "the integration is OFF; switch it ON to accept events"})
 		return
 	case errors.Is(err, storage.ErrNotFound):
-		writeAnswer(w, http.StatusNotFound, hookAnswer{Error: "the integration was deleted"})
+		e.writeAnswer(w, http.StatusNotFound, hookAnswer{Error: "the integration was deleted"})
 		return
 	case err != nil:
 		e.log.Error("store webhook events", "integration", in.ID, "err", err)
-		writeAnswer(w, http.StatusServiceUnavailable, hookAnswer{Error: "could not store the events; retry"})
+		e.writeAnswer(w, http.StatusServiceUnavailable, hookAnswer{Error: "could not store the events; retry"})
 		return
 	}
 	e.afterEnqueueFor(in.ID, res)
@@ -148,7 +152,7 @@ func (e *Engine) serveHook(w http.ResponseWriter, r *http.Request) {
 	if reused := reusedKeys(events, res); len(reused) > 0 {
 		a.Duplicates -= len(reused)
 		a.Error = reusedKeyMessage(idemKey, reused, len(events) > 1 || isArray(body), a.Accepted)
-		writeAnswer(w, http.StatusUnprocessableEntity, a)
+		e.writeAnswer(w, http.StatusUnprocessableEntity, a)
 		return
 	}
 	for _, r := range res {
@@ -156,7 +160,7 @@ func (e *Engine) serveHook(w http.ResponseWriter, r *http.Request) {
 			a.Runs = append(a.Runs, r.RunID)
 		}
 	}
-	writeAnswer(w, http.StatusAccepted, a)
+	e.writeAnswer(w, http.StatusAccepted, a)
 }
 
 // reusedKey is an event whose Idempotency-Key was used before for other data.
@@ -204,7 +208,7 @@ func isArray(body []byte) bool {
 func (e *Engine) serveHookVerification(w http.ResponseWriter, r *http.Request) {
 	challenge := r.Header.Get("X-Okta-Verification-Challenge")
 	if challenge == "" {
-		writeAnswer(w, http.StatusMethodNotAllowed, hookAnswer{Error: "POST events to this URL; GET only answers Okta's X-Okta-Verification-Challenge"})
+		e.writeAnswer(w, http.StatusMethodNotAllowed, hookAnswer{Error: "POST events to this URL; GET only answers Okta's X-Okta-Verification-Challenge"})
 		return
 	}
 	if _, ok := e.webhookIntegration(w, r); !ok {

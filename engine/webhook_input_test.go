@@ -41,6 +41,12 @@ func TestWebhookRefusesBadInputPrecisely(t *testing.T) {
 	if counts, _ := h.store.RunCounts(); len(nonZero(counts)) != 0 {
 		t.Fatalf("bad input queued runs: %v", counts)
 	}
+	m := getBody(t, h.http.URL+"/metrics")
+	for _, want := range []string{`oktaflow_webhook_answers_total{status="400"} 5`, `oktaflow_webhook_answers_total{status="413"} 2`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 }
 
 func TestWebhookBearerSchemeIsCaseInsensitive(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +39,11 @@ type Account struct {
 	OrgURL    string `json:"orgUrl"` // normalised https://host (http://127.0.0.1:port for a sandbox)
 	Token     Secret `json:"-"`      // SSWS API token, or the Kissflow access key secret
 	AllowHTTP bool   `json:"allowHttp,omitempty"`
+	// Sandbox: a simulator run inside oktaflow (the Okta sandbox org, kind
+	// AccountSandbox, always; a Kissflow sandbox, kind AccountKissflow),
+	// started on loopback by the engine, its state in a file beside the
+	// database. Set when the account is added, never changed after.
+	Sandbox bool `json:"sandbox,omitempty"`
 
 	Auth          string   `json:"auth,omitempty"` // "" or AuthToken: SSWS; AuthOAuth: service app
 	OAuthClientID string   `json:"oauthClientId,omitempty"`
@@ -115,6 +119,9 @@ func accountBinding(id, field string) string { return "account/" + id + "/" + fi
 
 // validate checks the kind and auth names the store and the engine switch on.
 func (a Account) validate() error {
+	if a.Sandbox && a.Kind == AccountOkta {
+		return fmt.Errorf("%w: account %q is an Okta org, which cannot be a sandbox (the sandbox org has kind %q)", ErrInvalid, a.Name, AccountSandbox)
+	}
 	switch a.Kind {
 	case AccountOkta, AccountSandbox:
 		if a.Auth != "" && a.Auth != AuthToken && a.Auth != AuthOAuth {
@@ -163,6 +170,7 @@ func (s *Store) AddAccount(a Account) (Account, error) {
 	if a.Kind == "" {
 		a.Kind = AccountOkta
 	}
+	a.Sandbox = a.Sandbox || a.Kind == AccountSandbox
 	if err := a.validate(); err != nil {
 		return Account{}, err
 	}
@@ -189,7 +197,7 @@ func (s *Store) UpdateAccount(a Account) error {
 		if err != nil {
 			return err
 		}
-		a.Name, a.CreatedAt = old.Name, old.CreatedAt
+		a.Name, a.CreatedAt, a.Sandbox = old.Name, old.CreatedAt, old.Sandbox
 		if a.Kind == "" {
 			a.Kind = old.Kind
 		}
@@ -208,19 +216,7 @@ func (s *Store) Account(idOrName string) (Account, error) {
 	if err != nil {
 		return Account{}, err
 	}
-	i, ok := snap.byID[idOrName]
-	if !ok {
-		i, ok = snap.byName[strings.ToLower(idOrName)]
-	}
-	if ok {
-		return copyAccount(snap.list[i]), nil
-	}
-	for _, p := range snap.bad {
-		if p.Key == idOrName {
-			return Account{}, &p
-		}
-	}
-	return Account{}, fmt.Errorf("account %q: %w", idOrName, ErrNotFound)
+	return snap.one(idOrName)
 }
 
 // Accounts lists every account, by name. An account that cannot be read
@@ -237,14 +233,8 @@ func (s *Store) AccountsChecked() ([]Account, []RecordProblem, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	out := make([]Account, len(snap.list))
-	for i, a := range snap.list {
-		out[i] = copyAccount(a)
-	}
-	for i := range snap.bad {
-		s.bad.add(&snap.bad[i])
-	}
-	return out, slices.Clone(snap.bad), nil
+	out, bad := snap.all(s)
+	return out, bad, nil
 }
 
 // loadAccounts decodes every account, by name, leaving out (and

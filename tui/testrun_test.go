@@ -163,7 +163,7 @@ func TestTestRunPreview(t *testing.T) {
 	r := results(s)
 	for _, want := range []string{
 		"Preview", "nothing is sent to Okta",
-		`"firstName": "Ada"`, "GET /api/v1/users/ada@acme.com (lookup", "then POST /api/v1/users?activate=false",
+		`"firstName": "Ada"`, "POST /api/v1/users?activate=false", "if the login exists: GET /api/v1/users/ada@acme.com",
 		`"profile": {`, `"login": "ada@acme.com"`,
 		"2. find", "login reads steps.create.profile.login: known in a real test run",
 		"✗ 3. off", "missing value: trigger.surname",

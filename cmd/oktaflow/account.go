@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bufio"
+	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/storage"
@@ -18,51 +15,11 @@ import (
 func newAccountCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "account",
-		Short: "Connect and manage Okta accounts (org URL + API token)",
+		Short: "Connect and manage accounts: Okta orgs (API token or OAuth service app) and Kissflow",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newAccountAddCmd(g), newAccountAddSandboxCmd(g), newAccountListCmd(g), newAccountVerifyCmd(g), newAccountRemoveCmd(g), newAccountSchemaCmd(g))
-	return cmd
-}
-
-func newAccountAddCmd(g *globals) *cobra.Command {
-	var domain string
-	var tokenStdin, allowHTTP bool
-	cmd := &cobra.Command{
-		Use:   "add NAME --domain DOMAIN --token-stdin",
-		Short: "Connect an Okta org: verifies the API token with /api/v1/users/me",
-		Example: "  printf '%s' \"$OKTA_TOKEN\" | oktaflow account add acme --domain acme.okta.com --token-stdin\n" +
-			"  oktaflow account add acme --domain acme.okta.com --token-stdin   # prompts, input hidden",
-		Args: usageArgs(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if domain == "" {
-				return &usageError{fmt.Errorf("--domain is required (your Okta domain, such as acme.okta.com)")}
-			}
-			if !tokenStdin {
-				return &usageError{fmt.Errorf("give the API token on standard input with --token-stdin (never as an argument: it would land in your shell history)")}
-			}
-			token, err := readToken(cmd)
-			if err != nil {
-				return err
-			}
-			s, err := g.open(cmd.Context(), false, nil)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			a, err := s.sess.AddAccount(cmd.Context(), engine.AccountInput{Name: args[0], Domain: domain, Token: token, AllowHTTP: allowHTTP})
-			if err := audited(cmd, err); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Authenticated as %s\n", a.VerifiedAs)
-			fmt.Fprintf(cmd.ErrOrStderr(), "Added account %s (%s). Next: oktaflow account refresh-schema %s\n", a.Name, a.OrgURL, a.Name)
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&domain, "domain", "", "Okta domain: acme.okta.com, https://acme.oktapreview.com, a custom domain")
-	cmd.Flags().BoolVar(&tokenStdin, "token-stdin", false, "read the API token from standard input")
-	cmd.Flags().BoolVar(&allowHTTP, "allow-http", false, "allow plain http to a loopback host (a local simulator)")
 	return cmd
 }
 
@@ -101,35 +58,6 @@ func newAccountAddSandboxCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// readToken reads the token from stdin: hidden at a terminal, else the
-// first line of the input.
-func readToken(cmd *cobra.Command) (storage.Secret, error) {
-	in := cmd.InOrStdin()
-	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprint(cmd.ErrOrStderr(), "Okta API token (input hidden): ")
-		raw, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(cmd.ErrOrStderr())
-		if err != nil {
-			return "", fmt.Errorf("read the token: %w", err)
-		}
-		return cleanToken(string(raw))
-	}
-	line, err := bufio.NewReader(in).ReadString('\n')
-	if err != nil && err != io.EOF {
-		return "", fmt.Errorf("read the token from standard input: %w", err)
-	}
-	return cleanToken(line)
-}
-
-func cleanToken(s string) (storage.Secret, error) {
-	s = strings.TrimSpace(s)
-	s = strings.TrimSpace(strings.TrimPrefix(s, "SSWS "))
-	if s == "" {
-		return "", fmt.Errorf("no token on standard input; pipe it in, e.g. printf '%%s' \"$OKTA_TOKEN\" | oktaflow account add ...")
-	}
-	return storage.Secret(s), nil
-}
-
 func newAccountListCmd(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -142,25 +70,25 @@ func newAccountListCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if asJSON {
-				type row struct {
-					storage.Account
-					Token string `json:"token"`
-				}
-				rows := make([]row, len(list))
-				for i, a := range list {
-					rows[i] = row{Account: a, Token: a.Token.Mask()}
+				rows := make([]map[string]any, 0, len(list))
+				for _, a := range list {
+					row, err := accountJSON(a)
+					if err != nil {
+						return err
+					}
+					rows = append(rows, row)
 				}
 				return printJSON(cmd.OutOrStdout(), rows)
 			}
 			if len(list) == 0 {
-				fmt.Fprintln(cmd.OutOrStdout(), "No accounts yet. Connect one: oktaflow account add NAME --domain acme.okta.com --token-stdin")
+				fmt.Fprintln(cmd.OutOrStdout(), "No accounts yet. Connect one: oktaflow account add (at a terminal it asks)")
 				return nil
 			}
 			w := table(cmd.OutOrStdout())
-			fmt.Fprintln(w, "NAME\tKIND\tORG\tVERIFIED AS\tVERIFIED\tTOKEN")
+			fmt.Fprintln(w, "NAME\tKIND\tORG\tVERIFIED AS\tVERIFIED\tSECRET")
 			now := time.Now()
 			for _, a := range list {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Kind, a.OrgURL, a.VerifiedAs, ago(a.VerifiedAt, now), a.Token.Mask())
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, accountKind(a), a.OrgURL, a.VerifiedAs, ago(a.VerifiedAt, now), accountSecret(a))
 			}
 			return w.Flush()
 		}),
@@ -186,11 +114,23 @@ func newAccountVerifyCmd(g *globals) *cobra.Command {
 }
 
 func newAccountRemoveCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var yes bool
+	cmd := &cobra.Command{
 		Use:   "remove NAME",
-		Short: "Remove an account (refused while an integration uses it)",
+		Short: "Remove an account (refused while an integration uses it); asks first at a terminal",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
+			a, err := s.sess.Account(args[0])
+			if err != nil {
+				return err
+			}
+			// An account in use is refused below (saying by whom): no question first.
+			if users, err := s.sess.AccountUsers(a.ID); err == nil && len(users) == 0 {
+				if err := g.confirm(cmd, yes, true, fmt.Sprintf("Remove the account %s (%s)?", a.Name, a.OrgURL),
+					"Its credentials are deleted; connecting it again means typing them again."); err != nil {
+					return err
+				}
+			}
 			if err := audited(cmd, s.sess.RemoveAccount(args[0])); err != nil {
 				return err
 			}
@@ -198,6 +138,8 @@ func newAccountRemoveCmd(g *globals) *cobra.Command {
 			return nil
 		}),
 	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask")
+	return cmd
 }
 
 func newAccountSchemaCmd(g *globals) *cobra.Command {
@@ -224,4 +166,41 @@ func newAccountSchemaCmd(g *globals) *cobra.Command {
 			return nil
 		}),
 	}
+}
+
+// accountKind names an account's kind and, for Okta, how it signs in.
+func accountKind(a storage.Account) string {
+	if a.IsOAuth() {
+		return a.Kind + " (oauth)"
+	}
+	return a.Kind
+}
+
+// accountSecret shows which secret an account holds, as the session masked
+// it (the session masks every credential; masking again would cut a
+// masked string's characters in half).
+func accountSecret(a storage.Account) string {
+	if a.IsOAuth() {
+		return "private key (sealed)"
+	}
+	return string(a.Token)
+}
+
+// accountJSON is an account for --json with its token as the session
+// masked it. (storage.Account's own JSON masks the token again, which cuts
+// an already masked short token's characters in half: a workaround until
+// Secret.Mask leaves a masked secret alone.)
+func accountJSON(a storage.Account) (map[string]any, error) {
+	data, err := json.Marshal(a)
+	if err != nil {
+		return nil, err
+	}
+	var row map[string]any
+	if err := json.Unmarshal(data, &row); err != nil {
+		return nil, err
+	}
+	if a.Token != "" {
+		row["token"] = string(a.Token)
+	}
+	return row, nil
 }

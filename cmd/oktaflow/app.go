@@ -31,12 +31,16 @@ type globals struct {
 	// identity names the user for the audit log ("" means the local user).
 	identity string
 	// role is the SSH key's role for commands run over SSH; the local user
-	// (shared == nil) is an admin.
-	role engine.Role
+	// (shared == nil) is an admin. roleNow, when set, is asked before every
+	// call (a key revoked mid-command has its next change refused).
+	role    engine.Role
+	roleNow func() engine.Role
 	// feedsDir and allowPrivate are the trigger source policy (see
 	// engine.Options): the same for serve, the app and the CLI.
 	feedsDir     string
 	allowPrivate bool
+	// accessibleFlag asks questions in plain lines (--accessible).
+	accessibleFlag bool
 }
 
 // engineOptions are the options every engine of this process starts from.
@@ -71,12 +75,21 @@ func (g *globals) dbPath() (string, error) {
 	return storage.DefaultPath()
 }
 
+// newSession opens the engine session every call of the command goes through.
+func (g *globals) newSession(e *engine.Engine) *engine.Session {
+	s := e.Session(g.who(), g.sessionRole())
+	if g.shared != nil && g.roleNow != nil {
+		s = s.WithRoleSource(g.roleNow)
+	}
+	return s
+}
+
 // reader returns a session for a command that only reads: over serve's
 // engine when shared, else over the file opened for this command (with an
 // engine that starts nothing). done releases it.
 func (g *globals) reader() (*engine.Session, func(), error) {
 	if g.shared != nil {
-		return g.shared.engine.Session(g.who(), g.sessionRole()), func() {}, nil
+		return g.newSession(g.shared.engine), func() {}, nil
 	}
 	st, err := g.openStore()
 	if err != nil {
@@ -89,15 +102,21 @@ func (g *globals) reader() (*engine.Session, func(), error) {
 		st.Close()
 		return nil, nil, err
 	}
-	return e.Session(g.who(), g.sessionRole()), func() { st.Close() }, nil
+	return g.newSession(e), func() { st.Close() }, nil
 }
 
+// openStore opens the database for a local command. When a running
+// oktaflow holds it, the error says how to do the command through it.
 func (g *globals) openStore() (*storage.Store, error) {
 	path, err := g.dbPath()
 	if err != nil {
 		return nil, err
 	}
-	return storage.Open(path, storage.Options{})
+	st, err := storage.Open(path, storage.Options{})
+	if errors.Is(err, storage.ErrLocked) {
+		return nil, lockedHint(path, err, false)
+	}
+	return st, err
 }
 
 // withReader makes a command body that only reads into a RunE: its
@@ -152,7 +171,7 @@ func (s *session) Focus(id storage.RunID) {
 func (g *globals) open(ctx context.Context, running bool, logger *slog.Logger) (*session, error) {
 	if g.shared != nil {
 		e := g.shared.engine
-		return &session{store: g.shared.store, engine: e, sess: e.Session(g.who(), g.sessionRole()), shared: true}, nil
+		return &session{store: g.shared.store, engine: e, sess: g.newSession(e), shared: true}, nil
 	}
 	st, err := g.openStore()
 	if err != nil {
@@ -169,7 +188,7 @@ func (g *globals) open(ctx context.Context, running bool, logger *slog.Logger) (
 		st.Close()
 		return nil, err
 	}
-	s.engine, s.sess = e, e.Session(g.who(), g.sessionRole())
+	s.engine, s.sess = e, g.newSession(e)
 	if running {
 		if err := e.Start(ctx); err != nil { // starts the sandboxes too
 			st.Close()
@@ -248,17 +267,44 @@ func ago(t, now time.Time) string {
 	return t.Local().Format("2006-01-02 15:04")
 }
 
-// readEvent reads a JSON object from a file ("-" for stdin).
-func readEvent(cmd *cobra.Command, path string) (map[string]any, error) {
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = io.ReadAll(cmd.InOrStdin())
-	} else {
-		data, err = os.ReadFile(path)
+// maxInput bounds what a command reads from standard input or a file (a
+// document, an event, a key).
+const maxInput = 16 << 20
+
+// readInput reads a file named on the command line ("-": standard input).
+// Over SSH only "-" is accepted: the server never opens a path the client
+// names (checkRemotePaths refuses it earlier with a hint; this is the
+// backstop for any command that forgets to mark its file).
+func (g *globals) readInput(cmd *cobra.Command, path, what string) ([]byte, error) {
+	var r io.Reader
+	switch {
+	case path == "-":
+		r = cmd.InOrStdin()
+	case g.shared != nil:
+		return nil, fmt.Errorf("%s: over SSH the server never opens a file you name; send the %s on standard input with -", path, what)
+	default:
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("read the %s: %w", what, err)
+		}
+		defer f.Close()
+		r = f
 	}
+	data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
 	if err != nil {
-		return nil, fmt.Errorf("read the event: %w", err)
+		return nil, fmt.Errorf("read the %s: %w", what, err)
+	}
+	if len(data) > maxInput {
+		return nil, fmt.Errorf("the %s in %s is over %d MiB; oktaflow reads at most that", what, path, maxInput>>20)
+	}
+	return data, nil
+}
+
+// readEvent reads a JSON object from a file ("-" for stdin).
+func (g *globals) readEvent(cmd *cobra.Command, path string) (map[string]any, error) {
+	data, err := g.readInput(cmd, path, "event")
+	if err != nil {
+		return nil, err
 	}
 	ev, err := mapping.DecodeJSONObject(data) // numbers exact: a large id is never rounded
 	if err != nil {

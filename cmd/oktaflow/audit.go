@@ -11,6 +11,7 @@ import (
 func newAuditCmd(g *globals) *cobra.Command {
 	var asJSON bool
 	var limit int
+	var before uint64
 	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "Show the audit log: who changed what, and when (newest first)",
@@ -24,9 +25,12 @@ func newAuditCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer done()
-			entries, err := s.Audit(0, limit)
+			entries, err := s.Audit(before, limit)
 			if err != nil {
 				return err
+			}
+			if len(entries) == limit {
+				defer fmt.Fprintf(cmd.ErrOrStderr(), "More entries: oktaflow audit --limit %d --before %d\n", limit, entries[len(entries)-1].Seq)
 			}
 			if asJSON {
 				if entries == nil {
@@ -47,6 +51,7 @@ func newAuditCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many entries")
+	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many entries (page on with --before)")
+	cmd.Flags().Uint64Var(&before, "before", 0, "only entries older than this sequence number (seq in --json)")
 	return cmd
 }

@@ -19,7 +19,7 @@ import (
 
 // cli runs one oktaflow command in-process and returns its stdout, stderr
 // and exit code.
-func cli(t *testing.T, ctx context.Context, stdin string, args ...string) (string, string, int) {
+func cli(t testing.TB, ctx context.Context, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	cmd := newRootCmd()
 	var out, errOut bytes.Buffer
@@ -55,7 +55,7 @@ func asUsage(err error, target **usageError) bool {
 	return false
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -143,7 +143,7 @@ func TestCLIEndToEnd(t *testing.T) {
 		return true
 	})
 	// while serve holds the database, the CLI says so
-	if _, errOut, code := cli(t, ctx, "", "runs"); code != 1 || !strings.Contains(errOut, "oktaflow is already running on") {
+	if _, errOut, code := cli(t, ctx, "", "runs"); code != 1 || !strings.Contains(errOut, "is held by oktaflow serve") {
 		t.Fatalf("locked: %d %q", code, errOut)
 	}
 	stop()

@@ -2,10 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -29,18 +28,12 @@ func newIntegrationCmd(g *globals) *cobra.Command {
 }
 
 func newIntImportCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "import FILE",
 		Short: "Create an integration from a JSON document (- reads standard input; it starts OFF); prints its id",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var data []byte
-			var err error
-			if args[0] == "-" {
-				data, err = io.ReadAll(cmd.InOrStdin())
-			} else {
-				data, err = os.ReadFile(args[0])
-			}
+			data, err := g.readInput(cmd, args[0], "document")
 			if err != nil {
 				return err
 			}
@@ -61,11 +54,15 @@ func newIntImportCmd(g *globals) *cobra.Command {
 			fmt.Fprintln(cmd.OutOrStdout(), in.ID)
 			fmt.Fprintf(cmd.ErrOrStderr(), "Imported %q (OFF). Switch it on: oktaflow integration enable %s\n", in.Name, in.ID)
 			if in.Trigger.Type == "webhook" {
-				fmt.Fprintf(cmd.ErrOrStderr(), "Webhook (with oktaflow serve on its default address): POST http://127.0.0.1:8780/hooks/%s; the secret: oktaflow integration show %s --show-secret\n", in.ID, in.ID)
+				base, note := g.hookBase()
+				fmt.Fprintf(cmd.ErrOrStderr(), "Webhook: POST %s/hooks/%s%s; the secret: oktaflow integration show %s --show-secret\n",
+					base, in.ID, note, in.ID)
 			}
 			return nil
 		},
 	}
+	markFileArg(cmd, "pipe the document: ssh … integration import - < onboard.json")
+	return cmd
 }
 
 func newIntExportCmd(g *globals) *cobra.Command {
@@ -87,17 +84,22 @@ func newIntListCmd(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List integrations with their state and last run",
+		Short: "List integrations with their state, trigger health and last run",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: g.withReader(func(cmd *cobra.Command, _ []string, s *engine.Session) error {
 			list, err := s.Integrations()
 			if err != nil {
 				return err
 			}
+			health, err := s.TriggerHealths()
+			if err != nil {
+				return err
+			}
 			if asJSON {
 				docs := make([]map[string]any, len(list))
 				for i, in := range list {
-					docs[i] = map[string]any{"id": in.ID, "name": in.Name, "enabled": in.Enabled, "trigger": in.Trigger.Type, "steps": len(in.Steps)}
+					docs[i] = map[string]any{"id": in.ID, "name": in.Name, "enabled": in.Enabled, "trigger": in.Trigger.Type,
+						"steps": len(in.Steps), "health": healthJSON(health[in.ID])}
 				}
 				return printJSON(cmd.OutOrStdout(), docs)
 			}
@@ -106,21 +108,55 @@ func newIntListCmd(g *globals) *cobra.Command {
 				return nil
 			}
 			w := table(cmd.OutOrStdout())
-			fmt.Fprintln(w, "ID\tNAME\tSTATE\tTRIGGER\tSTEPS\tLAST RUN")
+			fmt.Fprintln(w, "ID\tNAME\tSTATE\tTRIGGER\tHEALTH\tSTEPS\tLAST RUN")
 			now := time.Now()
+			failing := 0
 			for _, in := range list {
 				last := "—"
 				if runs, err := s.Runs(storage.RunQuery{IntegrationID: in.ID, Limit: 1}); err == nil && len(runs) > 0 {
 					last = fmt.Sprintf("%s %s", runs[0].State, ago(runs[0].CreatedAt, now))
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\n", in.ID, in.Name, onOff(in.Enabled), in.Trigger.Type, len(in.Steps), last)
+				h := health[in.ID]
+				if h.State == storage.HealthFailing {
+					failing++
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", in.ID, in.Name, onOff(in.Enabled), in.Trigger.Type, healthText(h, now, 60), len(in.Steps), last)
 			}
-			return w.Flush()
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			if failing > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s cannot poll; see oktaflow integration show ID for the last error\n", plural(failing, "trigger", "triggers"))
+			}
+			return nil
 		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
+
+// healthText is a trigger's health in a few words: "ok", "failing ×3 for
+// 2m: connection refused", "—" before its first poll (and for push
+// triggers, which have none).
+func healthText(h storage.TriggerHealth, now time.Time, width int) string {
+	switch h.State {
+	case storage.HealthOK:
+		return "ok"
+	case storage.HealthFailing:
+		return clip(fmt.Sprintf("failing ×%d, last %s: %s", h.Failures, ago(h.LastErrorAt, now), oneLine(h.LastError)), width)
+	}
+	return "—"
+}
+
+// healthJSON is a trigger's health for --json (null before its first poll).
+func healthJSON(h storage.TriggerHealth) any {
+	if h.State == "" {
+		return nil
+	}
+	return h
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func onOff(on bool) string {
 	if on {
@@ -145,6 +181,17 @@ func newIntShowCmd(g *globals) *cobra.Command {
 				return err
 			}
 			out := map[string]any{"id": in.ID, "enabled": in.Enabled, "document": doc, "created": in.CreatedAt, "updated": in.UpdatedAt}
+			h, err := s.TriggerHealth(in.ID)
+			if err != nil {
+				return err
+			}
+			if h.State != "" {
+				out["triggerHealth"] = h
+			}
+			if h.State == storage.HealthFailing {
+				fmt.Fprintf(cmd.ErrOrStderr(), "The trigger cannot poll: %s (failing ×%d since %s)\n", oneLine(h.LastError), h.Failures,
+					h.LastErrorAt.Local().Format(time.DateTime))
+			}
 			if in.Enabled {
 				out["enabledAt"] = in.EnabledAt
 			}
@@ -163,7 +210,8 @@ func newIntShowCmd(g *globals) *cobra.Command {
 				out["secrets"] = secrets
 			}
 			if in.Trigger.Type == "webhook" {
-				out["webhook"] = "POST /hooks/" + in.ID + " with Authorization: Bearer <secret>"
+				base, _ := g.hookBase()
+				out["webhook"] = "POST " + base + "/hooks/" + in.ID + " with Authorization: Bearer <secret>"
 			}
 			return printJSON(cmd.OutOrStdout(), out)
 		}),
@@ -178,6 +226,7 @@ func newIntSwitchCmd(g *globals, on bool) *cobra.Command {
 		use, short = "enable ID", "Switch an integration ON (its trigger starts from now)"
 	}
 	var from string
+	var yes bool
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: short,
@@ -196,6 +245,18 @@ func newIntSwitchCmd(g *globals, on bool) *cobra.Command {
 				return err
 			}
 			defer s.Close()
+			if !on {
+				in, err := s.sess.Integration(args[0])
+				if err != nil {
+					return err
+				}
+				if in.Enabled {
+					if err := g.confirm(cmd, yes, true, fmt.Sprintf("Switch %q OFF?", in.Name),
+						"Its trigger stops, and its queued runs are cancelled."); err != nil {
+						return err
+					}
+				}
+			}
 			n, err := s.sess.SetEnabled(cmd.Context(), args[0], on, start)
 			var ps engine.Problems
 			if errors.As(err, &ps) {
@@ -216,16 +277,27 @@ func newIntSwitchCmd(g *globals, on bool) *cobra.Command {
 	}
 	if on {
 		cmd.Flags().StringVar(&from, "from", "", "start the trigger from this time (RFC 3339) instead of now")
+	} else {
+		cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask")
 	}
 	return cmd
 }
 
 func newIntDeleteCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var yes bool
+	cmd := &cobra.Command{
 		Use:   "delete ID",
-		Short: "Delete an integration (its finished runs stay in the history)",
+		Short: "Delete an integration (its finished runs stay in the history); asks first at a terminal",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
+			in, err := s.sess.Integration(args[0])
+			if err != nil {
+				return err
+			}
+			if err := g.confirm(cmd, yes, true, fmt.Sprintf("Delete %q (%s)?", in.Name, in.ID),
+				"Its queued runs are cancelled; its finished runs stay in the history. Export it first to keep the document."); err != nil {
+				return err
+			}
 			if err := audited(cmd, s.sess.DeleteIntegration(cmd.Context(), args[0])); err != nil {
 				return err
 			}
@@ -233,16 +305,20 @@ func newIntDeleteCmd(g *globals) *cobra.Command {
 			return nil
 		}),
 	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask")
+	return cmd
 }
 
 func newIntTestCmd(g *globals) *cobra.Command {
 	var eventFile string
+	var yes bool
 	cmd := &cobra.Command{
 		Use:   "test ID [--event FILE]",
-		Short: "Run the steps once, for real, on a sample (or the given event) and print each step's output",
-		Long: "Runs the integration's steps once against Okta and prints each step's JSON output or Okta's error.\n" +
-			"It acts on the real org (it may create or deactivate users), creates no run and moves no trigger cursor.\n" +
-			"Without --event it fetches a sample from the trigger.",
+		Short: "Run the steps once, for real, on the trigger's latest item (or the given event) and print each step's output",
+		Long: "Runs the integration's steps once against their accounts and prints each step's JSON output or the\n" +
+			"error. It acts for real (it may create or deactivate users), creates no run and moves no trigger cursor.\n" +
+			"Without --event it takes the trigger's latest item (a real pending item), so at a terminal it shows\n" +
+			"it and asks first; a script says --yes. Integrations whose steps only read are not asked about.",
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
 			in, err := s.sess.Integration(args[0])
@@ -251,13 +327,19 @@ func newIntTestCmd(g *globals) *cobra.Command {
 			}
 			var event map[string]any
 			if eventFile != "" {
-				event, err = readEvent(cmd, eventFile)
+				event, err = g.readEvent(cmd, eventFile)
 			} else {
-				fmt.Fprintln(cmd.ErrOrStderr(), "Fetching a sample event from the trigger…")
+				fmt.Fprintln(cmd.ErrOrStderr(), "Fetching the trigger's latest item…")
 				event, err = s.sess.Sample(cmd.Context(), in)
 			}
 			if err != nil {
 				return err
+			}
+			if eventFile == "" && !engine.ReadOnlyIntegration(in) {
+				title := fmt.Sprintf("Run %s of %q for real on this item?", plural(len(in.Steps), "step", "steps"), in.Name)
+				if err := g.confirm(cmd, yes, false, title, testDetail(s.sess, in, event)); err != nil {
+					return err
+				}
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Minute)
 			defer cancel()
@@ -277,7 +359,36 @@ func newIntTestCmd(g *globals) *cobra.Command {
 		}),
 	}
 	cmd.Flags().StringVar(&eventFile, "event", "", "a JSON file with the event (- for standard input)")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask: run the steps on the trigger's latest item")
+	markFileFlag(cmd, "event", "pipe the event: ssh … --event - < event.json")
 	return cmd
+}
+
+// testDetail says what a test on a trigger's item would act on: the item,
+// and each step's account.
+func testDetail(s *engine.Session, in storage.Integration, event map[string]any) string {
+	var b strings.Builder
+	ev, _ := json.Marshal(event)
+	fmt.Fprintf(&b, "The item: %s\n", clip(string(ev), 300))
+	for _, st := range in.Steps {
+		where := st.Account
+		if a, err := s.Account(st.Account); err == nil {
+			where = fmt.Sprintf("%s (%s)", a.Name, a.OrgURL)
+			if a.Kind == storage.AccountSandbox {
+				where += ", a sandbox"
+			}
+		}
+		fmt.Fprintf(&b, "Step %s: %s on %s\n", st.ID, st.Action, where)
+	}
+	b.WriteString("Each step acts for real; nothing is undone afterwards.")
+	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func newIntRunCmd(g *globals) *cobra.Command {
@@ -291,7 +402,7 @@ func newIntRunCmd(g *globals) *cobra.Command {
 			if eventFile == "" {
 				return &usageError{errors.New("--event FILE is required (- reads standard input)")}
 			}
-			event, err := readEvent(cmd, eventFile)
+			event, err := g.readEvent(cmd, eventFile)
 			if err != nil {
 				return err
 			}
@@ -314,6 +425,7 @@ func newIntRunCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&eventFile, "event", "", "a JSON file with the event (- for standard input)")
+	markFileFlag(cmd, "event", "pipe the event: ssh … --event - < event.json")
 	cmd.Flags().BoolVar(&noWait, "no-wait", false, "queue the run and return")
 	return cmd
 }
@@ -335,6 +447,7 @@ func finishRun(cmd *cobra.Command, s *session, events <-chan engine.Event, id st
 
 func newIntResetTriggerCmd(g *globals) *cobra.Command {
 	var from string
+	var yes bool
 	cmd := &cobra.Command{
 		Use:   "reset-trigger ID [--from TIME]",
 		Short: "Make an ON integration's trigger read from now (or --from) again, as switching it ON does",
@@ -358,6 +471,18 @@ func newIntResetTriggerCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer s.Close()
+			cur, err := s.sess.Integration(args[0])
+			if err != nil {
+				return err
+			}
+			since := "now"
+			if !start.IsZero() {
+				since = start.Local().Format(time.DateTime)
+			}
+			if err := g.confirm(cmd, yes, true, fmt.Sprintf("Make %q's trigger read from %s?", cur.Name, since),
+				"It forgets where it had got to; with --from, items after that time fire again."); err != nil {
+				return err
+			}
 			in, err := s.sess.ResetTrigger(cmd.Context(), args[0], start)
 			if err := audited(cmd, err); err != nil {
 				return err
@@ -367,5 +492,6 @@ func newIntResetTriggerCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&from, "from", "", "read from this time (RFC 3339) instead of now")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask")
 	return cmd
 }

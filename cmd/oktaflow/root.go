@@ -31,7 +31,9 @@ func newRootCmdFor(g *globals) *cobra.Command {
 		Short: "Build and run Okta integrations from the terminal",
 		Long: "oktaflow connects triggers (Kissflow items, webhooks, HR CSV rows, Okta System Log\n" +
 			"events, manual runs) to Okta actions (add a user, get user details, deactivate a\n" +
-			"user, ...) and runs them durably within Okta's rate limits.",
+			"user, ...) and runs them durably within Okta's rate limits.\n\n" +
+			"Over SSH (oktaflow serve's console: ssh -p 23234 host COMMAND) the same commands run inside the\n" +
+			"server, on its database: documents and events are piped with -, --db is refused.",
 		Args:          usageArgs(cobra.NoArgs),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -44,6 +46,18 @@ func newRootCmdFor(g *globals) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.feedsDir, "feeds-dir", "", "the folder CSV triggers may read (env OKTAFLOW_FEEDS_DIR; default: feeds beside the database)")
 	root.PersistentFlags().BoolVar(&g.allowPrivate, "allow-private-addresses", false,
 		"let http_poll triggers call loopback, link-local and private addresses (env OKTAFLOW_ALLOW_PRIVATE_ADDRESSES=1)")
+	root.PersistentFlags().BoolVar(&g.accessibleFlag, "accessible", false, "ask questions in plain lines, for screen readers (env OKTAFLOW_ACCESSIBLE=1)")
+	for _, name := range []string{"db", "feeds-dir", "allow-private-addresses"} {
+		markLocalFlag(root.PersistentFlags(), name)
+	}
+	// Over SSH (g.shared set), the parsed command line is checked for paths
+	// before anything runs.
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if g.shared != nil {
+			return checkRemotePaths(cmd, args)
+		}
+		return nil
+	}
 	root.AddCommand(newVersionCmd(), newSimCmd(), newAccountCmd(g), newIntegrationCmd(g), newRunsCmd(g), newRunCmd(g),
 		newServeCmd(g), newBackupCmd(g), newCompactCmd(g), newAuditCmd(g), newKissflowCmd(g))
 	return root

@@ -14,13 +14,23 @@ import (
 
 func newRunsCmd(g *globals) *cobra.Command {
 	var q storage.RunQuery
-	var state string
+	var state, before string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "runs",
-		Short: "List runs, newest first",
-		Args:  usageArgs(cobra.NoArgs),
+		Short: "List runs, newest first (page on with --before)",
+		Example: "  oktaflow runs --state failed\n" +
+			"  oktaflow runs --limit 500 --json\n" +
+			"  oktaflow runs --before 1200     # the page after run 1200",
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if before != "" {
+				id, err := storage.ParseRunID(before)
+				if err != nil {
+					return &usageError{fmt.Errorf("--before: %w", err)}
+				}
+				q.Before = id
+			}
 			if state != "" {
 				st, err := storage.ParseRunState(state)
 				if err != nil {
@@ -40,6 +50,9 @@ func newRunsCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if len(runs) == q.Limit {
+				defer fmt.Fprintf(cmd.ErrOrStderr(), "More runs: %s\n", nextPage(q, state, asJSON, runs[len(runs)-1].ID))
+			}
 			if asJSON {
 				if runs == nil {
 					runs = []storage.Run{}
@@ -47,7 +60,11 @@ func newRunsCmd(g *globals) *cobra.Command {
 				return printJSON(cmd.OutOrStdout(), runs)
 			}
 			if len(runs) == 0 {
-				fmt.Fprintln(cmd.OutOrStdout(), "No runs match.")
+				if q.Before != 0 {
+					fmt.Fprintf(cmd.OutOrStdout(), "No runs match before run %d.\n", q.Before)
+				} else {
+					fmt.Fprintln(cmd.OutOrStdout(), "No runs match.")
+				}
 				return nil
 			}
 			names := map[string]string{}
@@ -71,9 +88,28 @@ func newRunsCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&q.IntegrationID, "integration", "", "only this integration's runs")
 	cmd.Flags().StringVar(&state, "state", "", "only runs in this state (queued, running, retrying, waiting, succeeded, failed, cancelled)")
-	cmd.Flags().IntVar(&q.Limit, "limit", 50, "at most this many runs")
+	cmd.Flags().IntVar(&q.Limit, "limit", 50, "at most this many runs (1-10000; page on with --before)")
+	cmd.Flags().StringVar(&before, "before", "", "only runs older than this RUN-ID: the next page after the last one shown")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// nextPage is the command line of the page after the one shown.
+func nextPage(q storage.RunQuery, state string, asJSON bool, last storage.RunID) string {
+	parts := []string{"oktaflow runs"}
+	if q.IntegrationID != "" {
+		parts = append(parts, "--integration "+q.IntegrationID)
+	}
+	if state != "" {
+		parts = append(parts, "--state "+state)
+	}
+	if q.Limit != 50 {
+		parts = append(parts, fmt.Sprintf("--limit %d", q.Limit))
+	}
+	if asJSON {
+		parts = append(parts, "--json")
+	}
+	return strings.Join(append(parts, fmt.Sprintf("--before %d", last)), " ")
 }
 
 // summary is a run's result in a few words: each step's outcome, or the error.

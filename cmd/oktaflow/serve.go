@@ -21,6 +21,9 @@ import (
 type serveFlags struct {
 	httpAddr, sshAddr              string
 	adminKeys, viewerKeys, hostKey string
+	tlsCert, tlsKey                string
+	httpMaxConns                   int
+	ssh                            console.Limits
 	grace                          time.Duration
 }
 
@@ -32,18 +35,29 @@ func newServeCmd(g *globals) *cobra.Command {
 		Long: "Runs every integration that is ON: polls triggers, accepts webhooks, executes runs.\n" +
 			"With admin keys (--admin-keys FILE, or an admin_keys file beside the database) it also\n" +
 			"serves the app over SSH: ssh -p 23234 host for the app, ssh -p 23234 host runs --json for\n" +
-			"a command. SIGHUP re-reads the keys files. SIGINT/SIGTERM stop it gracefully: SSH first,\n" +
-			"then the engine (running steps get --grace to finish; a step cut off resumes at the\n" +
-			"next start), then the database.",
+			"a command, ssh -p 23234 host backup > FILE for a backup. The keys files are re-read when they\n" +
+			"change (and on SIGHUP); a key taken out of them closes its open sessions. With --tls-cert and\n" +
+			"--tls-key the webhook listener serves HTTPS only, and re-reads the pair when it changes.\n" +
+			"SIGINT/SIGTERM stop it gracefully: SSH first, then the engine (running steps get --grace to\n" +
+			"finish; a step cut off resumes at the next start), then the database.",
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error { return serve(cmd, g, f) },
 	}
-	cmd.Flags().StringVar(&f.httpAddr, "http-addr", "127.0.0.1:8780", "address of the webhook/health/metrics listener")
-	cmd.Flags().StringVar(&f.sshAddr, "ssh-addr", "127.0.0.1:23234", "address of the SSH console (loopback unless you ask)")
-	cmd.Flags().StringVar(&f.adminKeys, "admin-keys", "", "authorized_keys file of admins (default: admin_keys beside the database, when present)")
-	cmd.Flags().StringVar(&f.viewerKeys, "viewer-keys", "", "authorized_keys file of read-only viewers (default: viewer_keys beside the database, when present)")
-	cmd.Flags().StringVar(&f.hostKey, "host-key", "", "SSH host key (default: ssh_host_ed25519 beside the database, created when absent)")
-	cmd.Flags().DurationVar(&f.grace, "grace", 30*time.Second, "how long running steps may take to finish on shutdown")
+	fl := cmd.Flags()
+	fl.StringVar(&f.httpAddr, "http-addr", defaultHTTPAddr, "address of the webhook/health/metrics listener")
+	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS on --http-addr (with --tls-key; re-read when it changes)")
+	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file of --tls-cert")
+	fl.IntVar(&f.httpMaxConns, "http-max-conns", engine.DefaultMaxConns, "connections the webhook listener holds open at once")
+	fl.StringVar(&f.sshAddr, "ssh-addr", "127.0.0.1:23234", "address of the SSH console (loopback unless you ask)")
+	fl.StringVar(&f.adminKeys, "admin-keys", "", "authorized_keys file of admins (default: admin_keys beside the database, when present)")
+	fl.StringVar(&f.viewerKeys, "viewer-keys", "", "authorized_keys file of read-only viewers (default: viewer_keys beside the database, when present)")
+	fl.StringVar(&f.hostKey, "host-key", "", "SSH host key (default: ssh_host_ed25519 beside the database, created when absent)")
+	fl.DurationVar(&f.ssh.HandshakeTimeout, "ssh-handshake-timeout", console.DefaultHandshakeTimeout, "time an SSH client has from connecting to being authenticated")
+	fl.IntVar(&f.ssh.MaxUnauthenticated, "ssh-max-unauthenticated", console.DefaultMaxUnauthenticated, "SSH connections still in their handshake, from all addresses (the oldest is closed beyond it)")
+	fl.IntVar(&f.ssh.MaxUnauthenticatedPerIP, "ssh-max-unauthenticated-per-ip", console.DefaultMaxUnauthenticatedPerIP, "SSH connections still in their handshake from one address")
+	fl.IntVar(&f.ssh.MaxSessions, "ssh-max-sessions", console.DefaultMaxSessions, "SSH sessions (the app or a command) open at once")
+	fl.IntVar(&f.ssh.AdminReserve, "ssh-admin-reserve", console.DefaultAdminReserve, "SSH connections and sessions kept free for admins (viewers are refused beyond the rest)")
+	fl.DurationVar(&f.grace, "grace", 30*time.Second, "how long running steps may take to finish on shutdown")
 	return cmd
 }
 
@@ -66,12 +80,21 @@ func serve(cmd *cobra.Command, g *globals, f serveFlags) error {
 	if err != nil {
 		return err
 	}
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return &usageError{errors.New("--tls-cert and --tls-key go together: give both PEM files, or neither")}
+	}
 	st, err := g.openStore()
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	e, err := engine.New(g.engineOptions(st, logger))
+	opts := g.engineOptions(st, logger)
+	if opts.FeedsDir != "" {
+		if fi, err := os.Stat(opts.FeedsDir); err != nil || !fi.IsDir() {
+			return fmt.Errorf("the feeds folder %s is not a folder (%v); create it, or give another with --feeds-dir", opts.FeedsDir, err)
+		}
+	}
+	e, err := engine.New(opts)
 	if err != nil {
 		return err
 	}
@@ -83,14 +106,21 @@ func serve(cmd *cobra.Command, g *globals, f serveFlags) error {
 		defer cancel()
 		return e.Stop(ctx)
 	}
+	state := serveState{PID: os.Getpid(), Started: time.Now().UTC()}
 	hookBase := ""
-	if err := e.Listen(f.httpAddr); err != nil {
+	listen := engine.ListenOptions{TLSCert: f.tlsCert, TLSKey: f.tlsKey, MaxConns: f.httpMaxConns}
+	if err := e.ListenWith(f.httpAddr, listen); err != nil {
+		if f.tlsCert != "" {
+			stopEngine()
+			return err // asked for HTTPS: never fall back to serving nothing in silence
+		}
 		logger.Error("the webhook listener is off; webhooks will not be received", "err", err)
 	} else {
-		addr, _ := e.ListenStatus()
-		hookBase = "http://" + addr
-		logger.Info("listening", "webhooks", hookBase+"/hooks/{integration-id}", "health", hookBase+"/healthz", "metrics", hookBase+"/metrics")
+		info := e.ListenInfo()
+		hookBase, state.HTTP = info.URL, info.URL
+		logger.Info("listening", "webhooks", hookBase+"/hooks/{integration-id}", "health", hookBase+"/healthz", "metrics", hookBase+"/metrics", "tls", info.TLS)
 	}
+	logger.Info("trigger sources", "feeds_dir", e.FeedsDir(), "allow_private_addresses", opts.AllowPrivateAddresses)
 
 	var ssh *console.Server
 	adminKeys := beside(dbPath, f.adminKeys, "admin_keys", true)
@@ -102,6 +132,7 @@ func serve(cmd *cobra.Command, g *globals, f serveFlags) error {
 			Addr: f.sshAddr, HostKeyPath: beside(dbPath, f.hostKey, "ssh_host_ed25519", false),
 			AdminKeys: adminKeys, ViewerKeys: beside(dbPath, f.viewerKeys, "viewer_keys", true),
 			Engine: e, HookBase: hookBase, Run: remoteRunner(&session{store: st, engine: e}), Logger: logger,
+			Limits: f.ssh,
 		})
 		if err != nil {
 			stopEngine()
@@ -113,7 +144,11 @@ func serve(cmd *cobra.Command, g *globals, f serveFlags) error {
 			return err
 		}
 		admins, viewers := ssh.KeyCounts()
-		logger.Info("SSH console", "addr", ln.Addr().String(), "host_key_fingerprint", ssh.Fingerprint(), "admins", admins, "viewers", viewers)
+		l := ssh.Limits()
+		state.SSH, state.HostKey = ln.Addr().String(), ssh.Fingerprint()
+		logger.Info("SSH console", "addr", ln.Addr().String(), "host_key_fingerprint", ssh.Fingerprint(), "admins", admins, "viewers", viewers,
+			"handshake_timeout", l.HandshakeTimeout, "max_unauthenticated", l.MaxUnauthenticated, "per_ip", l.MaxUnauthenticatedPerIP,
+			"max_sessions", l.MaxSessions, "admin_reserve", l.AdminReserve)
 		go func() {
 			if err := ssh.Serve(cmd.Context(), ln); err != nil {
 				logger.Error("the SSH console stopped", "err", err)
@@ -127,6 +162,9 @@ func serve(cmd *cobra.Command, g *globals, f serveFlags) error {
 				ssh.ReloadKeys()
 			}
 		}()
+	}
+	if err := writeServeState(dbPath, state); err != nil {
+		logger.Warn("could not record serve's addresses beside the database (other commands' hints will name the defaults)", "err", err)
 	}
 	logger.Info("oktaflow serve running", "db", st.Path())
 	<-cmd.Context().Done()

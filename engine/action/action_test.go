@@ -67,8 +67,8 @@ func TestAddUserCreatesThenAdopts(t *testing.T) {
 }
 
 func TestAddUserAdoptsAfterCreateRace(t *testing.T) {
-	// The lookup says "no such user", then someone else creates it before our
-	// create: Okta answers E0000001 already exists and we adopt.
+	// Someone else creates the user just before our create (between a
+	// delivery and its retry, say): Okta answers E0000001 already exists and we adopt.
 	srv, c := sandbox(t, oktatest.Options{})
 	racy := &raceAPI{Okta: c, beforeCreate: func() {
 		srv.AddUser(map[string]any{"login": "ada@acme.com", "email": "ada@acme.com", "firstName": "Ada", "lastName": "Lovelace"}, "ACTIVE")
@@ -214,7 +214,7 @@ func TestDescribeMatchesWhatRunSends(t *testing.T) {
 	add, _ := Lookup("okta.add_user")
 	req := add.Describe(Input{Fields: map[string]any{"login": "ada+x@acme.com", "email": "ada@acme.com", "department": "", "groupIds": "00g1, 00g2"}, Options: map[string]any{"activate": false}})
 	calls := strings.Join(req.Calls, "\n")
-	if !strings.Contains(calls, "GET /api/v1/users/ada+x@acme.com") || !strings.Contains(calls, "POST /api/v1/users?activate=false") {
+	if !strings.HasPrefix(calls, "POST /api/v1/users?activate=false\n") || !strings.Contains(calls, "if the login exists: GET /api/v1/users/ada+x@acme.com") {
 		t.Fatalf("calls: %s", calls)
 	}
 	body := jsonOf(req.Body)

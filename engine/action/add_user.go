@@ -12,11 +12,13 @@ import (
 
 // addUser creates an Okta user, or adopts the one that has the login.
 //
-// Idempotent by lookup: it first reads the login; only when Okta says there
-// is no such user does it create one, and when the create answers "already
-// exists" (a concurrent create, or a retry after an answer that was lost)
-// it reads the login again and returns that user with outcome
-// "already_existed".
+// Create first, idempotent by Okta's uniqueness of the login: it sends the
+// create at once (one round trip for a new user, the common case); when
+// Okta refuses it with E0000001 "already exists" (the user was there
+// before, a concurrent create, or a retry after an answer that was lost)
+// it reads the login and returns that user with outcome "already_existed".
+// A refused create changes nothing in Okta, so a user is never created
+// twice and an existing one is never modified.
 type addUser struct{}
 
 func (addUser) ID() string    { return "okta.add_user" }
@@ -82,12 +84,12 @@ func (addUser) Describe(in Input) Request {
 		body["groupIds"] = req.GroupIDs
 	}
 	return Request{Calls: []string{
-		"GET /api/v1/users/" + url.PathEscape(stringField(req.Profile, "login")) + " (lookup: an existing user is adopted)",
-		fmt.Sprintf("then POST /api/v1/users?activate=%t", req.Activate),
+		fmt.Sprintf("POST /api/v1/users?activate=%t", req.Activate),
+		"if the login exists: GET /api/v1/users/" + url.PathEscape(stringField(req.Profile, "login")) + " (adopted as is)",
 	}, Body: body}
 }
 
-func (addUser) Traits() Traits { return Traits{Connector: ConnectorOkta} }
+func (addUser) Traits() Traits { return Traits{Connector: ConnectorOkta, Scopes: scopesManageUsers} }
 
 func (addUser) Run(ctx context.Context, conn Conn, in Input) (map[string]any, error) {
 	api, err := oktaOf(conn)
@@ -102,12 +104,6 @@ func (addUser) Run(ctx context.Context, conn Conn, in Input) (map[string]any, er
 	login := stringField(profile, "login")
 	if login == "" {
 		return nil, actionErr("bad_input", "login is empty: map it to the user's login (usually the email)")
-	}
-	if existing, err := findLogin(ctx, api, login); err != nil || existing != nil {
-		if err != nil {
-			return nil, err
-		}
-		return userOutput(existing, "already_existed")
 	}
 	created, err := api.CreateUser(ctx, req)
 	if okta.IsAlreadyExists(err) {

@@ -26,7 +26,6 @@ import (
 	"github.com/oktaflow/oktaflow/okta"
 	"github.com/oktaflow/oktaflow/okta/oktatest"
 	"github.com/oktaflow/oktaflow/storage"
-	"github.com/oktaflow/oktaflow/tui"
 )
 
 // call is one RunCommand invocation seen by the fake runner.
@@ -120,7 +119,8 @@ func (f *fixture) fakeRun(_ context.Context, id Identity, args []string, _ io.Re
 	return 0
 }
 
-func newFixture(t *testing.T) *fixture {
+// newFixture starts a console; tune adjusts its options before it starts.
+func newFixture(t *testing.T, tune ...func(*Options)) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	f := &fixture{
@@ -133,11 +133,15 @@ func newFixture(t *testing.T) *fixture {
 	writeFile(t, f.adminFile, "# admins\n", authorizedLine(f.admin.PublicKey(), "alice@admin"))
 	writeFile(t, f.viewerFile, authorizedLine(f.viewer.PublicKey(), "victor@viewer"))
 	e := newEngine(t, dir)
-	srv, err := New(Options{
+	o := Options{
 		Addr: "127.0.0.1:0", HostKeyPath: f.host, AdminKeys: f.adminFile, ViewerKeys: f.viewerFile,
 		Engine: e, HookBase: "http://127.0.0.1:8780", Run: f.fakeRun,
 		Logger: slog.New(slog.NewTextHandler(f.log, nil)),
-	})
+	}
+	for _, fn := range tune {
+		fn(&o)
+	}
+	srv, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +364,7 @@ func TestCommandSessionRunsTheCLI(t *testing.T) {
 		t.Fatalf("admin command: code %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	c := f.nextCall()
-	want := Identity{Role: tui.Admin, Fingerprint: gossh.FingerprintSHA256(f.admin.PublicKey()), Comment: "alice@admin", User: "tester"}
+	want := Identity{Role: engine.RoleAdmin, Fingerprint: gossh.FingerprintSHA256(f.admin.PublicKey()), Comment: "alice@admin", User: "tester"}
 	if c.id.Role != want.Role || c.id.Fingerprint != want.Fingerprint || c.id.Comment != want.Comment || c.id.User != want.User {
 		t.Fatalf("identity %+v, want %+v", c.id, want)
 	}
@@ -380,7 +384,7 @@ func TestCommandSessionRunsTheCLI(t *testing.T) {
 		t.Fatalf("exit code %d, want 3", code)
 	}
 	c = f.nextCall()
-	if c.id.Role != tui.Viewer || c.id.Fingerprint != gossh.FingerprintSHA256(f.viewer.PublicKey()) || c.id.Comment != "victor@viewer" {
+	if c.id.Role != engine.RoleViewer || c.id.Fingerprint != gossh.FingerprintSHA256(f.viewer.PublicKey()) || c.id.Comment != "victor@viewer" {
 		t.Fatalf("viewer identity %+v", c.id)
 	}
 
@@ -534,7 +538,7 @@ func TestOfferedKeyIsNotTheUsedKey(t *testing.T) {
 		if !f.sawOffered(f.admin.PublicKey()) {
 			t.Fatal("the server never saw the admin key: the test proved nothing")
 		}
-		if got.Role != tui.Viewer || got.Fingerprint != gossh.FingerprintSHA256(f.viewer.PublicKey()) {
+		if got.Role != engine.RoleViewer || got.Fingerprint != gossh.FingerprintSHA256(f.viewer.PublicKey()) {
 			t.Fatalf("offering the admin key made the session %+v; want the viewer's", got)
 		}
 	})
@@ -550,7 +554,7 @@ func TestOfferedKeyIsNotTheUsedKey(t *testing.T) {
 		if !f.sawOffered(f.admin.PublicKey()) {
 			t.Fatal("the server never saw the admin key: the test proved nothing")
 		}
-		if got.Role != tui.Viewer || got.Comment != "victor@viewer" {
+		if got.Role != engine.RoleViewer || got.Comment != "victor@viewer" {
 			t.Fatalf("the session is %+v; want the viewer's", got)
 		}
 	})
@@ -560,7 +564,7 @@ func TestOfferedKeyIsNotTheUsedKey(t *testing.T) {
 		f := newFixture(t)
 		cfg := f.config()
 		cfg.AuthCallback = offerThenUse(f.admin, f.viewer)
-		if got := f.sessionAs(cfg); got.Role != tui.Admin || got.Comment != "alice@admin" {
+		if got := f.sessionAs(cfg); got.Role != engine.RoleAdmin || got.Comment != "alice@admin" {
 			t.Fatalf("session %+v; want the admin's", got)
 		}
 	})
@@ -589,21 +593,24 @@ func TestReloadKeys(t *testing.T) {
 	if _, _, code := f.command(bob, "version"); code != 0 {
 		t.Fatal("a key added to the admin file is refused")
 	}
-	if c := f.nextCall(); c.id.Role != tui.Admin || c.id.Comment != "bob@admin" {
+	if c := f.nextCall(); c.id.Role != engine.RoleAdmin || c.id.Comment != "bob@admin" {
 		t.Fatalf("bob: %+v", c.id)
 	}
 
-	// a broken viewer file is reported with its line, and the viewer keys
-	// loaded before stay in force
+	// a broken viewer file is reported with its line, and keeps no key it
+	// no longer lists (fail closed): victor's line is gone, so is victor
 	writeFile(t, f.viewerFile, "# viewers\n", "\n", "ssh-ed25519 not-base64!! broken\n")
 	err := f.srv.ReloadKeys()
 	if err == nil || !strings.Contains(err.Error(), f.viewerFile) || !strings.Contains(err.Error(), "line 3") {
 		t.Fatalf("reload of a broken file: %v", err)
 	}
-	if _, _, code := f.command(f.viewer, "runs"); code != 0 {
-		t.Fatal("a broken keys file revoked the keys loaded before it")
+	if c, err := f.dial(f.viewer); err == nil {
+		c.Close()
+		t.Fatal("a key that a broken keys file no longer lists still gets in")
 	}
-	f.nextCall()
+	if !strings.Contains(f.log.text(), "level=ERROR") || !strings.Contains(f.log.text(), "line 3") {
+		t.Errorf("the broken file is not logged at ERROR with its line:\n%s", f.log.text())
+	}
 }
 
 func TestBadKeysFile(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -16,6 +17,7 @@ import (
 	"charm.land/wish/v2"
 	"charm.land/wish/v2/bubbletea"
 	wishrecover "charm.land/wish/v2/recover"
+	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/tui"
@@ -23,11 +25,15 @@ import (
 
 // Identity is who a session is: their role and how the audit log names them.
 type Identity struct {
-	Role        tui.Role
+	Role        engine.Role
 	Fingerprint string // SHA256:… of the key the session authenticated with
 	Comment     string // the key's comment in the keys file
 	User        string // the SSH user name (informational only)
 	Remote      string
+	// RoleNow is the key's role at this moment: RoleNone once the key is
+	// revoked (removed from its file, or expired), never more than Role.
+	// Commands check it before every change (engine.Session.WithRoleSource).
+	RoleNow func() engine.Role
 }
 
 // Who is the audit log's name for the identity: "ssh:SHA256:… comment".
@@ -37,6 +43,14 @@ func (id Identity) Who() string {
 		s += " " + id.Comment
 	}
 	return s
+}
+
+// CurrentRole is RoleNow, or Role when the identity has no role source.
+func (id Identity) CurrentRole() engine.Role {
+	if id.RoleNow == nil {
+		return id.Role
+	}
+	return id.RoleNow()
 }
 
 // RunCommand runs one CLI command for a session without a terminal and
@@ -55,6 +69,9 @@ type Options struct {
 	Logger      *slog.Logger
 	IdleTimeout time.Duration // default 30 min
 	MaxTimeout  time.Duration // default 12 h
+	Limits      Limits
+	// Now is the clock for key expiry (default time.Now).
+	Now func() time.Time
 }
 
 // Server is the SSH console.
@@ -62,10 +79,15 @@ type Server struct {
 	o           Options
 	ssh         *ssh.Server
 	keys        *keyring
+	gate        *gate
 	fingerprint string
+
+	mu   sync.Mutex
+	live map[ssh.Session]*liveSession
 }
 
 type identityKey struct{}
+type gateKey struct{}
 
 // New checks the options, loads the keys and the host key, and builds the
 // server (not yet listening).
@@ -82,7 +104,10 @@ func New(o Options) (*Server, error) {
 	if o.MaxTimeout == 0 {
 		o.MaxTimeout = 12 * time.Hour
 	}
-	keys, err := newKeyring(o.AdminKeys, o.ViewerKeys)
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	keys, err := newKeyring(o.AdminKeys, o.ViewerKeys, o.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -93,20 +118,15 @@ func New(o Options) (*Server, error) {
 	if o.Engine == nil || o.Run == nil {
 		return nil, errors.New("the SSH console needs the engine and a command runner")
 	}
-	s := &Server{o: o, keys: keys, fingerprint: fp}
+	s := &Server{o: o, keys: keys, gate: newGate(o.Limits, o.Logger), fingerprint: fp, live: map[ssh.Session]*liveSession{}}
 	s.ssh, err = wish.NewServer(
 		wish.WithAddress(o.Addr),
 		wish.WithHostKeyPath(o.HostKeyPath),
 		// Only public keys: no password or keyboard-interactive handler is set.
-		wish.WithPublicKeyAuth(func(ctx ssh.Context, key ssh.PublicKey) bool {
-			_, _, ok := s.keys.role(key)
-			if !ok {
-				o.Logger.Info("ssh key refused", "user", ctx.User(), "key", Fingerprint(key), "remote", ctx.RemoteAddr().String())
-			}
-			return ok
-		}),
+		wish.WithPublicKeyAuth(s.offered),
 		wish.WithIdleTimeout(o.IdleTimeout),
 		wish.WithMaxTimeout(o.MaxTimeout),
+		s.withLimits,
 		wish.WithMiddleware(
 			// The last middleware runs first: log → identify → command or app.
 			wishrecover.MiddlewareWithLogger(panicLogger{o.Logger},
@@ -123,17 +143,105 @@ func New(o Options) (*Server, error) {
 	return s, nil
 }
 
+// withLimits wires the gate and the key options into the SSH server: every
+// connection is counted from its first byte, authentication ends with a
+// check of the verified key, sessions are counted, and a key's no-pty
+// refuses a terminal.
+func (s *Server) withLimits(srv *ssh.Server) error {
+	srv.HandshakeTimeout = s.gate.l.HandshakeTimeout
+	srv.ConnCallback = func(ctx ssh.Context, c net.Conn) net.Conn {
+		gc := s.gate.admit(c)
+		ctx.SetValue(gateKey{}, gc)
+		return gc
+	}
+	srv.ServerConfigCallback = func(ctx ssh.Context) *gossh.ServerConfig {
+		return &gossh.ServerConfig{
+			VerifiedPublicKeyCallback: func(meta gossh.ConnMetadata, key gossh.PublicKey, perms *gossh.Permissions, _ string) (*gossh.Permissions, error) {
+				role, a, ok := s.keys.find(key)
+				if !ok || !a.opts.allowsFrom(meta.RemoteAddr()) {
+					return nil, ssh.ErrPermissionDenied
+				}
+				gc, _ := ctx.Value(gateKey{}).(*gatedConn)
+				if gc == nil {
+					return nil, errors.New("connection not counted")
+				}
+				if err := gc.authenticated(role); err != nil {
+					s.o.Logger.Warn("SSH connection refused at the cap", "key", Fingerprint(key), "remote", meta.RemoteAddr().String(), "err", err)
+					return nil, err
+				}
+				return perms, nil
+			},
+		}
+	}
+	srv.ChannelHandlers = map[string]ssh.ChannelHandler{
+		"session": func(srv *ssh.Server, conn *gossh.ServerConn, ch gossh.NewChannel, ctx ssh.Context) {
+			gc, _ := ctx.Value(gateKey{}).(*gatedConn)
+			if gc == nil {
+				ch.Reject(gossh.Prohibited, "connection not counted")
+				return
+			}
+			if err := gc.openSession(); err != nil {
+				s.o.Logger.Warn("SSH session refused at the cap", "remote", conn.RemoteAddr().String(), "err", err)
+				ch.Reject(gossh.ResourceShortage, err.Error())
+				return
+			}
+			defer gc.closeSession()
+			ssh.DefaultSessionHandler(srv, conn, ch, ctx)
+		},
+	}
+	srv.PtyCallback = func(ctx ssh.Context, _ ssh.Pty) bool {
+		key, _ := ctx.Value(ssh.ContextKeyPublicKey).(ssh.PublicKey)
+		_, a, ok := s.keys.find(key)
+		return ok && !a.opts.noPTY
+	}
+	return nil
+}
+
+// offered answers whether a key may try to authenticate: it is listed, not
+// expired, and the client's address passes its from= option.
+func (s *Server) offered(ctx ssh.Context, key ssh.PublicKey) bool {
+	_, a, ok := s.keys.find(key)
+	if ok && !a.opts.allowsFrom(ctx.RemoteAddr()) {
+		s.o.Logger.Info("ssh key refused from this address (from= option)", "key", Fingerprint(key), "remote", ctx.RemoteAddr().String())
+		return false
+	}
+	if !ok {
+		s.o.Logger.Info("ssh key refused", "user", ctx.User(), "key", Fingerprint(key), "remote", ctx.RemoteAddr().String())
+		return false
+	}
+	if a.opts.noTouch {
+		perms := ctx.Permissions()
+		if perms.Extensions == nil {
+			perms.Extensions = map[string]string{}
+		}
+		perms.Extensions["no-touch-required"] = ""
+	}
+	return true
+}
+
 // Fingerprint is the host key's fingerprint.
 func (s *Server) Fingerprint() string { return s.fingerprint }
 
 // KeyCounts says how many admin and viewer keys are loaded.
 func (s *Server) KeyCounts() (admins, viewers int) { return s.keys.counts() }
 
-// ReloadKeys re-reads the keys files (on SIGHUP, or when they change).
+// Limits are the limits in force (the defaults filled in).
+func (s *Server) Limits() Limits { return s.gate.l }
+
+// ReloadKeys re-reads the keys files (on SIGHUP, or when they change) and
+// closes the sessions whose key is no longer allowed as it was. A file that
+// does not parse is logged at ERROR with its line, and keeps no key it no
+// longer lists (see keyring).
 func (s *Server) ReloadKeys() error {
 	err := s.keys.reload()
 	a, v := s.keys.counts()
-	s.o.Logger.Info("reloaded SSH keys", "admins", a, "viewers", v, "err", err)
+	if err != nil {
+		s.o.Logger.Error("SSH keys file has lines that were refused; only keys loaded before and still listed on a good line stay in force",
+			"err", err, "admins", a, "viewers", v)
+	} else {
+		s.o.Logger.Info("reloaded SSH keys", "admins", a, "viewers", v)
+	}
+	s.closeRevoked()
 	return err
 }
 
@@ -178,6 +286,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
+// watchKeys reloads the keys files when they change and closes the
+// sessions of keys that expired. It wakes every 2 s, for the whole server
+// (never per session): a stat of two files.
 func (s *Server) watchKeys(ctx context.Context) {
 	t := time.NewTicker(2 * time.Second)
 	defer t.Stop()
@@ -188,6 +299,8 @@ func (s *Server) watchKeys(ctx context.Context) {
 		case <-t.C:
 			if s.keys.changed() {
 				s.ReloadKeys()
+			} else {
+				s.closeRevoked()
 			}
 		}
 	}
@@ -199,12 +312,20 @@ func (s *Server) watchKeys(ctx context.Context) {
 func (s *Server) identify(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		key := sess.PublicKey()
-		role, comment, ok := s.keys.role(key)
-		if !ok {
+		role, a, ok := s.keys.find(key)
+		if !ok || !a.opts.allowsFrom(sess.RemoteAddr()) {
 			wish.Fatalln(sess, "permission denied: this key is not in the admin or viewer keys")
 			return
 		}
-		id := Identity{Role: role, Fingerprint: Fingerprint(key), Comment: comment, User: sess.User(), Remote: sess.RemoteAddr().String()}
+		l := s.track(sess, a, role)
+		defer s.untrack(l)
+		id := Identity{Role: role, Fingerprint: Fingerprint(key), Comment: a.comment, User: sess.User(), Remote: sess.RemoteAddr().String(),
+			RoleNow: func() engine.Role {
+				if s.revoked(l) != "" {
+					return engine.RoleNone
+				}
+				return role
+			}}
 		sess.Context().SetValue(identityKey{}, id)
 		next(sess)
 	}
@@ -215,22 +336,55 @@ func identityOf(sess ssh.Session) Identity {
 	return id
 }
 
-// commands runs a CLI command for a session without a terminal.
+// forcedCommand is the key's command= option (nil: none).
+func (s *Server) forcedCommand(sess ssh.Session) []string {
+	_, a, _ := s.keys.find(sess.PublicKey())
+	return a.opts.command
+}
+
+// commands runs a CLI command for a session without a terminal, and for
+// any session of a key with a command= option (which runs instead of what
+// the client asked, as with OpenSSH).
 func (s *Server) commands(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		if _, _, isPty := sess.Pty(); isPty {
+		args := sess.Command()
+		forced := s.forcedCommand(sess)
+		if forced != nil {
+			args = forced
+		} else if _, _, isPty := sess.Pty(); isPty {
 			next(sess)
+			// The app has given the terminal back: say why it ended, if its
+			// key was revoked.
+			if l := s.liveOf(sess); l != nil && l.reason() != "" {
+				fmt.Fprintln(sess.Stderr(), revokedNote)
+			}
 			return
 		}
-		args := sess.Command()
 		if len(args) == 0 {
-			wish.Fatalln(sess, "This is the oktaflow console. Connect with a terminal for the app (ssh -t), or run a command, e.g.: ssh -p PORT host runs --json")
+			ssh := sshCommandTo(sess)
+			if _, a, _ := s.keys.find(sess.PublicKey()); a.opts.noPTY {
+				wish.Fatalln(sess, "This is the oktaflow console. Your key may run commands but not open the app (no-pty or restrict in the keys file), e.g.: "+
+					ssh+" runs --json ("+ssh+" help lists them)")
+				return
+			}
+			wish.Fatalln(sess, "This is the oktaflow console. Connect with a terminal for the app ("+strings.Replace(ssh, "ssh ", "ssh -t ", 1)+
+				"), or run a command, e.g.: "+ssh+" runs --json")
 			return
 		}
 		code := s.run(sess, args)
-		s.o.Logger.Info("ssh command finished", "key", identityOf(sess).Fingerprint, "args", strings.Join(args, " "), "exit", code)
+		s.o.Logger.Info("ssh command finished", "key", identityOf(sess).Fingerprint, "args", strings.Join(args, " "), "forced", forced != nil, "exit", code)
 		sess.Exit(code)
 	}
+}
+
+// sshCommandTo is the OpenSSH command line that reaches this console the
+// way the session did (the address it connected to).
+func sshCommandTo(sess ssh.Session) string {
+	host, port, err := net.SplitHostPort(sess.LocalAddr().String())
+	if err != nil {
+		return "ssh HOST"
+	}
+	return "ssh -p " + port + " " + host
 }
 
 // run runs one command; a panic in it is this session's failure (exit 1,
@@ -252,11 +406,17 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		return nil
 	}
 	id := identityOf(sess)
+	// The program's session asks the keys before every call, as the
+	// commands' do (the session is closed too when its key goes).
 	c := &tui.Common{
-		Ctx: sess.Context(), Backend: s.o.Engine.Session(id.Who(), id.Role), Styles: tui.NewStyles(true), Keys: tui.DefaultKeyMap(),
-		HookBase: s.o.HookBase,
+		Ctx: sess.Context(), Backend: s.o.Engine.Session(id.Who(), id.Role).WithRoleSource(id.CurrentRole),
+		Styles: tui.NewStyles(true), Keys: tui.DefaultKeyMap(), HookBase: s.o.HookBase,
 	}
-	return tea.NewProgram(tui.New(c), bubbletea.MakeOptions(sess)...)
+	p := tea.NewProgram(tui.New(c), bubbletea.MakeOptions(sess)...)
+	if l := s.liveOf(sess); l != nil {
+		l.setProgram(p) // so that a revoked key's app can be quit
+	}
+	return p
 }
 
 // logSessions logs each connect and disconnect with who, from where, and
@@ -265,12 +425,12 @@ func (s *Server) logSessions(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		start := time.Now()
 		key := sess.PublicKey()
-		_, comment, _ := s.keys.role(key)
+		_, a, _ := s.keys.find(key)
 		kind := "app"
 		if _, _, isPty := sess.Pty(); !isPty {
 			kind = "command: " + strings.Join(sess.Command(), " ")
 		}
-		log := s.o.Logger.With("user", sess.User(), "key", Fingerprint(key), "comment", comment, "remote", sess.RemoteAddr().String())
+		log := s.o.Logger.With("user", sess.User(), "key", Fingerprint(key), "comment", a.comment, "remote", sess.RemoteAddr().String())
 		log.Info("ssh session started", "kind", kind)
 		next(sess)
 		log.Info("ssh session ended", "duration", time.Since(start).Round(time.Millisecond))

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oktaflow/oktaflow/okta/oktatest"
+	"github.com/oktaflow/oktaflow/storage"
+)
+
+// setupOnboard makes a database with a sandbox-like account and the
+// onboarding integration; it returns the integration's id.
+func setupOnboard(t *testing.T) (string, *oktatest.Server) {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("OKTAFLOW_DB", filepath.Join(dir, "of.db"))
+	t.Setenv("OKTAFLOW_SECRET_KEY", "")
+	sim := oktatest.NewServer(oktatest.Options{Token: "dev-token"})
+	t.Cleanup(sim.Close)
+	ctx := context.Background()
+	if _, errOut, code := cli(t, ctx, "dev-token\n", "account", "add", "sandbox", "--domain", sim.URL, "--token-stdin", "--allow-http"); code != 0 {
+		t.Fatalf("account add: %s", errOut)
+	}
+	out, errOut, code := cli(t, ctx, onboardDoc, "integration", "import", "-")
+	if code != 0 {
+		t.Fatalf("import: %s", errOut)
+	}
+	return strings.TrimSpace(out), sim
+}
+
+// TestRunsPagesPastAnyLimit: runs --before pages on, and each page says
+// the command line of the next.
+func TestRunsPagesPastAnyLimit(t *testing.T) {
+	id, _ := setupOnboard(t)
+	ctx := context.Background()
+	for i := range 7 {
+		ev := fmt.Sprintf(`{"first_name":"P","last_name":"%d","email":"p%d@acme.com"}`, i, i)
+		if _, errOut, code := cli(t, ctx, ev, "integration", "run", id, "--event", "-", "--no-wait"); code != 0 {
+			t.Fatalf("run: %s", errOut)
+		}
+	}
+	seen := map[storage.RunID]bool{}
+	args := []string{"runs", "--limit", "3", "--json"}
+	next := regexp.MustCompile(`More runs: oktaflow (runs .*)`)
+	for page := 0; ; page++ {
+		out, errOut, code := cli(t, ctx, "", args...)
+		var runs []storage.Run
+		if code != 0 || json.Unmarshal([]byte(out), &runs) != nil {
+			t.Fatalf("%v: %d %q %q", args, code, out, errOut)
+		}
+		for _, r := range runs {
+			if seen[r.ID] {
+				t.Fatalf("run %d on two pages", r.ID)
+			}
+			seen[r.ID] = true
+		}
+		m := next.FindStringSubmatch(errOut)
+		if m == nil {
+			break
+		}
+		args = strings.Fields(m[1])
+		if page > 5 {
+			t.Fatal("the pages never end")
+		}
+	}
+	if len(seen) != 7 {
+		t.Fatalf("paged through %d runs, want 7", len(seen))
+	}
+	if _, errOut, code := cli(t, ctx, "", "runs", "--before", "x"); code != 2 || !strings.Contains(errOut, "--before") {
+		t.Fatalf("a bad --before: %d %q", code, errOut)
+	}
+}
+
+// TestTestAsksBeforeActingOnALiveItem: without --event, integration test
+// acts on the trigger's latest item, so a script must say --yes.
+func TestTestAsksBeforeActingOnALiveItem(t *testing.T) {
+	id, sim := setupOnboard(t)
+	ctx := context.Background()
+	ev := `{"first_name":"Live","last_name":"Item","email":"live.item@acme.com"}`
+	if _, errOut, code := cli(t, ctx, ev, "integration", "run", id, "--event", "-", "--no-wait"); code != 0 {
+		t.Fatalf("run: %s", errOut)
+	}
+	_, errOut, code := cli(t, ctx, "", "integration", "test", id)
+	if code != 2 || !strings.Contains(errOut, "add --yes") || !strings.Contains(errOut, "live.item@acme.com") || !strings.Contains(errOut, "okta.add_user on sandbox") {
+		t.Fatalf("test without --event or --yes: %d %q", code, errOut)
+	}
+	if _, ok := sim.UserByLogin("live.item@acme.com"); ok {
+		t.Fatal("the test acted although nobody said yes")
+	}
+	out, errOut, code := cli(t, ctx, "", "integration", "test", id, "--yes")
+	if code != 0 || !strings.Contains(out, `"outcome": "created"`) {
+		t.Fatalf("test --yes: %d %q %q", code, out, errOut)
+	}
+}
+
+// TestTriggerHealthInListAndShow: a trigger that cannot poll shows in
+// integration list and show, and in their --json.
+func TestTriggerHealthInListAndShow(t *testing.T) {
+	id, _ := setupOnboard(t)
+	ctx := context.Background()
+	path, _ := (&globals{}).dbPath()
+	st, err := storage.Open(path, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(-2 * time.Minute)
+	if _, err := st.SetTriggerHealth(id, storage.TriggerHealth{State: storage.HealthFailing, LastError: "GET https://hr.example/api: 401 Unauthorized",
+		LastErrorAt: at, Failures: 3}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	out, errOut, code := cli(t, ctx, "", "integration", "list")
+	if code != 0 || !strings.Contains(out, "failing ×3, last 2m ago: GET https://hr.example/api: 401") || !strings.Contains(errOut, "1 trigger cannot poll") {
+		t.Fatalf("integration list: %d %q %q", code, out, errOut)
+	}
+	out, _, _ = cli(t, ctx, "", "integration", "list", "--json")
+	var list []struct {
+		Health *storage.TriggerHealth `json:"health"`
+	}
+	if json.Unmarshal([]byte(out), &list) != nil || len(list) != 1 || list[0].Health == nil || list[0].Health.Failures != 3 {
+		t.Fatalf("integration list --json: %s", out)
+	}
+	out, errOut, code = cli(t, ctx, "", "integration", "show", id)
+	var show struct {
+		TriggerHealth storage.TriggerHealth `json:"triggerHealth"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &show) != nil || show.TriggerHealth.State != storage.HealthFailing ||
+		!show.TriggerHealth.LastErrorAt.Equal(at) || !strings.Contains(errOut, "cannot poll: GET https://hr.example/api: 401") {
+		t.Fatalf("integration show: %d %q %q", code, out, errOut)
+	}
+}
