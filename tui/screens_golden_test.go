@@ -164,6 +164,19 @@ func toRuns(g *gdrive) {
 	g.wait("1 of 3")
 }
 
+// toAccountKind opens the account form on its n-th kind.
+func toAccountKind(g *gdrive, n int) {
+	toHome(g)
+	g.keys("a")
+	g.wait("VERIFIED")
+	g.keys("a")
+	g.wait("What do you connect?")
+	for range n {
+		g.keys("down")
+	}
+	g.keys("enter")
+}
+
 // toWizard starts a new integration and names it.
 func toWizard(g *gdrive) {
 	g.wait("Offboard leavers")
@@ -237,8 +250,11 @@ var goldenCases = []goldenCase{
 		g.keys("a")
 		g.wait("VERIFIED")
 		g.keys("a")
-		g.wait("Connect an Okta org")
+		g.wait("What do you connect?")
 	}},
+	{name: "account-form-token", seed: seedAll, drive: func(g *gdrive) { toAccountKind(g, 0); g.wait("API token") }},
+	{name: "account-form-oauth", seed: seedAll, drive: func(g *gdrive) { toAccountKind(g, 1); g.wait("Private key") }},
+	{name: "account-form-kissflow", seed: seedAll, drive: func(g *gdrive) { toAccountKind(g, 2); g.wait("Access key ID") }},
 	{name: "audit", seed: func(g *gdrive) { seedAll(g); seedAudit(g.t, g.c) }, drive: func(g *gdrive) {
 		toHome(g)
 		g.keys("L")
