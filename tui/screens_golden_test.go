@@ -252,9 +252,9 @@ var goldenCases = []goldenCase{
 		g.keys("a")
 		g.wait("What do you connect?")
 	}},
-	{name: "account-form-token", seed: seedAll, drive: func(g *gdrive) { toAccountKind(g, 0); g.wait("API token") }},
-	{name: "account-form-oauth", seed: seedAll, drive: func(g *gdrive) { toAccountKind(g, 1); g.wait("Private key") }},
-	{name: "account-form-kissflow", seed: seedAll, drive: func(g *gdrive) { toAccountKind(g, 2); g.wait("Access key ID") }},
+	{name: "account-form-token", seed: seedAll, drive: func(g *gdrive) { toAccountKind(g, 0); g.wait("┃ Okta domain"); g.wait("Admin Console") }},
+	{name: "account-form-oauth", seed: seedAll, drive: func(g *gdrive) { toAccountKind(g, 1); g.wait("┃ Okta domain"); g.wait("Client ID") }},
+	{name: "account-form-kissflow", seed: seedAll, drive: func(g *gdrive) { toAccountKind(g, 2); g.wait("┃ Kissflow host") }},
 	{name: "audit", seed: func(g *gdrive) { seedAll(g); seedAudit(g.t, g.c) }, drive: func(g *gdrive) {
 		toHome(g)
 		g.keys("L")
