@@ -189,7 +189,7 @@ func (s *integrations) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		}
 		note := fmt.Sprintf("%s is %s", msg.name, onOff(msg.on))
 		if msg.cancelled > 0 {
-			note += fmt.Sprintf("; cancelled %d queued run(s)", msg.cancelled)
+			note += "; cancelled " + plural(msg.cancelled, "queued run", "queued runs")
 		}
 		return s, tea.Batch(s.reload(), toast(note), warnCmd(warn))
 	case tea.KeyPressMsg:
