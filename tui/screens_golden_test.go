@@ -260,6 +260,13 @@ var goldenCases = []goldenCase{
 		g.keys("L")
 		g.wait("bob@laptop")
 	}},
+	{name: "audit-entry", seed: func(g *gdrive) { seedAll(g); seedAudit(g.t, g.c) }, drive: func(g *gdrive) {
+		toHome(g)
+		g.keys("L")
+		g.wait("bob@laptop")
+		g.keys("down", "enter")
+		g.wait("Audit entry")
+	}},
 	{name: "wizard-name", seed: seedAll, drive: func(g *gdrive) {
 		toHome(g)
 		g.keys("n")
