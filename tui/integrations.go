@@ -236,6 +236,9 @@ func (s *integrations) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Enter) && has:
 		return push(newEditor(s.c, in))
 	case key.Matches(msg, k.Toggle) && has:
+		if cmd := s.c.disabled(engine.OpToggle); cmd != nil {
+			return cmd
+		}
 		return toggle(s.c, in)
 	case key.Matches(msg, k.Runs) && has:
 		return push(newRuns(s.c, in.ID, in.Name))
