@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -88,16 +89,19 @@ func newKissflow(c Config, deps Deps) (*kissflowPoller, error) {
 		}
 		src, err = deps.KissflowAccount(account)
 	} else {
-		cfg := kissflow.Config{
-			Host: c.String(spec, "subdomain"), Region: c.String(spec, "region"), AccountID: c.String(spec, "account_id"),
-			AccessKeyID: c.String(spec, "access_key_id"), AccessKeySecret: c.String(spec, "access_key_secret"),
-			BaseURL: c.String(spec, "base_url"),
-		}
-		cfg.AllowHTTP = loopbackURL(cfg.BaseURL)
+		// Plain http is never allowed here: the only Kissflow on plain
+		// http is the sandbox, which is an account. The address policy
+		// applies to the client at connect time (the engine's
+		// KissflowInline does the same), and CheckKissflowPolicy at save.
+		cfg := kissflowInlineConfig(c)
 		if deps.KissflowInline != nil {
 			src, err = deps.KissflowInline(cfg)
 		} else {
-			src, err = kissflow.New(cfg, kissflow.WithHTTPClient(deps.HTTP))
+			base := deps.HTTP
+			if base == nil {
+				base = &http.Client{Timeout: 60 * time.Second}
+			}
+			src, err = kissflow.New(cfg, kissflow.WithHTTPClient(PolicyClient(base, deps.AllowPrivate)))
 		}
 	}
 	if err != nil {
@@ -112,14 +116,65 @@ func newKissflow(c Config, deps Deps) (*kissflowPoller, error) {
 		fullEvery: max(full, time.Minute), now: now, cache: map[string]time.Time{}}, nil
 }
 
-// loopbackURL reports whether a URL template points at a local simulator.
-func loopbackURL(tmpl string) bool {
-	u, err := url.Parse(tmpl)
-	if err != nil || u.Scheme != "http" {
+// kissflowInlineConfig is how a trigger that holds its own keys reaches Kissflow.
+func kissflowInlineConfig(c Config) kissflow.Config {
+	spec, _ := Lookup(Kissflow)
+	return kissflow.Config{
+		Host: c.String(spec, "subdomain"), Region: c.String(spec, "region"), AccountID: c.String(spec, "account_id"),
+		AccessKeyID: c.String(spec, "access_key_id"), AccessKeySecret: c.String(spec, "access_key_secret"),
+		BaseURL: c.String(spec, "base_url"),
+	}
+}
+
+// CheckKissflowPolicy checks, at save, that a Kissflow trigger with its
+// own keys does not send them to a loopback, link-local or private
+// address (unless allowPrivate): its host and its API base URL, with the
+// placeholders filled in as the client fills them. It returns the setting
+// at fault. A trigger that names an account is checked when its client
+// connects (the account's host is the operator's, and the client applies
+// the policy).
+func CheckKissflowPolicy(ctx context.Context, c Config, allowPrivate bool) (field string, err error) {
+	spec, _ := Lookup(Kissflow)
+	if allowPrivate || c.String(spec, "account") != "" {
+		return "", nil
+	}
+	cfg := kissflowInlineConfig(c)
+	origin, region, err := kissflow.Origin(cfg.Host, cfg.Region, false)
+	if err != nil {
+		return "", nil // not a host: the field check says so
+	}
+	if !kissflowDomain(origin) { // Kissflow's own names: checked at connect time, not looked up here
+		if err := CheckURLPolicy(ctx, origin, false); err != nil {
+			return "subdomain", err
+		}
+	}
+	if strings.TrimSpace(cfg.BaseURL) == "" {
+		return "", nil
+	}
+	if region == "" {
+		region = cfg.Region
+	}
+	u, _ := url.Parse(origin)
+	sub, _, _ := strings.Cut(u.Hostname(), ".")
+	base := strings.NewReplacer("{host}", origin, "{subdomain}", sub, "{region}", region,
+		"{account_id}", url.PathEscape(strings.TrimSpace(cfg.AccountID))).Replace(cfg.BaseURL)
+	if kissflowDomain(base) {
+		return "", nil
+	}
+	if err := CheckURLPolicy(ctx, base, false); err != nil {
+		return "base_url", err
+	}
+	return "", nil
+}
+
+// kissflowDomain reports whether a URL's host is under kissflow.com or kissflow.eu.
+func kissflowDomain(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil {
 		return false
 	}
-	h := u.Hostname()
-	return h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1"
+	h := strings.ToLower(u.Hostname())
+	return strings.HasSuffix(h, ".kissflow.com") || strings.HasSuffix(h, ".kissflow.eu")
 }
 
 func (k *kissflowPoller) parseCursor(cursor string, start time.Time) (kfCursor, error) {

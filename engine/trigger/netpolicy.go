@@ -35,7 +35,7 @@ func (e *AddressError) Error() string {
 	if e.Addr.IsValid() && e.Addr.String() != e.Host {
 		what = fmt.Sprintf("%s (%s)", e.Host, e.Addr)
 	}
-	return fmt.Sprintf("%s is a %s address: polled URLs may not reach loopback, link-local or private networks unless oktaflow is started with --allow-private-addresses (or OKTAFLOW_ALLOW_PRIVATE_ADDRESSES=true)", what, e.Class)
+	return fmt.Sprintf("%s is a %s address: triggers and steps may not reach loopback, link-local or private networks unless oktaflow is started with --allow-private-addresses (or OKTAFLOW_ALLOW_PRIVATE_ADDRESSES=true)", what, e.Class)
 }
 
 // cgnat is the shared address space of carrier-grade NAT (RFC 6598).
