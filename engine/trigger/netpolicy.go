@@ -23,53 +23,6 @@ import (
 // Control hook sees the address actually dialled), so a name that resolves
 // elsewhere later, or a redirect, cannot get around it.
 
-// AddressError says why an address is refused.
-type AddressError struct {
-	Host  string // as written in the URL
-	Addr  netip.Addr
-	Class string // "loopback", "private", "link-local", ...
-}
-
-func (e *AddressError) Error() string {
-	what := e.Host
-	if e.Addr.IsValid() && e.Addr.String() != e.Host {
-		what = fmt.Sprintf("%s (%s)", e.Host, e.Addr)
-	}
-	return fmt.Sprintf("%s is a %s address: triggers and steps may not reach loopback, link-local or private networks unless oktaflow is started with --allow-private-addresses (or OKTAFLOW_ALLOW_PRIVATE_ADDRESSES=true)", what, e.Class)
-}
-
-// cgnat is the shared address space of carrier-grade NAT (RFC 6598).
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
-
-// checkIP refuses the addresses a polled URL may not reach.
-func checkIP(ip net.IP) error {
-	a, ok := netip.AddrFromSlice(ip)
-	if !ok {
-		return &AddressError{Host: fmt.Sprint(ip), Class: "malformed"}
-	}
-	return checkAddr(a.Unmap(), a.String())
-}
-
-func checkAddr(a netip.Addr, host string) error {
-	class := ""
-	switch {
-	case a.IsUnspecified():
-		class = "unspecified"
-	case a.IsLoopback():
-		class = "loopback"
-	case a.IsLinkLocalUnicast(), a.IsLinkLocalMulticast():
-		class = "link-local"
-	case a.IsPrivate(), cgnat.Contains(a):
-		class = "private"
-	case a.IsMulticast(), a.IsInterfaceLocalMulticast():
-		class = "multicast"
-	}
-	if class == "" {
-		return nil
-	}
-	return &AddressError{Host: host, Addr: a, Class: class}
-}
-
 // CheckURLPolicy checks, at save, that a polled URL does not point at a
 // loopback, link-local or private address (unless allowPrivate). A host
 // name is resolved; a name that does not resolve now is left to the check
