@@ -19,7 +19,7 @@ func TestAddressPolicyRefusesEveryForm(t *testing.T) {
 		"::ffff:169.254.169.254", "::ffff:127.0.0.1",
 		"::7f00:1", "::a00:5", // IPv4-compatible
 		"64:ff9b::a00:5", "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", // NAT64 of private, loopback, metadata
-		"64:ff9b:1::5db8:d822", // local-use NAT64: translates into the local network
+		"64:ff9b:1::5db8:d822",           // local-use NAT64: translates into the local network
 		"2002:7f00:1::", "2002:a00:5::1", // 6to4
 		"2001:0:4136:e378:8000:63bf:f5ff:fffe", // Teredo, client 10.0.0.1
 	}
