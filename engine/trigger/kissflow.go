@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,8 +28,9 @@ import (
 //     should be (items deleted, the list reordered) turns the poll into a
 //     full walk; so does a smaller total, an unknown order or total, and
 //     the slower cadence (full_walk_every).
-//   - A Completed item fires when it was seen open before (it completed
-//     after the start), or when its _completed_at is at or after the start.
+//   - A Completed item fires when it was seen open before or was not in
+//     the list at the last poll (either way it completed after the start),
+//     or when its _completed_at is at or after the start (less clockMargin).
 //     When the list lacks _completed_at, the item's _modified_at (if it is
 //     clearly before the start, or before the last complete walk, the item
 //     was judged already) saves a lookup; else the detail API says, and the
@@ -36,10 +38,21 @@ import (
 //     wait in the cursor for the next poll (never skipped). Events dedupe on
 //     the item's _id, so an item seen again changes nothing.
 //
-// Kissflow's timestamps come from Kissflow's clock and the start from
-// ours: the start is compared with a margin of clockMargin, and what a
-// complete walk covered is measured on Kissflow's clock (the newest stamp
-// it saw), so a skewed clock here cannot make the trigger skip an item.
+// Clock skew. Kissflow's timestamps come from Kissflow's clock and the
+// start from ours, so the trigger keeps this invariant: no item that
+// completes after the start is skipped, whatever the two clocks say.
+//
+//   - What the trigger saw decides first, without any clock: an item seen
+//     open at a poll (st.Open, and Pending items flagged Sure) and an item
+//     that was not in the list at the last poll (kfWalk.isNew) both fire
+//     when Completed: every poll runs after the start.
+//   - Only an item that was already Completed when first seen (at the first
+//     walk, or in a full walk that cannot tell new items from old ones) is
+//     judged by its _completed_at, against the start less clockMargin: an
+//     item that completed up to clockMargin before the start may fire, the
+//     price of never skipping one on a clock that is behind.
+//   - What a complete walk covered is measured on Kissflow's clock (the
+//     newest stamp it saw, less the walk's length and clockMargin).
 type kissflowPoller struct {
 	src       *kissflow.Client
 	process   string
@@ -72,6 +85,9 @@ type kfCursor struct {
 	FullAt  time.Time      `json:"full_at,omitzero"`
 	Covered time.Time      `json:"covered,omitzero"` // items modified before it were judged by a complete walk
 	Pending []string       `json:"pending,omitempty"`
+	// Sure are the Pending items that fire whatever their completion time
+	// (seen open, or new since a poll): their lookup only fills the event.
+	Sure []string `json:"sure,omitempty"`
 }
 
 const (
@@ -246,12 +262,23 @@ func (k *kissflowPoller) judge(st kfCursor, w *kfWalk, full bool, now time.Time)
 			}
 		}
 	}
+	cut := st.From.Add(-clockMargin)
+	if st.Covered.After(cut) {
+		cut = st.Covered
+	}
 	lookups := kissflowLookupsPerPoll
 	judged := map[string]bool{}
+	carry := func(id string, sure bool) {
+		next.Pending = append(next.Pending, id)
+		if sure {
+			next.Sure = append(next.Sure, id)
+		}
+	}
 	// Items left over from the last poll's lookups come first.
 	for _, id := range st.Pending {
+		sure := slices.Contains(st.Sure, id)
 		if lookups <= 0 {
-			next.Pending = append(next.Pending, id)
+			carry(id, sure)
 			continue
 		}
 		lookups--
@@ -264,13 +291,9 @@ func (k *kissflowPoller) judge(st kfCursor, w *kfWalk, full bool, now time.Time)
 		if err != nil {
 			return Batch{}, err
 		}
-		if ev, ok := k.fire(item, false, st.From); ok {
+		if ev, ok := k.fire(item, sure, cut); ok {
 			b.Events = append(b.Events, ev)
 		}
-	}
-	cut := st.From.Add(-clockMargin)
-	if st.Covered.After(cut) {
-		cut = st.Covered
 	}
 	for _, it := range w.items {
 		id, ok := scalarString(it.item["_id"])
@@ -292,10 +315,12 @@ func (k *kissflowPoller) judge(st kfCursor, w *kfWalk, full bool, now time.Time)
 		}
 		judged[id] = true
 		_, wasOpen := st.Open[id]
-		if !wasOpen && !full && !w.isNew(st, it.pos) {
+		isNew := !full && w.isNew(st, it.pos)
+		if !wasOpen && !full && !isNew {
 			continue // terminal at the last poll already, and judged then
 		}
-		if !wasOpen {
+		sure := wasOpen || isNew // seen open, or not in the list at the last poll: completed after the start
+		if !sure {
 			if at, ok := completedAt(it.item); ok && at.Before(cut) {
 				continue // completed before the start, or judged by the last complete walk
 			}
@@ -310,7 +335,7 @@ func (k *kissflowPoller) judge(st kfCursor, w *kfWalk, full bool, now time.Time)
 			if t, cached := k.cache[id]; cached {
 				item = withCompletedAt(item, t)
 			} else if lookups <= 0 {
-				next.Pending = append(next.Pending, id)
+				carry(id, sure)
 				b.More = true
 				continue
 			} else {
@@ -322,7 +347,7 @@ func (k *kissflowPoller) judge(st kfCursor, w *kfWalk, full bool, now time.Time)
 				item = detail
 			}
 		}
-		if ev, ok := k.fire(item, wasOpen, st.From); ok {
+		if ev, ok := k.fire(item, sure, cut); ok {
 			b.Events = append(b.Events, ev)
 		}
 	}
@@ -335,9 +360,10 @@ func (k *kissflowPoller) judge(st kfCursor, w *kfWalk, full bool, now time.Time)
 	return b, nil
 }
 
-// fire decides whether a Completed item fires: it was seen open before, or
-// it completed at or after from. It caches the completion time.
-func (k *kissflowPoller) fire(item map[string]any, wasOpen bool, from time.Time) (Event, bool) {
+// fire decides whether a Completed item fires: it is sure to have
+// completed after the start (see the invariant on kissflowPoller), or it
+// completed at or after cut. It caches the completion time.
+func (k *kissflowPoller) fire(item map[string]any, sure bool, cut time.Time) (Event, bool) {
 	id, _ := scalarString(item["_id"])
 	status, _ := item["_status"].(string)
 	if !strings.EqualFold(status, "Completed") {
@@ -347,7 +373,7 @@ func (k *kissflowPoller) fire(item map[string]any, wasOpen bool, from time.Time)
 	if ok {
 		k.remember(id, at)
 	}
-	if !wasOpen && (!ok || at.Before(from)) {
+	if !sure && (!ok || at.Before(cut)) {
 		return Event{}, false
 	}
 	return Event{Data: item, DedupeKey: "kissflow:" + id}, true
