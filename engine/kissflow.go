@@ -44,7 +44,7 @@ type cachedKissflow struct {
 
 func newKissflowClients(e *Engine) *kissflowClients {
 	return &kissflowClients{e: e, clients: map[string]cachedKissflow{}, pacers: map[string]*kissflow.Pacer{},
-		sandboxes: &kfSandboxSet{running: map[string]*kfSandbox{}}}
+		sandboxes: newSimSet[*kfSandbox]()}
 }
 
 // kissflowConfig is how to reach a Kissflow account of the store.

@@ -300,20 +300,7 @@ func stepError(err error) *storage.StepError {
 
 // redact masks an action's secret fields (a password) in a stored input.
 func redact(act action.Action, input map[string]any) map[string]any {
-	secrets := action.SecretFields(act)
-	if len(secrets) == 0 || input == nil {
-		return input
-	}
-	out := make(map[string]any, len(input))
-	for k, v := range input {
-		out[k] = v
-	}
-	for _, k := range secrets {
-		if _, ok := out[k]; ok {
-			out[k] = action.Masked
-		}
-	}
-	return out
+	return action.RedactInput(act, input)
 }
 
 // stepHTTPClient is the client of an http.request step: each request is

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -11,13 +10,12 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	mrand "math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/oktaflow/oktaflow/okta"
@@ -31,17 +29,11 @@ import (
 // token, which stays sealed in the account) lives in SandboxFile beside the
 // database.
 //
-// Invariants:
-//   - At most one server per sandbox account runs in this engine: creating,
-//     starting, stopping and removing sandboxes are serialised by
-//     sandboxSet.ops, and StartSandboxes skips accounts already running.
+// Invariants (with those of every sandbox, in simhost.go):
+//   - StartSandboxes skips accounts already running.
 //   - A running sandbox's account holds the URL of its current server: the
 //     port is chosen afresh at every start and written to the account before
 //     anything can use it, so no client dials a stale port.
-//   - The state file is only ever replaced whole (temp file, fsync, rename):
-//     a crash leaves the previous or the new state, never half of one.
-//   - A removed sandbox is never saved again (sandbox.removed, checked under
-//     sandbox.saveMu), so a periodic save cannot bring its file back.
 
 // sandboxSaveInterval is how often running sandboxes that changed are saved.
 const sandboxSaveInterval = 30 * time.Second
@@ -73,32 +65,28 @@ var sandboxPeople = []struct {
 	{"Marcus", "Kowalski", "Sales", "Sales Development Representative", "SUSPENDED", "E1006", "2022-01-10"},
 }
 
-// sandboxSet holds the sandboxes running in this engine.
-type sandboxSet struct {
-	ops sync.Mutex // serialises create, start, stop and remove
+// sandboxSet holds the sandbox orgs running in this engine.
+type sandboxSet = simSet[*sandbox]
 
-	mu        sync.Mutex          // guards the fields below
-	running   map[string]*sandbox // by account id
-	stopSaver context.CancelFunc  // nil while the periodic saver is not running
-	saverDone chan struct{}
-
-	every time.Duration // the periodic save's interval (tests shorten it)
-}
-
-func newSandboxSet() *sandboxSet {
-	return &sandboxSet{running: map[string]*sandbox{}, every: sandboxSaveInterval}
-}
+func newSandboxSet() *sandboxSet { return newSimSet[*sandbox]() }
 
 // sandbox is one running simulated org.
 type sandbox struct {
-	accountID, name string
-	path            string
-	org             *oktatest.Org
-	srv             *oktatest.Server
-	dirty           atomic.Bool // changed since the last save
+	simHost
+	org *oktatest.Org
+	srv *oktatest.Server
+}
 
-	saveMu  sync.Mutex
-	removed bool // guarded by saveMu
+func newSandbox(accountID, name, path string) *sandbox {
+	return &sandbox{simHost: simHost{accountID: accountID, name: name, path: path, label: "sandbox"}}
+}
+
+func (sb *sandbox) host() *simHost { return &sb.simHost }
+
+// run records the org the sandbox serves and its server.
+func (sb *sandbox) run(org *oktatest.Org, srv *oktatest.Server) {
+	sb.org, sb.srv = org, srv
+	sb.serve(org, srv)
 }
 
 // SandboxFile is where the state of a sandbox account's org is kept: beside
@@ -157,7 +145,7 @@ func (e *Engine) CreateSandboxWith(ctx context.Context, sin SandboxInput) (stora
 	e.sandboxes.ops.Lock()
 	defer e.sandboxes.ops.Unlock()
 
-	sb := &sandbox{name: name}
+	sb := newSandbox("", name, "")
 	org, err := e.seedSandboxOrg(token, sb)
 	if err != nil {
 		return storage.Account{}, err
@@ -174,10 +162,11 @@ func (e *Engine) CreateSandboxWith(ctx context.Context, sin SandboxInput) (stora
 		}
 		in.Auth, in.ClientID, in.PrivateKey, in.Scopes = storage.AuthOAuth, clientID, storage.Secret(key), oauthScopes
 	}
-	if sb.srv, err = oktatest.StartServer("127.0.0.1:0", org); err != nil {
+	srv, err := oktatest.StartServer("127.0.0.1:0", org)
+	if err != nil {
 		return storage.Account{}, fmt.Errorf("start the sandbox org: %w", err)
 	}
-	sb.org = org
+	sb.run(org, srv)
 	in.Domain = sb.srv.URL
 	a, err := e.AddAccount(ctx, in)
 	if err != nil {
@@ -200,7 +189,7 @@ func (e *Engine) CreateSandboxWith(ctx context.Context, sin SandboxInput) (stora
 	if err := sb.save(); err != nil {
 		return undo(err)
 	}
-	e.sandboxes.add(sb, e)
+	e.sandboxes.add(sb, e.log)
 	e.log.Info("created sandbox org", "account", name, "url", sb.srv.URL, "state", sb.path, "auth", a.Auth)
 	return e.store.Account(a.ID)
 }
@@ -265,7 +254,7 @@ func (e *Engine) StartSandboxes(ctx context.Context) error {
 // startSandbox loads (or re-seeds) one sandbox's org and serves it. The
 // returned error may be a warning: the sandbox then runs on a fresh org.
 func (e *Engine) startSandbox(ctx context.Context, a storage.Account) error {
-	sb := &sandbox{accountID: a.ID, name: a.Name, path: e.SandboxFile(a.ID)}
+	sb := newSandbox(a.ID, a.Name, e.SandboxFile(a.ID))
 	token := a.Token.Reveal()
 	org, warning := e.loadSandboxOrg(sb, token)
 	if org == nil {
@@ -283,7 +272,7 @@ func (e *Engine) startSandbox(ctx context.Context, a storage.Account) error {
 	if err != nil {
 		return errors.Join(warning, fmt.Errorf("sandbox %q: start its org: %w", a.Name, err))
 	}
-	sb.org, sb.srv = org, srv
+	sb.run(org, srv)
 	a.OrgURL = srv.URL
 	if err := e.store.UpdateAccount(a); err != nil {
 		srv.Close()
@@ -299,7 +288,7 @@ func (e *Engine) startSandbox(ctx context.Context, a storage.Account) error {
 			warning = errors.Join(warning, err)
 		}
 	}
-	e.sandboxes.add(sb, e)
+	e.sandboxes.add(sb, e.log)
 	e.bus.publish(Event{Kind: AccountChanged, At: e.now(), AccountID: a.ID})
 	e.log.Info("started sandbox org", "account", a.Name, "url", srv.URL)
 	return warning
@@ -308,23 +297,7 @@ func (e *Engine) startSandbox(ctx context.Context, a storage.Account) error {
 // loadSandboxOrg reads a sandbox's saved org. When there is none, or it
 // cannot be read, it returns nil and says why (moving a damaged file aside).
 func (e *Engine) loadSandboxOrg(sb *sandbox, token string) (*oktatest.Org, error) {
-	f, err := os.Open(sb.path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("sandbox %q: its saved org %s is missing; started a freshly seeded org (earlier changes are gone)", sb.name, sb.path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("sandbox %q: read its saved org: %w; started a freshly seeded org", sb.name, err)
-	}
-	org, err := oktatest.LoadOrg(f, sb.orgOptions(token))
-	f.Close()
-	if err == nil {
-		return org, nil
-	}
-	aside := sb.path + ".damaged"
-	if rerr := os.Rename(sb.path, aside); rerr != nil {
-		return nil, fmt.Errorf("sandbox %q: its saved org %s is damaged (%v) and could not be moved aside (%v); started a freshly seeded org", sb.name, sb.path, err, rerr)
-	}
-	return nil, fmt.Errorf("sandbox %q: its saved org %s is damaged (%v); kept it as %s and started a freshly seeded org", sb.name, sb.path, err, aside)
+	return loadState(&sb.simHost, func(r io.Reader) (*oktatest.Org, error) { return oktatest.LoadOrg(r, sb.orgOptions(token)) })
 }
 
 // seedSandboxOrg builds a new org with the sandbox's users, groups and
@@ -419,161 +392,20 @@ func sandboxToken() (string, error) {
 	return "00" + base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// save writes the org's state to its file, whole or not at all.
-func (sb *sandbox) save() error {
-	sb.saveMu.Lock()
-	defer sb.saveMu.Unlock()
-	if sb.removed {
-		return nil
-	}
-	sb.dirty.Store(false) // a change made while saving marks it dirty again
-	var buf bytes.Buffer
-	err := sb.org.Save(&buf)
-	if err == nil {
-		err = writeFileAtomic(sb.path, buf.Bytes())
-	}
-	if err != nil {
-		sb.dirty.Store(true)
-		return fmt.Errorf("sandbox %q: save its org to %s: %w", sb.name, sb.path, err)
-	}
-	return nil
-}
-
-// writeFileAtomic replaces path with data (mode 0600): a temp file in the
-// same directory, synced, then renamed over path.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	err = f.Chmod(0o600)
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	if d, err := os.Open(dir); err == nil { // make the rename durable where the OS allows
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	return nil
-}
-
-func (s *sandboxSet) get(accountID string) *sandbox {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.running[accountID]
-}
-
-// add registers a running sandbox and makes sure the periodic saver runs.
-func (s *sandboxSet) add(sb *sandbox, e *Engine) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.running[sb.accountID] = sb
-	if s.stopSaver != nil {
-		return
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s.stopSaver, s.saverDone = cancel, make(chan struct{})
-	go s.saveLoop(ctx, s.saverDone, s.every, e)
-}
-
-// saveLoop saves the sandboxes that changed, at every tick.
-func (s *sandboxSet) saveLoop(ctx context.Context, done chan struct{}, every time.Duration, e *Engine) {
-	defer close(done)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		s.mu.Lock()
-		list := make([]*sandbox, 0, len(s.running))
-		for _, sb := range s.running {
-			list = append(list, sb)
-		}
-		s.mu.Unlock()
-		for _, sb := range list {
-			if !sb.dirty.Load() {
-				continue
-			}
-			if err := sb.save(); err != nil {
-				e.log.Error("periodic save of a sandbox org", "account", sb.name, "err", err)
-			}
-		}
-	}
-}
-
-// stopSandboxes stops the periodic saver, then shuts down every sandbox's
-// server (in-flight requests get until ctx ends) and saves its org.
+// stopSandboxes stops the periodic savers, then shuts down every sandbox's
+// server (in-flight requests get until ctx ends) and saves its state.
 func (e *Engine) stopSandboxes(ctx context.Context) error {
-	s := e.sandboxes
-	s.ops.Lock()
-	defer s.ops.Unlock()
-	s.mu.Lock()
-	cancel, done := s.stopSaver, s.saverDone
-	s.stopSaver, s.saverDone = nil, nil
-	list := s.running
-	s.running = map[string]*sandbox{}
-	s.mu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-done
-	}
-	var errs []error
-	for _, sb := range list {
-		if err := sb.srv.Shutdown(ctx); err != nil {
-			sb.srv.Close()
-		}
-		if err := sb.save(); err != nil {
-			e.log.Error("save a sandbox org", "account", sb.name, "err", err)
-			errs = append(errs, err)
-		}
-	}
-	errs = append(errs, e.stopKissflowSandboxes(ctx)) // engine/kissflow_sandbox.go
-	return errors.Join(errs...)
+	return errors.Join(e.sandboxes.stopAll(ctx, e.log),
+		e.stopKissflowSandboxes(ctx)) // engine/kissflow_sandbox.go
 }
 
 // removeSandbox stops a removed sandbox account's org, if running, and
 // deletes its state file.
 func (e *Engine) removeSandbox(a storage.Account) error {
-	s := e.sandboxes
-	s.ops.Lock()
-	defer s.ops.Unlock()
-	s.mu.Lock()
-	sb := s.running[a.ID]
-	delete(s.running, a.ID)
-	s.mu.Unlock()
-	if sb != nil {
-		sb.srv.Close()
-		sb.saveMu.Lock()
-		sb.removed = true
-		sb.saveMu.Unlock()
-	}
-	path := e.SandboxFile(a.ID)
-	leftovers, _ := filepath.Glob(path + ".tmp-*") // a save cut off by a crash
-	var errs []error
-	for _, p := range append([]string{path, path + ".damaged"}, leftovers...) {
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, fmt.Errorf("sandbox %q: delete %s: %w", a.Name, p, err))
-		}
-	}
-	return errors.Join(errs...)
+	e.sandboxes.ops.Lock()
+	defer e.sandboxes.ops.Unlock()
+	e.sandboxes.remove(a.ID)
+	return removeStateFiles("sandbox", a.Name, e.SandboxFile(a.ID))
 }
 
 // SandboxPerson is a user of a sandbox org, for people who need names to

@@ -98,10 +98,12 @@ func WithRateLimitObserver(f func(BucketState)) Option {
 }
 
 // WithRateLimitReserve sets the share of each bucket's limit that a burst leaves for the
-// org's other API users (default DefaultRateLimitReserve, 5%; 0 ≤ f < 1): requests go at
-// once while the callers waiting fit in the budget left less this reserve, and are spread
-// evenly over the time to the reset beyond it. The reserve is not withheld from paced
-// requests, which interleave with the other users' instead of starving them.
+// org's other API users (default DefaultRateLimitReserve, 5%; 0 ≤ f < 1): while another
+// user has shown in a bucket's numbers in the last two windows, requests go at once while
+// the callers waiting fit in the budget left less this reserve, and are spread evenly over
+// the time to the reset beyond it; alone in a bucket the reserve is not kept. The reserve
+// is not withheld from paced requests, which interleave with the other users' instead of
+// starving them.
 func WithRateLimitReserve(f float64) Option { return func(s *settings) { s.reserve = f } }
 
 // withClock replaces the local clock (tests).

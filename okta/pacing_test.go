@@ -25,6 +25,7 @@ type windowServer struct {
 	window   time.Duration
 	ceil     bool
 	end      time.Time
+	started  time.Time // local time the current window began
 	used     int
 	windows  int
 	ok       int
@@ -47,6 +48,7 @@ func (s *windowServer) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		s.used = 0
 		s.windows++
+		s.started = s.clk.Now()
 	}
 	status, body, remaining := 200, `{"id":"00u1","status":"ACTIVE","profile":{}}`, 0
 	if s.used >= s.limit {

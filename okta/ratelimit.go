@@ -26,11 +26,17 @@ import (
 //     a late, higher R is ignored). Admitting only while avail > 0 means we never send more
 //     than the server said is left, whatever the concurrency.
 //  3. Burst: when the queued demand fits in avail less the reserve (a documented share of L
-//     kept for the org's other API users, WithRateLimitReserve), a request goes at once.
+//     kept for the org's other API users, WithRateLimitReserve), a request goes at once. The
+//     reserve is kept while another user of the bucket has shown in its numbers in the last
+//     two windows (L − R above our own requests counted in the window plus those in flight);
+//     alone, there is nobody to keep it for, and the whole budget goes at once: a run's last
+//     window is spent from its start instead of being stretched to its reset.
 //  4. Pace: otherwise a request is admitted no sooner than lastAdmit + left/(avail+1), where
-//     left is the local time until the reset: the budget is spread evenly over the time to
-//     reset, the last request one share before it (one landing on the reset would count in
-//     the next window and leave this one's last unit unused).
+//     left is the local time until a round trip before the estimated reset (the midpoint of
+//     the clock bounds): the budget is spread evenly so that the last request is counted
+//     before the reset (one counted after it would use the next window's budget and leave
+//     this one's last unit unused). Once left ≤ 0 a request can no longer be sure to land in
+//     this window and goes at once: waiting would not save the unit.
 //  5. With avail ≤ 0, callers wait until the local instant at which the server's clock is
 //     surely past S (S − lower offset bound), never by the local clock alone.
 //  6. Past that instant the window has rolled: R is assumed to be the last known L until an
@@ -90,6 +96,8 @@ type bucket struct {
 	rolled    bool          // reset has passed; no answer from the new window yet
 	rolledAt  time.Time     // local time of the first admission after rolling
 	window    time.Duration // longest Reset − Date seen: the window length estimate
+	own       int           // our requests the server may have counted in the current window
+	othersAt  time.Time     // local time another user's requests last showed in R (zero: never)
 	inflight  int
 	queued    int // callers inside acquire, not yet admitted: the demand (invariant 3)
 	rtt       ewma
@@ -111,8 +119,13 @@ func newLimiter(clk clock, observer func(BucketState)) *limiter {
 	return &limiter{clk: clk, buckets: make(map[string]*bucket), observer: observer, reserve: DefaultRateLimitReserve}
 }
 
-// reserveOf is the number of requests of b's window a burst leaves untouched (invariant 3).
-func (l *limiter) reserveOf(b *bucket) int {
+// reserveOf is the number of requests of b's window a burst leaves untouched at local time
+// now: a share of L while others have used the bucket in the last two windows, else none
+// (invariant 3).
+func (l *limiter) reserveOf(b *bucket, now time.Time) int {
+	if b.othersAt.IsZero() || now.Sub(b.othersAt) > 2*max(b.window, time.Second) {
+		return 0
+	}
 	return int(math.Ceil(l.reserve * float64(b.limit)))
 }
 
@@ -157,7 +170,7 @@ func (l *limiter) acquire(ctx context.Context, name string) (*ticket, error) {
 			l.notify(notes)
 			return &ticket{l: l, b: b}, nil
 		}
-		changed := b.changed
+		changed, answersDue := b.changed, b.inflight > 0
 		l.mu.Unlock()
 		l.notify(notes)
 		if untilChange {
@@ -167,11 +180,33 @@ func (l *limiter) acquire(ctx context.Context, name string) (*ticket, error) {
 				l.dequeue(name)
 				return nil, ctx.Err()
 			}
-		} else if err := l.clk.Sleep(ctx, wait); err != nil {
+		} else if err := l.sleep(ctx, wait, changed, answersDue); err != nil {
 			l.dequeue(name)
 			return nil, err
 		}
 	}
+}
+
+// sleep waits d on the limiter's clock; with answersDue also until the bucket changes: an
+// answer may show that units counted as in flight had been counted already (a wait for the
+// reset then ends at once), or move the reset.
+func (l *limiter) sleep(ctx context.Context, d time.Duration, changed <-chan struct{}, answersDue bool) error {
+	if !answersDue {
+		return l.clk.Sleep(ctx, d)
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case <-changed:
+			cancel()
+		case <-stop:
+		}
+	}()
+	l.clk.Sleep(wctx, d)
+	return ctx.Err()
 }
 
 // dequeue takes back the demand of a caller that gave up.
@@ -193,7 +228,7 @@ func (l *limiter) plan(b *bucket, now time.Time) (wait time.Duration, untilChang
 	}
 	boundary := l.server.localAtLeast(b.reset)
 	if !b.rolled && !now.Before(boundary) { // invariant 6
-		b.rolled, b.rolledAt, b.remaining = true, time.Time{}, b.limit
+		b.rolled, b.rolledAt, b.remaining, b.own = true, time.Time{}, b.limit, 0
 	}
 	if !b.waiting.IsZero() && !now.Before(b.waiting) {
 		b.waiting = time.Time{}
@@ -212,24 +247,35 @@ func (l *limiter) plan(b *bucket, now time.Time) (wait time.Duration, untilChang
 		}
 		return boundary.Sub(now), false, notes
 	}
-	if b.queued <= avail-l.reserveOf(b) { // invariant 3
+	if b.queued <= avail-l.reserveOf(b, now) { // invariant 3
 		return 0, false, notes
 	}
-	var left time.Duration // invariant 4
+	left := l.spreadEnd(b, now).Sub(now) // invariant 4
+	if left <= 0 {
+		return 0, false, notes
+	}
+	next := b.lastAdmit.Add(left / time.Duration(avail+1))
+	if now.Before(next) {
+		return next.Sub(now), false, notes
+	}
+	return 0, false, notes
+}
+
+// spreadEnd is the local instant by which paced requests of b's window should have gone
+// (invariant 4): a round trip before the reset's estimate, or before the assumed end of a
+// rolled window (the window length after the first admission in it).
+func (l *limiter) spreadEnd(b *bucket, now time.Time) time.Time {
+	var end time.Time
 	if b.rolled {
 		start := b.rolledAt
 		if start.IsZero() {
 			start = now
 		}
-		left = b.window - now.Sub(start)
+		end = start.Add(b.window)
 	} else {
-		left = boundary.Sub(now)
+		end = l.server.toLocal(b.reset)
 	}
-	next := b.lastAdmit.Add(max(left, 0) / time.Duration(avail+1))
-	if now.Before(next) {
-		return next.Sub(now), false, notes
-	}
-	return 0, false, notes
+	return end.Add(-b.rtt.v)
 }
 
 // done records the outcome of an admitted request: the answer's status and headers, or
@@ -241,6 +287,7 @@ func (t *ticket) done(status int, h http.Header, recv time.Time) {
 	if h == nil {
 		if b.mode == modeMetered && !b.rolled {
 			b.remaining-- // invariant 7
+			b.own++
 		}
 	} else {
 		l.apply(b, status, h, t.sent, recv)
@@ -283,9 +330,21 @@ func (l *limiter) apply(b *bucket, status int, h http.Header, sent, recv time.Ti
 	}
 	switch {
 	case b.mode != modeMetered || reset.After(b.reset):
-		b.mode, b.limit, b.remaining, b.reset, b.rolled = modeMetered, limit, remaining, reset, false
+		b.mode, b.limit, b.remaining, b.reset, b.rolled, b.own = modeMetered, limit, remaining, reset, false, 0
 	case reset.Equal(b.reset) && !b.rolled:
 		b.limit, b.remaining = limit, min(b.remaining, remaining)
+	default:
+		return // an answer from a window already past
+	}
+	if status == http.StatusTooManyRequests {
+		return // not counted by the server, and R = 0 says nothing about who spent it
+	}
+	// Invariant 3: this answer's request is ours and counted; every request still in flight
+	// may have been counted before this answer was written. More used than that is someone
+	// else's.
+	b.own++
+	if limit-remaining > b.own+b.inflight {
+		b.othersAt = recv
 	}
 }
 

@@ -86,7 +86,7 @@ func TestLimiterSpreadsBudgetOverWindow(t *testing.T) {
 		t.Fatalf("boundary %v is before the server's reset %v with agreeing clocks", b, reset)
 	}
 	// Demand beyond the budget (1000 callers waiting for 99 requests): each admission waits
-	// for its share of the time left, (boundary − now) / (avail+1).
+	// for its share of the time left, (spread end − now) / (avail+1).
 	l.mu.Lock()
 	l.bucket(BucketUsers).queued = 1000
 	l.mu.Unlock()
@@ -97,8 +97,8 @@ func TestLimiterSpreadsBudgetOverWindow(t *testing.T) {
 		}
 		l.mu.Lock()
 		b := l.bucket(BucketUsers)
-		boundary := l.server.localAtLeast(reset)
-		want := max(b.lastAdmit.Add(boundary.Sub(clk.Now())/time.Duration(b.remaining-b.inflight+1)).Sub(clk.Now()), 0)
+		end := l.spreadEnd(b, clk.Now())
+		want := max(b.lastAdmit.Add(end.Sub(clk.Now())/time.Duration(b.remaining-b.inflight+1)).Sub(clk.Now()), 0)
 		l.mu.Unlock()
 		if wait != want || wait <= 0 {
 			t.Fatalf("request %d: wait %v; want %v > 0", i, wait, want)

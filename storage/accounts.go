@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -217,19 +216,7 @@ func (s *Store) Account(idOrName string) (Account, error) {
 	if err != nil {
 		return Account{}, err
 	}
-	i, ok := snap.byID[idOrName]
-	if !ok {
-		i, ok = snap.byName[strings.ToLower(idOrName)]
-	}
-	if ok {
-		return copyAccount(snap.list[i]), nil
-	}
-	for _, p := range snap.bad {
-		if p.Key == idOrName {
-			return Account{}, &p
-		}
-	}
-	return Account{}, fmt.Errorf("account %q: %w", idOrName, ErrNotFound)
+	return snap.one(idOrName)
 }
 
 // Accounts lists every account, by name. An account that cannot be read
@@ -246,14 +233,8 @@ func (s *Store) AccountsChecked() ([]Account, []RecordProblem, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	out := make([]Account, len(snap.list))
-	for i, a := range snap.list {
-		out[i] = copyAccount(a)
-	}
-	for i := range snap.bad {
-		s.bad.add(&snap.bad[i])
-	}
-	return out, slices.Clone(snap.bad), nil
+	out, bad := snap.all(s)
+	return out, bad, nil
 }
 
 // loadAccounts decodes every account, by name, leaving out (and

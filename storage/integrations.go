@@ -141,15 +141,7 @@ func (s *Store) Integration(id string) (Integration, error) {
 	if err != nil {
 		return Integration{}, err
 	}
-	if i, ok := snap.byID[id]; ok {
-		return copyIntegration(snap.list[i]), nil
-	}
-	for _, p := range snap.bad {
-		if p.Key == id {
-			return Integration{}, &p
-		}
-	}
-	return Integration{}, fmt.Errorf("integration %q: %w", id, ErrNotFound)
+	return snap.one(id)
 }
 
 // Integrations lists every integration by name, then id. One that cannot
@@ -166,14 +158,8 @@ func (s *Store) IntegrationsChecked() ([]Integration, []RecordProblem, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	out := make([]Integration, len(snap.list))
-	for i, in := range snap.list {
-		out[i] = copyIntegration(in)
-	}
-	for i := range snap.bad {
-		s.bad.add(&snap.bad[i])
-	}
-	return out, slices.Clone(snap.bad), nil
+	out, bad := snap.all(s)
+	return out, bad, nil
 }
 
 // loadIntegrations decodes every integration, by name then id, leaving out

@@ -29,6 +29,7 @@ type editor struct {
 	problems engine.Problems
 	revealed map[string]string // the trigger's secrets, when an admin asked to see them (ctrl+v)
 	confirm  *widget.Confirm
+	health   storage.TriggerHealth // how the trigger's polls go
 	w, h     int
 }
 
@@ -36,7 +37,25 @@ func newEditor(c *Common, in storage.Integration) *editor {
 	return &editor{c: c, d: newDraft(in), saved: in}
 }
 
-func (e *editor) Init() tea.Cmd   { return validate(e.c, e.d.in) }
+func (e *editor) Init() tea.Cmd { return tea.Batch(validate(e.c, e.d.in), e.loadHealth()) }
+
+// healthMsg carries the trigger's health.
+type healthMsg struct{ h storage.TriggerHealth }
+
+// loadHealth reads how the trigger's polls go (a saved integration's).
+func (e *editor) loadHealth() tea.Cmd {
+	if e.d.in.ID == "" {
+		return nil
+	}
+	b, id := e.c.Backend, e.d.in.ID
+	return func() tea.Msg {
+		all, err := b.TriggerHealths()
+		if err != nil {
+			return errMsg{fmt.Errorf("read the trigger's health: %w", err)}
+		}
+		return healthMsg{all[id]}
+	}
+}
 func (e *editor) Title() string   { return e.d.in.Name }
 func (e *editor) Capturing() bool { return e.confirm != nil }
 func (e *editor) SetSize(w, h int) {
@@ -71,7 +90,7 @@ func (e *editor) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		return e, validate(e.c, e.d.in)
 	case actionPickedMsg:
 		e.action = msg.id
-		return e, push(newAccountPicker(e.c))
+		return e, pickAccount(e.c, msg.id)
 	case accountPickedMsg:
 		if e.action == "" {
 			return e, nil
@@ -96,7 +115,14 @@ func (e *editor) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		}
 		e.saved.Enabled, e.d.in.Enabled = msg.on, msg.on
 		return e, tea.Batch(toast(msg.name+" is "+onOff(msg.on)), warnCmd(warn))
+	case healthMsg:
+		e.health = msg.h
+		return e, nil
 	case engineEventMsg:
+		if msg.ev.Kind == engine.TriggerHealthChanged && msg.ev.IntegrationID == e.d.in.ID && msg.ev.Health != nil {
+			e.health = *msg.ev.Health // as it happens
+			return e, nil
+		}
 		if msg.ev.Kind == engine.IntegrationChanged && msg.ev.IntegrationID == e.d.in.ID {
 			b := e.c.Backend
 			id := e.d.in.ID
@@ -362,7 +388,8 @@ func (e *editor) rightPane(w int) string {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			kv(k, fmt.Sprint(t.Config[k]))
+			f, _ := trigger.LookupField(t.Type, k)
+			kv(k, configText(f, t.Config[k]))
 		}
 		for _, k := range sampleKeys(t.Secrets) { // sorted: the order never changes between frames
 			shown := t.Secrets[k].Mask() // a viewer's come masked already; Mask keeps them so
@@ -389,6 +416,12 @@ func (e *editor) rightPane(w int) string {
 			}
 			curl := "curl -X POST " + hookURL(e.c, e.d.in.ID) + " \\\n  -H 'Authorization: Bearer " + secret + "' \\\n  -H 'Content-Type: application/json' \\\n  -d '" + body + "'"
 			b.WriteString("\n" + st.Label.Render("Try it") + "\n" + st.Faint.Render(curl) + "\n")
+		}
+		switch {
+		case e.saved.Enabled && e.health.State == storage.HealthFailing:
+			b.WriteString("\n" + st.WarnText.Render(wrap(healthLine(e.health), w)) + "\n")
+		case e.saved.Enabled && !e.health.LastOKAt.IsZero():
+			b.WriteString("\n" + st.OKText.Render("✓ polling: last worked "+ago(e.health.LastOKAt)) + "\n")
 		}
 		if t.Type == trigger.Manual {
 			b.WriteString(st.Faint.Render(wrap("Runs when you say so: ctrl+g runs it now with an event you type (also from the list), or oktaflow integration run ID --event FILE.", w)) + "\n")

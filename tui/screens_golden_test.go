@@ -97,6 +97,27 @@ func seedAudit(t *testing.T, c *Common) {
 	}
 }
 
+// seedFailing adds an Okta event trigger, ON, whose polls fail.
+func seedFailing(g *gdrive) {
+	seedAll(g)
+	in, err := eng(g.c).SaveIntegration(context.Background(), storage.Integration{
+		Name: "Mirror Okta users", Trigger: storage.Trigger{Type: "okta_event", Config: map[string]any{"account": "sandbox", "event_types": []any{"user.lifecycle.create"}}},
+		Steps: []storage.Step{{ID: "find", Action: "okta.get_user", Account: "sandbox", Fields: map[string]string{"id": "{{ trigger.target[0].id }}"}}},
+	})
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	if _, err := eng(g.c).SetEnabled(context.Background(), in.ID, true, time.Time{}); err != nil {
+		g.t.Fatal(err)
+	}
+	at := time.Now()
+	if _, err := eng(g.c).Store().SetTriggerHealth(in.ID, storage.TriggerHealth{State: storage.HealthFailing, Failures: 3,
+		LastError:   "GET /api/v1/logs: 403 E0000006 You do not have permission to perform the requested action",
+		LastErrorAt: at, LastOKAt: at.Add(-10 * time.Minute), NextPollAt: at.Add(2 * time.Minute)}); err != nil {
+		g.t.Fatal(err)
+	}
+}
+
 func seedAll(g *gdrive) {
 	ins := seedIntegrations(g.t, g.c)
 	seedRuns(g.t, g.c, ins[0])
@@ -158,6 +179,17 @@ var goldenCases = []goldenCase{
 	{name: "welcome", empty: true, drive: func(g *gdrive) { g.wait("Try it with a sandbox org") }},
 	{name: "home-empty", drive: func(g *gdrive) { g.wait("No integrations yet") }},
 	{name: "home", seed: seedAll, drive: toHome},
+	{name: "home-trigger-failing", seed: seedFailing, drive: func(g *gdrive) {
+		g.wait("Mirror Okta users")
+		g.wait("failed 3 times in a row")
+	}},
+	{name: "editor-trigger-failing", seed: seedFailing, drive: func(g *gdrive) {
+		g.wait("Mirror Okta users")
+		g.wait("failed 3 times in a row")
+		g.keys("enter")
+		g.wait("STEPS")
+		g.wait("worked")
+	}},
 	{name: "help", seed: seedAll, drive: func(g *gdrive) { toHome(g); g.keys("?"); g.wait("Keys on") }},
 	{name: "quit-confirm", seed: seedAll, drive: func(g *gdrive) { toHome(g); g.keys("q"); g.wait("Quit?") }},
 	{name: "delete-confirm", seed: seedAll, drive: func(g *gdrive) { toHome(g); g.keys("x"); g.wait("Delete") }},

@@ -21,6 +21,10 @@ var defaultStepIDs = map[string]string{
 // Its id is unique within the integration.
 func addStep(d *draft, actionID, account string) int {
 	base := defaultStepIDs[actionID]
+	if base == "" { // okta.suspend_user → suspend, kissflow.update_item → update_item
+		_, base, _ = strings.Cut(actionID, ".")
+		base = strings.TrimSuffix(base, "_user")
+	}
 	if base == "" {
 		base = "step"
 	}

@@ -85,7 +85,11 @@ func (w *wizard) next() tea.Cmd {
 	case wzAction:
 		return push(newActionPicker(w.c))
 	case wzAccount:
-		return push(newAccountPicker(w.c))
+		id := w.action
+		if id == "" && len(w.d.in.Steps) > 0 {
+			id = w.d.in.Steps[len(w.d.in.Steps)-1].Action
+		}
+		return pickAccount(w.c, id)
 	case wzMapping:
 		w.d.next = "continue to the test"
 		return push(newMapping(w.c, w.d, len(w.d.in.Steps)-1))

@@ -350,15 +350,27 @@ const Masked = mapping.Masked
 // the copy that is stored with the run (the run itself passes the real
 // values to later steps). out is not changed.
 func RedactOutput(a Action, out map[string]any) map[string]any {
-	secrets := a.Traits().SecretOutputs
-	if len(secrets) == 0 || out == nil {
-		return out
+	return maskKeys(out, a.Traits().SecretOutputs)
+}
+
+// RedactInput returns a step's resolved input with the action's secret
+// fields (a password, an Authorization header) masked, for stored runs and
+// previews. input is not changed.
+func RedactInput(a Action, input map[string]any) map[string]any {
+	return maskKeys(input, SecretFields(a))
+}
+
+// maskKeys is a copy of m with the values of keys masked (m itself when
+// there is nothing to mask).
+func maskKeys(m map[string]any, keys []string) map[string]any {
+	if len(keys) == 0 || m == nil {
+		return m
 	}
-	masked := make(map[string]any, len(out))
-	for k, v := range out {
+	masked := make(map[string]any, len(m))
+	for k, v := range m {
 		masked[k] = v
 	}
-	for _, k := range secrets {
+	for _, k := range keys {
 		if _, ok := masked[k]; ok {
 			masked[k] = Masked
 		}

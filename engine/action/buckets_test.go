@@ -2,11 +2,6 @@ package action
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"slices"
 	"testing"
@@ -132,16 +127,13 @@ func TestScopesCoverEveryCall(t *testing.T) {
 }
 
 // testSigningKey is a service app's key, PEM: the app signs with it and
-// the simulated org checks with it.
+// the simulated org checks with it. (A DPoP key has the same form: an EC
+// P-256 key in PKCS#8 PEM.)
 func testSigningKey(t *testing.T) []byte {
 	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key, err := okta.NewDPoPKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	return key
 }
