@@ -84,7 +84,7 @@ func maskFully(s Secret) string {
 	if s.IsZero() {
 		return ""
 	}
-	return "••••••••"
+	return maskDots
 }
 
 // accountRecord is an Account as stored: every secret sealed, none in clear.
