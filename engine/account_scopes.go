@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/oktaflow/oktaflow/engine/action"
@@ -52,7 +51,7 @@ func (e *Engine) OAuthScopes(account string) ([]ScopeNeed, error) {
 			if !ok || !ref(st.Account) {
 				continue
 			}
-			for _, sc := range actionScopes(act) {
+			for _, sc := range act.Traits().Scopes {
 				why[sc] = append(why[sc], in.Name+" · step "+st.ID)
 			}
 		}
@@ -62,37 +61,4 @@ func (e *Engine) OAuthScopes(account string) ([]ScopeNeed, error) {
 		out = append(out, ScopeNeed{Scope: sc, Needed: len(why[sc]) > 0, For: why[sc]})
 	}
 	return out, nil
-}
-
-// actionScopes are the scopes an Okta action needs, from the rate-limit
-// buckets it declares (each names the API it calls): the read scope of
-// each, and, for an action that changes something, the manage scope of
-// what it changes: groups for an action that reaches group buckets (group
-// membership), users otherwise. (Actions do not list their scopes
-// themselves; when they do, this reads that instead.)
-func actionScopes(act action.Action) []string {
-	tr := act.Traits()
-	if tr.Connector != action.ConnectorOkta {
-		return nil
-	}
-	var out []string
-	add := func(sc string) {
-		if sc != "" && !slices.Contains(out, sc) {
-			out = append(out, sc)
-		}
-	}
-	groups := false
-	for _, b := range act.Buckets() {
-		path := strings.NewReplacer("{id:.+}", "x", "{id}", "x").Replace(b)
-		add(okta.ScopeFor("GET", path))
-		groups = groups || strings.HasPrefix(b, okta.BucketGroups)
-	}
-	if !tr.ReadOnly {
-		if groups {
-			add(okta.ScopeGroupsManage)
-		} else {
-			add(okta.ScopeUsersManage)
-		}
-	}
-	return out
 }

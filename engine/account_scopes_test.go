@@ -2,8 +2,10 @@ package engine
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/oktaflow/oktaflow/engine/action"
 	"github.com/oktaflow/oktaflow/okta/oktatest"
 	"github.com/oktaflow/oktaflow/storage"
 )
@@ -54,5 +56,37 @@ func TestOAuthScopesFromTheIntegrations(t *testing.T) {
 	}
 	if !slices.ContainsFunc(needed["okta.logs.read"], func(s string) bool { return s == "mover · trigger" }) {
 		t.Errorf("logs.read for: %v", needed["okta.logs.read"])
+	}
+}
+
+// Each step's scopes are the ones its action declares (action.Traits.Scopes,
+// which the action tests prove enough for every call), no more, no less.
+func TestOAuthScopesAreTheActionsOwn(t *testing.T) {
+	h := newHarness(t, oktatest.Options{})
+	for _, act := range action.All() {
+		if act.Traits().Connector != action.ConnectorOkta {
+			continue
+		}
+		name := "app-" + strings.ReplaceAll(act.ID(), ".", "-")
+		if _, err := h.store.CreateIntegration(storage.Integration{Name: act.ID(), Trigger: storage.Trigger{Type: "manual"},
+			Steps: []storage.Step{{ID: "s", Action: act.ID(), Account: name}}}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := h.e.Session("local:alice", RoleAdmin).OAuthScopes(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var forStep []string
+		for _, s := range got {
+			if slices.Contains(s.For, act.ID()+" · step s") {
+				forStep = append(forStep, s.Scope)
+			}
+		}
+		want := slices.Clone(act.Traits().Scopes)
+		slices.Sort(want)
+		slices.Sort(forStep)
+		if !slices.Equal(forStep, want) {
+			t.Errorf("%s: the step needs %v, its action declares %v", act.ID(), forStep, want)
+		}
 	}
 }

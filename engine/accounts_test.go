@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/oktaflow/oktaflow/okta/oktatest"
@@ -65,4 +66,28 @@ func TestCheckOrgDomain(t *testing.T) {
 			t.Errorf("%q: %+v %v", tc.in, d, err)
 		}
 	}
+}
+
+// wantRefused adds an account that must be refused: on field, as is says
+// (when set), with a message that says says, and with nothing stored. It
+// returns the error for further checks.
+func wantRefused(t *testing.T, h *harness, in AccountInput, field string, is error, says string) error {
+	t.Helper()
+	_, err := h.e.AddAccount(context.Background(), in)
+	if err == nil {
+		t.Fatal("added")
+	}
+	if got := AccountErrorField(err); got != field {
+		t.Errorf("field %q, want %q: %v", got, field, err)
+	}
+	if is != nil && !errors.Is(err, is) {
+		t.Errorf("%v is not %v", err, is)
+	}
+	if !strings.Contains(err.Error(), says) {
+		t.Errorf("%q does not say %q", err, says)
+	}
+	if _, err := h.store.Account(in.Name); err == nil {
+		t.Error("stored although it failed")
+	}
+	return err
 }

@@ -26,7 +26,15 @@ func (e *Engine) SaveIntegration(ctx context.Context, in storage.Integration) (s
 // same transaction as the edit; its poll loop is stopped meanwhile, so that
 // no poll of the old source can store its cursor after the reset.
 func (e *Engine) saveIntegration(ctx context.Context, in storage.Integration) (SaveResult, error) {
+	var old storage.Integration
+	if in.ID != "" {
+		var err error
+		if old, err = e.store.Integration(in.ID); err != nil {
+			return SaveResult{}, err
+		}
+	}
 	separateSecrets(&in.Trigger)
+	separateStepSecrets(&in, &old)
 	e.fullFeedPath(&in.Trigger)
 	if in.Trigger.Type == trigger.Webhook && in.Trigger.Secrets["secret"].IsZero() {
 		if in.Trigger.Secrets == nil {
@@ -44,10 +52,6 @@ func (e *Engine) saveIntegration(ctx context.Context, in storage.Integration) (S
 		res.Created = true
 		res.Integration, err = e.store.CreateIntegration(in)
 	default:
-		var old storage.Integration
-		if old, err = e.store.Integration(in.ID); err != nil {
-			break
-		}
 		if !old.Enabled || !sourceChanged(old.Trigger, in.Trigger) {
 			res.Integration, err = e.store.UpdateIntegration(in)
 			break

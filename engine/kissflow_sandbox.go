@@ -1,18 +1,15 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	mrand "math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/oktaflow/oktaflow/engine/kissflow/kissflowtest"
@@ -26,19 +23,17 @@ import (
 // sandboxes start. Its processes and items (never its key, which stays
 // sealed in the account) live in KissflowSandboxFile beside the database.
 //
-// A Kissflow sandbox is an account of kind kissflow that allows plain http
-// and whose Kissflow account id starts with KissflowSandboxPrefix (which
-// no real Kissflow account id does); see IsKissflowSandbox.
+// A Kissflow sandbox is an account of kind kissflow with the Sandbox flag
+// set when it is created (databases from before the flag are migrated by
+// the store); see IsKissflowSandbox.
 //
-// Invariants (as for the sandbox org):
-//   - At most one server per sandbox account runs in this engine: create,
-//     start, stop and remove are serialised by kfSandboxSet.ops.
-//   - A running sandbox's account holds the URL of its current server,
-//     written before anything can use it (the port is new at every start).
-//   - Its file is only ever replaced whole (writeFileAtomic).
-//   - A removed sandbox is never saved again.
+// Invariants (with those of every sandbox, in simhost.go): a running
+// sandbox's account holds the URL of its current server, written before
+// anything can use it (the port is new at every start).
 
-// KissflowSandboxPrefix starts the Kissflow account id of every sandbox.
+// KissflowSandboxPrefix starts the Kissflow account id of every sandbox,
+// so that it reads as one in the Kissflow URLs; the account's Sandbox flag
+// is what says it is one.
 const KissflowSandboxPrefix = "AcSandbox"
 
 // KissflowSandboxProcess is the sandbox's process.
@@ -68,34 +63,34 @@ var kissflowSandboxHires = []struct{ first, last, department, status string }{
 
 // IsKissflowSandbox reports whether an account is a Kissflow sandbox.
 func IsKissflowSandbox(a storage.Account) bool {
-	return a.Kind == storage.AccountKissflow && a.AllowHTTP && strings.HasPrefix(a.KissflowAccountID, KissflowSandboxPrefix)
+	return a.Kind == storage.AccountKissflow && a.Sandbox
 }
 
 // kfSandboxSet holds the Kissflow sandboxes running in this engine.
-type kfSandboxSet struct {
-	ops sync.Mutex // serialises create, start, stop and remove
-
-	mu        sync.Mutex
-	running   map[string]*kfSandbox // by account id
-	stopSaver context.CancelFunc
-	saverDone chan struct{}
-}
+type kfSandboxSet = simSet[*kfSandbox]
 
 type kfSandbox struct {
-	accountID, name, path string
-	acct                  *kissflowtest.Account
-	srv                   *kissflowtest.Server
-	dirty                 atomic.Bool
-
-	saveMu  sync.Mutex
-	removed bool
+	simHost
+	acct *kissflowtest.Account
+	srv  *kissflowtest.Server
 }
 
-func (s *kfSandboxSet) get(accountID string) *kfSandbox {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.running[accountID]
+func newKfSandbox(accountID, name, path string) *kfSandbox {
+	return &kfSandbox{simHost: simHost{accountID: accountID, name: name, path: path, label: "Kissflow sandbox"}}
 }
+
+func (sb *kfSandbox) host() *simHost { return &sb.simHost }
+
+// run records the account the sandbox serves and its server.
+func (sb *kfSandbox) run(acct *kissflowtest.Account, srv *kissflowtest.Server) {
+	sb.acct, sb.srv = acct, srv
+	sb.serve(acct, kfServer{srv})
+}
+
+// kfServer is a Kissflow simulator's server as a simServer.
+type kfServer struct{ *kissflowtest.Server }
+
+func (s kfServer) Close() { _ = s.Server.Close() }
 
 // KissflowSandboxFile is where a Kissflow sandbox's state is kept.
 func (e *Engine) KissflowSandboxFile(accountID string) string {
@@ -165,19 +160,20 @@ func (e *Engine) CreateKissflowSandbox(ctx context.Context, name string) (storag
 	set := e.kissflow.sandboxes
 	set.ops.Lock()
 	defer set.ops.Unlock()
-	a := storage.Account{Name: name, Kind: storage.AccountKissflow, AllowHTTP: true,
+	a := storage.Account{Name: name, Kind: storage.AccountKissflow, Sandbox: true, AllowHTTP: true,
 		KissflowAccountID: accountID, KissflowAccessKeyID: keyID, Token: storage.Secret(secret)}
-	sb := &kfSandbox{name: name}
+	sb := newKfSandbox("", name, "")
 	acct, err := e.seedKissflowSandbox(sb, a)
 	if err != nil {
 		return storage.Account{}, err
 	}
-	if sb.srv, err = kissflowtest.StartServer("127.0.0.1:0", acct); err != nil {
+	srv, err := kissflowtest.StartServer("127.0.0.1:0", acct)
+	if err != nil {
 		return storage.Account{}, fmt.Errorf("start the Kissflow sandbox: %w", err)
 	}
-	sb.acct = acct
+	sb.run(acct, srv)
 	a.OrgURL = sb.srv.URL
-	if _, err := e.VerifyKissflow(ctx, kissflowConfig(a), KissflowSandboxProcess); err != nil {
+	if _, err := e.verifyKissflow(ctx, kissflowConfig(a), true, KissflowSandboxProcess); err != nil {
 		sb.srv.Close()
 		return storage.Account{}, fmt.Errorf("the Kissflow sandbox does not answer as it should: %w", err)
 	}
@@ -195,7 +191,7 @@ func (e *Engine) CreateKissflowSandbox(ctx context.Context, name string) (storag
 		}
 		return storage.Account{}, err
 	}
-	set.add(sb, e)
+	set.add(sb, e.log)
 	e.bus.publish(Event{Kind: AccountChanged, At: e.now(), AccountID: saved.ID})
 	e.log.Info("created Kissflow sandbox", "account", name, "url", sb.srv.URL, "state", sb.path)
 	return saved, nil
@@ -227,7 +223,7 @@ func (e *Engine) startKissflowSandboxes(ctx context.Context) error {
 }
 
 func (e *Engine) startKissflowSandbox(a storage.Account) error {
-	sb := &kfSandbox{accountID: a.ID, name: a.Name, path: e.KissflowSandboxFile(a.ID)}
+	sb := newKfSandbox(a.ID, a.Name, e.KissflowSandboxFile(a.ID))
 	acct, warning := sb.load(a)
 	if acct == nil {
 		var err error
@@ -239,7 +235,7 @@ func (e *Engine) startKissflowSandbox(a storage.Account) error {
 	if err != nil {
 		return errors.Join(warning, fmt.Errorf("Kissflow sandbox %q: start it: %w", a.Name, err))
 	}
-	sb.acct, sb.srv = acct, srv
+	sb.run(acct, srv)
 	a.OrgURL = srv.URL
 	if err := e.store.UpdateAccount(a); err != nil {
 		srv.Close()
@@ -251,7 +247,7 @@ func (e *Engine) startKissflowSandbox(a storage.Account) error {
 			warning = errors.Join(warning, err)
 		}
 	}
-	e.kissflow.sandboxes.add(sb, e)
+	e.kissflow.sandboxes.add(sb, e.log)
 	e.bus.publish(Event{Kind: AccountChanged, At: e.now(), AccountID: a.ID})
 	e.log.Info("started Kissflow sandbox", "account", a.Name, "url", srv.URL)
 	return warning
@@ -260,113 +256,13 @@ func (e *Engine) startKissflowSandbox(a storage.Account) error {
 // load reads a sandbox's saved state; nil and why when there is none or it
 // cannot be read (a damaged file is moved aside).
 func (sb *kfSandbox) load(a storage.Account) (*kissflowtest.Account, error) {
-	f, err := os.Open(sb.path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("Kissflow sandbox %q: its saved state %s is missing; started a freshly seeded one (earlier changes are gone)", sb.name, sb.path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("Kissflow sandbox %q: read its saved state: %w; started a freshly seeded one", sb.name, err)
-	}
-	acct, err := kissflowtest.LoadAccount(f, sb.options(a))
-	f.Close()
-	if err == nil {
-		return acct, nil
-	}
-	aside := sb.path + ".damaged"
-	if rerr := os.Rename(sb.path, aside); rerr != nil {
-		return nil, fmt.Errorf("Kissflow sandbox %q: its saved state %s is damaged (%v) and could not be moved aside (%v); started a freshly seeded one", sb.name, sb.path, err, rerr)
-	}
-	return nil, fmt.Errorf("Kissflow sandbox %q: its saved state %s is damaged (%v); kept it as %s and started a freshly seeded one", sb.name, sb.path, err, aside)
-}
-
-// save writes the sandbox's state to its file, whole or not at all.
-func (sb *kfSandbox) save() error {
-	sb.saveMu.Lock()
-	defer sb.saveMu.Unlock()
-	if sb.removed {
-		return nil
-	}
-	sb.dirty.Store(false)
-	var buf bytes.Buffer
-	err := sb.acct.Save(&buf)
-	if err == nil {
-		err = writeFileAtomic(sb.path, buf.Bytes())
-	}
-	if err != nil {
-		sb.dirty.Store(true)
-		return fmt.Errorf("Kissflow sandbox %q: save it to %s: %w", sb.name, sb.path, err)
-	}
-	return nil
-}
-
-// add registers a running sandbox and makes sure the periodic saver runs.
-func (s *kfSandboxSet) add(sb *kfSandbox, e *Engine) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.running[sb.accountID] = sb
-	if s.stopSaver != nil {
-		return
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s.stopSaver, s.saverDone = cancel, make(chan struct{})
-	go func(done chan struct{}) {
-		defer close(done)
-		t := time.NewTicker(sandboxSaveInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			for _, sb := range s.list() {
-				if sb.dirty.Load() {
-					if err := sb.save(); err != nil {
-						e.log.Error("periodic save of a Kissflow sandbox", "account", sb.name, "err", err)
-					}
-				}
-			}
-		}
-	}(s.saverDone)
-}
-
-func (s *kfSandboxSet) list() []*kfSandbox {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]*kfSandbox, 0, len(s.running))
-	for _, sb := range s.running {
-		out = append(out, sb)
-	}
-	return out
+	return loadState(&sb.simHost, func(r io.Reader) (*kissflowtest.Account, error) { return kissflowtest.LoadAccount(r, sb.options(a)) })
 }
 
 // stopKissflowSandboxes stops the saver, shuts every sandbox's server down
 // and saves it (the engine's stopSandboxes calls it).
 func (e *Engine) stopKissflowSandboxes(ctx context.Context) error {
-	s := e.kissflow.sandboxes
-	s.ops.Lock()
-	defer s.ops.Unlock()
-	s.mu.Lock()
-	cancel, done := s.stopSaver, s.saverDone
-	s.stopSaver, s.saverDone = nil, nil
-	list := s.running
-	s.running = map[string]*kfSandbox{}
-	s.mu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-done
-	}
-	var errs []error
-	for _, sb := range list {
-		if err := sb.srv.Shutdown(ctx); err != nil {
-			sb.srv.Close()
-		}
-		if err := sb.save(); err != nil {
-			e.log.Error("save a Kissflow sandbox", "account", sb.name, "err", err)
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return e.kissflow.sandboxes.stopAll(ctx, e.log)
 }
 
 // removeKissflowSandbox stops a removed sandbox and deletes its file.
@@ -374,139 +270,9 @@ func (e *Engine) removeKissflowSandbox(a storage.Account) error {
 	s := e.kissflow.sandboxes
 	s.ops.Lock()
 	defer s.ops.Unlock()
-	s.mu.Lock()
-	sb := s.running[a.ID]
-	delete(s.running, a.ID)
-	s.mu.Unlock()
-	if sb != nil {
-		sb.srv.Close()
-		sb.saveMu.Lock()
-		sb.removed = true
-		sb.saveMu.Unlock()
-	}
+	s.remove(a.ID)
 	e.kissflow.forget(a.ID)
-	path := e.KissflowSandboxFile(a.ID)
-	leftovers, _ := filepath.Glob(path + ".tmp-*")
-	var errs []error
-	for _, p := range append([]string{path, path + ".damaged"}, leftovers...) {
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, fmt.Errorf("Kissflow sandbox %q: delete %s: %w", a.Name, p, err))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// KissflowSandboxItem is an item of a Kissflow sandbox, for people.
-type KissflowSandboxItem struct {
-	Account     string // the sandbox account's name
-	ProcessID   string
-	ID          string
-	Status      string
-	Name, Email string
-	Department  string
-	OktaUserID  string
-	CreatedAt   time.Time
-	CompletedAt time.Time
-}
-
-func sandboxItem(account, process string, it kissflowtest.Item) KissflowSandboxItem {
-	s := func(k string) string { v, _ := it.Values[k].(string); return v }
-	return KissflowSandboxItem{Account: account, ProcessID: process, ID: it.ID, Status: it.Status,
-		Name: strings.TrimSpace(s("First_Name") + " " + s("Last_Name")), Email: s("Email"), Department: s("Department"),
-		OktaUserID: s("Okta_User_ID"), CreatedAt: it.CreatedAt, CompletedAt: it.CompletedAt}
-}
-
-// kissflowSandbox finds a running sandbox by account id or name; "" means
-// the only one.
-func (e *Engine) kissflowSandbox(account string) (*kfSandbox, error) {
-	list := e.kissflow.sandboxes.list()
-	if account == "" {
-		switch len(list) {
-		case 0:
-			return nil, errors.New("there is no Kissflow sandbox: create one (oktaflow kissflow sandbox NAME)")
-		case 1:
-			return list[0], nil
-		}
-		names := make([]string, len(list))
-		for i, sb := range list {
-			names[i] = sb.name
-		}
-		return nil, fmt.Errorf("there are %d Kissflow sandboxes (%s): say which with --account", len(list), strings.Join(names, ", "))
-	}
-	a, err := e.store.Account(account)
-	if err != nil {
-		return nil, err
-	}
-	if !IsKissflowSandbox(a) {
-		return nil, fmt.Errorf("account %q is not a Kissflow sandbox: its items are in Kissflow itself", a.Name)
-	}
-	sb := e.kissflow.sandboxes.get(a.ID)
-	if sb == nil {
-		return nil, fmt.Errorf("the Kissflow sandbox %q is not running (its engine has not started)", a.Name)
-	}
-	return sb, nil
-}
-
-// KissflowSandboxItems lists the items of a Kissflow sandbox ("" : the only
-// one), process by process, oldest first.
-func (e *Engine) KissflowSandboxItems(account string) ([]KissflowSandboxItem, error) {
-	sb, err := e.kissflowSandbox(account)
-	if err != nil {
-		return nil, err
-	}
-	var out []KissflowSandboxItem
-	for _, p := range sb.acct.Processes() {
-		items, err := sb.acct.Items(p.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range items {
-			out = append(out, sandboxItem(sb.name, p.ID, it))
-		}
-	}
-	return out, nil
-}
-
-// CompleteKissflowItem completes an item of a Kissflow sandbox, as its last
-// approver would in Kissflow: _status Completed, _completed_at now. The
-// sandbox is saved at once.
-func (e *Engine) CompleteKissflowItem(account, itemID string) (KissflowSandboxItem, error) {
-	sb, err := e.kissflowSandbox(account)
-	if err != nil {
-		return KissflowSandboxItem{}, err
-	}
-	process, _, err := sb.acct.FindItem(itemID)
-	if err != nil {
-		return KissflowSandboxItem{}, fmt.Errorf("Kissflow sandbox %q has no item %q: list them with oktaflow kissflow items", sb.name, itemID)
-	}
-	it, err := sb.acct.Complete(process, itemID)
-	if err != nil {
-		return KissflowSandboxItem{}, err
-	}
-	if err := sb.save(); err != nil {
-		return sandboxItem(sb.name, process, it), err
-	}
-	return sandboxItem(sb.name, process, it), nil
-}
-
-// Session seams: the role check and the audit entry go through the
-// Session's one gate (change, read).
-
-// KissflowSandboxItems lists a Kissflow sandbox's items.
-func (s *Session) KissflowSandboxItems(account string) ([]KissflowSandboxItem, error) {
-	return read(s, func() ([]KissflowSandboxItem, error) { return s.e.KissflowSandboxItems(account) })
-}
-
-// CompleteKissflowItem completes an item of a Kissflow sandbox: a change
-// that starts runs, so it needs the right to run integrations.
-func (s *Session) CompleteKissflowItem(account, itemID string) (KissflowSandboxItem, error) {
-	return change(s, OpRunNow, func() (KissflowSandboxItem, *entry, error) {
-		it, err := s.e.CompleteKissflowItem(account, itemID)
-		if err != nil {
-			return it, nil, err
-		}
-		return it, &entry{"kissflow.complete_item", it.ID, it.Account + " " + it.ProcessID + " " + it.Name}, nil
-	})
+	return removeStateFiles("Kissflow sandbox", a.Name, e.KissflowSandboxFile(a.ID))
 }
 
 // CreateKissflowSandbox creates a Kissflow sandbox account.

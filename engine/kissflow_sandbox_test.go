@@ -51,7 +51,7 @@ func TestKissflowSandboxEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !IsKissflowSandbox(kf) || kf.Token.IsZero() {
+	if !IsKissflowSandbox(kf) || !kf.Sandbox || kf.Token.IsZero() {
 		t.Fatalf("sandbox account: %+v", kf)
 	}
 	if _, err := os.Stat(e.KissflowSandboxFile(kf.ID)); err != nil {
@@ -187,5 +187,21 @@ func TestKissflowSandboxDamagedFile(t *testing.T) {
 	}
 	if items, err := e2.KissflowSandboxItems("kf"); err != nil || len(items) != len(kissflowSandboxHires) {
 		t.Fatalf("reseeded: %d %v", len(items), err)
+	}
+}
+
+// A Kissflow sandbox is told by its account's Sandbox flag, never by the
+// look of its account id: a real account whose id happens to start like
+// the sandbox's, reached over plain http (a test proxy), is no sandbox.
+func TestKissflowSandboxIsTheFlag(t *testing.T) {
+	lookalike := storage.Account{Kind: storage.AccountKissflow, AllowHTTP: true, KissflowAccountID: "AcSandbox0001"}
+	if IsKissflowSandbox(lookalike) {
+		t.Error("an account id made a Kissflow account a sandbox")
+	}
+	if !IsKissflowSandbox(storage.Account{Kind: storage.AccountKissflow, Sandbox: true, KissflowAccountID: "Ac1"}) {
+		t.Error("the flag did not")
+	}
+	if IsKissflowSandbox(storage.Account{Kind: storage.AccountSandbox, Sandbox: true}) {
+		t.Error("the Okta sandbox org is no Kissflow sandbox")
 	}
 }

@@ -107,6 +107,9 @@ func (e *Engine) Preview(in storage.Integration, event map[string]any) []StepOut
 		if err == nil {
 			var input map[string]any
 			input, err = fields.Eval(mapping.Env{Trigger: event, Steps: map[string]any{}})
+			if err == nil {
+				input = withStepSecrets(st, input)
+			}
 			if act, ok := action.Lookup(st.Action); ok && input != nil {
 				if err == nil {
 					input, err = action.ConvertInput(act, e.stepSchema(act, st), input)
@@ -168,7 +171,7 @@ func (e *Engine) previewTyped(in storage.Integration, event map[string]any) []St
 		if act, ok := action.Lookup(st.Action); ok {
 			// Types and required fields are checked before a real test.
 			schema := e.stepSchema(act, st)
-			converted, err := action.ConvertInput(act, schema, input)
+			converted, err := action.ConvertInput(act, schema, withStepSecrets(st, input))
 			for _, p := range unjoin(errors.Join(err, action.MissingRequired(act, schema, converted))) {
 				if p != nil {
 					problems = append(problems, p.Error())

@@ -111,7 +111,7 @@ func (e *Engine) pollLoop(ctx context.Context, in storage.Integration) {
 		hints.take() // a hint counts only for the poll that got it
 		var err error
 		if poller == nil {
-			poller, err = trigger.NewPoller(in.Trigger.Type, cfg, deps)
+			poller, err = e.newPolicedPoller(in.Trigger, cfg, deps) // sources.go: the source policy at every poll
 		}
 		if err == nil {
 			err = e.pollOnce(ctx, in, poller)

@@ -131,7 +131,8 @@ func (e *Engine) runStep(ctx context.Context, ev action.Event, st storage.Step, 
 	started := e.now().UTC()
 	input, err := guard(st.ID, func() (map[string]any, error) { return fields.EvalContext(ctx, env) })
 	if err == nil {
-		input, err = action.ConvertInput(act, e.stepSchema(act, st), input) // "3" on an integer attribute is 3
+		// With the step's sealed values, for this step only; "3" on an integer attribute is 3.
+		input, err = action.ConvertInput(act, e.stepSchema(act, st), withStepSecrets(st, input))
 	}
 	res := storage.StepResult{StepID: st.ID, StartedAt: started, Input: redact(act, input)}
 	if err != nil {
@@ -299,20 +300,7 @@ func stepError(err error) *storage.StepError {
 
 // redact masks an action's secret fields (a password) in a stored input.
 func redact(act action.Action, input map[string]any) map[string]any {
-	secrets := action.SecretFields(act)
-	if len(secrets) == 0 || input == nil {
-		return input
-	}
-	out := make(map[string]any, len(input))
-	for k, v := range input {
-		out[k] = v
-	}
-	for _, k := range secrets {
-		if _, ok := out[k]; ok {
-			out[k] = action.Masked
-		}
-	}
-	return out
+	return action.RedactInput(act, input)
 }
 
 // stepHTTPClient is the client of an http.request step: each request is

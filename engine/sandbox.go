@@ -1,26 +1,15 @@
 package engine
 
 import (
-	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/base64"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	mrand "math/rand/v2"
-	"net/http"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/oktaflow/oktaflow/okta"
 	"github.com/oktaflow/oktaflow/okta/oktatest"
 	"github.com/oktaflow/oktaflow/storage"
 )
@@ -31,74 +20,37 @@ import (
 // token, which stays sealed in the account) lives in SandboxFile beside the
 // database.
 //
-// Invariants:
-//   - At most one server per sandbox account runs in this engine: creating,
-//     starting, stopping and removing sandboxes are serialised by
-//     sandboxSet.ops, and StartSandboxes skips accounts already running.
+// Invariants (with those of every sandbox, in simhost.go):
+//   - StartSandboxes skips accounts already running.
 //   - A running sandbox's account holds the URL of its current server: the
 //     port is chosen afresh at every start and written to the account before
 //     anything can use it, so no client dials a stale port.
-//   - The state file is only ever replaced whole (temp file, fsync, rename):
-//     a crash leaves the previous or the new state, never half of one.
-//   - A removed sandbox is never saved again (sandbox.removed, checked under
-//     sandbox.saveMu), so a periodic save cannot bring its file back.
 
 // sandboxSaveInterval is how often running sandboxes that changed are saved.
 const sandboxSaveInterval = 30 * time.Second
 
-// Custom attributes of a new sandbox's user schema. They are not base
-// profile attributes (the simulator refuses those, as Okta does).
-var sandboxAttrs = []oktatest.Attribute{
-	{Name: "employeeId", Title: "Employee ID", Description: "HR system identifier", Type: "string"},
-	{Name: "startDate", Title: "Start date", Description: "First working day (YYYY-MM-DD)", Type: "string"},
-}
+// sandboxSet holds the sandbox orgs running in this engine.
+type sandboxSet = simSet[*sandbox]
 
-// sandboxGroups are the groups of a new sandbox; people join the group
-// named after their department.
-var sandboxGroups = []struct{ name, description string }{
-	{"Engineering", "Product and platform engineers"},
-	{"Sales", "Account executives and sales development"},
-}
-
-// sandboxPeople are the users of a new sandbox. startDate "" means two
-// weeks after the sandbox was created (a new hire, not yet activated).
-var sandboxPeople = []struct {
-	first, last, department, title, status, employeeID, startDate string
-}{
-	{"Olivia", "Smith", "Engineering", "Engineering Manager", "ACTIVE", "E1001", "2019-04-01"},
-	{"Liam", "Patel", "Engineering", "Software Engineer", "ACTIVE", "E1002", "2021-09-13"},
-	{"Amelia", "Chen", "Sales", "Account Executive", "ACTIVE", "E1003", "2020-02-03"},
-	{"Noah", "Garcia", "Sales", "Sales Director", "ACTIVE", "E1004", "2018-06-18"},
-	{"Priya", "Nguyen", "Engineering", "Site Reliability Engineer", "PROVISIONED", "E1005", ""},
-	{"Marcus", "Kowalski", "Sales", "Sales Development Representative", "SUSPENDED", "E1006", "2022-01-10"},
-}
-
-// sandboxSet holds the sandboxes running in this engine.
-type sandboxSet struct {
-	ops sync.Mutex // serialises create, start, stop and remove
-
-	mu        sync.Mutex          // guards the fields below
-	running   map[string]*sandbox // by account id
-	stopSaver context.CancelFunc  // nil while the periodic saver is not running
-	saverDone chan struct{}
-
-	every time.Duration // the periodic save's interval (tests shorten it)
-}
-
-func newSandboxSet() *sandboxSet {
-	return &sandboxSet{running: map[string]*sandbox{}, every: sandboxSaveInterval}
-}
+func newSandboxSet() *sandboxSet { return newSimSet[*sandbox]() }
 
 // sandbox is one running simulated org.
 type sandbox struct {
-	accountID, name string
-	path            string
-	org             *oktatest.Org
-	srv             *oktatest.Server
-	dirty           atomic.Bool // changed since the last save
+	simHost
+	org *oktatest.Org
+	srv *oktatest.Server
+}
 
-	saveMu  sync.Mutex
-	removed bool // guarded by saveMu
+func newSandbox(accountID, name, path string) *sandbox {
+	return &sandbox{simHost: simHost{accountID: accountID, name: name, path: path, label: "sandbox"}}
+}
+
+func (sb *sandbox) host() *simHost { return &sb.simHost }
+
+// run records the org the sandbox serves and its server.
+func (sb *sandbox) run(org *oktatest.Org, srv *oktatest.Server) {
+	sb.org, sb.srv = org, srv
+	sb.serve(org, srv)
 }
 
 // SandboxFile is where the state of a sandbox account's org is kept: beside
@@ -157,7 +109,7 @@ func (e *Engine) CreateSandboxWith(ctx context.Context, sin SandboxInput) (stora
 	e.sandboxes.ops.Lock()
 	defer e.sandboxes.ops.Unlock()
 
-	sb := &sandbox{name: name}
+	sb := newSandbox("", name, "")
 	org, err := e.seedSandboxOrg(token, sb)
 	if err != nil {
 		return storage.Account{}, err
@@ -174,10 +126,11 @@ func (e *Engine) CreateSandboxWith(ctx context.Context, sin SandboxInput) (stora
 		}
 		in.Auth, in.ClientID, in.PrivateKey, in.Scopes = storage.AuthOAuth, clientID, storage.Secret(key), oauthScopes
 	}
-	if sb.srv, err = oktatest.StartServer("127.0.0.1:0", org); err != nil {
+	srv, err := oktatest.StartServer("127.0.0.1:0", org)
+	if err != nil {
 		return storage.Account{}, fmt.Errorf("start the sandbox org: %w", err)
 	}
-	sb.org = org
+	sb.run(org, srv)
 	in.Domain = sb.srv.URL
 	a, err := e.AddAccount(ctx, in)
 	if err != nil {
@@ -200,39 +153,9 @@ func (e *Engine) CreateSandboxWith(ctx context.Context, sin SandboxInput) (stora
 	if err := sb.save(); err != nil {
 		return undo(err)
 	}
-	e.sandboxes.add(sb, e)
+	e.sandboxes.add(sb, e.log)
 	e.log.Info("created sandbox org", "account", name, "url", sb.srv.URL, "state", sb.path, "auth", a.Auth)
 	return e.store.Account(a.ID)
-}
-
-// newSandboxAppKey is the private key of a sandbox's service app (EC P-256,
-// PKCS#8 PEM), kept sealed in the account like any app's key.
-func newSandboxAppKey() ([]byte, error) {
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("make the sandbox app's key: %w", err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		return nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
-}
-
-// registerSandboxApp registers the service app whose private key is key
-// with a sandbox's org (under clientID, or a new id when ""), as an admin
-// registers one: DPoP required and every scope the connector uses.
-func registerSandboxApp(org *oktatest.Org, clientID string, key []byte) (string, error) {
-	signer, _, err := okta.ParsePrivateKey(key)
-	if err != nil {
-		return "", fmt.Errorf("the sandbox app's key: %w", err)
-	}
-	pub, err := x509.MarshalPKIXPublicKey(signer.Public())
-	if err != nil {
-		return "", err
-	}
-	return org.RegisterOAuthClient(oktatest.OAuthClient{ID: clientID, Name: "oktaflow sandbox app", DPoP: true, Scopes: oauthScopes,
-		PublicKey: pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})})
 }
 
 // StartSandboxes starts the org of every sandbox account not running yet,
@@ -265,7 +188,7 @@ func (e *Engine) StartSandboxes(ctx context.Context) error {
 // startSandbox loads (or re-seeds) one sandbox's org and serves it. The
 // returned error may be a warning: the sandbox then runs on a fresh org.
 func (e *Engine) startSandbox(ctx context.Context, a storage.Account) error {
-	sb := &sandbox{accountID: a.ID, name: a.Name, path: e.SandboxFile(a.ID)}
+	sb := newSandbox(a.ID, a.Name, e.SandboxFile(a.ID))
 	token := a.Token.Reveal()
 	org, warning := e.loadSandboxOrg(sb, token)
 	if org == nil {
@@ -283,7 +206,7 @@ func (e *Engine) startSandbox(ctx context.Context, a storage.Account) error {
 	if err != nil {
 		return errors.Join(warning, fmt.Errorf("sandbox %q: start its org: %w", a.Name, err))
 	}
-	sb.org, sb.srv = org, srv
+	sb.run(org, srv)
 	a.OrgURL = srv.URL
 	if err := e.store.UpdateAccount(a); err != nil {
 		srv.Close()
@@ -299,7 +222,7 @@ func (e *Engine) startSandbox(ctx context.Context, a storage.Account) error {
 			warning = errors.Join(warning, err)
 		}
 	}
-	e.sandboxes.add(sb, e)
+	e.sandboxes.add(sb, e.log)
 	e.bus.publish(Event{Kind: AccountChanged, At: e.now(), AccountID: a.ID})
 	e.log.Info("started sandbox org", "account", a.Name, "url", srv.URL)
 	return warning
@@ -308,272 +231,23 @@ func (e *Engine) startSandbox(ctx context.Context, a storage.Account) error {
 // loadSandboxOrg reads a sandbox's saved org. When there is none, or it
 // cannot be read, it returns nil and says why (moving a damaged file aside).
 func (e *Engine) loadSandboxOrg(sb *sandbox, token string) (*oktatest.Org, error) {
-	f, err := os.Open(sb.path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("sandbox %q: its saved org %s is missing; started a freshly seeded org (earlier changes are gone)", sb.name, sb.path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("sandbox %q: read its saved org: %w; started a freshly seeded org", sb.name, err)
-	}
-	org, err := oktatest.LoadOrg(f, sb.orgOptions(token))
-	f.Close()
-	if err == nil {
-		return org, nil
-	}
-	aside := sb.path + ".damaged"
-	if rerr := os.Rename(sb.path, aside); rerr != nil {
-		return nil, fmt.Errorf("sandbox %q: its saved org %s is damaged (%v) and could not be moved aside (%v); started a freshly seeded org", sb.name, sb.path, err, rerr)
-	}
-	return nil, fmt.Errorf("sandbox %q: its saved org %s is damaged (%v); kept it as %s and started a freshly seeded org", sb.name, sb.path, err, aside)
+	return loadState(&sb.simHost, func(r io.Reader) (*oktatest.Org, error) { return oktatest.LoadOrg(r, sb.orgOptions(token)) })
 }
 
-// seedSandboxOrg builds a new org with the sandbox's users, groups and
-// custom attributes. Group memberships go through the org's own API (no
-// network: the handler is called directly), so they are logged as Okta would.
-func (e *Engine) seedSandboxOrg(token string, sb *sandbox) (*oktatest.Org, error) {
-	opts := sb.orgOptions(token)
-	opts.CustomAttrs = sandboxAttrs
-	org := oktatest.NewOrg(opts)
-	groups := map[string]string{}
-	for _, g := range sandboxGroups {
-		groups[g.name] = org.AddGroup(g.name, g.description).ID
-	}
-	for _, p := range sandboxPeople {
-		login := strings.ToLower(p.first+"."+p.last) + "@example.com"
-		start := p.startDate
-		if start == "" {
-			start = e.now().AddDate(0, 0, 14).Format(time.DateOnly)
-		}
-		u := org.AddUser(map[string]any{
-			"login": login, "email": login, "firstName": p.first, "lastName": p.last,
-			"department": p.department, "title": p.title, "employeeId": p.employeeID, "startDate": start,
-		}, p.status)
-		if gid, ok := groups[p.department]; ok {
-			if err := addSeedMember(org, token, gid, u.ID); err != nil {
-				return nil, err
-			}
-		}
-	}
-	sb.dirty.Store(true)
-	return org, nil
-}
-
-// orgOptions are the options a sandbox's org runs with: its token, a fresh
-// random seed at every start (log event uuids must not repeat those of an
-// earlier run), and change tracking for the periodic save.
-func (sb *sandbox) orgOptions(token string) oktatest.Options {
-	return oktatest.Options{
-		Token: token,
-		Seed:  mrand.Int64(),
-		OnRequest: func(ri oktatest.RequestInfo) {
-			if ri.Method != http.MethodGet && ri.Method != http.MethodHead {
-				sb.dirty.Store(true)
-			}
-		},
-	}
-}
-
-// addSeedMember puts a user in a group through the org's handler.
-func addSeedMember(org *oktatest.Org, token, groupID, userID string) error {
-	req, err := http.NewRequest(http.MethodPut, "http://127.0.0.1/api/v1/groups/"+groupID+"/users/"+userID, http.NoBody)
-	if err != nil {
-		return err
-	}
-	req.RemoteAddr = "127.0.0.1:0"
-	req.Header.Set("Authorization", "SSWS "+token)
-	req.Header.Set("User-Agent", "oktaflow-sandbox")
-	w := &statusWriter{header: http.Header{}}
-	org.ServeHTTP(w, req)
-	if w.status != http.StatusNoContent {
-		return fmt.Errorf("seed the sandbox org: adding a group member answered %d", w.status)
-	}
-	return nil
-}
-
-// statusWriter is a ResponseWriter that keeps only the status.
-type statusWriter struct {
-	header http.Header
-	status int
-}
-
-func (w *statusWriter) Header() http.Header { return w.header }
-
-func (w *statusWriter) WriteHeader(status int) {
-	if w.status == 0 {
-		w.status = status
-	}
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	w.WriteHeader(http.StatusOK)
-	return len(b), nil
-}
-
-// sandboxToken is a new random API token, shaped like Okta's (42 characters
-// starting "00").
-func sandboxToken() (string, error) {
-	b := make([]byte, 30)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("make a sandbox token: %w", err)
-	}
-	return "00" + base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-// save writes the org's state to its file, whole or not at all.
-func (sb *sandbox) save() error {
-	sb.saveMu.Lock()
-	defer sb.saveMu.Unlock()
-	if sb.removed {
-		return nil
-	}
-	sb.dirty.Store(false) // a change made while saving marks it dirty again
-	var buf bytes.Buffer
-	err := sb.org.Save(&buf)
-	if err == nil {
-		err = writeFileAtomic(sb.path, buf.Bytes())
-	}
-	if err != nil {
-		sb.dirty.Store(true)
-		return fmt.Errorf("sandbox %q: save its org to %s: %w", sb.name, sb.path, err)
-	}
-	return nil
-}
-
-// writeFileAtomic replaces path with data (mode 0600): a temp file in the
-// same directory, synced, then renamed over path.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	err = f.Chmod(0o600)
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	if d, err := os.Open(dir); err == nil { // make the rename durable where the OS allows
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	return nil
-}
-
-func (s *sandboxSet) get(accountID string) *sandbox {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.running[accountID]
-}
-
-// add registers a running sandbox and makes sure the periodic saver runs.
-func (s *sandboxSet) add(sb *sandbox, e *Engine) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.running[sb.accountID] = sb
-	if s.stopSaver != nil {
-		return
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s.stopSaver, s.saverDone = cancel, make(chan struct{})
-	go s.saveLoop(ctx, s.saverDone, s.every, e)
-}
-
-// saveLoop saves the sandboxes that changed, at every tick.
-func (s *sandboxSet) saveLoop(ctx context.Context, done chan struct{}, every time.Duration, e *Engine) {
-	defer close(done)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		s.mu.Lock()
-		list := make([]*sandbox, 0, len(s.running))
-		for _, sb := range s.running {
-			list = append(list, sb)
-		}
-		s.mu.Unlock()
-		for _, sb := range list {
-			if !sb.dirty.Load() {
-				continue
-			}
-			if err := sb.save(); err != nil {
-				e.log.Error("periodic save of a sandbox org", "account", sb.name, "err", err)
-			}
-		}
-	}
-}
-
-// stopSandboxes stops the periodic saver, then shuts down every sandbox's
-// server (in-flight requests get until ctx ends) and saves its org.
+// stopSandboxes stops the periodic savers, then shuts down every sandbox's
+// server (in-flight requests get until ctx ends) and saves its state.
 func (e *Engine) stopSandboxes(ctx context.Context) error {
-	s := e.sandboxes
-	s.ops.Lock()
-	defer s.ops.Unlock()
-	s.mu.Lock()
-	cancel, done := s.stopSaver, s.saverDone
-	s.stopSaver, s.saverDone = nil, nil
-	list := s.running
-	s.running = map[string]*sandbox{}
-	s.mu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-done
-	}
-	var errs []error
-	for _, sb := range list {
-		if err := sb.srv.Shutdown(ctx); err != nil {
-			sb.srv.Close()
-		}
-		if err := sb.save(); err != nil {
-			e.log.Error("save a sandbox org", "account", sb.name, "err", err)
-			errs = append(errs, err)
-		}
-	}
-	errs = append(errs, e.stopKissflowSandboxes(ctx)) // engine/kissflow_sandbox.go
-	return errors.Join(errs...)
+	return errors.Join(e.sandboxes.stopAll(ctx, e.log),
+		e.stopKissflowSandboxes(ctx)) // engine/kissflow_sandbox.go
 }
 
 // removeSandbox stops a removed sandbox account's org, if running, and
 // deletes its state file.
 func (e *Engine) removeSandbox(a storage.Account) error {
-	s := e.sandboxes
-	s.ops.Lock()
-	defer s.ops.Unlock()
-	s.mu.Lock()
-	sb := s.running[a.ID]
-	delete(s.running, a.ID)
-	s.mu.Unlock()
-	if sb != nil {
-		sb.srv.Close()
-		sb.saveMu.Lock()
-		sb.removed = true
-		sb.saveMu.Unlock()
-	}
-	path := e.SandboxFile(a.ID)
-	leftovers, _ := filepath.Glob(path + ".tmp-*") // a save cut off by a crash
-	var errs []error
-	for _, p := range append([]string{path, path + ".damaged"}, leftovers...) {
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, fmt.Errorf("sandbox %q: delete %s: %w", a.Name, p, err))
-		}
-	}
-	return errors.Join(errs...)
+	e.sandboxes.ops.Lock()
+	defer e.sandboxes.ops.Unlock()
+	e.sandboxes.remove(a.ID)
+	return removeStateFiles("sandbox", a.Name, e.SandboxFile(a.ID))
 }
 
 // SandboxPerson is a user of a sandbox org, for people who need names to

@@ -3,6 +3,7 @@ package engine
 import (
 	"maps"
 	"reflect"
+	"slices"
 
 	"github.com/oktaflow/oktaflow/storage"
 )
@@ -35,19 +36,32 @@ func redactAccount(a storage.Account) storage.Account {
 	return a
 }
 
-// redactIntegration masks an integration's trigger secrets for a session
-// that may not see them; an admin gets them as stored (the editor saves
-// the integration back with them).
+// redactIntegration masks an integration's trigger and step secrets for a
+// session that may not see them; an admin gets them as stored (the editor
+// saves the integration back with them).
 func (s *Session) redactIntegration(in storage.Integration) storage.Integration {
-	if ok, _ := s.Can(OpRevealSecret); ok || in.Trigger.Secrets == nil {
+	if ok, _ := s.Can(OpRevealSecret); ok {
 		return in
 	}
-	secrets := maps.Clone(in.Trigger.Secrets)
-	for k, v := range secrets {
-		secrets[k] = mask(v)
+	in.Trigger.Secrets = maskAll(in.Trigger.Secrets)
+	steps := slices.Clone(in.Steps)
+	for i := range steps {
+		steps[i].Secrets = maskAll(steps[i].Secrets)
 	}
-	in.Trigger.Secrets = secrets
+	in.Steps = steps
 	return in
+}
+
+// maskAll is a copy of secrets with each value masked (nil for none).
+func maskAll(secrets map[string]storage.Secret) map[string]storage.Secret {
+	if secrets == nil {
+		return nil
+	}
+	out := maps.Clone(secrets)
+	for k, v := range out {
+		out[k] = mask(v)
+	}
+	return out
 }
 
 func mask(s storage.Secret) storage.Secret { return storage.Secret(s.Mask()) }

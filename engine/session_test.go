@@ -177,8 +177,30 @@ var sessionReads = map[string]func(f *sessionFixture, s *Session) error{
 		return nil // there may be no Kissflow sandbox: not a matter of roles
 	},
 	"ListenStatus": func(f *sessionFixture, s *Session) error { _, err := s.ListenStatus(); return err },
-	"Validate":     func(f *sessionFixture, s *Session) error { return s.Validate(f.in) },
-	"Preview":      func(f *sessionFixture, s *Session) error { _, err := s.Preview(f.in, person(1)); return err },
+	"Groups": func(f *sessionFixture, s *Session) error {
+		_, err := s.Groups(context.Background(), "sandbox", "")
+		return err
+	},
+	"CSVColumns": func(f *sessionFixture, s *Session) error {
+		if _, err := s.CSVColumns("none.csv", "", ""); errors.Is(err, ErrForbidden) {
+			return err
+		}
+		return nil // there is no such file: not a matter of roles
+	},
+	"KissflowFields": func(f *sessionFixture, s *Session) error {
+		if _, err := s.KissflowFields(context.Background(), "sandbox", "P"); errors.Is(err, ErrForbidden) {
+			return err
+		}
+		return nil // the account is no Kissflow account: not a matter of roles
+	},
+	"StarterSample": func(f *sessionFixture, s *Session) error {
+		if s.StarterSample(storage.Trigger{Type: "webhook"}) == nil {
+			return ErrForbidden
+		}
+		return nil
+	},
+	"Validate": func(f *sessionFixture, s *Session) error { return s.Validate(f.in) },
+	"Preview":  func(f *sessionFixture, s *Session) error { _, err := s.Preview(f.in, person(1)); return err },
 	"Sample": func(f *sessionFixture, s *Session) error {
 		_, err := s.Sample(context.Background(), f.in)
 		if err != nil && !errors.Is(err, ErrForbidden) && strings.Contains(err.Error(), "no sample until") {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/oktaflow/oktaflow/engine/trigger"
 	"github.com/oktaflow/oktaflow/storage"
@@ -26,9 +27,14 @@ import (
 //     trigger.CheckURLPolicy checks it at save (literal addresses in any
 //     notation, names as they resolve now); the trigger's dialer refuses
 //     such an address again when it connects.
+//   - So does a Kissflow trigger's host and API base URL when it holds its
+//     own keys (trigger.CheckKissflowPolicy); every Kissflow client applies
+//     the policy when it connects (engine/kissflow.go).
 //
 // Both are checked wherever a trigger is about to be saved or read: in
-// ValidateIntegration (save, import, switch ON, test) and before a sample.
+// ValidateIntegration (save, import, switch ON, test), before a sample, and
+// before every poll (newPolicedPoller), so that an integration that was ON
+// before the policy existed is refused too, as a failing trigger.
 
 // FeedsDir is the folder CSV trigger paths must sit in.
 func (e *Engine) FeedsDir() string {
@@ -61,6 +67,11 @@ func (e *Engine) checkSources(t storage.Trigger) []*Problem {
 				ps = append(ps, &Problem{Path: "trigger.config.url", Msg: err.Error()})
 			}
 		}
+	case trigger.Kissflow:
+		cfg := trigger.Config{Values: t.Config}
+		if field, err := trigger.CheckKissflowPolicy(context.Background(), cfg, e.opts.AllowPrivateAddresses); err != nil {
+			ps = append(ps, &Problem{Path: "trigger.config." + field, Msg: err.Error()})
+		}
 	}
 	return ps
 }
@@ -72,6 +83,43 @@ func (e *Engine) sourceError(t storage.Trigger) error {
 		return nil
 	}
 	return Problems(ps)
+}
+
+// SourcePolicyError is a poll the source policy refused: the trigger's
+// file or address is not one it may read (an integration switched ON
+// before the policy existed, or under another --feeds-dir). It fails the
+// poll, so the trigger shows as failing with this reason, and the next
+// poll checks again.
+type SourcePolicyError struct{ Problems Problems }
+
+func (e *SourcePolicyError) Error() string {
+	return "refused by the source policy (fix the trigger's settings, or start oktaflow with the folder or allow setting it needs): " + e.Problems.Error()
+}
+
+// policedPoller checks the source policy before every poll of the poller
+// it wraps: the poll loops' one way to a poller (newPolicedPoller), so that
+// no integration reads a source the policy refuses, whenever it was saved.
+type policedPoller struct {
+	trigger.Poller
+	e *Engine
+	t storage.Trigger
+}
+
+func (p policedPoller) Poll(ctx context.Context, cursor string, start time.Time) (trigger.Batch, error) {
+	if ps := p.e.checkSources(p.t); len(ps) > 0 {
+		return trigger.Batch{}, &SourcePolicyError{Problems: ps}
+	}
+	return p.Poller.Poll(ctx, cursor, start)
+}
+
+// newPolicedPoller is trigger.NewPoller for a poll loop, with the source
+// policy checked at every poll.
+func (e *Engine) newPolicedPoller(t storage.Trigger, cfg trigger.Config, deps trigger.Deps) (trigger.Poller, error) {
+	p, err := trigger.NewPoller(t.Type, cfg, deps)
+	if err != nil {
+		return nil, err
+	}
+	return policedPoller{Poller: p, e: e, t: t}, nil
 }
 
 // feedPath resolves a CSV trigger path and checks that it sits in the feeds

@@ -10,7 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/oktaflow/oktaflow/okta/oktatest"
 	"github.com/oktaflow/oktaflow/storage"
@@ -199,5 +201,45 @@ func TestHTTPPollHeadersAndQuerySecretsAreSealed(t *testing.T) {
 		if strings.Contains(string(raw), c) {
 			t.Errorf("the database file holds %q in clear", c)
 		}
+	}
+}
+
+// An integration switched ON before the source policy existed (its CSV
+// path outside the feeds folder, its API on loopback) is refused at every
+// poll start, as a failing trigger that says why; it never reads the
+// source silently.
+func TestPollersEnforceTheSourcePolicyOnIntegrationsAlreadyOn(t *testing.T) {
+	h := newHarness(t, oktatest.Options{})
+	outside := t.TempDir()
+	path := filepath.Join(outside, "hr.csv")
+	os.WriteFile(path, []byte("id,email\n1,a@acme.com\n"), 0o600)
+	var called atomic.Bool
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { called.Store(true); w.Write([]byte(`[]`)) }))
+	defer api.Close()
+	var ids []string
+	for _, in := range []storage.Integration{csvIntegration(path), pollIntegration(api.URL + "/people")} {
+		// Stored as an older oktaflow saved it: no check at save or at ON.
+		saved, err := h.store.CreateIntegration(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.store.SetEnabled(saved.ID, true, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, saved.ID)
+	}
+	h.start()
+	for i, want := range []string{"outside the feeds folder", "private"} {
+		waitUntil(t, func() bool { hl, _ := h.e.TriggerHealth(ids[i]); return hl.State == TriggerFailing })
+		hl, _ := h.e.TriggerHealth(ids[i])
+		if !strings.Contains(hl.LastError, "source policy") || !strings.Contains(hl.LastError, want) {
+			t.Errorf("integration %d: health %+v, want the policy's reason (%q)", i, hl, want)
+		}
+	}
+	if called.Load() {
+		t.Error("the API on loopback was called")
+	}
+	if counts, _ := h.store.RunCounts(); len(counts) > 0 && counts[storage.RunQueued]+counts[storage.RunSucceeded] > 0 {
+		t.Errorf("a refused source fired runs: %v", counts)
 	}
 }

@@ -115,21 +115,18 @@ func (e *Engine) validateStep(st storage.Step, at string, accounts []storage.Acc
 	for _, f := range act.Fields(schema) {
 		known[f.Name] = true
 	}
-	var mapped []string
+	// Sealed values (stepsecrets.go) count as mapped: they are literals
+	// that live in Step.Secrets. A literal secret still in Fields (a draft
+	// not saved yet) is fine: saving seals it.
+	sealed := secretNames(st)
+	mapped := slices.Clone(sealed)
 	for name, src := range st.Fields {
 		if !known[name] && !act.Traits().OpenFields {
 			add(at+".fields."+name, "%s has no field %q; if it is a new custom attribute, refresh the account's schema", act.ID(), name)
 			continue
 		}
-		if strings.TrimSpace(src) != "" {
+		if strings.TrimSpace(src) != "" && !slices.Contains(mapped, name) {
 			mapped = append(mapped, name)
-		}
-	}
-	// A secret field (a password) must come from the event: a literal would
-	// sit in the integration, exported and shown like any other mapping.
-	for _, name := range action.SecretFields(act) {
-		if t, err := mapping.Parse(st.Fields[name]); err == nil && t.IsLiteral() && !t.IsEmpty() {
-			add(at+".fields."+name, "a literal %s would be stored and shown with the integration; map it from the event instead, e.g. {{ trigger.%s }}", name, name)
 		}
 	}
 	// A literal must fit its field's type now ("3x" on an integer attribute).
@@ -140,7 +137,13 @@ func (e *Engine) validateStep(st storage.Step, at string, accounts []storage.Acc
 			}
 		}
 	}
-	if _, err := mapping.CompileFields(st.Fields, earlier, action.RequiredFields(act, schema)); err != nil {
+	for _, name := range sealed {
+		if err := action.CheckLiteral(act, schema, name, st.Secrets[name].Reveal()); err != nil {
+			add(at+".fields."+name, "%v", err)
+		}
+	}
+	required := slices.DeleteFunc(action.RequiredFields(act, schema), func(n string) bool { return slices.Contains(sealed, n) })
+	if _, err := mapping.CompileFields(st.Fields, earlier, required); err != nil {
 		for _, p := range unjoin(err) {
 			var fe *mapping.FieldError
 			if errors.As(p, &fe) {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -61,6 +62,30 @@ func (c *Client) ListGroups(ctx context.Context, q string) iter.Seq2[*Group, err
 		query.Set("q", q)
 	}
 	return paginate[*Group](c, ctx, &request{method: http.MethodGet, path: "/api/v1/groups", query: query})
+}
+
+// GroupsByPrefix returns at most limit groups whose name starts with prefix,
+// case-insensitively (Okta's q), or any groups when prefix is empty: one
+// page, for a picker that narrows as the user types.
+func (c *Client) GroupsByPrefix(ctx context.Context, prefix string, limit int) ([]*Group, error) {
+	if limit <= 0 {
+		return nil, errors.New("okta: GroupsByPrefix needs a limit above 0")
+	}
+	query := url.Values{"limit": {strconv.Itoa(limit)}}
+	if prefix != "" {
+		query.Set("q", prefix)
+	}
+	var out []*Group
+	for g, err := range paginate[*Group](c, ctx, &request{method: http.MethodGet, path: "/api/v1/groups", query: query}) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+		if len(out) == limit {
+			break
+		}
+	}
+	return out, nil
 }
 
 // ErrAmbiguous is wrapped by finders that were asked for one object and found several

@@ -92,3 +92,36 @@ func groupNames(gs []*okta.Group) []string {
 	}
 	return out
 }
+
+// GroupsByPrefix: a case-insensitive prefix of the name, at most limit
+// groups, one request whatever the org holds.
+func TestSimGroupsByPrefix(t *testing.T) {
+	t.Parallel()
+	s := newSim(t, oktatest.Options{RateLimit: bigBudget})
+	c := simClient(t, s)
+	for _, n := range []string{"Sales", "Sales EMEA", "sales-us", "Engineering", "Salt"} {
+		s.AddGroup(n, "")
+	}
+	for i := range 30 {
+		s.AddGroup("Team "+string(rune('a'+i%26))+string(rune('a'+i/26)), "")
+	}
+	ctx := context.Background()
+	var names []string
+	for _, g := range must(c.GroupsByPrefix(ctx, "sales", 10))(t) {
+		names = append(names, g.Name())
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, []string{"Sales", "Sales EMEA", "sales-us"}) {
+		t.Fatalf("prefix sales: %v", names)
+	}
+	before := s.RequestCount("/api/v1/groups", 200)
+	if got := must(c.GroupsByPrefix(ctx, "Team", 5))(t); len(got) != 5 {
+		t.Fatalf("limit 5: %d groups", len(got))
+	}
+	if got := must(c.GroupsByPrefix(ctx, "", 7))(t); len(got) != 7 {
+		t.Fatalf("no prefix, limit 7: %d groups", len(got))
+	}
+	if n := s.RequestCount("/api/v1/groups", 200) - before; n != 2 {
+		t.Errorf("%d requests for two bounded lookups", n)
+	}
+}

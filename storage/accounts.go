@@ -1,15 +1,9 @@
 package storage
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Account kinds.
@@ -40,6 +34,11 @@ type Account struct {
 	OrgURL    string `json:"orgUrl"` // normalised https://host (http://127.0.0.1:port for a sandbox)
 	Token     Secret `json:"-"`      // SSWS API token, or the Kissflow access key secret
 	AllowHTTP bool   `json:"allowHttp,omitempty"`
+	// Sandbox: a simulator run inside oktaflow (the Okta sandbox org, kind
+	// AccountSandbox, always; a Kissflow sandbox, kind AccountKissflow),
+	// started on loopback by the engine, its state in a file beside the
+	// database. Set when the account is added, never changed after.
+	Sandbox bool `json:"sandbox,omitempty"`
 
 	Auth          string   `json:"auth,omitempty"` // "" or AuthToken: SSWS; AuthOAuth: service app
 	OAuthClientID string   `json:"oauthClientId,omitempty"`
@@ -80,7 +79,7 @@ func maskFully(s Secret) string {
 	if s.IsZero() {
 		return ""
 	}
-	return "••••••••"
+	return maskDots
 }
 
 // accountRecord is an Account as stored: every secret sealed, none in clear.
@@ -115,6 +114,9 @@ func accountBinding(id, field string) string { return "account/" + id + "/" + fi
 
 // validate checks the kind and auth names the store and the engine switch on.
 func (a Account) validate() error {
+	if a.Sandbox && a.Kind == AccountOkta {
+		return fmt.Errorf("%w: account %q is an Okta org, which cannot be a sandbox (the sandbox org has kind %q)", ErrInvalid, a.Name, AccountSandbox)
+	}
 	switch a.Kind {
 	case AccountOkta, AccountSandbox:
 		if a.Auth != "" && a.Auth != AuthToken && a.Auth != AuthOAuth {
@@ -152,257 +154,4 @@ func ValidateName(name string) error {
 		}
 	}
 	return nil
-}
-
-// AddAccount stores a new account; the name must be unique (case-insensitive).
-// It fills ID, CreatedAt and UpdatedAt and returns the stored account.
-func (s *Store) AddAccount(a Account) (Account, error) {
-	if err := ValidateName(a.Name); err != nil {
-		return Account{}, err
-	}
-	if a.Kind == "" {
-		a.Kind = AccountOkta
-	}
-	if err := a.validate(); err != nil {
-		return Account{}, err
-	}
-	a.ID = newID("acc_")
-	a.CreatedAt = s.now().UTC()
-	a.UpdatedAt = a.CreatedAt
-	err := s.update(func(tx *bolt.Tx) error {
-		names := tx.Bucket(bucketAccountNames)
-		if names.Get([]byte(strings.ToLower(a.Name))) != nil {
-			return fmt.Errorf("account %q: %w; pick another name or remove it first", a.Name, ErrExists)
-		}
-		if err := names.Put([]byte(strings.ToLower(a.Name)), []byte(a.ID)); err != nil {
-			return err
-		}
-		return s.putAccount(tx, a)
-	})
-	return a, err
-}
-
-// UpdateAccount replaces an account's fields (not its name or id).
-func (s *Store) UpdateAccount(a Account) error {
-	return s.update(func(tx *bolt.Tx) error {
-		old, err := s.getAccount(tx, a.ID)
-		if err != nil {
-			return err
-		}
-		a.Name, a.CreatedAt = old.Name, old.CreatedAt
-		if a.Kind == "" {
-			a.Kind = old.Kind
-		}
-		if err := a.validate(); err != nil {
-			return err
-		}
-		a.UpdatedAt = s.now().UTC()
-		return s.putAccount(tx, a)
-	})
-}
-
-// Account returns the account with that id or name.
-// It reads the cache and returns a copy.
-func (s *Store) Account(idOrName string) (Account, error) {
-	snap, err := s.accountSnapshot()
-	if err != nil {
-		return Account{}, err
-	}
-	i, ok := snap.byID[idOrName]
-	if !ok {
-		i, ok = snap.byName[strings.ToLower(idOrName)]
-	}
-	if ok {
-		return copyAccount(snap.list[i]), nil
-	}
-	for _, p := range snap.bad {
-		if p.Key == idOrName {
-			return Account{}, &p
-		}
-	}
-	return Account{}, fmt.Errorf("account %q: %w", idOrName, ErrNotFound)
-}
-
-// Accounts lists every account, by name. An account that cannot be read
-// is left out (see AccountsChecked and Problems).
-func (s *Store) Accounts() ([]Account, error) {
-	out, _, err := s.AccountsChecked()
-	return out, err
-}
-
-// AccountsChecked lists every account, by name, and the records it had to
-// leave out because they cannot be read.
-func (s *Store) AccountsChecked() ([]Account, []RecordProblem, error) {
-	snap, err := s.accountSnapshot()
-	if err != nil {
-		return nil, nil, err
-	}
-	out := make([]Account, len(snap.list))
-	for i, a := range snap.list {
-		out[i] = copyAccount(a)
-	}
-	for i := range snap.bad {
-		s.bad.add(&snap.bad[i])
-	}
-	return out, slices.Clone(snap.bad), nil
-}
-
-// loadAccounts decodes every account, by name, leaving out (and
-// returning) those that cannot be read.
-func (s *Store) loadAccounts(tx *bolt.Tx) ([]Account, []RecordProblem, error) {
-	var out []Account
-	var bad []RecordProblem
-	err := tx.Bucket(bucketAccountNames).ForEach(func(_, id []byte) error {
-		a, err := s.getAccount(tx, string(id))
-		if s.skip(err, &bad) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		out = append(out, a)
-		return nil
-	})
-	return out, bad, err
-}
-
-// RemoveAccount deletes an account and its cached schema. It refuses with
-// ErrInUse, naming the integrations, while any integration step uses it.
-func (s *Store) RemoveAccount(idOrName string) error {
-	return s.update(func(tx *bolt.Tx) error {
-		id := s.resolveAccount(tx, idOrName)
-		a, err := s.getAccount(tx, id)
-		if errors.Is(err, ErrCorrupt) {
-			return s.removeDamagedAccount(tx, id)
-		}
-		if err != nil {
-			return fmt.Errorf("account %q: %w", idOrName, ErrNotFound)
-		}
-		users, err := accountUsers(tx, a)
-		if err != nil {
-			return err
-		}
-		if len(users) > 0 {
-			return fmt.Errorf("account %q is used by %s: %w; point their steps at another account first", a.Name, strings.Join(users, ", "), ErrInUse)
-		}
-		if err := tx.Bucket(bucketAccountNames).Delete([]byte(strings.ToLower(a.Name))); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketSchemas).Delete([]byte(a.ID)); err != nil {
-			return err
-		}
-		s.accountsChanged(tx)
-		return tx.Bucket(bucketAccounts).Delete([]byte(a.ID))
-	})
-}
-
-// removeDamagedAccount deletes an account record that cannot be read, with
-// its cached schema and every name that points to it: the one way out short
-// of restoring a backup. Steps that named it then fail with "no account".
-func (s *Store) removeDamagedAccount(tx *bolt.Tx, id string) error {
-	names := tx.Bucket(bucketAccountNames)
-	var stale [][]byte
-	if err := names.ForEach(func(k, v []byte) error {
-		if string(v) == id {
-			stale = append(stale, bytes.Clone(k))
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	for _, k := range stale {
-		if err := names.Delete(k); err != nil {
-			return err
-		}
-	}
-	if err := tx.Bucket(bucketSchemas).Delete([]byte(id)); err != nil {
-		return err
-	}
-	s.accountsChanged(tx)
-	return tx.Bucket(bucketAccounts).Delete([]byte(id))
-}
-
-func (s *Store) resolveAccount(tx *bolt.Tx, idOrName string) string {
-	if tx.Bucket(bucketAccounts).Get([]byte(idOrName)) != nil {
-		return idOrName
-	}
-	return string(tx.Bucket(bucketAccountNames).Get([]byte(strings.ToLower(idOrName))))
-}
-
-func (s *Store) getAccount(tx *bolt.Tx, id string) (Account, error) {
-	raw := tx.Bucket(bucketAccounts).Get([]byte(id))
-	if raw == nil {
-		return Account{}, fmt.Errorf("account %q: %w", id, ErrNotFound)
-	}
-	var rec accountRecord
-	if err := json.Unmarshal(raw, &rec); err != nil {
-		return Account{}, recordErr(bucketAccounts, id, err)
-	}
-	a := Account(rec.accountFields)
-	a.ID = id
-	for _, f := range rec.sealedFields(id, &a) {
-		v, err := s.sealer.open(*f.sealed, f.binding)
-		if err != nil {
-			return Account{}, recordErr(bucketAccounts, id, fmt.Errorf("account %q: %w", a.Name, err))
-		}
-		*f.plain = v
-	}
-	return a, nil
-}
-
-func (s *Store) putAccount(tx *bolt.Tx, a Account) error {
-	rec := accountRecord{accountFields: accountFields(a)}
-	for _, f := range rec.sealedFields(a.ID, &a) {
-		sealed, err := s.sealer.seal(*f.plain, f.binding)
-		if err != nil {
-			return err
-		}
-		*f.sealed = sealed
-	}
-	raw, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	s.accountsChanged(tx)
-	return tx.Bucket(bucketAccounts).Put([]byte(a.ID), raw)
-}
-
-// AccountUsers names the integrations that use an account (a step acts on
-// it, or a trigger reads from it), as "Name (id)".
-func (s *Store) AccountUsers(idOrName string) ([]string, error) {
-	var users []string
-	err := s.view(func(tx *bolt.Tx) error {
-		id := s.resolveAccount(tx, idOrName)
-		raw := tx.Bucket(bucketAccounts).Get([]byte(id))
-		if raw == nil {
-			return fmt.Errorf("account %q: %w", idOrName, ErrNotFound)
-		}
-		var rec accountRecord
-		if err := json.Unmarshal(raw, &rec); err != nil {
-			return recordErr(bucketAccounts, id, err)
-		}
-		rec.ID = id
-		var err error
-		users, err = accountUsers(tx, Account(rec.accountFields))
-		return err
-	})
-	return users, err
-}
-
-func accountUsers(tx *bolt.Tx, a Account) ([]string, error) {
-	var users []string
-	err := tx.Bucket(bucketIntegrations).ForEach(func(k, v []byte) error {
-		var in Integration
-		if err := json.Unmarshal(v, &in); err != nil {
-			// Cannot tell: say so rather than let the account go while
-			// an unreadable integration may still use it.
-			users = append(users, fmt.Sprintf("an unreadable integration (%s)", k))
-			return nil
-		}
-		if in.usesAccount(a) {
-			users = append(users, fmt.Sprintf("%q (%s)", in.Name, in.ID))
-		}
-		return nil
-	})
-	return users, err
 }

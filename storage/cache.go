@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -59,53 +60,88 @@ func (c *snapshotCache[S]) invalidate() {
 	c.mu.Unlock()
 }
 
-type integrationSnap struct {
-	list []Integration // by name, then id
-	byID map[string]int
-	bad  []RecordProblem
+// recordSnap is every record of one kind, decoded: the list in its order,
+// indexes into it, and the records that could not be read.
+type recordSnap[T any] struct {
+	list   []T
+	byID   map[string]int
+	byName map[string]int // lower(name); nil when records are not found by name
+	bad    []RecordProblem
+	what   string    // "account", "integration": in errors
+	copyOf func(T) T // a deep copy, for callers
 }
 
-type accountSnap struct {
-	list   []Account // by name
-	byID   map[string]int
-	byName map[string]int // lower(name)
-	bad    []RecordProblem
+type (
+	integrationSnap = recordSnap[Integration] // by name, then id
+	accountSnap     = recordSnap[Account]     // by name
+)
+
+// one returns a copy of the record with this id (or name, where records
+// have names to find them by), the problem that kept it out of the
+// snapshot, or ErrNotFound.
+func (sn *recordSnap[T]) one(key string) (T, error) {
+	i, ok := sn.byID[key]
+	if !ok && sn.byName != nil {
+		i, ok = sn.byName[strings.ToLower(key)]
+	}
+	if ok {
+		return sn.copyOf(sn.list[i]), nil
+	}
+	var zero T
+	for _, p := range sn.bad {
+		if p.Key == key {
+			return zero, &p
+		}
+	}
+	return zero, fmt.Errorf("%s %q: %w", sn.what, key, ErrNotFound)
+}
+
+// all returns copies of every record and the problems (which the store
+// keeps for Problems).
+func (sn *recordSnap[T]) all(s *Store) ([]T, []RecordProblem) {
+	out := make([]T, len(sn.list))
+	for i, r := range sn.list {
+		out[i] = sn.copyOf(r)
+	}
+	for i := range sn.bad {
+		s.bad.add(&sn.bad[i])
+	}
+	return out, slices.Clone(sn.bad)
+}
+
+// loadSnap reads every record with load, in a read transaction, and
+// indexes them by id (and name, when name is set).
+func loadSnap[T any](s *Store, what string, load func(*bolt.Tx) ([]T, []RecordProblem, error), copyOf func(T) T, id, name func(T) string) (*recordSnap[T], error) {
+	snap := &recordSnap[T]{byID: map[string]int{}, what: what, copyOf: copyOf}
+	err := s.view(func(tx *bolt.Tx) error {
+		var err error
+		snap.list, snap.bad, err = load(tx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if name != nil {
+		snap.byName = map[string]int{}
+	}
+	for i, r := range snap.list {
+		snap.byID[id(r)] = i
+		if name != nil {
+			snap.byName[strings.ToLower(name(r))] = i
+		}
+	}
+	return snap, nil
 }
 
 func (s *Store) integrationSnapshot() (*integrationSnap, error) {
 	return s.integrations.get(func() (*integrationSnap, error) {
-		snap := &integrationSnap{byID: map[string]int{}}
-		err := s.view(func(tx *bolt.Tx) error {
-			var err error
-			snap.list, snap.bad, err = s.loadIntegrations(tx)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		for i, in := range snap.list {
-			snap.byID[in.ID] = i
-		}
-		return snap, nil
+		return loadSnap(s, "integration", s.loadIntegrations, copyIntegration, func(in Integration) string { return in.ID }, nil)
 	})
 }
 
 func (s *Store) accountSnapshot() (*accountSnap, error) {
 	return s.accounts.get(func() (*accountSnap, error) {
-		snap := &accountSnap{byID: map[string]int{}, byName: map[string]int{}}
-		err := s.view(func(tx *bolt.Tx) error {
-			var err error
-			snap.list, snap.bad, err = s.loadAccounts(tx)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		for i, a := range snap.list {
-			snap.byID[a.ID] = i
-			snap.byName[strings.ToLower(a.Name)] = i
-		}
-		return snap, nil
+		return loadSnap(s, "account", s.loadAccounts, copyAccount, func(a Account) string { return a.ID }, func(a Account) string { return a.Name })
 	})
 }
 
@@ -121,6 +157,7 @@ func copyIntegration(in Integration) Integration {
 	for i := range in.Steps {
 		in.Steps[i].Fields = maps.Clone(in.Steps[i].Fields)
 		in.Steps[i].Options = copyJSONMap(in.Steps[i].Options)
+		in.Steps[i].Secrets = maps.Clone(in.Steps[i].Secrets)
 	}
 	return in
 }

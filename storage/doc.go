@@ -11,7 +11,7 @@
 //   - One process owns the file (bbolt's flock). Open fails fast with
 //     ErrLocked when another oktaflow holds it.
 //   - Secrets (API tokens, OAuth private and DPoP keys, webhook secrets,
-//     Kissflow keys) are sealed with AES-256-GCM, each under a binding to its
+//     Kissflow keys, the secret fields of steps) are sealed with AES-256-GCM, each under a binding to its
 //     record and field, before they reach a page; the file never holds one
 //     in clear, and JSON forms mask them.
 //   - Every write goes through one writer that commits at once when idle and

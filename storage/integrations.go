@@ -37,21 +37,35 @@ type Trigger struct {
 
 // Step is one action of an integration. Fields map each action field to a
 // literal or a {{ template }}; Account names the account the step acts on.
+// Secrets hold the literal values of the action's secret fields (an
+// Authorization header, secret headers, a password), which the engine
+// moves out of Fields at save: sealed at rest, never exported, and put
+// back into the step's input only when it runs.
 type Step struct {
 	ID      string            `json:"id"`
 	Action  string            `json:"action"`
 	Account string            `json:"account,omitempty"`
 	Fields  map[string]string `json:"fields,omitempty"`
 	Options map[string]any    `json:"options,omitempty"`
+	Secrets map[string]Secret `json:"-"`
 }
 
+// integrationRecord is an Integration as stored: the trigger's secrets in
+// SealedSecrets, each step's in SealedStepSecrets (by step id, then key).
 type integrationRecord struct {
 	Integration
-	SealedSecrets map[string]string `json:"sealedSecrets,omitempty"`
+	SealedSecrets     map[string]string            `json:"sealedSecrets,omitempty"`
+	SealedStepSecrets map[string]map[string]string `json:"sealedStepSecrets,omitempty"`
 }
 
 func secretBinding(integrationID, key string) string {
 	return "integration/" + integrationID + "/secret/" + key
+}
+
+// stepSecretBinding binds a step's sealed secret to its integration, step
+// and key: a sealed value copied to another step or integration does not open.
+func stepSecretBinding(integrationID, stepID, key string) string {
+	return "integration/" + integrationID + "/step/" + stepID + "/secret/" + key
 }
 
 // usesAccount reports whether a step acts on the account, or the trigger
@@ -127,15 +141,7 @@ func (s *Store) Integration(id string) (Integration, error) {
 	if err != nil {
 		return Integration{}, err
 	}
-	if i, ok := snap.byID[id]; ok {
-		return copyIntegration(snap.list[i]), nil
-	}
-	for _, p := range snap.bad {
-		if p.Key == id {
-			return Integration{}, &p
-		}
-	}
-	return Integration{}, fmt.Errorf("integration %q: %w", id, ErrNotFound)
+	return snap.one(id)
 }
 
 // Integrations lists every integration by name, then id. One that cannot
@@ -152,14 +158,8 @@ func (s *Store) IntegrationsChecked() ([]Integration, []RecordProblem, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	out := make([]Integration, len(snap.list))
-	for i, in := range snap.list {
-		out[i] = copyIntegration(in)
-	}
-	for i := range snap.bad {
-		s.bad.add(&snap.bad[i])
-	}
-	return out, slices.Clone(snap.bad), nil
+	out, bad := snap.all(s)
+	return out, bad, nil
 }
 
 // loadIntegrations decodes every integration, by name then id, leaving out
@@ -300,33 +300,72 @@ func (s *Store) getIntegration(tx *bolt.Tx, id string) (Integration, error) {
 		return Integration{}, recordErr(bucketIntegrations, id, err)
 	}
 	in := rec.Integration
-	if len(rec.SealedSecrets) > 0 {
-		in.Trigger.Secrets = make(map[string]Secret, len(rec.SealedSecrets))
-		for k, sealed := range rec.SealedSecrets {
-			v, err := s.sealer.open(sealed, secretBinding(id, k))
-			if err != nil {
-				return Integration{}, recordErr(bucketIntegrations, id, fmt.Errorf("integration %q secret %q: %w", in.Name, k, err))
-			}
-			in.Trigger.Secrets[k] = v
+	var err error
+	if in.Trigger.Secrets, err = s.openSecrets(rec.SealedSecrets, func(k string) string { return secretBinding(id, k) }); err != nil {
+		return Integration{}, recordErr(bucketIntegrations, id, fmt.Errorf("integration %q %w", in.Name, err))
+	}
+	for i, st := range in.Steps {
+		bind := func(k string) string { return stepSecretBinding(id, st.ID, k) }
+		if in.Steps[i].Secrets, err = s.openSecrets(rec.SealedStepSecrets[st.ID], bind); err != nil {
+			return Integration{}, recordErr(bucketIntegrations, id, fmt.Errorf("integration %q step %q %w", in.Name, st.ID, err))
 		}
 	}
 	return in, nil
 }
 
-func (s *Store) putIntegration(tx *bolt.Tx, in Integration) error {
-	rec := integrationRecord{Integration: in}
-	for k, v := range in.Trigger.Secrets {
-		sealed, err := s.sealer.seal(v, secretBinding(in.ID, k))
+// openSecrets opens sealed values, each under its binding (nil for none).
+func (s *Store) openSecrets(sealed map[string]string, binding func(key string) string) (map[string]Secret, error) {
+	if len(sealed) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]Secret, len(sealed))
+	for k, v := range sealed {
+		plain, err := s.sealer.open(v, binding(k))
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("secret %q: %w", k, err)
+		}
+		out[k] = plain
+	}
+	return out, nil
+}
+
+// sealSecrets seals values, each under its binding, leaving out the empty
+// ones (nil for none).
+func (s *Store) sealSecrets(plain map[string]Secret, binding func(key string) string) (map[string]string, error) {
+	var out map[string]string
+	for k, v := range plain {
+		sealed, err := s.sealer.seal(v, binding(k))
+		if err != nil {
+			return nil, err
 		}
 		if sealed == "" {
 			continue
 		}
-		if rec.SealedSecrets == nil {
-			rec.SealedSecrets = map[string]string{}
+		if out == nil {
+			out = map[string]string{}
 		}
-		rec.SealedSecrets[k] = sealed
+		out[k] = sealed
+	}
+	return out, nil
+}
+
+func (s *Store) putIntegration(tx *bolt.Tx, in Integration) error {
+	rec := integrationRecord{Integration: in}
+	var err error
+	if rec.SealedSecrets, err = s.sealSecrets(in.Trigger.Secrets, func(k string) string { return secretBinding(in.ID, k) }); err != nil {
+		return err
+	}
+	for _, st := range in.Steps {
+		sealed, err := s.sealSecrets(st.Secrets, func(k string) string { return stepSecretBinding(in.ID, st.ID, k) })
+		if err != nil {
+			return err
+		}
+		if sealed != nil {
+			if rec.SealedStepSecrets == nil {
+				rec.SealedStepSecrets = map[string]map[string]string{}
+			}
+			rec.SealedStepSecrets[st.ID] = sealed
+		}
 	}
 	raw, err := json.Marshal(rec)
 	if err != nil {

@@ -3,7 +3,10 @@ package storage
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -55,6 +58,52 @@ var migrations = []func(tx *bolt.Tx) error{
 	// the due index, so that dispatch skips an integration's backlog with
 	// one seek.
 	migrateDueByIntegration,
+	// 3 → 4: sandbox accounts say so (Account.Sandbox) instead of being
+	// recognised by their kind or by the Kissflow sandbox's account id.
+	migrateSandboxFlag,
+}
+
+// migrateSandboxFlag sets "sandbox" on the accounts that are simulators:
+// kind sandbox (the Okta sandbox org), and the Kissflow accounts the
+// Kissflow sandbox made, which until now were told apart by plain http
+// being allowed and an account id starting with "AcSandbox" (no real
+// Kissflow account id does). Only that key of each record changes: the
+// sealed secrets stay as they are, bound to the same account id.
+func migrateSandboxFlag(tx *bolt.Tx) error {
+	b := tx.Bucket(bucketAccounts)
+	type updated struct{ key, value []byte }
+	var changes []updated
+	err := b.ForEach(func(k, v []byte) error {
+		var rec map[string]json.RawMessage
+		var head struct {
+			Kind              string `json:"kind"`
+			AllowHTTP         bool   `json:"allowHttp"`
+			KissflowAccountID string `json:"kissflowAccountId"`
+		}
+		if json.Unmarshal(v, &rec) != nil || json.Unmarshal(v, &head) != nil {
+			return nil // a damaged record stays as it is; reading it names it (recordErr)
+		}
+		kissflowSandbox := head.Kind == AccountKissflow && head.AllowHTTP && strings.HasPrefix(head.KissflowAccountID, "AcSandbox")
+		if head.Kind != AccountSandbox && !kissflowSandbox {
+			return nil
+		}
+		rec["sandbox"] = json.RawMessage("true")
+		raw, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		changes = append(changes, updated{slices.Clone(k), raw})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, c := range changes { // collect, then write: no Put while iterating
+		if err := b.Put(c.key, c.value); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func migrateDueByIntegration(tx *bolt.Tx) error {

@@ -46,8 +46,10 @@ type Store struct {
 	accounts     snapshotCache[accountSnap]
 	closeOnce    sync.Once
 
-	healthMu sync.Mutex
-	health   map[string]TriggerHealth // every stored trigger health, loaded on first use
+	healthMu      sync.Mutex
+	health        map[string]TriggerHealth // every trigger health, loaded on first use; the latest, some only in memory
+	healthStored  map[string]TriggerHealth // the same as the file holds them
+	healthWriteMu sync.Mutex               // serialises SetTriggerHealth, across its commit
 }
 
 // update runs fn in a read-write transaction through the group-commit
@@ -202,7 +204,8 @@ func (s *Store) checkKey() error {
 }
 
 // opensExistingSecret tries the key on one sealed value the file holds (an
-// account token, else an integration secret); a file with none passes.
+// account token, else an integration's trigger or step secret); a file
+// with none passes.
 func (s *Store) opensExistingSecret(tx *bolt.Tx) error {
 	wrongKey := fmt.Errorf("%w: the secrets in %s do not open with this key; set %s to the key they were written with, or put back its key file %s",
 		ErrSecretKey, s.path, SecretKeyEnv, KeyPath(s.path))
@@ -234,6 +237,14 @@ func (s *Store) opensExistingSecret(tx *bolt.Tx) error {
 				return wrongKey
 			}
 			return nil
+		}
+		for stepID, secrets := range rec.SealedStepSecrets {
+			for name, sealed := range secrets {
+				if _, err := s.sealer.open(sealed, stepSecretBinding(string(k), stepID, name)); err != nil {
+					return wrongKey
+				}
+				return nil
+			}
 		}
 	}
 	return nil

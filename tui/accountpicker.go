@@ -4,15 +4,18 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/oktaflow/oktaflow/engine/action"
 	"github.com/oktaflow/oktaflow/storage"
 	"github.com/oktaflow/oktaflow/tui/widget"
 )
 
-// accountPicker chooses the Okta account a step acts on, or adds one.
+// accountPicker chooses the account a step acts on (an Okta org, or a
+// Kissflow account for a Kissflow step), or adds one.
 type accountPicker struct {
-	c    *Common
-	list *widget.Picker
-	w, h int
+	c         *Common
+	connector action.Connector
+	list      *widget.Picker
+	w, h      int
 }
 
 type accountPickedMsg struct{ name string }
@@ -24,8 +27,34 @@ type accountsLoadedMsg struct {
 
 const addAccountItem = "+add"
 
-func newAccountPicker(c *Common) *accountPicker {
-	return &accountPicker{c: c, list: newPicker(c, nil, false)}
+func newAccountPicker(c *Common, connector action.Connector) *accountPicker {
+	return &accountPicker{c: c, connector: connector, list: newPicker(c, nil, false)}
+}
+
+// connectorOf is the kind of account an action needs.
+func connectorOf(actionID string) action.Connector {
+	if a, ok := action.Lookup(actionID); ok {
+		return a.Traits().Connector
+	}
+	return action.ConnectorOkta
+}
+
+// pickAccount asks for the account of a step of actionID, or says at once
+// that it needs none (an HTTP request).
+func pickAccount(c *Common, actionID string) tea.Cmd {
+	conn := connectorOf(actionID)
+	if conn == action.ConnectorNone {
+		return func() tea.Msg { return accountPickedMsg{} }
+	}
+	return push(newAccountPicker(c, conn))
+}
+
+// serves reports whether an account can be a step's of the connector.
+func serves(a storage.Account, conn action.Connector) bool {
+	if conn == action.ConnectorKissflow {
+		return a.Kind == storage.AccountKissflow
+	}
+	return a.Kind != storage.AccountKissflow
 }
 
 func (a *accountPicker) load() tea.Cmd {
@@ -54,13 +83,20 @@ func (a *accountPicker) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		}
 		var items []widget.Item
 		for _, acc := range msg.accounts {
+			if !serves(acc, a.connector) {
+				continue
+			}
 			desc := acc.OrgURL
 			if acc.VerifiedAs != "" {
 				desc += " · " + acc.VerifiedAs
 			}
 			items = append(items, widget.Item{Title: acc.Name, Desc: desc + " · " + acc.Kind, Value: acc.Name})
 		}
-		items = append(items, widget.Item{Title: "+ Add an account", Desc: "connect an Okta org: domain and API token", Value: addAccountItem})
+		add := "connect an Okta org: domain and API token, or an OAuth service app"
+		if a.connector == action.ConnectorKissflow {
+			add = "connect a Kissflow account: its access key"
+		}
+		items = append(items, widget.Item{Title: "+ Add an account", Desc: add, Value: addAccountItem})
 		a.list = newPicker(a.c, items, false)
 		a.list.SetSize(a.w, a.h-2)
 		return a, nil
@@ -77,7 +113,11 @@ func (a *accountPicker) Update(msg tea.Msg) (Screen, tea.Cmd) {
 				return a, nil
 			}
 			if it.Value == addAccountItem {
-				return a, push(newAccountForm(a.c))
+				kind := ""
+				if a.connector == action.ConnectorKissflow {
+					kind = kindKissflow
+				}
+				return a, push(newAccountFormOf(a.c, kind))
 			}
 			name := it.Value.(string)
 			return a, tea.Sequence(pop, func() tea.Msg { return accountPickedMsg{name} })
@@ -88,5 +128,9 @@ func (a *accountPicker) Update(msg tea.Msg) (Screen, tea.Cmd) {
 }
 
 func (a *accountPicker) View() string {
-	return a.c.Styles.Section.Render("Which Okta account does this step act on?") + "\n\n" + a.list.View()
+	what := "Okta account"
+	if a.connector == action.ConnectorKissflow {
+		what = "Kissflow account"
+	}
+	return a.c.Styles.Section.Render("Which "+what+" does this step act on?") + "\n\n" + a.list.View()
 }

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"slices"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -9,7 +11,7 @@ import (
 )
 
 // actionPicker is the searchable list of connectors and their actions
-// ("okta" narrows it to Add a user, Get user details, Deactivate a user).
+// ("okta" narrows it to Okta's; "group" to the group memberships).
 type actionPicker struct {
 	c    *Common
 	list *widget.Picker
@@ -20,8 +22,17 @@ type actionPickedMsg struct{ id string }
 func newActionPicker(c *Common) *actionPicker {
 	var items []widget.Item
 	for _, a := range action.All() {
-		items = append(items, widget.Item{Group: "Okta", Title: a.Title(), Desc: a.Description() + "  (" + a.ID() + ")", Value: a.ID()})
+		items = append(items, widget.Item{Group: connectorName(a.Traits().Connector), Title: a.Title(),
+			Desc: a.Description() + "  (" + a.ID() + ")", Value: a.ID()})
 	}
+	// Grouped by connector, in the order of the first action of each.
+	rank := map[string]int{}
+	for i, it := range items {
+		if _, ok := rank[it.Group]; !ok {
+			rank[it.Group] = i
+		}
+	}
+	slices.SortStableFunc(items, func(x, y widget.Item) int { return rank[x.Group] - rank[y.Group] })
 	return &actionPicker{c: c, list: newPicker(c, items, true)}
 }
 
@@ -53,6 +64,17 @@ func (a *actionPicker) Update(msg tea.Msg) (Screen, tea.Cmd) {
 
 func (a *actionPicker) View() string {
 	return a.c.Styles.Section.Render("Add an action: search the connectors") + "\n\n" + a.list.View()
+}
+
+// connectorName heads a connector's actions in the picker.
+func connectorName(c action.Connector) string {
+	switch c {
+	case action.ConnectorOkta:
+		return "Okta"
+	case action.ConnectorKissflow:
+		return "Kissflow"
+	}
+	return "Any system (HTTP)"
 }
 
 func actionTitle(id string) (string, bool) {

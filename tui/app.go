@@ -14,6 +14,7 @@ import (
 
 	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/storage"
+	"github.com/oktaflow/oktaflow/tui/widget"
 )
 
 // App is the root model: a stack of screens under a header, with a status
@@ -33,8 +34,8 @@ type App struct {
 	events   <-chan engine.Event
 	started  bool
 	spinning bool // the status bar spinner's tick is armed
-	// quitAsked: q was pressed while integrations are ON; y quits.
-	quitAsked bool
+	// quitQ asks before quitting the local app while integrations are ON.
+	quitQ *widget.Confirm
 
 	// engineStarting: the engine starts after the first frame (local app);
 	// engineErr says why it did not.
@@ -82,7 +83,7 @@ func New(c *Common) *App {
 }
 
 func (a *App) applyStyles() {
-	a.help.Styles = help.DefaultStyles(a.c.Styles.IsDark)
+	a.help.Styles = widget.HelpStyles(a.c.Styles.Styles)
 	a.spin.Style = lipgloss.NewStyle().Foreground(a.c.Styles.Accent)
 }
 
@@ -156,6 +157,12 @@ func (a *App) bodySize() (int, int) {
 	if a.err != nil {
 		h -= lipgloss.Height(a.errorView())
 	}
+	if a.quitQ != nil {
+		h -= lipgloss.Height(a.quitQ.View())
+	}
+	if n := a.noteView(); n != "" {
+		h -= lipgloss.Height(n)
+	}
 	return max(a.width-2, 10), max(h, 3)
 }
 
@@ -178,6 +185,11 @@ func (a *App) pushScreen(s Screen) tea.Cmd {
 // Update routes messages: sizes to every screen, navigation to the stack,
 // everything else to the active screen.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, key := msg.(tea.KeyPressMsg); a.quitQ != nil && !key && forForm(msg) {
+		_, cmd := answer(&a.quitQ, msg) // huh's own messages (keys go through onKey)
+		a.resize()
+		return a, cmd
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.width, a.height = msg.Width, msg.Height
@@ -303,12 +315,10 @@ func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if a.quitAsked {
-		a.quitAsked = false
-		if key.Matches(msg, k.Yes) {
-			return tea.Quit
-		}
-		return nil
+	if a.quitQ != nil {
+		_, cmd := answer(&a.quitQ, msg)
+		a.resize()
+		return cmd
 	}
 	s := a.top()
 	if s == nil || !s.Capturing() {
@@ -318,7 +328,10 @@ func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		case key.Matches(msg, k.Quit) && len(a.stack) <= 1:
 			if home, ok := s.(*integrations); ok && home.anyOn() && a.c.HookBase == "" {
-				a.quitAsked = true // the local app: closing it stops the integrations
+				// the local app: closing it stops the integrations
+				a.quitQ = ask(a.c, "Quit? Integrations stop running while oktaflow is closed (oktaflow serve keeps them on).", tea.Quit, nil)
+				a.quitQ.SetWidth(max(a.width-2, 20))
+				a.resize()
 				return nil
 			}
 			return tea.Quit

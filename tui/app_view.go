@@ -48,6 +48,12 @@ func (a *App) render() string {
 	if a.err != nil {
 		parts = append(parts, a.errorView())
 	}
+	if a.quitQ != nil {
+		parts = append(parts, a.quitQ.View())
+	}
+	if n := a.noteView(); n != "" {
+		parts = append(parts, n)
+	}
 	parts = append(parts, a.statusBar(), a.footer())
 	return st.App.Render(lipgloss.JoinVertical(lipgloss.Left, parts...))
 }
@@ -75,20 +81,32 @@ func (a *App) errorView() string {
 	msg := a.err.Error()
 	var ps engine.Problems
 	if errors.As(a.err, &ps) {
-		msg = "Fix these first:\n" + ps.Error()
+		lines := []string{"Fix these first:"}
+		for _, p := range ps {
+			lines = append(lines, problemText(storage.Integration{}, p))
+		}
+		msg = strings.Join(lines, "\n")
 	}
 	return a.c.Styles.ErrorBox.Width(w).Render(msg + a.c.Styles.Faint.Render("  (any key)"))
+}
+
+// noteView is a toast too long to share the status bar, wrapped on lines
+// of its own ("" when there is none, or it fits the bar).
+func (a *App) noteView() string {
+	w := max(a.width-2, 10)
+	if a.toast == "" || lipgloss.Width(a.toast) <= w/2 {
+		return ""
+	}
+	return a.c.Styles.OKText.Render(strings.TrimRight(wrap(a.toast, w), " \n"))
 }
 
 func (a *App) statusBar() string {
 	st := a.c.Styles
 	w, _ := a.bodySize()
 	var parts []string
-	// A note (a toast) comes first, so that a narrow terminal still shows it.
-	if a.quitAsked {
-		parts = append(parts, st.WarnText.Render("Quit? Integrations stop running while oktaflow is closed (oktaflow serve keeps them on). y quits"))
-	}
-	if a.toast != "" {
+	// A short note (a toast) comes first in the bar; a long one has lines
+	// of its own above it (noteView), never cut.
+	if a.toast != "" && a.noteView() == "" {
 		parts = append(parts, st.OKText.Render(a.toast))
 	}
 	running := a.status.counts[storage.RunRunning]
@@ -174,27 +192,35 @@ func (a *App) fullHelp(s Screen) string {
 	global := []key.Binding{a.c.Keys.Help, a.c.Keys.ForceQuit}
 	if len(a.stack) <= 1 {
 		global = append(global, a.c.Keys.Quit)
+	} else {
+		global = append(global, a.c.Keys.Back)
 	}
 	groups = append(groups, global)
 	// Lay the groups out in rows that fit the width: help's own view puts
-	// them all side by side and cuts what does not fit.
+	// them all side by side and cuts what does not fit (so it measures
+	// without a width).
 	w, _ := a.bodySize()
+	view := a.help
+	view.SetWidth(0)
 	var rows []string
 	var row [][]key.Binding
 	for _, g := range groups {
 		candidate := append(append([][]key.Binding{}, row...), g)
-		if len(row) > 0 && lipgloss.Width(a.help.FullHelpView(candidate)) > w {
-			rows = append(rows, a.help.FullHelpView(row))
+		if len(row) > 0 && lipgloss.Width(view.FullHelpView(candidate)) > w {
+			rows = append(rows, view.FullHelpView(row))
 			row = [][]key.Binding{g}
 			continue
 		}
 		row = candidate
 	}
 	if len(row) > 0 {
-		rows = append(rows, a.help.FullHelpView(row))
+		rows = append(rows, view.FullHelpView(row))
 	}
-	return st.Section.Render("Keys on "+s.Title()) + "\n\n" + strings.Join(rows, "\n\n") +
-		"\n\n" + st.Faint.Render("? or esc closes this help")
+	out := st.Section.Render("Keys on "+s.Title()) + "\n\n" + strings.Join(rows, "\n\n")
+	if n, ok := s.(helpNoter); ok {
+		out += "\n\n" + strings.Join(n.HelpNote(), "\n")
+	}
+	return out + "\n\n" + st.Faint.Render("? or esc closes this help")
 }
 
 // FirstFrame is closed once the app's first screen was drawn.

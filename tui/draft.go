@@ -18,6 +18,7 @@ type draft struct {
 	// tests use; sampleSource says where it came from.
 	sample       map[string]any
 	sampleSource string
+	starter      bool // the sample is a starter one (starterSample), not the trigger's
 	// outputs are the latest test outputs by step id: they feed the
 	// suggestions for later steps (steps.<id>.…).
 	outputs map[string]map[string]any
@@ -54,4 +55,9 @@ func cloneIntegration(in storage.Integration) storage.Integration {
 	out.Trigger.Config = maps.Clone(in.Trigger.Config)
 	out.Trigger.Secrets = maps.Clone(in.Trigger.Secrets)
 	return out
+}
+
+// setStarter makes ev (a starter sample of the trigger's type) the sample.
+func (d *draft) setStarter(ev map[string]any) {
+	d.sample, d.sampleSource, d.starter = ev, "a starter sample for a "+d.in.Trigger.Type+" trigger · ctrl+l loads the real one", true
 }

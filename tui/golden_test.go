@@ -36,7 +36,7 @@ var volatile = []*regexp.Regexp{
 	regexp.MustCompile(`\b\d+(\.\d+)?(ms|µs|s)\b`),
 	regexp.MustCompile(`\b00[ug][A-Za-z0-9]{17}\b`),
 	regexp.MustCompile(`••••••••[A-Za-z0-9_-]{4}`),
-	regexp.MustCompile(`\bin \d+s\)`),
+	regexp.MustCompile(`\(in [0-9hms.]+\)`),
 }
 
 var digitRe = regexp.MustCompile(`\d`)
@@ -71,6 +71,9 @@ func maskText(text string) string {
 			}
 			if durationRe.MatchString(s) { // 3ms or 1.2s: the unit varies too
 				return "~dur"
+			}
+			if strings.HasPrefix(s, "(in ") {
+				return "(in ~)"
 			}
 			return digitRe.ReplaceAllString(s, "#")
 		})

@@ -36,6 +36,7 @@ type integrations struct {
 
 type integrationRow struct {
 	in       storage.Integration
+	health   storage.TriggerHealth // the trigger's polls: failing, since when, why
 	last     *storage.Run
 	today    int
 	failed   int
@@ -91,6 +92,10 @@ func (s *integrations) load() tea.Cmd {
 		if err != nil {
 			return integrationsLoadedMsg{err: err}
 		}
+		health, err := b.TriggerHealths()
+		if err != nil {
+			return integrationsLoadedMsg{err: err}
+		}
 		y, m, d := time.Now().Date()
 		midnight := time.Date(y, m, d, 0, 0, 0, 0, time.Local)
 		rows := make([]integrationRow, len(list))
@@ -99,7 +104,7 @@ func (s *integrations) load() tea.Cmd {
 			if err != nil {
 				return integrationsLoadedMsg{err: err}
 			}
-			rows[i] = integrationRow{in: in, last: stats.Last, today: stats.Since, failed: stats.FailedSince, inFlight: stats.Running > 0}
+			rows[i] = integrationRow{in: in, health: health[in.ID], last: stats.Last, today: stats.Since, failed: stats.FailedSince, inFlight: stats.Running > 0}
 		}
 		return integrationsLoadedMsg{rows: rows}
 	}
@@ -165,8 +170,8 @@ func (s *integrations) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		return s, s.reload()
 	case engineEventMsg:
 		switch msg.ev.Kind {
-		case engine.RunChanged, engine.IntegrationChanged, engine.Lagged:
-			return s, s.reload()
+		case engine.RunChanged, engine.IntegrationChanged, engine.Lagged, engine.TriggerHealthChanged:
+			return s, s.reload() // a trigger that starts failing shows as it happens
 		}
 		return s, nil
 	case spinner.TickMsg:
@@ -184,7 +189,7 @@ func (s *integrations) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		}
 		note := fmt.Sprintf("%s is %s", msg.name, onOff(msg.on))
 		if msg.cancelled > 0 {
-			note += fmt.Sprintf("; cancelled %d queued run(s)", msg.cancelled)
+			note += "; cancelled " + plural(msg.cancelled, "queued run", "queued runs")
 		}
 		return s, tea.Batch(s.reload(), toast(note), warnCmd(warn))
 	case tea.KeyPressMsg:
@@ -231,6 +236,9 @@ func (s *integrations) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Enter) && has:
 		return push(newEditor(s.c, in))
 	case key.Matches(msg, k.Toggle) && has:
+		if cmd := s.c.disabled(engine.OpToggle); cmd != nil {
+			return cmd
+		}
 		return toggle(s.c, in)
 	case key.Matches(msg, k.Runs) && has:
 		return push(newRuns(s.c, in.ID, in.Name))
@@ -322,6 +330,9 @@ func (s *integrations) View() string {
 		if i == s.cursor {
 			name = st.Selected.Render(name)
 		}
+		if failing(r) {
+			name = st.WarnText.Render("⚠ ") + pad(r.in.Name, nameW-2)
+		}
 		last, result := pad("—", lastW), pad("", resW)
 		if r.last != nil {
 			last = pad(ago(r.last.CreatedAt), lastW)
@@ -339,6 +350,10 @@ func (s *integrations) View() string {
 	}
 	if s.confirm != nil {
 		b.WriteString("\n" + s.confirm.View())
+		return b.String()
+	}
+	if s.cursor < len(s.rows) && failing(s.rows[s.cursor]) {
+		b.WriteString("\n" + st.WarnText.Render(strings.TrimRight(wrap(healthLine(s.rows[s.cursor].health), s.w), " \n")))
 	} else if sel, ok := s.selected(); ok && sel.Trigger.Type == "webhook" {
 		b.WriteString("\n" + st.Faint.Render(truncate("Webhook: POST "+hookURL(s.c, sel.ID), s.w)))
 	}
@@ -376,4 +391,26 @@ func hookURL(c *Common, id string) string {
 		}
 	}
 	return base + "/hooks/" + id
+}
+
+// failing reports whether a row's trigger cannot poll now.
+func failing(r integrationRow) bool {
+	return r.in.Enabled && r.health.State == storage.HealthFailing
+}
+
+// healthLine says why a trigger fails, since when, how often, and when it
+// tries again.
+func healthLine(h storage.TriggerHealth) string {
+	times := "once"
+	if h.Failures > 1 {
+		times = fmt.Sprintf("%d times in a row", h.Failures)
+	}
+	line := fmt.Sprintf("⚠ The trigger failed %s, last at %s: %s", times, h.LastErrorAt.Local().Format("15:04:05"), h.LastError)
+	if !h.NextPollAt.IsZero() {
+		line += " · next try " + runWhen(h.NextPollAt)
+	}
+	if !h.LastOKAt.IsZero() {
+		line += " · last worked " + ago(h.LastOKAt)
+	}
+	return line
 }

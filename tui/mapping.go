@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -38,8 +39,12 @@ type mappingScreen struct {
 	list     widget.List // the cursor: over rows, then options
 	revealed bool
 
-	editing  bool
-	input    *widget.TemplateInput
+	editing bool
+	input   *widget.TemplateInput
+	// live is what the mapping being edited gives for the sample, as it is
+	// typed (liveBad: the sample lacks a path it reads).
+	live     string
+	liveBad  bool
 	busy     widget.Busy
 	w, h     int
 	lastNote string // the outcome of the last refresh
@@ -102,21 +107,34 @@ func (s *mappingScreen) layout() {
 // sample also takes the event of its latest run, for the suggestions.
 func (s *mappingScreen) Init() tea.Cmd {
 	cmds := []tea.Cmd{s.load()}
-	if spec, ok := trigger.Lookup(s.d.in.Trigger.Type); ok && spec.Push && s.d.in.ID != "" && s.d.sample == nil {
-		b, ctx, in := s.c.Backend, s.c.Ctx, cloneIntegration(s.d.in)
-		cmds = append(cmds, func() tea.Msg {
-			ev, err := b.Sample(ctx, in)
-			if err != nil {
-				return nil
-			}
-			return mappingSampleMsg{ev}
-		})
+	if s.d.sample == nil { // sample first: suggestions and live values need one
+		if ev, ok := starterSample(s.d.in.Trigger.Type); ok {
+			s.d.setStarter(ev)
+		}
+	}
+	if spec, ok := trigger.Lookup(s.d.in.Trigger.Type); ok && spec.Push && s.d.in.ID != "" && s.d.starter {
+		cmds = append(cmds, s.loadSample(false))
 	}
 	return tea.Batch(cmds...)
 }
 
-// mappingSampleMsg carries a sample loaded on opening.
-type mappingSampleMsg struct{ sample map[string]any }
+// mappingSampleMsg carries the trigger's sample: asked for (ctrl+l), or
+// looked for on opening (then a missing one is no problem).
+type mappingSampleMsg struct {
+	sample map[string]any
+	err    error
+	asked  bool
+}
+
+// loadSample asks the trigger for its latest event (a webhook's latest
+// run's; a poll trigger reads its source, without moving its cursor).
+func (s *mappingScreen) loadSample(asked bool) tea.Cmd {
+	b, ctx, in := s.c.Backend, s.c.Ctx, cloneIntegration(s.d.in)
+	return func() tea.Msg {
+		ev, err := b.Sample(ctx, in)
+		return mappingSampleMsg{sample: ev, err: err, asked: asked}
+	}
+}
 
 // load reads the step's account and its cached schema.
 func (s *mappingScreen) load() tea.Cmd {
@@ -242,6 +260,9 @@ func (s *mappingScreen) unmappedRequired() []string {
 
 func (s *mappingScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	cmd := s.update(msg)
+	if s.editing {
+		s.refreshLive()
+	}
 	s.layout()
 	return s, cmd
 }
@@ -252,13 +273,22 @@ func (s *mappingScreen) update(msg tea.Msg) tea.Cmd {
 	}
 	switch msg := msg.(type) {
 	case mappingSampleMsg:
-		if s.d.sample == nil {
-			s.d.sample, s.d.sampleSource = msg.sample, "the event of the latest run"
-			if s.editing {
-				s.input.SetSuggestions(mappingSuggestions(s.d, s.step))
-			}
+		s.busy.Stop()
+		switch {
+		case msg.err != nil && msg.asked:
+			return toast("No sample: " + msg.err.Error())
+		case msg.err != nil || (!msg.asked && !s.d.starter):
+			return nil // none yet, or one was loaded or written meanwhile
 		}
-		return nil
+		s.d.sample, s.d.sampleSource, s.d.starter = msg.sample, "the trigger's latest event · loaded "+time.Now().Format("15:04:05"), false
+		if s.editing {
+			s.input.SetSuggestions(mappingSuggestions(s.d, s.step))
+			s.refreshLive()
+		}
+		if !msg.asked {
+			return nil
+		}
+		return toast("Sample loaded: suggestions and values come from it")
 	case mappingLoadedMsg:
 		s.loaded = true
 		s.account, s.accountErr, s.schema, s.fetched = msg.account, msg.accountErr, msg.schema, msg.fetched
@@ -308,6 +338,8 @@ func (s *mappingScreen) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Back):
 		return pop
 	case s.list.HandleKey(msg, k.List()):
+	case key.Matches(msg, k.Sample):
+		return tea.Batch(s.busy.Start("Loading the trigger's latest event…"), s.loadSample(true))
 	case key.Matches(msg, k.Refresh):
 		return s.refresh()
 	case key.Matches(msg, k.Reveal):

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/engine/action"
+	"github.com/oktaflow/oktaflow/engine/mapping"
 )
 
 // refresh re-reads the org's user schema; mappings live in the draft and
@@ -167,4 +169,41 @@ func truthy(v any) bool {
 		return x == "true" || x == "yes" || x == "1"
 	}
 	return false
+}
+
+// refreshLive resolves the mapping being edited against the sample.
+func (s *mappingScreen) refreshLive() {
+	s.live, s.liveBad = liveValue(s.input.Value(), s.d)
+}
+
+// liveValue is what src gives for the draft's sample and the outputs of
+// earlier steps' tests, in a line: the value, a path the sample lacks, or
+// that only a test run knows it (it reads an earlier step).
+func liveValue(src string, d *draft) (string, bool) {
+	if strings.TrimSpace(src) == "" {
+		return "", false
+	}
+	t, err := mapping.Parse(src)
+	if err != nil {
+		return "", false // the compile error shows already
+	}
+	if d.sample == nil {
+		return "no sample to resolve it against: ctrl+l (esc first) loads the trigger's", false
+	}
+	steps := make(map[string]any, len(d.outputs))
+	for id, o := range d.outputs {
+		steps[id] = o
+	}
+	v, err := t.Eval(mapping.Env{Trigger: d.sample, Steps: steps})
+	if paths, ok := mapping.Deferred(err); ok {
+		return "known in a test run: it reads " + strings.Join(paths, ", "), false
+	}
+	var missing *mapping.MissingError
+	if errors.As(err, &missing) {
+		return "⚠ the sample has no " + strings.Join(missing.Paths, ", ") + `: check the path, or give a default with ?? "…"`, true
+	}
+	if err != nil {
+		return "✗ " + err.Error(), true
+	}
+	return "→ " + mapping.Format(v) + "  (for this sample)", false
 }

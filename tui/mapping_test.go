@@ -386,3 +386,29 @@ func checkFits(t *testing.T, what, v string, w, h int) {
 		}
 	}
 }
+
+// The field editor says what a mapping gives for the sample as it is
+// typed, and warns when the sample lacks a path it reads.
+func TestMappingLiveValue(t *testing.T) {
+	d := newDraft(storage.Integration{Trigger: storage.Trigger{Type: "webhook"}, Steps: []storage.Step{{ID: "find"}, {ID: "create"}}})
+	d.setStarter(map[string]any{"email": "ada@acme.com", "first": "Ada"})
+	for _, tc := range []struct {
+		src, want string
+		bad       bool
+	}{
+		{"Ada", "→ Ada", false},
+		{"{{ lower(trigger.email) }}", "→ ada@acme.com", false},
+		{`{{ trigger.dept ?? "Engineering" }}`, "→ Engineering", false},
+		{"{{ trigger.surname }}", "⚠ the sample has no trigger.surname", true},
+		{"{{ steps.find.id }}", "known in a test run: it reads steps.find.id", false},
+	} {
+		got, bad := liveValue(tc.src, d)
+		if !strings.HasPrefix(got, tc.want) || bad != tc.bad {
+			t.Errorf("liveValue(%q) = %q, %v; want %q…, %v", tc.src, got, bad, tc.want, tc.bad)
+		}
+	}
+	d.sample = nil
+	if got, _ := liveValue("{{ trigger.email }}", d); !strings.Contains(got, "no sample") {
+		t.Errorf("without a sample: %q", got)
+	}
+}

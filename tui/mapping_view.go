@@ -67,11 +67,21 @@ func (s *mappingScreen) headLines() []string {
 		}
 		out = append(out, st.Faint.Render(truncate(note+" · ctrl+f refreshes", s.w)))
 	}
+	switch {
+	case s.d.sample == nil:
+		out = append(out, st.WarnText.Render(truncate("⚠ no sample yet: ctrl+l loads the trigger's latest event", s.w)))
+	default:
+		out = append(out, st.Faint.Render(truncate("sample: "+s.d.sampleSource+" · ctrl+l loads the latest", s.w)))
+	}
 	if ok, why := s.c.can(engine.OpEditIntegration); !ok {
 		out = append(out, st.WarnText.Render(truncate("⚠ "+why, s.w)))
 	}
 	if n := s.errorCount(); n > 0 {
-		out = append(out, st.ErrorText.Render(truncate(fmt.Sprintf("✗ %d mapping(s) do not compile: see ✗ beside them", n), s.w)))
+		verb := " does not compile: see ✗ beside it"
+		if n > 1 {
+			verb = " do not compile: see ✗ beside them"
+		}
+		out = append(out, st.ErrorText.Render(truncate("✗ "+plural(n, "mapping", "mappings")+verb, s.w)))
 	} else if missing := s.unmappedRequired(); len(missing) > 0 {
 		word := "fields"
 		if len(missing) == 1 {
@@ -217,10 +227,17 @@ func (s *mappingScreen) editorView(w int) []string {
 	case strings.TrimSpace(v) == "":
 		out = append(out, st.Faint.Render(truncate("empty: enter removes the mapping", w)))
 	case isLiteral(v):
-		out = append(out, st.OKText.Render("✓ a literal value"))
+		out = append(out, st.OKText.Render("✓ plain text: sent as typed"))
 	default:
 		out = append(out, st.OKText.Render("✓ compiles"))
 	}
+	switch {
+	case s.live != "" && s.liveBad:
+		out = append(out, st.WarnText.Render(truncate(s.live, w)))
+	case s.live != "":
+		out = append(out, st.Code.Render(truncate(s.live, w)))
+	}
+	out = append(out, st.Faint.Render(truncate(`text as typed · {{ trigger.email }} reads the event · {{ x ?? "none" }} a default · {{ lower(x) }} · esc, ? lists more`, w)))
 	if !s.input.HasSuggestions() || s.input.Shown() == 0 {
 		out = append(out, st.Section.Render("Suggestions"))
 		if !s.input.HasSuggestions() {
@@ -394,7 +411,7 @@ func (s *mappingScreen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
 		{withHelp(k.Enter, "edit field / change option"), withHelp(k.Toggle, "change option"), withHelp(k.Delete, "clear mapping"),
-			k.Refresh, withHelp(k.Reveal, "reveal password"), k.Back},
+			k.Refresh, k.Sample, withHelp(k.Reveal, "reveal password"), k.Back},
 		{withHelp(k.Enter, "save (while editing)"), withHelp(k.Back, "cancel edit"), k.Insert,
 			key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "choose suggestion"))},
 	}
@@ -409,4 +426,20 @@ func (s *mappingScreen) errorCount() int {
 		}
 	}
 	return n
+}
+
+// HelpNote is the mapping language, in a few lines.
+func (s *mappingScreen) HelpNote() []string {
+	st := s.c.Styles
+	row := func(src, what string) string { return "  " + st.Code.Render(pad(src, 42)) + st.Faint.Render(what) }
+	return []string{
+		st.Section.Render("Mapping a field"),
+		row("Ada", "plain text, sent as typed"),
+		row("{{ trigger.email }}", "a value of the trigger's event"),
+		row("{{ steps.find.id }}", "an earlier step's output"),
+		row(`{{ trigger.dept ?? "Engineering" }}`, "a default when the value is missing"),
+		row(`{{ lower(trigger.email) }}  upper, trim`, "functions"),
+		row(`{{ trigger.first + " " + trigger.last }}`, "join values"),
+		st.Faint.Render("  typing in a field shows what it gives for the sample; tab inserts a suggestion"),
+	}
 }

@@ -23,6 +23,12 @@ type Screen interface {
 	Capturing() bool
 }
 
+// helpNoter is a screen whose help says more than its keys (the mapping
+// language, say).
+type helpNoter interface {
+	HelpNote() []string
+}
+
 // Navigation and feedback messages. Screens switch by messages, not calls.
 type (
 	// pushMsg opens a screen on top of the current one.

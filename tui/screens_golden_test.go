@@ -97,6 +97,27 @@ func seedAudit(t *testing.T, c *Common) {
 	}
 }
 
+// seedFailing adds an Okta event trigger, ON, whose polls fail.
+func seedFailing(g *gdrive) {
+	seedAll(g)
+	in, err := eng(g.c).SaveIntegration(context.Background(), storage.Integration{
+		Name: "Mirror Okta users", Trigger: storage.Trigger{Type: "okta_event", Config: map[string]any{"account": "sandbox", "event_types": []any{"user.lifecycle.create"}}},
+		Steps: []storage.Step{{ID: "find", Action: "okta.get_user", Account: "sandbox", Fields: map[string]string{"id": "{{ trigger.target[0].id }}"}}},
+	})
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	if _, err := eng(g.c).SetEnabled(context.Background(), in.ID, true, time.Time{}); err != nil {
+		g.t.Fatal(err)
+	}
+	at := time.Now()
+	if _, err := eng(g.c).Store().SetTriggerHealth(in.ID, storage.TriggerHealth{State: storage.HealthFailing, Failures: 3,
+		LastError:   "GET /api/v1/logs: 403 E0000006 You do not have permission to perform the requested action",
+		LastErrorAt: at, LastOKAt: at.Add(-10 * time.Minute), NextPollAt: at.Add(2 * time.Minute)}); err != nil {
+		g.t.Fatal(err)
+	}
+}
+
 func seedAll(g *gdrive) {
 	ins := seedIntegrations(g.t, g.c)
 	seedRuns(g.t, g.c, ins[0])
@@ -110,11 +131,13 @@ func toHome(g *gdrive) {
 	g.wait("Webhook: POST")
 }
 
-// toEditor opens the webhook integration's editor.
+// toEditor opens the webhook integration's editor (once the latest run's
+// event is its sample: the curl command sends it).
 func toEditor(g *gdrive) {
 	toHome(g)
 	g.keys("enter")
 	g.wait("STEPS")
+	g.wait(`"email":"user2@`)
 }
 
 // toMapping opens the mapping of its step.
@@ -124,6 +147,7 @@ func toMapping(g *gdrive) {
 	g.wait("FIELDS")
 	g.keys("enter")
 	g.wait("FIELD ")
+	g.wait("sample: the trigger's latest event")
 }
 
 // toTest opens the editor's test screen, which previews the sample.
@@ -138,6 +162,19 @@ func toRuns(g *gdrive) {
 	toHome(g)
 	g.keys("r")
 	g.wait("1 of 3")
+}
+
+// toAccountKind opens the account form on its n-th kind.
+func toAccountKind(g *gdrive, n int) {
+	toHome(g)
+	g.keys("a")
+	g.wait("VERIFIED")
+	g.keys("a")
+	g.wait("What do you connect?")
+	for range n {
+		g.keys("down")
+	}
+	g.keys("enter")
 }
 
 // toWizard starts a new integration and names it.
@@ -157,11 +194,24 @@ var goldenCases = []goldenCase{
 	{name: "welcome", empty: true, drive: func(g *gdrive) { g.wait("Try it with a sandbox org") }},
 	{name: "home-empty", drive: func(g *gdrive) { g.wait("No integrations yet") }},
 	{name: "home", seed: seedAll, drive: toHome},
+	{name: "home-trigger-failing", seed: seedFailing, drive: func(g *gdrive) {
+		g.wait("Mirror Okta users")
+		g.wait("failed 3 times in a row")
+	}},
+	{name: "editor-trigger-failing", seed: seedFailing, drive: func(g *gdrive) {
+		g.wait("Mirror Okta users")
+		g.wait("failed 3 times in a row")
+		g.keys("enter")
+		g.wait("STEPS")
+		g.wait("worked")
+	}},
 	{name: "help", seed: seedAll, drive: func(g *gdrive) { toHome(g); g.keys("?"); g.wait("Keys on") }},
+	{name: "quit-confirm", seed: seedAll, drive: func(g *gdrive) { toHome(g); g.keys("q"); g.wait("Quit?") }},
 	{name: "delete-confirm", seed: seedAll, drive: func(g *gdrive) { toHome(g); g.keys("x"); g.wait("Delete") }},
 	{name: "editor-trigger", seed: seedAll, drive: toEditor},
 	{name: "editor-step", seed: seedAll, drive: func(g *gdrive) { toEditor(g); g.keys("down"); g.wait("FIELDS") }},
 	{name: "mapping", seed: seedAll, drive: toMapping},
+	{name: "help-mapping", seed: seedAll, drive: func(g *gdrive) { toMapping(g); g.keys("?"); g.wait("Keys on") }},
 	{name: "mapping-edit", seed: seedAll, drive: func(g *gdrive) {
 		toMapping(g)
 		g.keys("enter")
@@ -200,12 +250,22 @@ var goldenCases = []goldenCase{
 		g.keys("a")
 		g.wait("VERIFIED")
 		g.keys("a")
-		g.wait("Connect an Okta org")
+		g.wait("What do you connect?")
 	}},
+	{name: "account-form-token", seed: seedAll, drive: func(g *gdrive) { toAccountKind(g, 0); g.wait("┃ Okta domain"); g.wait("Admin Console") }},
+	{name: "account-form-oauth", seed: seedAll, drive: func(g *gdrive) { toAccountKind(g, 1); g.wait("┃ Okta domain"); g.wait("Client ID") }},
+	{name: "account-form-kissflow", seed: seedAll, drive: func(g *gdrive) { toAccountKind(g, 2); g.wait("┃ Kissflow host") }},
 	{name: "audit", seed: func(g *gdrive) { seedAll(g); seedAudit(g.t, g.c) }, drive: func(g *gdrive) {
 		toHome(g)
 		g.keys("L")
 		g.wait("bob@laptop")
+	}},
+	{name: "audit-entry", seed: func(g *gdrive) { seedAll(g); seedAudit(g.t, g.c) }, drive: func(g *gdrive) {
+		toHome(g)
+		g.keys("L")
+		g.wait("bob@laptop")
+		g.keys("down", "enter")
+		g.wait("Audit entry")
 	}},
 	{name: "wizard-name", seed: seedAll, drive: func(g *gdrive) {
 		toHome(g)
@@ -258,7 +318,7 @@ var goldenCases = []goldenCase{
 		g.keys("enter")
 		g.wait("FIELD ")
 		g.keys("esc")
-		g.wait("No sample yet")
+		g.wait("Sample · a starter sample")
 		g.keys("esc")
 		g.wait("problem")
 	}},

@@ -97,7 +97,7 @@ func (s *testRun) Capturing() bool { return s.editing || s.confirm != nil }
 // integration starts from the event of its latest run (a poll trigger is
 // only asked on ctrl+l: that calls an outside API).
 func (s *testRun) Init() tea.Cmd {
-	if s.d.sample != nil {
+	if s.d.sample != nil && !s.d.starter {
 		return s.preview()
 	}
 	if spec, ok := trigger.Lookup(s.d.in.Trigger.Type); ok && spec.Push && s.d.in.ID != "" {
@@ -148,7 +148,7 @@ func (s *testRun) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		s.busy.Stop()
 		s.sampleErr = msg.err
 		if msg.err == nil {
-			s.d.sample = msg.sample
+			s.d.sample, s.d.starter = msg.sample, false
 			s.d.sampleSource = "the trigger's latest event · loaded " + time.Now().Format("15:04:05")
 			s.layout()
 			return s, s.preview()

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/oktaflow/oktaflow/engine"
+	"github.com/oktaflow/oktaflow/engine/action"
 	"github.com/oktaflow/oktaflow/storage"
 )
 
@@ -34,7 +35,11 @@ func testQuestion(in storage.Integration, accounts map[string]storage.Account) s
 		}
 		seen[st.Account] = true
 		if a, ok := accounts[st.Account]; ok {
-			orgs = append(orgs, a.OrgURL+" ("+a.Name+")")
+			what := a.Name
+			if a.Kind == storage.AccountSandbox {
+				what += ", the simulated sandbox org"
+			}
+			orgs = append(orgs, a.OrgURL+" ("+what+")")
 		} else if st.Account != "" {
 			orgs = append(orgs, "the account "+strconv.Quote(st.Account)+" (not found)")
 		}
@@ -51,7 +56,13 @@ func testQuestion(in storage.Integration, accounts map[string]storage.Account) s
 	if len(orgs) > 0 {
 		target = strings.Join(orgs, " and ")
 	}
-	return fmt.Sprintf("Run %s for real against %s? %s", steps, target, effect)
+	q := fmt.Sprintf("Run %s for real against %s? %s", steps, target, effect)
+	for i, st := range in.Steps { // what cannot be undone is said before, not after
+		for _, w := range stepWarnings(st) {
+			q += fmt.Sprintf(" ⚠ Step %d · %s %s.", i+1, st.ID, w)
+		}
+	}
+	return q
 }
 
 func (s *testRun) runningText() string {
@@ -63,4 +74,18 @@ func (s *testRun) runningText() string {
 		return "Running step " + ids[0] + "…"
 	}
 	return "Running steps " + strings.Join(ids, " → ") + "…"
+}
+
+// stepWarnings are what a step's action says before it runs for real
+// ("permanently deletes the user…"), without the action's id.
+func stepWarnings(st storage.Step) []string {
+	act, ok := action.Lookup(st.Action)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, w := range act.Describe(action.Input{Options: st.Options}).Warnings {
+		out = append(out, strings.TrimSpace(strings.TrimPrefix(w, st.Action)))
+	}
+	return out
 }

@@ -47,7 +47,7 @@ func (s *testRun) onEditKey(msg tea.KeyPressMsg) tea.Cmd {
 			s.editErr = err.Error()
 			return nil
 		}
-		s.d.sample, s.d.sampleSource = ev, "written by hand · "+time.Now().Format("15:04:05")
+		s.d.sample, s.d.sampleSource, s.d.starter = ev, "written by hand · "+time.Now().Format("15:04:05"), false
 		s.editing, s.editErr = false, ""
 		s.sampleErr = nil
 		s.area.Blur()

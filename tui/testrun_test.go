@@ -331,3 +331,21 @@ func TestTestRunFitsTheScreen(t *testing.T) {
 		checkFits(t, "editing", plain(s), size[0], size[1])
 	}
 }
+
+// A step that cannot be undone is said before a real test, in the question
+// (issue 10: delete_user), and the sandbox is not called the real org.
+func TestTestQuestionWarnsAndNamesTheSandbox(t *testing.T) {
+	in := storage.Integration{Steps: []storage.Step{
+		{ID: "off", Action: "okta.deactivate_user", Account: "play"},
+		{ID: "delete", Action: "okta.delete_user", Account: "play"},
+	}}
+	q := testQuestion(in, map[string]storage.Account{"play": {Name: "play", Kind: storage.AccountSandbox, OrgURL: "http://127.0.0.1:1"}})
+	for _, want := range []string{"the 2 steps", "the simulated sandbox org", "⚠ Step 2 · delete permanently deletes the user", "cannot be undone"} {
+		if !strings.Contains(q, want) {
+			t.Errorf("the question lacks %q: %s", want, q)
+		}
+	}
+	if strings.Contains(q, "Step 1 · off") {
+		t.Errorf("a warning for a step that can be undone: %s", q)
+	}
+}

@@ -113,7 +113,7 @@ func (s *testRun) resultsView() string {
 		if s.testErr != nil || ok < len(s.d.in.Steps) {
 			style = st.ErrorText
 		}
-		line(st.Title.Render("Test run") + st.Faint.Render(" · "+s.testedAt.Format("15:04:05")+" · against the real org · ") + style.Render(summary))
+		line(st.Title.Render("Test run") + st.Faint.Render(" · "+s.testedAt.Format("15:04:05")+" · "+s.against()+" · ") + style.Render(summary))
 	}
 	if s.testErr != nil {
 		b.WriteString("\n")
@@ -179,6 +179,9 @@ func (s *testRun) stepBlock(b *strings.Builder, i int, o engine.StepOutcome, lin
 		s.errorBlock(o.Error, para)
 	}
 	if s.kind == "preview" {
+		for _, w := range stepWarnings(step) {
+			para(st.WarnText, "⚠ this step "+w, "   ")
+		}
 		if o.Input != nil {
 			line("   " + st.Label.Render("Fields"))
 			block(o.Input, "   ")
@@ -260,4 +263,23 @@ func describeRequest(st storage.Step, input map[string]any) ([]string, any) {
 	}
 	req := act.Describe(action.Input{Fields: input, Options: st.Options})
 	return req.Calls, req.Body
+}
+
+// against says what a test ran against: the sandbox is not "the real org".
+func (s *testRun) against() string {
+	sandbox, real := false, false
+	for _, a := range s.accounts {
+		if a.Kind == storage.AccountSandbox {
+			sandbox = true
+		} else {
+			real = true
+		}
+	}
+	switch {
+	case sandbox && !real:
+		return "against the sandbox org (simulated)"
+	case sandbox:
+		return "against the sandbox and real accounts"
+	}
+	return "against the real org"
 }

@@ -69,25 +69,20 @@ func newAccountListCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if asJSON {
-				type row struct {
-					storage.Account
-					Token string `json:"token"`
+				if list == nil {
+					list = []storage.Account{} // "[]", not "null"
 				}
-				rows := make([]row, len(list))
-				for i, a := range list {
-					rows[i] = row{Account: a, Token: a.Token.Mask()}
-				}
-				return printJSON(cmd.OutOrStdout(), rows)
+				return printJSON(cmd.OutOrStdout(), list)
 			}
 			if len(list) == 0 {
-				fmt.Fprintln(cmd.OutOrStdout(), "No accounts yet. Connect one: oktaflow account add NAME --domain acme.okta.com --token-stdin")
+				fmt.Fprintln(cmd.OutOrStdout(), "No accounts yet. Connect one: oktaflow account add (at a terminal it asks)")
 				return nil
 			}
 			w := table(cmd.OutOrStdout())
-			fmt.Fprintln(w, "NAME\tKIND\tORG\tVERIFIED AS\tVERIFIED\tTOKEN")
+			fmt.Fprintln(w, "NAME\tKIND\tORG\tVERIFIED AS\tVERIFIED\tSECRET")
 			now := time.Now()
 			for _, a := range list {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Kind, a.OrgURL, a.VerifiedAs, ago(a.VerifiedAt, now), a.Token.Mask())
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, accountKind(a), a.OrgURL, a.VerifiedAs, ago(a.VerifiedAt, now), accountSecret(a))
 			}
 			return w.Flush()
 		}),
@@ -165,4 +160,20 @@ func newAccountSchemaCmd(g *globals) *cobra.Command {
 			return nil
 		}),
 	}
+}
+
+// accountKind names an account's kind and, for Okta, how it signs in.
+func accountKind(a storage.Account) string {
+	if a.IsOAuth() {
+		return a.Kind + " (oauth)"
+	}
+	return a.Kind
+}
+
+// accountSecret shows which secret an account holds, masked.
+func accountSecret(a storage.Account) string {
+	if a.IsOAuth() {
+		return "private key (sealed)"
+	}
+	return a.Token.Mask()
 }

@@ -124,7 +124,7 @@ func (g *globals) askOAuth(cmd *cobra.Command, s *engine.Session, name string) (
 	for _, n := range needs {
 		label := n.Scope
 		if len(n.For) > 0 {
-			label += "  (" + strings.Join(n.For, "; ") + ")"
+			label += " — " + strings.Join(n.For, "; ")
 		}
 		options = append(options, huh.NewOption(label, n.Scope).Selected(n.Needed))
 	}

@@ -19,7 +19,7 @@ import (
 
 // cli runs one oktaflow command in-process and returns its stdout, stderr
 // and exit code.
-func cli(t *testing.T, ctx context.Context, stdin string, args ...string) (string, string, int) {
+func cli(t testing.TB, ctx context.Context, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	cmd := newRootCmd()
 	var out, errOut bytes.Buffer
@@ -55,7 +55,7 @@ func asUsage(err error, target **usageError) bool {
 	return false
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -336,7 +336,7 @@ func newIntTestCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if eventFile == "" && !engine.ReadOnlyIntegration(in) {
-				title := fmt.Sprintf("Run the %s of %q for real on this item?", plural(len(in.Steps), "step", "steps"), in.Name)
+				title := fmt.Sprintf("Run %s of %q for real on this item?", plural(len(in.Steps), "step", "steps"), in.Name)
 				if err := g.confirm(cmd, yes, false, title, testDetail(s.sess, in, event)); err != nil {
 					return err
 				}

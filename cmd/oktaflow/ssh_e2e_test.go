@@ -97,7 +97,7 @@ func (u sshUser) app(t *testing.T, name string) *tmuxSession {
 	}
 	s := &tmuxSession{t: t, name: fmt.Sprintf("oktaflow-ssh-%s-%d", name, os.Getpid())}
 	s.tmux("new-session", "-d", "-s", s.name, "-x", "130", "-y", "30", strings.Join(quoted, " ")+"; echo SSH-EXITED=$?; sleep 30")
-	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", s.name).Run() })
+	t.Cleanup(s.close)
 	return s
 }
 

@@ -12,6 +12,9 @@ import (
 )
 
 // tmuxSession drives the real binary in a tmux terminal, as a person would.
+// Each session has a tmux server of its own (-L name, no config file), so
+// that tests running at once, or a developer's own tmux and its
+// environment (OKTAFLOW_DB, say), never reach into each other.
 type tmuxSession struct {
 	t    *testing.T
 	name string
@@ -19,12 +22,15 @@ type tmuxSession struct {
 
 func (s *tmuxSession) tmux(args ...string) string {
 	s.t.Helper()
-	out, err := exec.Command("tmux", args...).CombinedOutput()
+	out, err := exec.Command("tmux", append([]string{"-L", s.name, "-f", "/dev/null"}, args...)...).CombinedOutput()
 	if err != nil {
 		s.t.Fatalf("tmux %v: %v\n%s", args, err, out)
 	}
 	return string(out)
 }
+
+// close ends the session's tmux server.
+func (s *tmuxSession) close() { exec.Command("tmux", "-L", s.name, "kill-server").Run() }
 
 // keys sends key names (Enter, Escape, Down, C-s, ...).
 func (s *tmuxSession) keys(keys ...string) {
@@ -75,8 +81,8 @@ func TestTUIEndToEnd(t *testing.T) {
 	addr := freeAddr(t)
 	s := &tmuxSession{t: t, name: fmt.Sprintf("oktaflow-e2e-%d", os.Getpid())}
 	s.tmux("new-session", "-d", "-s", s.name, "-x", "100", "-y", "30",
-		fmt.Sprintf("XDG_DATA_HOME=%s OKTAFLOW_SECRET_KEY= %s --http-addr %s; sleep 30", data, bin, addr))
-	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", s.name).Run() })
+		fmt.Sprintf("XDG_DATA_HOME=%s OKTAFLOW_DB= OKTAFLOW_SECRET_KEY= %s --http-addr %s; sleep 30", data, bin, addr))
+	t.Cleanup(s.close)
 
 	// 1. first run: the sandbox org
 	s.waitFor("Try it with a sandbox org")
@@ -120,17 +126,22 @@ func TestTUIEndToEnd(t *testing.T) {
 	s.waitFor("every required field is mapped")
 	s.keys("Escape")
 
-	// 4. test on a sample written by hand: Okta's JSON output is shown
-	s.waitFor("No sample yet")
+	// 4. test on the webhook's starter sample (sample first), edited by
+	// hand: Okta's JSON output is shown
+	s.waitFor("New integration › Test")
+	s.waitFor("a starter sample for a webhook trigger")
 	s.keys("C-e")
 	s.waitFor("Edit the sample event")
-	s.text(`"first_name":"Grace","last_name":"Hopper","email":"grace@acme.com"`)
+	for range 3 { // the first three lines: the brace, "department" and "email"
+		s.keys("C-k", "C-k")
+	}
+	s.text(`{"email": "grace@acme.com",`)
 	s.keys("C-s")
 	s.waitFor("grace@acme.com")
 	s.keys("C-t")
-	s.waitFor("It may create or change users") // the confirmation, not the preview's "runs it for real"
+	s.waitFor("create or change users") // the confirmation, not the preview's "runs it for real"
 	s.keys("y")
-	s.waitFor(`"outcome": "created"`)
+	s.waitFor("1. create · Add a user · created")
 	s.keys("Escape")
 
 	// 5. save and switch ON

@@ -121,7 +121,22 @@ type Traits struct {
 	// password-reset link): later steps of the same run may read them, and
 	// stored copies of the output mask them (see RedactOutput).
 	SecretOutputs []string
+	// Scopes are the OAuth 2.0 scopes an Okta account signed in as a
+	// service app needs for every call Run makes. Okta's .read and .manage
+	// scopes are separate grants, so an action that reads a user before it
+	// changes one lists both. None for actions that do not call Okta.
+	Scopes []string
 }
+
+// The scopes of the Okta actions (okta.ScopeFor of each call they make).
+var (
+	scopesReadUsers   = []string{okta.ScopeUsersRead}
+	scopesManageUsers = []string{okta.ScopeUsersRead, okta.ScopeUsersManage}
+	// Membership: the user is found and their groups read (users.read),
+	// a group found by name or id (groups.read), the membership changed
+	// (groups.manage).
+	scopesMembership = []string{okta.ScopeUsersRead, okta.ScopeGroupsRead, okta.ScopeGroupsManage}
+)
 
 // Request is what an action would send: its calls in order, and the body of
 // the one that writes, if any.
@@ -335,15 +350,27 @@ const Masked = mapping.Masked
 // the copy that is stored with the run (the run itself passes the real
 // values to later steps). out is not changed.
 func RedactOutput(a Action, out map[string]any) map[string]any {
-	secrets := a.Traits().SecretOutputs
-	if len(secrets) == 0 || out == nil {
-		return out
+	return maskKeys(out, a.Traits().SecretOutputs)
+}
+
+// RedactInput returns a step's resolved input with the action's secret
+// fields (a password, an Authorization header) masked, for stored runs and
+// previews. input is not changed.
+func RedactInput(a Action, input map[string]any) map[string]any {
+	return maskKeys(input, SecretFields(a))
+}
+
+// maskKeys is a copy of m with the values of keys masked (m itself when
+// there is nothing to mask).
+func maskKeys(m map[string]any, keys []string) map[string]any {
+	if len(keys) == 0 || m == nil {
+		return m
 	}
-	masked := make(map[string]any, len(out))
-	for k, v := range out {
+	masked := make(map[string]any, len(m))
+	for k, v := range m {
 		masked[k] = v
 	}
-	for _, k := range secrets {
+	for _, k := range keys {
 		if _, ok := masked[k]; ok {
 			masked[k] = Masked
 		}

@@ -289,13 +289,25 @@ func ConvertInput(a Action, schema storage.UserSchema, input map[string]any) (ma
 // CheckLiteral says whether a literal mapping (no {{ }}) fits its field's
 // type; saving calls it, so that "3x" on an integer attribute is refused at
 // once rather than at the first run.
+// An action may check its literals further (literalChecker).
 func CheckLiteral(a Action, schema storage.UserSchema, name, src string) error {
 	f, ok := fieldSpecs(a, schema)[name]
 	if !ok || src == "" {
 		return nil
 	}
-	_, err := Convert(f, src)
-	return err
+	if _, err := Convert(f, src); err != nil {
+		return err
+	}
+	if lc, ok := a.(literalChecker); ok {
+		return lc.checkLiteral(name, src)
+	}
+	return nil
+}
+
+// literalChecker is an action with checks of literal mappings beyond their
+// type (http.request: no credential in the plain headers).
+type literalChecker interface {
+	checkLiteral(name, src string) error
 }
 
 // MissingRequired lists the required fields whose resolved value is empty

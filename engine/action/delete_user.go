@@ -26,7 +26,7 @@ func (deleteUser) Description() string {
 	return "Permanently delete a deactivated user (or deactivate first, with the option); cannot be undone"
 }
 func (deleteUser) Traits() Traits {
-	return Traits{Connector: ConnectorOkta, Destructive: true}
+	return Traits{Connector: ConnectorOkta, Destructive: true, Scopes: scopesManageUsers}
 }
 func (deleteUser) Buckets() []string {
 	return slices.Concat(userBuckets, []string{okta.BucketUserWrite})

@@ -25,7 +25,9 @@ func (findUsers) Title() string { return "Find users" }
 func (findUsers) Description() string {
 	return "List the users an Okta search expression or a name selects (bounded, with a count)"
 }
-func (findUsers) Traits() Traits    { return Traits{Connector: ConnectorOkta, ReadOnly: true} }
+func (findUsers) Traits() Traits {
+	return Traits{Connector: ConnectorOkta, ReadOnly: true, Scopes: scopesReadUsers}
+}
 func (findUsers) Buckets() []string { return []string{okta.BucketUsers} }
 
 func (findUsers) Fields(storage.UserSchema) []Field {

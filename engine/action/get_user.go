@@ -18,7 +18,9 @@ func (getUser) Fields(storage.UserSchema) []Field            { return finderFiel
 func (getUser) Options() []Option                            { return []Option{matchOption} }
 func (getUser) Check(names []string, _ map[string]any) error { return checkFinder(names) }
 
-func (getUser) Traits() Traits { return Traits{Connector: ConnectorOkta, ReadOnly: true} }
+func (getUser) Traits() Traits {
+	return Traits{Connector: ConnectorOkta, ReadOnly: true, Scopes: scopesReadUsers}
+}
 
 func (getUser) Run(ctx context.Context, conn Conn, in Input) (map[string]any, error) {
 	api, err := oktaOf(conn)

@@ -43,7 +43,7 @@ func (m membership) Description() string {
 	return "End a user's membership of a group (by id or exact name), unless they are not a member"
 }
 
-func (membership) Traits() Traits { return Traits{Connector: ConnectorOkta} }
+func (membership) Traits() Traits { return Traits{Connector: ConnectorOkta, Scopes: scopesMembership} }
 func (membership) Buckets() []string {
 	return slices.Concat(userBuckets, []string{okta.BucketGroups, okta.BucketGroupByID})
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oktaflow/oktaflow/engine/internal/headerlines"
 	"github.com/oktaflow/oktaflow/engine/mapping"
 	"github.com/oktaflow/oktaflow/storage"
 )
@@ -55,9 +56,11 @@ func (httpRequest) Fields(storage.UserSchema) []Field {
 		{Name: "body", Title: "JSON body", Type: TypeObject,
 			Description: `a JSON value; e.g. {{ {"oktaId": steps.create.id, "status": steps.create.status} }}`},
 		{Name: "headers", Title: "Headers", Type: TypeObject,
-			Description: `a JSON object of header names and values, e.g. {"X-Source": "oktaflow"}; not for secrets`},
+			Description: `a JSON object of header names and values, e.g. {"X-Source": "oktaflow"}; credentials go in Secret headers`},
 		{Name: "authorization", Title: "Authorization header", Type: TypeString, Secret: true,
-			Description: `the Authorization value ("Bearer …"): masked on screen and in stored runs`},
+			Description: `the Authorization value ("Bearer …"); a literal is stored sealed, masked on screen and in stored runs`},
+		{Name: "secret_headers", Title: "Secret headers", Type: TypeString, Secret: true,
+			Description: `one "Name: value" per line (X-Api-Key: …); stored sealed, masked on screen and in stored runs`},
 	}
 }
 
@@ -113,7 +116,13 @@ func buildHTTPCall(in Input) (*httpCall, error) {
 	if err := addHeaders(c.headers, in.Fields["headers"]); err != nil {
 		return nil, actionErr(CodeBadInput, "headers: %v", err)
 	}
+	if err := addSecretHeaders(c.headers, stringField(in.Fields, "secret_headers")); err != nil {
+		return nil, actionErr(CodeBadInput, "secret_headers: %v", err)
+	}
 	if a := stringField(in.Fields, "authorization"); a != "" {
+		if c.headers.Get("Authorization") != "" {
+			return nil, actionErr(CodeBadInput, "authorization: Authorization is also among the secret headers; set it in one place")
+		}
 		c.headers.Set("Authorization", a)
 	}
 	if b, ok := in.Fields["body"]; ok && b != nil && b != "" {
@@ -155,10 +164,10 @@ func addHeaders(h http.Header, v any) error {
 	}
 	for name, val := range m {
 		canon := http.CanonicalHeaderKey(strings.TrimSpace(name))
-		switch canon {
-		case "Host", "Content-Length", "Transfer-Encoding", "Connection", "Idempotency-Key":
-			return fmt.Errorf("%s is set by oktaflow, not by the step", canon)
-		case "Authorization":
+		if err := reservedHeader(canon); err != nil {
+			return err
+		}
+		if canon == "Authorization" {
 			return errors.New("put Authorization in the authorization field, which is kept secret")
 		}
 		s, ok := val.(string)
@@ -169,6 +178,71 @@ func addHeaders(h http.Header, v any) error {
 			return fmt.Errorf("header %q: a name or value holds a line break or is not a header name", name)
 		}
 		h.Set(canon, s)
+	}
+	return nil
+}
+
+// reservedHeader refuses the headers oktaflow sets itself.
+func reservedHeader(canon string) error {
+	switch canon {
+	case "Host", "Content-Length", "Transfer-Encoding", "Connection", "Idempotency-Key":
+		return fmt.Errorf("%s is set by oktaflow, not by the step", canon)
+	}
+	return nil
+}
+
+// addSecretHeaders reads a secret_headers field: "Name: value" lines. Its
+// errors name lines and header names, never a value. A header the plain
+// headers set already is an error (one place for each header).
+func addSecretHeaders(h http.Header, text string) error {
+	pairs, bad := headerlines.Parse(text)
+	if len(bad) > 0 {
+		return fmt.Errorf("line %d is not \"Name: value\"", bad[0])
+	}
+	for i, p := range pairs {
+		if !headerlines.ValidName(p.Name) {
+			return fmt.Errorf("header %d: the name is not an HTTP header name (letters, digits and - only)", i+1)
+		}
+		canon := http.CanonicalHeaderKey(p.Name)
+		if err := reservedHeader(canon); err != nil {
+			return err
+		}
+		if h.Get(canon) != "" {
+			return fmt.Errorf("%s is set twice (in the headers and the secret headers, or on two lines); set it once", canon)
+		}
+		h.Set(canon, p.Value)
+	}
+	return nil
+}
+
+// checkLiteral refuses, at save, literal mappings that would fail every
+// run or expose a credential: plain headers that are not a JSON object of
+// headers, or that hold a header whose name looks like a credential (it
+// would be stored, shown and exported in clear), and secret headers that
+// are not "Name: value" lines.
+func (httpRequest) checkLiteral(name, src string) error {
+	switch name {
+	case "headers":
+		if err := addHeaders(http.Header{}, src); err != nil {
+			return err
+		}
+		var m map[string]any
+		if json.Unmarshal([]byte(src), &m) != nil {
+			return nil
+		}
+		var secret []string
+		for n := range m {
+			if headerlines.SecretLooking(n) {
+				secret = append(secret, http.CanonicalHeaderKey(strings.TrimSpace(n)))
+			}
+		}
+		if len(secret) > 0 {
+			slices.Sort(secret)
+			return fmt.Errorf("%s looks like a credential, and the headers are stored and exported in clear: put it in secret_headers (Secret headers), which are stored sealed",
+				strings.Join(secret, ", "))
+		}
+	case "secret_headers":
+		return addSecretHeaders(http.Header{}, src)
 	}
 	return nil
 }

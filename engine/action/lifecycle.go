@@ -49,7 +49,7 @@ func (l *lifecycle) Check(names []string, _ map[string]any) error {
 }
 func (l *lifecycle) Buckets() []string { return userBuckets }
 func (l *lifecycle) Traits() Traits {
-	return Traits{Connector: ConnectorOkta, SecretOutputs: l.secretOutputs}
+	return Traits{Connector: ConnectorOkta, SecretOutputs: l.secretOutputs, Scopes: scopesManageUsers}
 }
 
 func (l *lifecycle) Outcomes() []Outcome {

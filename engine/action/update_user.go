@@ -25,7 +25,7 @@ func (updateUser) Title() string { return "Update a user" }
 func (updateUser) Description() string {
 	return "Change only the mapped profile attributes (base and custom) of a user found by id, login, email or name"
 }
-func (updateUser) Traits() Traits { return Traits{Connector: ConnectorOkta} }
+func (updateUser) Traits() Traits { return Traits{Connector: ConnectorOkta, Scopes: scopesManageUsers} }
 func (updateUser) Buckets() []string {
 	return slices.Concat(userBuckets, []string{okta.BucketUserWrite})
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -258,6 +259,10 @@ func TestHTTPRequestRefusesBadInput(t *testing.T) {
 		"auth in headers": {"url": "https://x.example", "headers": map[string]any{"authorization": "Bearer x"}},
 		"header newline":  {"url": "https://x.example", "headers": map[string]any{"X-A": "a\r\nX-B: b"}},
 		"own key":         {"url": "https://x.example", "headers": map[string]any{"Idempotency-Key": "k"}},
+		"secret line":     {"url": "https://x.example", "secret_headers": "X-Api-Key abc"},
+		"secret twice":    {"url": "https://x.example", "secret_headers": "X-Api-Key: a", "headers": `{"X-Api-Key": "b"}`},
+		"auth twice":      {"url": "https://x.example", "secret_headers": "Authorization: Bearer a", "authorization": "Bearer b"},
+		"secret host":     {"url": "https://x.example", "secret_headers": "Host: evil.example"},
 	} {
 		if _, err := a.Run(context.Background(), conn, Input{Fields: f}); !IsPermanent(err) {
 			t.Errorf("%s: %v; want a permanent error", name, err)
@@ -273,5 +278,43 @@ func TestHTTPRequestRefusesBadInput(t *testing.T) {
 	}
 	if b, _ := json.Marshal(a.Traits()); !strings.Contains(string(b), `"Connector":""`) {
 		t.Errorf("http.request needs an account: %s", b)
+	}
+}
+
+// Secret headers are "Name: value" lines sent as headers; their errors and
+// the preview never show a value; a literal plain header that looks like a
+// credential is refused at save with the way to keep it sealed.
+func TestHTTPRequestSecretHeaders(t *testing.T) {
+	h := &hookServer{status: 200, body: `{}`}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	a, _ := Lookup("http.request")
+	fields := map[string]any{"url": srv.URL, "secret_headers": "X-Api-Key: k-SECRET-1\n\nX-Tenant-Token:  t-SECRET-2 ", "authorization": "Bearer b-SECRET"}
+	if _, err := a.Run(context.Background(), Conn{HTTP: srv.Client()}, Input{Fields: fields}); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := h.last()
+	if r.Header.Get("X-Api-Key") != "k-SECRET-1" || r.Header.Get("X-Tenant-Token") != "t-SECRET-2" || r.Header.Get("Authorization") != "Bearer b-SECRET" {
+		t.Fatalf("sent %v", r.Header)
+	}
+	if desc := strings.Join(a.Describe(Input{Fields: fields}).Calls, "\n"); strings.Contains(desc, "SECRET") || !strings.Contains(desc, "X-Api-Key") {
+		t.Fatalf("describe: %s", desc)
+	}
+	if !slices.Contains(SecretFields(a), "secret_headers") || !slices.Contains(SecretFields(a), "authorization") {
+		t.Fatalf("secret fields: %v", SecretFields(a))
+	}
+	_, err := a.Run(context.Background(), Conn{HTTP: srv.Client()}, Input{Fields: map[string]any{"url": srv.URL, "secret_headers": "Bad Name: v-SECRET"}})
+	if err == nil || strings.Contains(err.Error(), "SECRET") {
+		t.Fatalf("a bad secret header: %v", err)
+	}
+	err = CheckLiteral(a, storage.UserSchema{}, "headers", `{"x-api-key": "abc", "X-Source": "o"}`)
+	if err == nil || !strings.Contains(err.Error(), "X-Api-Key") || !strings.Contains(err.Error(), "secret_headers") || strings.Contains(err.Error(), "X-Source") {
+		t.Fatalf("a credential in the plain headers: %v", err)
+	}
+	if err := CheckLiteral(a, storage.UserSchema{}, "headers", `{"X-Source": "o"}`); err != nil {
+		t.Fatalf("plain headers: %v", err)
+	}
+	if err := CheckLiteral(a, storage.UserSchema{}, "secret_headers", "X-Api-Key: k"); err != nil {
+		t.Fatalf("secret headers: %v", err)
 	}
 }

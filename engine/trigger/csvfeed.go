@@ -184,9 +184,27 @@ func (f *csvFeed) Poll(ctx context.Context, cursor string, _ time.Time) (Batch, 
 }
 
 func (f *csvFeed) Sample(ctx context.Context) (Event, error) {
-	files, _, err := f.files()
+	newest, st, err := f.newestFile()
 	if err != nil {
 		return Event{}, err
+	}
+	budget := readBudget{rows: 1 << 30, bytes: csvMaxBytesPerPoll}
+	res, err := f.read(newest, st, nil, true, &budget)
+	if err != nil {
+		return Event{}, err
+	}
+	if len(res.events) == 0 {
+		return Event{}, fmt.Errorf("CSV: %s has no data row yet", filepath.Base(newest))
+	}
+	return res.events[len(res.events)-1], nil
+}
+
+// newestFile is the file a sample or a header comes from: the path itself,
+// or the newest .csv file of the folder.
+func (f *csvFeed) newestFile() (string, fileStamp, error) {
+	files, _, err := f.files()
+	if err != nil {
+		return "", fileStamp{}, err
 	}
 	var newest string
 	for name, st := range files {
@@ -195,15 +213,7 @@ func (f *csvFeed) Sample(ctx context.Context) (Event, error) {
 		}
 	}
 	if newest == "" {
-		return Event{}, fmt.Errorf("CSV: no .csv file in %s yet", f.path)
+		return "", fileStamp{}, fmt.Errorf("CSV: no .csv file in %s yet", f.path)
 	}
-	budget := readBudget{rows: 1 << 30, bytes: csvMaxBytesPerPoll}
-	res, err := f.read(newest, files[newest], nil, true, &budget)
-	if err != nil {
-		return Event{}, err
-	}
-	if len(res.events) == 0 {
-		return Event{}, fmt.Errorf("CSV: %s has no data row yet", filepath.Base(newest))
-	}
-	return res.events[len(res.events)-1], nil
+	return newest, files[newest], nil
 }

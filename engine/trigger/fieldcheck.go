@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/oktaflow/oktaflow/engine/internal/headerlines"
 )
 
 // CheckField checks the text of one setting of a trigger type, as a form
@@ -99,20 +101,12 @@ func parseBool(s string) (value, ok bool) {
 	return false, false
 }
 
-// mapLines splits "Name: value" lines (a form may join them with "; "
-// when it shows them on one line, so a line break is what separates them
-// here). Blank lines are skipped.
+// mapLines splits "Name: value" lines (see headerlines.Parse, which the
+// http.request step reads its secret headers with too).
 func mapLines(text string) (pairs [][2]string, bad []int) {
-	for i, line := range strings.Split(text, "\n") {
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		name, val, ok := strings.Cut(line, ":")
-		if !ok || strings.TrimSpace(name) == "" {
-			bad = append(bad, i+1)
-			continue
-		}
-		pairs = append(pairs, [2]string{strings.TrimSpace(name), strings.TrimSpace(val)})
+	ps, bad := headerlines.Parse(text)
+	for _, p := range ps {
+		pairs = append(pairs, [2]string{p.Name, p.Value})
 	}
 	return pairs, bad
 }
@@ -138,18 +132,7 @@ func checkHeaderLines(text string) error {
 	return nil
 }
 
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		ok := r == '-' || r == '_' || r == '.' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
+func validHeaderName(s string) bool { return headerlines.ValidName(s) }
 
 func checkDelimiter(v string) error {
 	if len([]rune(v)) != 1 || v == "\"" || v == "\n" || v == "\r" {
@@ -190,17 +173,6 @@ func checkNoSecretQuery(v string) error {
 }
 
 // secretLooking reports whether a query parameter's name looks like it
-// carries a credential (api_key, token, sig, password, ...).
-func secretLooking(name string) bool {
-	n := strings.NewReplacer("-", "", "_", "", ".", "").Replace(strings.ToLower(name))
-	switch n {
-	case "key", "sig", "pwd", "pass", "auth", "code", "jwt":
-		return true
-	}
-	for _, part := range []string{"token", "secret", "passw", "apikey", "accesskey", "signature", "credential", "privatekey", "sessionid", "authorization", "clientsecret"} {
-		if strings.Contains(n, part) {
-			return true
-		}
-	}
-	return strings.HasSuffix(n, "key")
-}
+// carries a credential (api_key, token, sig, password, ...): the one rule,
+// shared with the http.request step (headerlines.SecretLooking).
+func secretLooking(name string) bool { return headerlines.SecretLooking(name) }

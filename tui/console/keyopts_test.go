@@ -76,7 +76,7 @@ func TestKeyOptionCommandAndPTY(t *testing.T) {
 		sess.Stderr = &out
 		sess.Shell()
 		sess.Wait()
-		if !strings.Contains(out.String(), "Connect with a terminal") || strings.Contains(out.String(), "Integrations") {
+		if !strings.Contains(out.String(), "may run commands but not open the app") || strings.Contains(out.String(), "Integrations") {
 			t.Errorf("%s: a session without a terminal showed %q", name, out.String())
 		}
 	}

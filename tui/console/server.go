@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -84,15 +83,7 @@ type Server struct {
 	fingerprint string
 
 	mu   sync.Mutex
-	live map[*liveSession]struct{}
-}
-
-// liveSession is an open session, kept so that revoking its key closes it.
-type liveSession struct {
-	sess ssh.Session
-	key  authorizedKey
-	role engine.Role
-	pty  bool
+	live map[ssh.Session]*liveSession
 }
 
 type identityKey struct{}
@@ -127,7 +118,7 @@ func New(o Options) (*Server, error) {
 	if o.Engine == nil || o.Run == nil {
 		return nil, errors.New("the SSH console needs the engine and a command runner")
 	}
-	s := &Server{o: o, keys: keys, gate: newGate(o.Limits, o.Logger), fingerprint: fp, live: map[*liveSession]struct{}{}}
+	s := &Server{o: o, keys: keys, gate: newGate(o.Limits, o.Logger), fingerprint: fp, live: map[ssh.Session]*liveSession{}}
 	s.ssh, err = wish.NewServer(
 		wish.WithAddress(o.Addr),
 		wish.WithHostKeyPath(o.HostKeyPath),
@@ -254,51 +245,6 @@ func (s *Server) ReloadKeys() error {
 	return err
 }
 
-// closeRevoked closes every session whose key is gone, expired, changed
-// role or options, or no longer allowed from its address. The session is
-// closed rather than left open with its next change refused: an open app
-// would otherwise go on showing data its user may no longer see.
-func (s *Server) closeRevoked() {
-	s.mu.Lock()
-	var gone []*liveSession
-	for l := range s.live {
-		if why := s.revoked(l); why != "" {
-			gone = append(gone, l)
-			s.o.Logger.Warn("closing an SSH session: its key is no longer allowed", "key", Fingerprint(l.key.key),
-				"comment", l.key.comment, "remote", l.sess.RemoteAddr().String(), "reason", why)
-		}
-	}
-	s.mu.Unlock()
-	for _, l := range gone {
-		if !l.pty {
-			fmt.Fprintln(l.sess.Stderr(), "oktaflow: your SSH key is no longer allowed here; closing the session")
-		}
-		if conn, ok := l.sess.Context().Value(ssh.ContextKeyConn).(gossh.Conn); ok {
-			conn.Close()
-		} else {
-			l.sess.Close()
-		}
-	}
-}
-
-// revoked says why a session's key no longer allows it ("" when it does).
-func (s *Server) revoked(l *liveSession) string {
-	role, a, ok := s.keys.find(l.key.key)
-	switch {
-	case !ok:
-		return "removed from the keys files, or expired"
-	case role != l.role:
-		return "its role changed to " + role.String()
-	case !a.opts.allowsFrom(l.sess.RemoteAddr()):
-		return "its from= option no longer allows this address"
-	case !slices.Equal(a.opts.command, l.key.opts.command):
-		return "its command= option changed"
-	case a.opts.noPTY && l.pty:
-		return "it may no longer open a terminal"
-	}
-	return ""
-}
-
 // Serve accepts sessions on ln until Shutdown; it also re-reads the keys
 // files when they change.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
@@ -371,16 +317,8 @@ func (s *Server) identify(next ssh.Handler) ssh.Handler {
 			wish.Fatalln(sess, "permission denied: this key is not in the admin or viewer keys")
 			return
 		}
-		_, _, isPty := sess.Pty()
-		l := &liveSession{sess: sess, key: a, role: role, pty: isPty}
-		s.mu.Lock()
-		s.live[l] = struct{}{}
-		s.mu.Unlock()
-		defer func() {
-			s.mu.Lock()
-			delete(s.live, l)
-			s.mu.Unlock()
-		}()
+		l := s.track(sess, a, role)
+		defer s.untrack(l)
 		id := Identity{Role: role, Fingerprint: Fingerprint(key), Comment: a.comment, User: sess.User(), Remote: sess.RemoteAddr().String(),
 			RoleNow: func() engine.Role {
 				if s.revoked(l) != "" {
@@ -415,16 +353,38 @@ func (s *Server) commands(next ssh.Handler) ssh.Handler {
 			args = forced
 		} else if _, _, isPty := sess.Pty(); isPty {
 			next(sess)
+			// The app has given the terminal back: say why it ended, if its
+			// key was revoked.
+			if l := s.liveOf(sess); l != nil && l.reason() != "" {
+				fmt.Fprintln(sess.Stderr(), revokedNote)
+			}
 			return
 		}
 		if len(args) == 0 {
-			wish.Fatalln(sess, "This is the oktaflow console. Connect with a terminal for the app (ssh -t), or run a command, e.g.: ssh -p PORT host runs --json")
+			ssh := sshCommandTo(sess)
+			if _, a, _ := s.keys.find(sess.PublicKey()); a.opts.noPTY {
+				wish.Fatalln(sess, "This is the oktaflow console. Your key may run commands but not open the app (no-pty or restrict in the keys file), e.g.: "+
+					ssh+" runs --json ("+ssh+" help lists them)")
+				return
+			}
+			wish.Fatalln(sess, "This is the oktaflow console. Connect with a terminal for the app ("+strings.Replace(ssh, "ssh ", "ssh -t ", 1)+
+				"), or run a command, e.g.: "+ssh+" runs --json")
 			return
 		}
 		code := s.run(sess, args)
 		s.o.Logger.Info("ssh command finished", "key", identityOf(sess).Fingerprint, "args", strings.Join(args, " "), "forced", forced != nil, "exit", code)
 		sess.Exit(code)
 	}
+}
+
+// sshCommandTo is the OpenSSH command line that reaches this console the
+// way the session did (the address it connected to).
+func sshCommandTo(sess ssh.Session) string {
+	host, port, err := net.SplitHostPort(sess.LocalAddr().String())
+	if err != nil {
+		return "ssh HOST"
+	}
+	return "ssh -p " + port + " " + host
 }
 
 // run runs one command; a panic in it is this session's failure (exit 1,
@@ -452,7 +412,11 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		Ctx: sess.Context(), Backend: s.o.Engine.Session(id.Who(), id.Role).WithRoleSource(id.CurrentRole),
 		Styles: tui.NewStyles(true), Keys: tui.DefaultKeyMap(), HookBase: s.o.HookBase,
 	}
-	return tea.NewProgram(tui.New(c), bubbletea.MakeOptions(sess)...)
+	p := tea.NewProgram(tui.New(c), bubbletea.MakeOptions(sess)...)
+	if l := s.liveOf(sess); l != nil {
+		l.setProgram(p) // so that a revoked key's app can be quit
+	}
+	return p
 }
 
 // logSessions logs each connect and disconnect with who, from where, and

@@ -1,7 +1,6 @@
 package widget
 
 import (
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
@@ -53,7 +52,7 @@ func Theme(st Styles, bordered bool) huh.Theme {
 		t.Blurred.PrevIndicator = lipgloss.NewStyle()
 		t.Blurred.SelectSelector = lipgloss.NewStyle().SetString("  ")
 		t.Blurred.MultiSelectSelector = t.Blurred.SelectSelector
-		t.Help = help.DefaultStyles(st.IsDark)
+		t.Help = HelpStyles(st)
 		return t
 	})
 }

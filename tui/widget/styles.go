@@ -3,6 +3,7 @@ package widget
 import (
 	"image/color"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/lipgloss/v2"
 )
 
@@ -35,7 +36,7 @@ func NewStyles(isDark bool) Styles {
 		Text:     ld(lipgloss.Color("#1E1E24"), lipgloss.Color("#E8E8EE")),
 		Good:     ld(lipgloss.Color("#1A7F37"), lipgloss.Color("#56D364")),
 		Bad:      ld(lipgloss.Color("#C62828"), lipgloss.Color("#FF7B72")),
-		Warn:     ld(lipgloss.Color("#9A6700"), lipgloss.Color("#E3B341")),
+		Warn:     ld(lipgloss.Color("#8A5A00"), lipgloss.Color("#E3B341")),
 		Info:     ld(lipgloss.Color("#0969DA"), lipgloss.Color("#79C0FF")),
 	}
 	base := lipgloss.NewStyle().Foreground(s.Text)
@@ -60,4 +61,21 @@ func NewStyles(isDark bool) Styles {
 	s.JSONNull = lipgloss.NewStyle().Foreground(s.Muted)
 	s.JSONPunct = lipgloss.NewStyle().Foreground(s.Muted)
 	return s
+}
+
+// HelpStyles are the key hints' styles: key names in the text colour,
+// their descriptions and separators muted. (bubbles' own greys fall to
+// 2.1–3.4:1 on a white or black terminal; these keep 4.5:1.)
+func HelpStyles(st Styles) help.Styles {
+	key := lipgloss.NewStyle().Foreground(st.Text).Bold(true)
+	desc := lipgloss.NewStyle().Foreground(st.Muted)
+	return help.Styles{
+		Ellipsis:       desc,
+		ShortKey:       key,
+		ShortDesc:      desc,
+		ShortSeparator: desc,
+		FullKey:        key,
+		FullDesc:       desc,
+		FullSeparator:  desc,
+	}
 }
