@@ -234,7 +234,7 @@ func (s *accountForm) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return s, func() tea.Msg { return errMsg{fmt.Errorf("read the scopes to offer: %w", msg.err)} }
 		}
 		s.scopes = msg.scopes
-		if s.v.kind == kindOAuth && !s.typed() { // the scopes page gets its choices
+		if !s.typed() { // the OAuth page gets its choices (nothing typed is lost)
 			return s, s.build("")
 		}
 		return s, nil

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -39,7 +40,12 @@ func (a *App) render() string {
 	case s == nil:
 		body = st.Faint.Render("Loading…")
 	case a.showHelp:
-		body = a.fullHelp(s)
+		lines := strings.Split(a.fullHelp(s), "\n")
+		if len(lines) > h {
+			off := min(a.helpOff, len(lines)-h+1)
+			lines = append(lines[off:off+h-1], a.c.Styles.Faint.Render(fmt.Sprintf("↓/↑ scroll · %d more lines", len(lines)-off-h+1)))
+		}
+		body = strings.Join(lines, "\n")
 	default:
 		body = s.View()
 	}
@@ -232,4 +238,14 @@ func (a *App) LastFrame() string {
 		return *f
 	}
 	return ""
+}
+
+// helpMax is how far the help can scroll.
+func (a *App) helpMax() int {
+	s := a.top()
+	if s == nil {
+		return 0
+	}
+	_, h := a.bodySize()
+	return max(strings.Count(a.fullHelp(s), "\n")+1-h+1, 0)
 }

@@ -64,7 +64,7 @@ func (e *editor) copyKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		if wantSecret {
 			return copiedMsg{text: sec.Reveal(), what: "the webhook's secret"}
 		}
-		return copiedMsg{text: curlOf(sec.Reveal()), what: "the curl command, with the secret"}
+		return copiedMsg{text: curlOf(sec.Reveal()), what: "the curl command (with the secret)"}
 	}, true
 }
 

@@ -171,6 +171,7 @@ func toAccountKind(g *gdrive, n int) {
 	g.wait("VERIFIED")
 	g.keys("a")
 	g.wait("What do you connect?")
+	time.Sleep(300 * time.Millisecond) // the OAuth scopes to offer arrive (a store read)
 	for range n {
 		g.keys("down")
 	}

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -117,6 +118,14 @@ func (s *testRun) resultsView() string {
 	}
 	if s.testErr != nil {
 		b.WriteString("\n")
+		var ps engine.Problems
+		if errors.As(s.testErr, &ps) { // nothing ran: say what to fix, named for people
+			para(st.ErrorText, "✗ Nothing ran; fix these first:", "  ")
+			for _, p := range ps {
+				para(st.ErrorText, "• "+problemText(s.d.in, p), "    ")
+			}
+			return b.String()
+		}
 		para(st.ErrorText, "✗ "+s.testErr.Error(), "  ")
 		return b.String()
 	}
