@@ -59,5 +59,5 @@ func cloneIntegration(in storage.Integration) storage.Integration {
 
 // setStarter makes ev (a starter sample of the trigger's type) the sample.
 func (d *draft) setStarter(ev map[string]any) {
-	d.sample, d.sampleSource, d.starter = ev, "a starter sample for a "+d.in.Trigger.Type+" trigger · ctrl+l loads the real one", true
+	d.sample, d.sampleSource, d.starter = ev, "a starter sample for a "+d.in.Trigger.Type+" trigger", true
 }

@@ -71,7 +71,11 @@ func (s *mappingScreen) headLines() []string {
 	case s.d.sample == nil:
 		out = append(out, st.WarnText.Render(truncate("⚠ no sample yet: ctrl+l loads the trigger's latest event", s.w)))
 	default:
-		out = append(out, st.Faint.Render(truncate("sample: "+s.d.sampleSource+" · ctrl+l loads the latest", s.w)))
+		hint := " · ctrl+l loads the latest"
+		if s.d.starter {
+			hint = " · ctrl+l loads the real one"
+		}
+		out = append(out, st.Faint.Render(truncate("sample: "+s.d.sampleSource+hint, s.w)))
 	}
 	if ok, why := s.c.can(engine.OpEditIntegration); !ok {
 		out = append(out, st.WarnText.Render(truncate("⚠ "+why, s.w)))
