@@ -139,7 +139,7 @@ func TestTUIEndToEnd(t *testing.T) {
 	s.keys("C-s")
 	s.waitFor("grace@acme.com")
 	s.keys("C-t")
-	s.waitFor("It may create or change users") // the confirmation, not the preview's "runs it for real"
+	s.waitFor("create or change users") // the confirmation, not the preview's "runs it for real"
 	s.keys("y")
 	s.waitFor("1. create · Add a user · created")
 	s.keys("Escape")
