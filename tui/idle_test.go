@@ -27,15 +27,15 @@ func (c countingApp) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // periodic tick (issue 12), no blinking cursor, no spinner at rest; on the
 // home list, the runs list and an open form alike.
 func TestIdleAppSchedulesNothing(t *testing.T) {
+	type step struct{ key, shown string } // a key, and what it opens
 	for _, tc := range []struct {
 		name  string
-		keys  []string
-		shown string
+		steps []step
 	}{
-		{"home", nil, "Offboard leavers"},
-		{"runs", []string{"down", "r"}, "1 of 3"},
-		{"account form", []string{"a", "a", "enter"}, "Connect an Okta org"},
-		{"wizard name", []string{"n"}, "Name your integration"},
+		{"home", nil},
+		{"runs", []step{{"down", "Webhook: POST"}, {"r", "1 of 3"}}},
+		{"account form", []step{{"a", "VERIFIED"}, {"a", "What do you connect?"}, {"enter", "┃ Okta domain"}}},
+		{"wizard name", []step{{"n", "Name your integration"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, _ := newTestCommon(t)
@@ -46,11 +46,10 @@ func TestIdleAppSchedulesNothing(t *testing.T) {
 				teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ANSI256)))
 			ta := &testApp{TestModel: tm, app: a}
 			waitScreen(t, ta, "Offboard leavers")
-			for _, k := range tc.keys {
-				tm.Send(keyMsg(k))
-				time.Sleep(50 * time.Millisecond)
+			for _, st := range tc.steps {
+				tm.Send(keyMsg(st.key))
+				waitScreen(t, ta, st.shown)
 			}
-			waitScreen(t, ta, tc.shown)
 			time.Sleep(300 * time.Millisecond) // loads and timers of the last key settle
 			before := n.Load()
 			time.Sleep(1500 * time.Millisecond)
