@@ -38,6 +38,7 @@ type Backend interface {
 	Schema(accountID string) (storage.UserSchema, error)
 	SandboxPeople(accountID string) ([]engine.SandboxPerson, error)
 	OAuthScopes(account string) ([]engine.ScopeNeed, error)
+	StarterSample(t storage.Trigger) map[string]any
 
 	Validate(in storage.Integration) error
 	Preview(in storage.Integration, event map[string]any) ([]engine.StepOutcome, error)

@@ -108,15 +108,18 @@ func (s *mappingScreen) layout() {
 func (s *mappingScreen) Init() tea.Cmd {
 	cmds := []tea.Cmd{s.load()}
 	if s.d.sample == nil { // sample first: suggestions and live values need one
-		if ev, ok := starterSample(s.d.in.Trigger.Type); ok {
-			s.d.setStarter(ev)
-		}
+		b, tr := s.c.Backend, s.d.in.Trigger
+		cmds = append(cmds, func() tea.Msg { return starterMsg{b.StarterSample(tr)} })
 	}
-	if spec, ok := trigger.Lookup(s.d.in.Trigger.Type); ok && spec.Push && s.d.in.ID != "" && s.d.starter {
+	if spec, ok := trigger.Lookup(s.d.in.Trigger.Type); ok && spec.Push && s.d.in.ID != "" && (s.d.sample == nil || s.d.starter) {
 		cmds = append(cmds, s.loadSample(false))
 	}
 	return tea.Batch(cmds...)
 }
+
+// starterMsg carries an example event of the trigger (a Kissflow item, an
+// Okta System Log event of its type, a row of the CSV file's header...).
+type starterMsg struct{ sample map[string]any }
 
 // mappingSampleMsg carries the trigger's sample: asked for (ctrl+l), or
 // looked for on opening (then a missing one is no problem).
@@ -272,12 +275,20 @@ func (s *mappingScreen) update(msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	switch msg := msg.(type) {
+	case starterMsg:
+		if s.d.sample == nil && msg.sample != nil { // the real one may have come first
+			s.d.setStarter(msg.sample)
+			if s.editing {
+				s.input.SetSuggestions(mappingSuggestions(s.d, s.step))
+			}
+		}
+		return nil
 	case mappingSampleMsg:
 		s.busy.Stop()
 		switch {
 		case msg.err != nil && msg.asked:
 			return toast("No sample: " + msg.err.Error())
-		case msg.err != nil || (!msg.asked && !s.d.starter):
+		case msg.err != nil || (!msg.asked && s.d.sample != nil && !s.d.starter):
 			return nil // none yet, or one was loaded or written meanwhile
 		}
 		s.d.sample, s.d.sampleSource, s.d.starter = msg.sample, "the trigger's latest event · loaded "+time.Now().Format("15:04:05"), false
