@@ -39,6 +39,7 @@ type Backend interface {
 	SandboxPeople(accountID string) ([]engine.SandboxPerson, error)
 	OAuthScopes(account string) ([]engine.ScopeNeed, error)
 	StarterSample(t storage.Trigger) map[string]any
+	CSVColumns(path, delimiter, encoding string) ([]string, error)
 
 	Validate(in storage.Integration) error
 	Preview(in storage.Integration, event map[string]any) ([]engine.StepOutcome, error)

@@ -24,10 +24,14 @@ type triggerForm struct {
 	kept     map[string]*triggerValues // settings typed per type, kept when going back to the types
 	form     *widget.Form
 	accounts []storage.Account
-	stage    int // 0: pick the type, 1: settings
-	problem  error
-	confirm  *widget.Confirm
-	w, h     int
+	// columns are the header of the CSV file named in the settings (for
+	// the key column's picker); columnsOf is the path they were read from.
+	columns   []string
+	columnsOf string
+	stage     int // 0: pick the type, 1: settings
+	problem   error
+	confirm   *widget.Confirm
+	w, h      int
 }
 
 // triggerBackMsg goes back to the trigger types after the user agreed.
@@ -114,6 +118,49 @@ func (t *triggerForm) build() tea.Cmd {
 	return t.form.Init()
 }
 
+// rebuild makes the form again (new choices arrived), the focus kept on
+// the setting it was on.
+func (t *triggerForm) rebuild() tea.Cmd {
+	at := ""
+	if f := t.form.GetFocusedField(); f != nil {
+		at = f.GetKey()
+	}
+	cmd := t.build()
+	for range len(t.spec.Fields) + 1 {
+		if f := t.form.GetFocusedField(); f == nil || f.GetKey() == at {
+			break
+		}
+		t.form.NextField()
+	}
+	return cmd
+}
+
+// columnsMsg is the header of a CSV file.
+type columnsMsg struct {
+	path    string
+	columns []string
+	err     error
+}
+
+// loadColumns reads the header of the CSV file named in the settings, once
+// the path is typed and the user has moved on from it (the key column is
+// then picked from the file's own columns).
+func (t *triggerForm) loadColumns() tea.Cmd {
+	if t.spec.Type != trigger.CSV || t.vals == nil {
+		return nil
+	}
+	path := strings.TrimSpace(*t.vals.text["path"])
+	if f := t.form.GetFocusedField(); path == "" || path == t.columnsOf || (f != nil && f.GetKey() == "path") {
+		return nil
+	}
+	t.columnsOf = path
+	b, delim, enc := t.c.Backend, *t.vals.text["delimiter"], *t.vals.text["encoding"]
+	return func() tea.Msg {
+		cols, err := b.CSVColumns(path, delim, enc)
+		return columnsMsg{path, cols, err}
+	}
+}
+
 // changed reports whether the settings differ from the draft's trigger.
 func (t *triggerForm) changed() bool {
 	if t.vals == nil {
@@ -154,6 +201,18 @@ func (t *triggerForm) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return t, t.build()
 		}
 		return t, nil
+	case columnsMsg:
+		if msg.path != t.columnsOf || t.stage != 1 {
+			return t, nil // an older path's
+		}
+		t.columns = msg.columns
+		if msg.err != nil {
+			t.columns = nil
+			t.problem = fmt.Errorf("the key column cannot be picked from the file: %w", msg.err)
+		} else {
+			t.problem = nil
+		}
+		return t, t.rebuild()
 	case triggerBackMsg:
 		delete(t.kept, t.spec.Type) // the user chose to drop what was typed
 		t.stage = 0
@@ -173,7 +232,7 @@ func (t *triggerForm) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	if t.form.Done() { // enter on the last setting
 		return t, tea.Batch(cmd, t.finish())
 	}
-	return t, cmd
+	return t, tea.Batch(cmd, t.loadColumns())
 }
 
 func (t *triggerForm) onTypeKey(km tea.KeyPressMsg) tea.Cmd {
