@@ -138,6 +138,16 @@ func (s *accounts) detail() []string {
 	for i := range out {
 		out[i] = truncate(strings.Split(out[i], "\n")[0], s.w)
 	}
+	if len(r.items) > 0 { // the items to complete (c) and the Okta ids written back
+		out = append(out, st.Label.Render("Items")+st.Faint.Render("  c completes the next in progress"))
+		for _, it := range r.items {
+			okta := ""
+			if it.OktaUserID != "" {
+				okta = st.OKText.Render("  Okta " + it.OktaUserID)
+			}
+			out = append(out, truncate("  "+pad(it.Name, 18)+" "+pad(it.Status, 11)+" "+st.Faint.Render(it.ID)+okta, s.w))
+		}
+	}
 	if len(r.people) > 0 { // names to test "Get user details" with
 		out = append(out, st.Label.Render("Users to test with"))
 		for _, p := range r.people {

@@ -54,6 +54,9 @@ type Backend interface {
 
 	AddAccount(ctx context.Context, in engine.AccountInput) (storage.Account, error)
 	CreateSandbox(ctx context.Context, name string) (storage.Account, error)
+	CreateKissflowSandbox(ctx context.Context, name string) (storage.Account, error)
+	KissflowSandboxItems(account string) ([]engine.KissflowSandboxItem, error)
+	CompleteKissflowItem(account, itemID string) (engine.KissflowSandboxItem, error)
 	VerifyAccount(ctx context.Context, idOrName string) (storage.Account, error)
 	RemoveAccount(idOrName string) error
 	RefreshSchema(ctx context.Context, idOrName string) (storage.UserSchema, error)
