@@ -75,6 +75,9 @@ func (s *accounts) ShortHelp() []key.Binding {
 	if len(s.rows) == 0 {
 		return []key.Binding{s.addKey(), k.Back}
 	}
+	if s.cursor < len(s.rows) && len(s.rows[s.cursor].items) > 0 { // a Kissflow sandbox
+		return []key.Binding{withHelp(k.CompleteItem, "complete an item"), s.addKey(), withHelp(k.Verify, "re-verify"), k.Back}
+	}
 	return []key.Binding{s.addKey(), withHelp(k.Verify, "re-verify"), withHelp(k.Refresh, "refresh schema"), withHelp(k.Delete, "remove"), k.Back}
 }
 

@@ -132,8 +132,20 @@ func (s *accounts) detail() []string {
 		st.Section.Render(a.Name) + st.Faint.Render("  "+kind),
 		rdField(st, "Org URL", a.OrgURL, s.w),
 		rdField(st, "Verified as", verified, s.w),
-		rdField(st, "API token", st.Faint.Render(string(a.Token)), s.w),
-		rdField(st, "User schema", fields, s.w),
+	}
+	switch {
+	case a.Kind == storage.AccountKissflow: // an access key, and no user schema
+		out[0] = st.Section.Render(a.Name) + st.Faint.Render("  Kissflow account")
+		if a.Sandbox {
+			out[0] = st.Section.Render(a.Name) + st.Faint.Render("  Kissflow sandbox: simulated on this machine, nothing real is touched")
+		}
+		out[1] = rdField(st, "Host", a.OrgURL, s.w)
+		out = append(out, rdField(st, "Access key", a.KissflowAccessKeyID+st.Faint.Render(" · secret "+string(a.Token)), s.w))
+	case a.Auth == storage.AuthOAuth:
+		out = append(out, rdField(st, "Service app", a.OAuthClientID+st.Faint.Render(" · scopes "+strings.Join(a.OAuthScopes, " ")), s.w),
+			rdField(st, "User schema", fields, s.w))
+	default:
+		out = append(out, rdField(st, "API token", st.Faint.Render(string(a.Token)), s.w), rdField(st, "User schema", fields, s.w))
 	}
 	for i := range out {
 		out[i] = truncate(strings.Split(out[i], "\n")[0], s.w)
