@@ -252,6 +252,7 @@ var goldenCases = []goldenCase{
 		g.wait("VERIFIED")
 		g.keys("a")
 		g.wait("What do you connect?")
+		time.Sleep(300 * time.Millisecond) // the OAuth scopes arrive and the form is built again
 	}},
 	{name: "account-form-token", seed: seedAll, drive: func(g *gdrive) { toAccountKind(g, 0); g.wait("┃ Okta domain"); g.wait("Admin Console") }},
 	{name: "account-form-oauth", seed: seedAll, drive: func(g *gdrive) { toAccountKind(g, 1); g.wait("┃ Okta domain"); g.wait("Client ID") }},
