@@ -147,6 +147,12 @@ func (m *metrics) handler(e *Engine) http.Handler {
 			healthCollector{e: e,
 				failing:  prometheus.NewDesc("oktaflow_trigger_failing", "1 while an integration's trigger cannot poll.", []string{"integration"}, nil),
 				failures: prometheus.NewDesc("oktaflow_trigger_consecutive_failures", "Failed polls in a row, by integration.", []string{"integration"}, nil)},
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "oktaflow_store_commits_total",
+				Help: "Database transactions committed (each one fsync); oktaflow_store_writes_total ÷ this is how many writes shared one (group commit)."},
+				func() float64 { return float64(e.store.WriteStats().Commits) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "oktaflow_store_writes_total",
+				Help: "Writes to the database (an accepted webhook request, a run's start or end, ...), committed in groups."},
+				func() float64 { return float64(e.store.WriteStats().Requests) }),
 		)
 	})
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})

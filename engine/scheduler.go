@@ -299,7 +299,8 @@ func (s *scheduler) plan(step storage.Step, limits map[string]int) stepPlan {
 }
 
 // pace is what the account's client knows of its rate limit and round
-// trip for the buckets act calls (okta.Client.Pace). A bucket's rate is
+// trip for the buckets act calls (okta.Client.Pace); a run's calls are the
+// buckets of act answered so far (all of act's buckets before any answer). A bucket's rate is
 // the higher of what it allows now and its sustained rate: a spent budget
 // (rate 0 until the reset) must not shrink the runs in flight that will be
 // needed when it resets.
@@ -326,7 +327,10 @@ func (s *scheduler) pace(a storage.Account, act action.Action) pace {
 		}
 	}
 	if seen > 0 {
-		p.RoundTrip = rtt / time.Duration(seen)
+		// W counts the buckets runs have used so far, not every bucket the
+		// action may call: add_user's lookup only comes into play when a
+		// login exists.
+		p.RoundTrip, p.Calls = rtt/time.Duration(seen), seen
 	}
 	return p
 }

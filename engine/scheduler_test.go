@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oktaflow/oktaflow/engine/action"
 	"github.com/oktaflow/oktaflow/okta"
 	"github.com/oktaflow/oktaflow/okta/oktatest"
 	"github.com/oktaflow/oktaflow/storage"
@@ -149,5 +150,26 @@ func TestRoomSkipsIntegrationsAtTheirLimit(t *testing.T) {
 	s.holdBucket(a.ID, okta.BucketUsers, time.Now().Add(time.Minute))
 	if n := s.room(in.ID); n != 0 {
 		t.Fatalf("account waiting for a reset: room %d", n)
+	}
+}
+
+// TestPaceCountsTheCallsARunMakes: W in Little's law counts the round trips
+// of the buckets a step's runs have used, not every bucket its action may
+// call: add_user is create-first, so a new user is one round trip (its
+// lookup bucket only comes into play when a login exists).
+func TestPaceCountsTheCallsARunMakes(t *testing.T) {
+	h := newHarness(t, oktatest.Options{Latency: 5 * time.Millisecond})
+	in := h.importOn(onboarding)
+	h.start()
+	if resp, a := h.post(in.ID, hookSecret, person(1)); resp.StatusCode != 202 {
+		t.Fatalf("POST: %d %+v", resp.StatusCode, a)
+	}
+	if counts := h.waitRuns(); counts[storage.RunSucceeded] != 1 {
+		t.Fatalf("runs %v", counts)
+	}
+	a, _ := h.store.Account("sandbox")
+	act, _ := action.Lookup("okta.add_user")
+	if p := h.e.sched.pace(a, act); p.Calls != 1 || p.Rate <= 0 || p.RoundTrip <= 0 {
+		t.Fatalf("pace after one new user: %+v; want 1 call, a rate and a round trip", p)
 	}
 }

@@ -11,19 +11,33 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// holdWriter makes the writer busy with a transaction that lasts until the
-// returned release is called, so that what arrives meanwhile queues.
+// holdWriter makes the writer busy with a commit that lasts until the
+// returned release is called (it waits in the transaction's OnCommit, after
+// the data is written: as a commit's fsync does), so that what arrives
+// meanwhile queues for the next transaction.
 func holdWriter(t *testing.T, s *Store) (release func()) {
+	t.Helper()
+	return holdWriterIn(t, s, true)
+}
+
+// holdWriterIn holds the writer in a transaction still open (committed
+// false: its request is running, more may join it) or being committed.
+func holdWriterIn(t *testing.T, s *Store, committed bool) (release func()) {
 	t.Helper()
 	entered, gate := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
 		first := true
-		done <- s.update(func(*bolt.Tx) error {
-			if first {
-				first = false
-				close(entered)
-				<-gate
+		done <- s.update(func(tx *bolt.Tx) error {
+			if !first {
+				return nil
+			}
+			first = false
+			hold := func() { close(entered); <-gate }
+			if committed {
+				tx.OnCommit(hold)
+			} else {
+				hold()
 			}
 			return nil
 		})
@@ -92,6 +106,36 @@ func TestConcurrentWritesShareOneCommit(t *testing.T) {
 	if counts, _ := s.RunCounts(); counts[RunQueued] != senders {
 		t.Fatalf("queued %d", counts[RunQueued])
 	}
+}
+
+// What arrives while a transaction is still open (its requests running,
+// before its commit) joins it: one commit, not a commit for the first
+// request and another for those that came during its run.
+func TestWritesArrivingWhileATransactionRunsJoinIt(t *testing.T) {
+	s, _ := openTest(t)
+	in := newIntegration(t, s, true)
+	release := holdWriterIn(t, s, false)
+	before := s.WriteStats()
+	const senders = 8
+	var wg sync.WaitGroup
+	for i := range senders {
+		wg.Go(func() {
+			if _, err := s.EnqueueEvents(in.ID, []NewEvent{{Payload: json.RawMessage(`{}`), DedupeKey: fmt.Sprint("j", i)}}, EnqueueOptions{}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	waitQueued(t, s, senders)
+	release()
+	wg.Wait()
+	st := s.WriteStats()
+	if commits, reqs := st.Commits-before.Commits, st.Requests-before.Requests; commits != 1 || reqs != senders+1 {
+		t.Fatalf("%d requests took %d commits; want the %d that came during the open transaction in it", reqs, commits, senders)
+	}
+	if counts, _ := s.RunCounts(); counts[RunQueued] != senders {
+		t.Fatalf("queued %d", counts[RunQueued])
+	}
+	checkDueIndexes(t, s)
 }
 
 func TestALoneWriteIsCommittedAtOnce(t *testing.T) {
