@@ -56,12 +56,21 @@ func describeJSONError(data []byte, err error) error {
 	case errors.As(err, &typ):
 		line, col := position(data, typ.Offset)
 		return fmt.Errorf("line %d, column %d: %s must be %s, not %s", line, col, typ.Field, typ.Type, typ.Value)
-	case strings.HasPrefix(err.Error(), "json: unknown field"):
+	case isUnknownField(err):
 		return fmt.Errorf("%s; see the document format in README.md", strings.TrimPrefix(err.Error(), "json: "))
 	case errors.Is(err, io.EOF):
 		return errors.New("the file is empty; it must hold one integration document")
 	}
 	return err
+}
+
+// isUnknownField reports whether err is encoding/json's refusal of a field
+// the document type does not have (DisallowUnknownFields). That error has no
+// type or sentinel (encoding/json's decode.go makes it with
+// fmt.Errorf("json: unknown field %q", key)), so its text is the only
+// signal; this is the one place that reads it.
+func isUnknownField(err error) bool {
+	return strings.HasPrefix(err.Error(), "json: unknown field ")
 }
 
 func position(data []byte, offset int64) (line, col int) {

@@ -2,9 +2,10 @@ package engine
 
 import (
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
+
+	"github.com/oktaflow/oktaflow/engine/internal/retryafter"
 )
 
 // retryHints is the transport of one poller's HTTP client: it remembers the
@@ -28,7 +29,7 @@ func newRetryHints(next http.RoundTripper, now func() time.Time) *retryHints {
 func (t *retryHints) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(r)
 	if err == nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), t.now()); ok {
+		if d := min(retryafter.Parse(resp.Header.Get("Retry-After"), t.now()), maxRetryAfter); d > 0 {
 			t.mu.Lock()
 			t.last = max(t.last, d)
 			t.mu.Unlock()
@@ -44,22 +45,4 @@ func (t *retryHints) take() time.Duration {
 	d := t.last
 	t.last = 0
 	return d
-}
-
-// parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date
-// (RFC 9110 §10.2.3).
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
-			return 0, false
-		}
-		return time.Duration(min(n, int64(maxRetryAfter/time.Second))) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
 }

@@ -70,11 +70,7 @@ func parsePEMKey(text []byte) (crypto.Signer, error) {
 		return nil, fmt.Errorf("okta: a PEM block of type %q is not a private key; expected RSA PRIVATE KEY, EC PRIVATE KEY or PRIVATE KEY", block.Type)
 	}
 	if err != nil {
-		if strings.Contains(err.Error(), "curve") {
-			return nil, errors.New("okta: the EC private key uses a curve Okta does not accept; use P-256, P-384 or P-521")
-		}
-		// The parser's own text (ASN.1 tags and offsets) helps nobody who pasted a key.
-		return nil, fmt.Errorf("okta: the %s block does not parse as a private key; the text between its BEGIN and END lines is damaged or incomplete", block.Type)
+		return nil, refusedKey(block.Type, block.Bytes)
 	}
 	return checkSigner(key)
 }

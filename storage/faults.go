@@ -167,7 +167,11 @@ func panicSite() (string, bool) {
 	}
 }
 
-// openError turns bbolt's complaints about a file into a *CorruptError.
+// openError turns bbolt's typed complaints about a file into a
+// *CorruptError. bbolt's other complaints are untyped text (a file shorter
+// than its two meta pages: "file size too small"); preflight has refused
+// those files already, from the file's own structure, so nothing here
+// matches error text.
 func openError(path string, err error) error {
 	switch {
 	case errors.Is(err, bolterrors.ErrInvalid):
@@ -176,8 +180,6 @@ func openError(path string, err error) error {
 		return &CorruptError{Path: path, Problem: "both of its meta pages fail their checksum"}
 	case errors.Is(err, bolterrors.ErrVersionMismatch):
 		return &CorruptError{Path: path, Problem: "its bbolt format version is not one this build reads"}
-	case strings.Contains(err.Error(), "file size too small"):
-		return &CorruptError{Path: path, Problem: "it is too short to be a database"}
 	}
 	return fmt.Errorf("open database %s: %w", path, err)
 }
@@ -263,6 +265,9 @@ func preflight(path string, keyFileExists bool) error {
 		m = metas[1]
 	}
 	ps := int64(m.pageSize)
+	if size < 2*ps {
+		return &CorruptError{Path: path, Problem: fmt.Sprintf("it is truncated: %d bytes, less than its two %d-byte meta pages", size, ps)}
+	}
 	if want := int64(m.hwm) * ps; want > size {
 		return &CorruptError{Path: path, Problem: fmt.Sprintf("it is truncated: %d bytes, where its own header says %d", size, want)}
 	}

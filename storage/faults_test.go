@@ -60,6 +60,19 @@ func TestTruncatedFileIsRefusedClearly(t *testing.T) {
 	wantDamaged(t, err, path, "truncated")
 }
 
+// A file cut inside its second meta page is refused before bbolt sees it
+// (bbolt's own "file size too small" is untyped text: nothing matches it).
+func TestAFileShorterThanItsMetaPagesIsRefusedClearly(t *testing.T) {
+	path, _ := filled(t, 3)
+	for _, size := range []int64{4096, 4096 + 100} {
+		if err := os.Truncate(path, size); err != nil {
+			t.Fatal(err)
+		}
+		_, err := reopen(path)
+		wantDamaged(t, err, path, "truncated")
+	}
+}
+
 func TestAFileThatIsNotADatabaseIsRefusedClearly(t *testing.T) {
 	dir := t.TempDir()
 	for name, data := range map[string][]byte{

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"unicode/utf8"
 )
 
 // SecretKeyEnv names the environment variable that may hold the base64
@@ -34,17 +35,30 @@ func (s Secret) Reveal() string { return string(s) }
 // IsZero reports whether no secret is set.
 func (s Secret) IsZero() bool { return s == "" }
 
+// maskDots is what Mask shows in place of a secret's hidden characters.
+const maskDots = "••••••••"
+
 // Mask shows that a secret is set and its last four characters when it is
-// long enough for that to give nothing away: "••••••••wxyz".
+// long enough (16 characters) for that to give nothing away: "••••••••wxyz".
+// It counts characters, not bytes, so it never cuts one in half, and it is
+// idempotent: a value already in the masked form (the dots and at most four
+// characters, as a session's redacted record holds) is its own mask, so a
+// record masked once and printed through String or JSON stays whole.
 func (s Secret) Mask() string {
-	switch {
-	case s == "":
-		return ""
-	case len(s) < 16:
-		return "••••••••"
-	default:
-		return "••••••••" + string(s[len(s)-4:])
+	if s == "" || isMasked(string(s)) {
+		return string(s)
 	}
+	chars := []rune(string(s))
+	if len(chars) < 16 {
+		return maskDots
+	}
+	return maskDots + string(chars[len(chars)-4:])
+}
+
+// isMasked reports whether v has the form Mask returns.
+func isMasked(v string) bool {
+	tail, ok := strings.CutPrefix(v, maskDots)
+	return ok && utf8.RuneCountInString(tail) <= 4
 }
 
 // String masks the secret.

@@ -34,7 +34,7 @@ func TestIdleAppSchedulesNothing(t *testing.T) {
 	}{
 		{"home", nil, "Offboard leavers"},
 		{"runs", []string{"down", "r"}, "1 of 3"},
-		{"account form", []string{"a", "a"}, "Connect an Okta org"},
+		{"account form", []string{"a", "a", "enter"}, "Connect an Okta org"},
 		{"wizard name", []string{"n"}, "Name your integration"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

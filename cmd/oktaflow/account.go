@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -70,15 +69,10 @@ func newAccountListCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if asJSON {
-				rows := make([]map[string]any, 0, len(list))
-				for _, a := range list {
-					row, err := accountJSON(a)
-					if err != nil {
-						return err
-					}
-					rows = append(rows, row)
+				if list == nil {
+					list = []storage.Account{} // "[]", not "null"
 				}
-				return printJSON(cmd.OutOrStdout(), rows)
+				return printJSON(cmd.OutOrStdout(), list)
 			}
 			if len(list) == 0 {
 				fmt.Fprintln(cmd.OutOrStdout(), "No accounts yet. Connect one: oktaflow account add (at a terminal it asks)")
@@ -176,31 +170,10 @@ func accountKind(a storage.Account) string {
 	return a.Kind
 }
 
-// accountSecret shows which secret an account holds, as the session masked
-// it (the session masks every credential; masking again would cut a
-// masked string's characters in half).
+// accountSecret shows which secret an account holds, masked.
 func accountSecret(a storage.Account) string {
 	if a.IsOAuth() {
 		return "private key (sealed)"
 	}
-	return string(a.Token)
-}
-
-// accountJSON is an account for --json with its token as the session
-// masked it. (storage.Account's own JSON masks the token again, which cuts
-// an already masked short token's characters in half: a workaround until
-// Secret.Mask leaves a masked secret alone.)
-func accountJSON(a storage.Account) (map[string]any, error) {
-	data, err := json.Marshal(a)
-	if err != nil {
-		return nil, err
-	}
-	var row map[string]any
-	if err := json.Unmarshal(data, &row); err != nil {
-		return nil, err
-	}
-	if a.Token != "" {
-		row["token"] = string(a.Token)
-	}
-	return row, nil
+	return a.Token.Mask()
 }

@@ -9,9 +9,10 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/oktaflow/oktaflow/engine/internal/retryafter"
 )
 
 // Client calls one Kissflow account. It is safe for concurrent use; every
@@ -126,7 +127,7 @@ func (c *Client) do(ctx context.Context, method, rawURL, op string, body any, ou
 			}
 			return nil
 		default:
-			ra := retryAfter(hdr.Get("Retry-After"), time.Now())
+			ra := retryafter.Parse(hdr.Get("Retry-After"), time.Now())
 			ae := parseError(status, respBody, op, ra)
 			if status == http.StatusTooManyRequests {
 				c.pacer.Throttled(ra)
@@ -189,19 +190,4 @@ func (c *Client) note(call Call) {
 	if c.observe != nil {
 		c.observe(call)
 	}
-}
-
-// retryAfter reads a Retry-After header (seconds or an HTTP date).
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }
