@@ -31,7 +31,7 @@ func newIntImportCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import FILE",
 		Short: "Create an integration from a JSON document (- reads standard input; it starts OFF); prints its id",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			data, err := g.readInput(cmd, args[0], "document")
 			if err != nil {
@@ -45,7 +45,7 @@ func newIntImportCmd(g *globals) *cobra.Command {
 			res, err := s.sess.Import(cmd.Context(), data)
 			var ps engine.Problems
 			if errors.As(err, &ps) {
-				return fmt.Errorf("%s has %d problem(s); nothing was imported:\n  %s", args[0], len(ps), strings.ReplaceAll(ps.Error(), "\n", "\n  "))
+				return fmt.Errorf("%s has %s; nothing was imported:\n  %s", args[0], plural(len(ps), "problem", "problems"), strings.ReplaceAll(ps.Error(), "\n", "\n  "))
 			}
 			if err := audited(cmd, err); err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
@@ -69,7 +69,7 @@ func newIntExportCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "export ID",
 		Short: "Print an integration as a JSON document (secrets left out)",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Args:  exactArgs(1),
 		RunE: g.withReader(func(cmd *cobra.Command, args []string, s *engine.Session) error {
 			doc, err := s.Export(args[0])
 			if err != nil {
@@ -170,7 +170,7 @@ func newIntShowCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show an integration (secrets masked unless --show-secret)",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Args:  exactArgs(1),
 		RunE: g.withReader(func(cmd *cobra.Command, args []string, s *engine.Session) error {
 			in, err := s.Integration(args[0])
 			if err != nil {
@@ -230,7 +230,7 @@ func newIntSwitchCmd(g *globals, on bool) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: short,
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var start time.Time
 			if from != "" {
@@ -267,7 +267,7 @@ func newIntSwitchCmd(g *globals, on bool) *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s is %s\n", args[0], onOff(on))
 			if n > 0 {
-				fmt.Fprintf(cmd.OutOrStdout(), "Cancelled %d queued run(s)\n", n)
+				fmt.Fprintf(cmd.OutOrStdout(), "Cancelled %s\n", plural(n, "queued run", "queued runs"))
 			}
 			if on {
 				fmt.Fprintln(cmd.ErrOrStderr(), "It runs while oktaflow serve (or the app) is running.")
@@ -288,7 +288,7 @@ func newIntDeleteCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "delete ID",
 		Short: "Delete an integration (its finished runs stay in the history); asks first at a terminal",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Args:  exactArgs(1),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
 			in, err := s.sess.Integration(args[0])
 			if err != nil {
@@ -319,7 +319,7 @@ func newIntTestCmd(g *globals) *cobra.Command {
 			"error. It acts for real (it may create or deactivate users), creates no run and moves no trigger cursor.\n" +
 			"Without --event it takes the trigger's latest item (a real pending item), so at a terminal it shows\n" +
 			"it and asks first; a script says --yes. Integrations whose steps only read are not asked about.",
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Args: exactArgs(1),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
 			in, err := s.sess.Integration(args[0])
 			if err != nil {
@@ -397,7 +397,7 @@ func newIntRunCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run ID --event FILE",
 		Short: "Run an integration now with the given event (a manual trigger) and wait for it",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if eventFile == "" {
 				return &usageError{errors.New("--event FILE is required (- reads standard input)")}
@@ -456,7 +456,7 @@ func newIntResetTriggerCmd(g *globals) *cobra.Command {
 			"now (or those after --from, where the trigger can tell). What it has already seen does not fire again,\n" +
 			"and queued runs stay.",
 		Example: "  oktaflow integration reset-trigger int_abc --from 2026-11-30T09:00:00Z",
-		Args:    usageArgs(cobra.ExactArgs(1)),
+		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var start time.Time
 			if from != "" {

@@ -34,6 +34,10 @@ type Identity struct {
 	// revoked (removed from its file, or expired), never more than Role.
 	// Commands check it before every change (engine.Session.WithRoleSource).
 	RoleNow func() engine.Role
+	// Terminal: the session has a terminal (a PTY), so what a command writes
+	// to standard output lands on the user's screen (a key's forced
+	// command= run by a client that asked for a terminal).
+	Terminal bool
 }
 
 // Who is the audit log's name for the identity: "ssh:SHA256:… comment".
@@ -319,13 +323,14 @@ func (s *Server) identify(next ssh.Handler) ssh.Handler {
 		}
 		l := s.track(sess, a, role)
 		defer s.untrack(l)
+		_, _, terminal := sess.Pty()
 		id := Identity{Role: role, Fingerprint: Fingerprint(key), Comment: a.comment, User: sess.User(), Remote: sess.RemoteAddr().String(),
 			RoleNow: func() engine.Role {
 				if s.revoked(l) != "" {
 					return engine.RoleNone
 				}
 				return role
-			}}
+			}, Terminal: terminal}
 		sess.Context().SetValue(identityKey{}, id)
 		next(sess)
 	}
