@@ -417,7 +417,14 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		Ctx: sess.Context(), Backend: s.o.Engine.Session(id.Who(), id.Role).WithRoleSource(id.CurrentRole),
 		Styles: tui.NewStyles(true), Keys: tui.DefaultKeyMap(), HookBase: s.o.HookBase,
 	}
-	p := tea.NewProgram(tui.New(c), bubbletea.MakeOptions(sess)...)
+	var p *tea.Program
+	if sess.EmulatedPty() {
+		// The session's own input and output, so that an idle app parks
+		// (idle.go): later options win over MakeOptions' WithInput/WithOutput.
+		p, _ = parkingProgram(sess.Context(), tui.New(c), sess, sess, parkAfter, bubbletea.MakeOptions(sess)...)
+	} else {
+		p = tea.NewProgram(tui.New(c), bubbletea.MakeOptions(sess)...)
+	}
 	if l := s.liveOf(sess); l != nil {
 		l.setProgram(p) // so that a revoked key's app can be quit
 	}
