@@ -20,6 +20,7 @@ func kissflowInput(name string, srv *kissflowtest.Server, accountID, keyID, secr
 // Admin role and a wrong account id are each a clear error on its input.
 func TestAddKissflowAccount(t *testing.T) {
 	h := newHarness(t, oktatest.Options{})
+	h.e.opts.AllowPrivateAddresses = true // the simulated account is on loopback
 	kf := kissflowtest.NewServer(kissflowtest.Options{AccountID: "AcAcme01", AccessKeyID: "Ak1", AccessKeySecret: "s3cret-0123456789",
 		NotAdminOf: []string{"Payroll_A01"}})
 	defer kf.Close()

@@ -20,14 +20,18 @@ import (
 //
 // The http.Server reports each connection's state through track (its
 // ConnState hook): StateNew until a request's headers are read, StateActive
-// while a request runs, StateIdle between keep-alive requests.
+// while a request runs, StateIdle between keep-alive requests. A request
+// whose handler is blocked reading a body that does not come (see
+// guardBodies) counts as waiting too: a declared body that is never sent
+// holds its slot no better than silence before the headers.
 type connLimiter struct {
 	net.Listener
 	max     int
 	dropped *prometheus.CounterVec // by reason
 
-	mu    sync.Mutex
-	conns map[*trackedConn]struct{}
+	mu       sync.Mutex
+	conns    map[*trackedConn]struct{}
+	draining bool // the server is shutting down
 }
 
 type trackedConn struct {
@@ -35,6 +39,10 @@ type trackedConn struct {
 	l     *connLimiter
 	state http.ConnState // guarded by l.mu
 	since time.Time      // when it entered state; guarded by l.mu
+	// bodyWait is set while the handler waits in a read of the request
+	// body, since bodySince; guarded by l.mu.
+	bodyWait  bool
+	bodySince time.Time
 }
 
 func newConnLimiter(ln net.Listener, max int, dropped *prometheus.CounterVec) *connLimiter {
@@ -75,15 +83,71 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 // that has waited longest, or nil.
 func (l *connLimiter) longestWaitingLocked() *trackedConn {
 	var oldest *trackedConn
+	var oldestSince time.Time
 	for c := range l.conns {
-		if c.state != http.StateNew && c.state != http.StateIdle {
+		since, waiting := c.waitingSinceLocked()
+		if !waiting {
 			continue
 		}
-		if oldest == nil || c.since.Before(oldest.since) {
-			oldest = c
+		if oldest == nil || since.Before(oldestSince) {
+			oldest, oldestSince = c, since
 		}
 	}
 	return oldest
+}
+
+// waitingSinceLocked tells whether c waits on its client (no request yet,
+// idle keep-alive, or a body read that has not returned) and since when.
+func (c *trackedConn) waitingSinceLocked() (time.Time, bool) {
+	switch {
+	case c.state == http.StateNew || c.state == http.StateIdle:
+		return c.since, true
+	case c.state == http.StateActive && c.bodyWait:
+		return c.bodySince, true
+	}
+	return time.Time{}, false
+}
+
+// waitBody marks c as waiting for its request body (on) or not. While the
+// server shuts down, a connection that would wait for a body is closed
+// instead: its request has not been answered, so the client retries it
+// elsewhere, and Shutdown is not held until the read timeout.
+func (c *trackedConn) waitBody(on bool) {
+	l := c.l
+	l.mu.Lock()
+	if on && l.draining {
+		delete(l.conns, c)
+		l.mu.Unlock()
+		c.Conn.Close()
+		return
+	}
+	c.bodyWait = on
+	if on {
+		c.bodySince = time.Now()
+	}
+	l.mu.Unlock()
+}
+
+// drain is the server's RegisterOnShutdown hook. http.Server.Shutdown
+// closes idle connections and waits for active ones; drain also closes
+// those whose client has sent no complete request yet and those whose
+// handler waits for a body, so that neither holds the shutdown: none of
+// them has had an answer, so nothing accepted is lost.
+func (l *connLimiter) drain() {
+	l.mu.Lock()
+	l.draining = true
+	var victims []*trackedConn
+	for c := range l.conns {
+		if _, waiting := c.waitingSinceLocked(); waiting && c.state != http.StateIdle {
+			victims = append(victims, c)
+			delete(l.conns, c)
+		}
+	}
+	l.mu.Unlock()
+	// Not counted in dropped: that counts the cap at work, and the process is stopping.
+	for _, c := range victims {
+		c.Conn.Close()
+	}
 }
 
 // track is the http.Server's ConnState hook.
@@ -101,7 +165,7 @@ func (l *connLimiter) track(c net.Conn, st http.ConnState) {
 	case http.StateClosed, http.StateHijacked:
 		delete(l.conns, tc)
 	default:
-		tc.state, tc.since = st, time.Now()
+		tc.state, tc.since, tc.bodyWait = st, time.Now(), false
 	}
 }
 

@@ -51,8 +51,10 @@ func pollDelay(interval time.Duration, failures int, retryAfter time.Duration) t
 }
 
 // healthBook keeps the health of every running poller and records each
-// change in the store (which writes only when more than the next poll time
-// changed), so that the CLI and the next start see it too.
+// change in the store, so that the CLI and the next start see it too. The
+// store writes only when the state, the error or the failure count
+// changed, or hourly for the time of the last good poll: steady polling
+// costs no fsync (storage.SetTriggerHealth).
 type healthBook struct {
 	e *Engine
 

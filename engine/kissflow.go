@@ -12,6 +12,7 @@ import (
 
 	"github.com/oktaflow/oktaflow/engine/action"
 	"github.com/oktaflow/oktaflow/engine/kissflow"
+	"github.com/oktaflow/oktaflow/engine/trigger"
 	"github.com/oktaflow/oktaflow/storage"
 )
 
@@ -21,6 +22,12 @@ import (
 // or a trigger's own keys, waits on the same pacer, so that together they
 // stay within oktaflow's share of the account's 400 calls a minute.
 // A client is rebuilt when its account's host or keys change.
+//
+// Every client applies the address policy when it connects
+// (trigger.PolicyClient): a Kissflow account or a trigger's own keys may
+// name any host, and whoever may add an account or save an integration must
+// not reach, with them, what only this machine can reach. The exception is
+// a Kissflow sandbox, the engine's own simulator on a loopback port.
 type kissflowClients struct {
 	e       *Engine
 	mu      sync.Mutex
@@ -59,9 +66,10 @@ func fingerprint(c kissflow.Config) string {
 }
 
 // client returns the cached client for key, building it from cfg when it
-// is new or cfg changed.
-func (k *kissflowClients) client(key string, cfg kissflow.Config) (*kissflow.Client, error) {
-	fp := fingerprint(cfg)
+// is new or cfg changed. sandbox says that cfg is a Kissflow sandbox's.
+func (k *kissflowClients) client(key string, cfg kissflow.Config, sandbox bool) (*kissflow.Client, error) {
+	allowPrivate := sandbox || k.e.opts.AllowPrivateAddresses
+	fp := fingerprint(cfg) + fmt.Sprint(allowPrivate)
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if c, ok := k.clients[key]; ok && c.fingerprint == fp {
@@ -79,7 +87,7 @@ func (k *kissflowClients) client(key string, cfg kissflow.Config) (*kissflow.Cli
 	}
 	opts := []kissflow.Option{
 		kissflow.WithPacer(p), kissflow.WithUserAgent("oktaflow"),
-		kissflow.WithHTTPClient(&http.Client{Timeout: 60 * time.Second}),
+		kissflow.WithHTTPClient(trigger.PolicyClient(&http.Client{Timeout: 60 * time.Second}, allowPrivate)),
 	}
 	opts = append(opts, k.e.opts.KissflowOptions...)
 	c, err := kissflow.New(cfg, opts...)
@@ -106,12 +114,12 @@ func (e *Engine) KissflowClient(idOrName string) (*kissflow.Client, error) {
 	if a.Kind != storage.AccountKissflow {
 		return nil, fmt.Errorf("account %q is an Okta account, not a Kissflow account: pick a Kissflow account", a.Name)
 	}
-	return e.kissflow.client(a.ID, kissflowConfig(a))
+	return e.kissflow.client(a.ID, kissflowConfig(a), IsKissflowSandbox(a))
 }
 
 // kissflowInline is the client of a trigger that holds its own keys.
 func (e *Engine) kissflowInline(cfg kissflow.Config) (*kissflow.Client, error) {
-	return e.kissflow.client("inline:"+fingerprint(cfg), cfg)
+	return e.kissflow.client("inline:"+fingerprint(cfg), cfg, false)
 }
 
 // KissflowPacing returns the pacing counters of every Kissflow account a
@@ -132,7 +140,13 @@ func (e *Engine) KissflowPacing() map[string]kissflow.PacerStats {
 // ErrUnknownAccount, ErrNoProcessAdmin, ErrUnknownProcess); a bad setting
 // is a *kissflow.ConfigError.
 func (e *Engine) VerifyKissflow(ctx context.Context, cfg kissflow.Config, processIDs ...string) (kissflow.Identity, error) {
-	c, err := e.kissflow.client("verify:"+fingerprint(cfg), cfg)
+	return e.verifyKissflow(ctx, cfg, false, processIDs...)
+}
+
+// verifyKissflow is VerifyKissflow; sandbox says that cfg is a Kissflow
+// sandbox's being created (exempt from the address policy).
+func (e *Engine) verifyKissflow(ctx context.Context, cfg kissflow.Config, sandbox bool, processIDs ...string) (kissflow.Identity, error) {
+	c, err := e.kissflow.client("verify:"+fingerprint(cfg), cfg, sandbox)
 	if err != nil {
 		return kissflow.Identity{}, err
 	}

@@ -173,7 +173,7 @@ func (e *Engine) CreateKissflowSandbox(ctx context.Context, name string) (storag
 	}
 	sb.run(acct, srv)
 	a.OrgURL = sb.srv.URL
-	if _, err := e.VerifyKissflow(ctx, kissflowConfig(a), KissflowSandboxProcess); err != nil {
+	if _, err := e.verifyKissflow(ctx, kissflowConfig(a), true, KissflowSandboxProcess); err != nil {
 		sb.srv.Close()
 		return storage.Account{}, fmt.Errorf("the Kissflow sandbox does not answer as it should: %w", err)
 	}

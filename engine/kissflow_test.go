@@ -25,6 +25,7 @@ func kissflowHarness(t *testing.T, opts kissflowtest.Options) (*harness, *kissfl
 	t.Helper()
 	h := newHarness(t, oktatest.Options{})
 	h.e.opts.KissflowSharePerMinute = 60000 // polls every 20 ms here; the pacer has its own tests
+	h.e.opts.AllowPrivateAddresses = true   // the simulated account is on loopback
 	opts.AccountID, opts.AccessKeyID, opts.AccessKeySecret = "AcAcme", "kid", "ksecret"
 	kf := kissflowtest.NewServer(opts)
 	t.Cleanup(func() { kf.Close() })

@@ -100,7 +100,8 @@ func (e *Engine) ListenWith(addr string, o ListenOptions) error {
 	}
 	limited := newConnLimiter(raw, o.MaxConns, e.metrics.connsDropped)
 	srv := &http.Server{
-		Handler:           e.Handler(),
+		Handler:           limited.guardBodies(e.Handler()),
+		ConnContext:       connContext,
 		ReadHeaderTimeout: o.HeaderTimeout,
 		ReadTimeout:       o.ReadTimeout,
 		WriteTimeout:      o.WriteTimeout,
@@ -111,6 +112,7 @@ func (e *Engine) ListenWith(addr string, o ListenOptions) error {
 		// connection at a time is what the connection cap counts.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 	}
+	srv.RegisterOnShutdown(limited.drain)
 	var ln net.Listener = limited
 	state := ListenState{Addr: raw.Addr().String(), URL: "http://" + raw.Addr().String()}
 	if certs != nil {

@@ -27,6 +27,9 @@ import (
 //     trigger.CheckURLPolicy checks it at save (literal addresses in any
 //     notation, names as they resolve now); the trigger's dialer refuses
 //     such an address again when it connects.
+//   - So does a Kissflow trigger's host and API base URL when it holds its
+//     own keys (trigger.CheckKissflowPolicy); every Kissflow client applies
+//     the policy when it connects (engine/kissflow.go).
 //
 // Both are checked wherever a trigger is about to be saved or read: in
 // ValidateIntegration (save, import, switch ON, test), before a sample, and
@@ -63,6 +66,11 @@ func (e *Engine) checkSources(t storage.Trigger) []*Problem {
 			if err := trigger.CheckURLPolicy(context.Background(), strings.TrimSpace(u), e.opts.AllowPrivateAddresses); err != nil {
 				ps = append(ps, &Problem{Path: "trigger.config.url", Msg: err.Error()})
 			}
+		}
+	case trigger.Kissflow:
+		cfg := trigger.Config{Values: t.Config}
+		if field, err := trigger.CheckKissflowPolicy(context.Background(), cfg, e.opts.AllowPrivateAddresses); err != nil {
+			ps = append(ps, &Problem{Path: "trigger.config." + field, Msg: err.Error()})
 		}
 	}
 	return ps

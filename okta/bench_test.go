@@ -103,6 +103,11 @@ func createPaced(b *testing.B, run pacedRun) pacedResult {
 		}
 		return n
 	}
+	// Start just after a whole second: the simulator's first window (it ends on the first
+	// whole second at or after its first request + window) is then the longest it can be,
+	// the worst case, instead of a length that varies by up to a second between runs.
+	now := time.Now()
+	time.Sleep(now.Truncate(time.Second).Add(time.Second + 5*time.Millisecond).Sub(now))
 	start := time.Now()
 	// The simulator's first window ends on the first whole second at or after start+window.
 	firstEnd := start.Add(window).Truncate(time.Second).Add(time.Second)

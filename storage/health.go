@@ -28,31 +28,53 @@ type TriggerHealth struct {
 
 var keyHealth = []byte("health") // in an integration's trigger bucket
 
-// sameExceptNextPoll reports whether two healths differ at most in NextPollAt.
-func (h TriggerHealth) sameExceptNextPoll(o TriggerHealth) bool {
-	h.NextPollAt, o.NextPollAt = time.Time{}, time.Time{}
-	return h.State == o.State && h.LastError == o.LastError && h.LastErrorAt.Equal(o.LastErrorAt) &&
-		h.LastOKAt.Equal(o.LastOKAt) && h.Failures == o.Failures
+// lastOKEvery is how often a healthy trigger's LastOKAt is stored: often
+// enough for a restart or another process to see it roughly, rarely enough
+// that steady polling costs no fsync.
+const lastOKEvery = time.Hour
+
+// needsWrite reports whether h, replacing the stored old, must be written:
+// its state, error or failure count changed, or its last good poll moved
+// by lastOKEvery or more. NextPollAt, and a LastOKAt that moved less, live
+// in memory only.
+func (h TriggerHealth) needsWrite(old TriggerHealth) bool {
+	if h.State != old.State || h.LastError != old.LastError || !h.LastErrorAt.Equal(old.LastErrorAt) || h.Failures != old.Failures {
+		return true
+	}
+	if h.LastOKAt.IsZero() != old.LastOKAt.IsZero() {
+		return true
+	}
+	d := h.LastOKAt.Sub(old.LastOKAt)
+	return d >= lastOKEvery || d < 0
 }
 
 // SetTriggerHealth records an integration's trigger health. It writes only
-// on change: a health that differs from the stored one at most in NextPollAt
-// (a healthy trigger that polled again) is kept in memory and costs no
-// transaction, so steady polling does not fsync. NextPollAt as stored may
-// therefore be older than the one reads return while the process runs.
+// on change: a health that differs from the stored one only in NextPollAt,
+// or in a LastOKAt less than lastOKEvery later (a healthy trigger that
+// polled again), is kept in memory and costs no transaction, so steady
+// polling does not fsync. The stored NextPollAt and LastOKAt may therefore
+// be older than the ones reads return while the process runs.
 // It reports whether it wrote.
+//
+// Health writes are serialised by healthWriteMu, held across the commit so
+// that a later health never loses to an earlier one; healthMu, which
+// readers take, is held only to read or swap the map, never across a commit.
 func (s *Store) SetTriggerHealth(integrationID string, h TriggerHealth) (bool, error) {
 	h = h.utc()
+	s.healthWriteMu.Lock()
+	defer s.healthWriteMu.Unlock()
 	s.healthMu.Lock()
-	defer s.healthMu.Unlock()
 	if err := s.loadHealthLocked(); err != nil {
+		s.healthMu.Unlock()
 		return false, err
 	}
-	old, had := s.health[integrationID]
-	if had && old.sameExceptNextPoll(h) {
+	stored, had := s.healthStored[integrationID]
+	if had && !h.needsWrite(stored) {
 		s.health[integrationID] = h
+		s.healthMu.Unlock()
 		return false, nil
 	}
+	s.healthMu.Unlock()
 	raw, err := json.Marshal(h)
 	if err != nil {
 		return false, err
@@ -70,7 +92,11 @@ func (s *Store) SetTriggerHealth(integrationID string, h TriggerHealth) (bool, e
 	if err != nil {
 		return false, err
 	}
-	s.health[integrationID] = h
+	s.healthMu.Lock()
+	if s.health != nil { // nil: the store forgot every health meanwhile
+		s.health[integrationID], s.healthStored[integrationID] = h, h
+	}
+	s.healthMu.Unlock()
 	return true, nil
 }
 
@@ -99,7 +125,8 @@ func (s *Store) TriggerHealths() (map[string]TriggerHealth, error) {
 	return out, nil
 }
 
-// loadHealthLocked reads every stored health once per process. A record
+// loadHealthLocked reads every stored health once per process (into
+// health, what reads return, and healthStored, what the file holds). A record
 // that does not decode is reported as a failing health naming the problem,
 // so a damaged record shows up instead of failing every read.
 func (s *Store) loadHealthLocked() error {
@@ -124,7 +151,10 @@ func (s *Store) loadHealthLocked() error {
 	if err != nil {
 		return err
 	}
-	s.health = m
+	s.health, s.healthStored = m, make(map[string]TriggerHealth, len(m))
+	for id, h := range m {
+		s.healthStored[id] = h
+	}
 	return nil
 }
 
@@ -134,6 +164,7 @@ func (s *Store) forgetHealth(integrationID string) {
 	defer s.healthMu.Unlock()
 	if s.health != nil {
 		delete(s.health, integrationID)
+		delete(s.healthStored, integrationID)
 	}
 }
 

@@ -46,8 +46,10 @@ type Store struct {
 	accounts     snapshotCache[accountSnap]
 	closeOnce    sync.Once
 
-	healthMu sync.Mutex
-	health   map[string]TriggerHealth // every stored trigger health, loaded on first use
+	healthMu      sync.Mutex
+	health        map[string]TriggerHealth // every trigger health, loaded on first use; the latest, some only in memory
+	healthStored  map[string]TriggerHealth // the same as the file holds them
+	healthWriteMu sync.Mutex               // serialises SetTriggerHealth, across its commit
 }
 
 // update runs fn in a read-write transaction through the group-commit

@@ -3,7 +3,9 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -19,27 +21,44 @@ import (
 // was added (the form has popped itself by then).
 type accountSavedMsg struct{ account storage.Account }
 
-// accountForm connects an Okta org: the org's domain, an API token and a
-// name, in a huh form. The domain is checked by the engine as it is typed
-// (the line under it says what is wrong, or the org URL it means); the
-// token is checked with Okta before anything is saved.
+// accountForm connects an account of one of three kinds, in a huh form:
+// an Okta org with an API token, an Okta org as an OAuth 2.0 service app
+// (client id, private key, scopes), or a Kissflow account (host, region,
+// account id, access key). The first page picks the kind (skipped when the
+// screen below needs a Kissflow account, say); what is typed is checked by
+// the engine as it is typed, and verified with the service before anything
+// is saved (accountkinds.go builds each kind's page).
 type accountForm struct {
 	c       *Common
-	v       accountValues // what the form's fields are bound to
+	v       *accountValues // what the form's fields are bound to
 	form    *widget.Form
-	token   *widget.TextField // masked until ctrl+v
-	shown   bool              // the token is shown
+	secrets []*widget.TextField // masked until ctrl+v
+	shown   bool                // the secrets are shown
+	scopes  []engine.ScopeNeed  // the OAuth scopes to offer (OAuthScopes)
 	busy    widget.Busy
 	cancel  context.CancelFunc // stops the running check
-	problem error              // Okta's answer (or why it could not be asked)
+	problem error              // the service's answer (or why it could not be asked)
 	done    *storage.Account
 	confirm *widget.Confirm
 	w, h    int
 }
 
-// accountValues are the form's inputs.
+// Account kinds, as the form's first page names them.
+const (
+	kindToken    = "token"
+	kindOAuth    = "oauth"
+	kindKissflow = "kissflow"
+)
+
+// accountValues are the form's inputs, for every kind.
 type accountValues struct {
-	domain, token, name string
+	kind                               string
+	domain, token, name                string
+	clientID, keyID, privateKey        string
+	scopes                             []string
+	kfHost, kfRegion, kfAccount, kfKey string
+	kfSecret                           string
+	kindChosen                         bool // the first page was answered (or skipped)
 }
 
 // acctAddedMsg answers an Authenticate.
@@ -48,56 +67,61 @@ type acctAddedMsg struct {
 	err, warn error
 }
 
-// accountFields is the order of the form's inputs, by the engine's names
-// (AccountErrorField says which one a problem is about).
-var accountFields = []string{engine.FieldDomain, engine.FieldToken, engine.FieldName}
+// acctScopesMsg carries the scopes an OAuth account can be given.
+type acctScopesMsg struct {
+	scopes []engine.ScopeNeed
+	err    error
+}
 
-func newAccountForm(c *Common) Screen {
-	s := &accountForm{c: c, busy: widget.NewBusy(c.Styles.Styles), w: c.Width, h: c.Height}
-	s.build(engine.FieldDomain)
+func newAccountForm(c *Common) Screen { return newAccountFormOf(c, "") }
+
+// newAccountFormOf opens the form on a kind ("": the first page asks).
+func newAccountFormOf(c *Common, kind string) Screen {
+	v := &accountValues{kind: kind, kfRegion: "com", kindChosen: kind != ""}
+	if kind == "" {
+		v.kind = kindToken
+	}
+	s := &accountForm{c: c, v: v, busy: widget.NewBusy(c.Styles.Styles), w: c.Width, h: c.Height}
+	s.build("")
 	return s
 }
 
 // build makes the huh form over s.v (so nothing typed is lost when it is
-// rebuilt after Okta refused) with the focus on the input named focus.
+// rebuilt after a refusal) with the focus on the input named focus ("":
+// the first).
 func (s *accountForm) build(focus string) tea.Cmd {
-	v, st := &s.v, s.c.Styles.Styles
-	s.token = widget.NewTextField(st, "API token", &v.token).Key(engine.FieldToken).Secret().
-		Description("Admin Console → Security → API → Tokens; paste it without \"SSWS\" · ctrl+v shows it").
-		Validate(func(t string) error {
-			if strings.TrimSpace(t) == "" {
-				return errors.New("paste the API token (Okta shows it once, when it is created)")
-			}
-			return nil
-		})
-	s.token.SetSecret(!s.shown)
-	s.form = widget.NewForm(st, s.w, s.formHeight(), huh.NewGroup(
-		widget.NewTextField(st, "Okta domain", &v.domain).Key(engine.FieldDomain).Placeholder("acme.okta.com").
-			Note(domainNote).
-			Validate(func(d string) error {
-				if strings.TrimSpace(d) == "" {
-					return errors.New("type your org's domain, e.g. acme.okta.com")
-				}
-				_, err := engine.CheckOrgDomain(d)
-				return err
-			}),
-		s.token,
-		widget.NewTextField(st, "Name", &v.name).Key(engine.FieldName).
-			PlaceholderFunc(func() string { return orDefault(suggestedName(v.domain), "acme") }).
-			Description("what steps call this account; left empty, the name shown is used").
-			Validate(func(n string) error {
-				if strings.TrimSpace(n) == "" {
-					return nil
-				}
-				return storage.ValidateName(strings.TrimSpace(n))
-			}),
-	))
+	st := s.c.Styles.Styles
+	s.secrets = nil
+	kindPage := huh.NewGroup(huh.NewSelect[string]().Key("kind").Title("What do you connect?").
+		Options(
+			huh.NewOption("An Okta org, with an API token (SSWS)", kindToken),
+			huh.NewOption("An Okta org, as an OAuth 2.0 service app (private key, scopes)", kindOAuth),
+			huh.NewOption("A Kissflow account (an access key)", kindKissflow)).
+		Value(&s.v.kind)).WithHideFunc(func() bool { return s.v.kindChosen })
+	pages := []*huh.Group{kindPage,
+		s.tokenPage(st).WithHideFunc(func() bool { return s.v.kind != kindToken }),
+		s.oauthPage(st).WithHideFunc(func() bool { return s.v.kind != kindOAuth }),
+		s.kissflowPage(st).WithHideFunc(func() bool { return s.v.kind != kindKissflow }),
+	}
+	if focus != "" {
+		s.v.kindChosen = true
+	}
+	if s.v.kindChosen { // only the kind's page: a hidden first page would move on by a message, late
+		pages = pages[1+slices.Index([]string{kindToken, kindOAuth, kindKissflow}, s.v.kind):][:1]
+		pages[0].WithHideFunc(nil)
+	}
+	s.form = widget.NewForm(st, s.w, s.formHeight(), pages...)
 	cmd := s.form.Init()
-	for _, f := range accountFields {
-		if f == focus {
-			break
+	if focus != "" { // at the input to fix
+		for _, f := range s.fieldsOf(s.v.kind) {
+			if f == focus {
+				break
+			}
+			s.form.NextField()
 		}
-		s.form.NextField()
+	}
+	for _, f := range s.secrets {
+		f.SetSecret(!s.shown)
 	}
 	return cmd
 }
@@ -151,7 +175,14 @@ func suggestedName(domain string) string {
 	return name
 }
 
-func (s *accountForm) Init() tea.Cmd   { return nil }
+// Init asks which scopes an OAuth account can be given.
+func (s *accountForm) Init() tea.Cmd {
+	b := s.c.Backend
+	return func() tea.Msg {
+		scopes, err := b.OAuthScopes("")
+		return acctScopesMsg{scopes, err}
+	}
+}
 func (s *accountForm) Title() string   { return "Add an account" }
 func (s *accountForm) Capturing() bool { return true }
 
@@ -164,14 +195,14 @@ func (s *accountForm) SetSize(w, h int) {
 }
 
 // formHeight is what the form may use below the title and above the note.
-func (s *accountForm) formHeight() int { return max(s.h-4, 8) }
+func (s *accountForm) formHeight() int { return max(s.h-6, 8) }
 
 func (s *accountForm) ShortHelp() []key.Binding {
 	k := s.c.Keys
 	if s.busy.Active() {
 		return []key.Binding{withHelp(k.Back, "cancel")}
 	}
-	return []key.Binding{k.Next, withHelp(k.Reveal, "show token"), withHelp(k.Save, "authenticate"), k.Back}
+	return []key.Binding{k.Next, withHelp(k.Reveal, "show secrets"), withHelp(k.Save, "authenticate"), k.Back}
 }
 
 func (s *accountForm) FullHelp() [][]key.Binding {
@@ -183,7 +214,10 @@ func (s *accountForm) FullHelp() [][]key.Binding {
 }
 
 // typed reports whether anything was typed (so that leaving asks first).
-func (s *accountForm) typed() bool { return s.v != accountValues{} }
+func (s *accountForm) typed() bool {
+	v := s.v
+	return v.domain+v.token+v.name+v.clientID+v.keyID+v.privateKey+v.kfHost+v.kfAccount+v.kfKey+v.kfSecret != ""
+}
 
 func (s *accountForm) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	if cmd, ok := s.busy.Update(msg); ok {
@@ -195,6 +229,15 @@ func (s *accountForm) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case acctAddedMsg:
 		return s, s.onAdded(msg)
+	case acctScopesMsg:
+		if msg.err != nil {
+			return s, func() tea.Msg { return errMsg{fmt.Errorf("read the scopes to offer: %w", msg.err)} }
+		}
+		s.scopes = msg.scopes
+		if s.v.kind == kindOAuth && !s.typed() { // the scopes page gets its choices
+			return s, s.build("")
+		}
+		return s, nil
 	case tea.KeyPressMsg:
 		if cmd, done := s.onKey(msg); done {
 			return s, cmd
@@ -204,6 +247,9 @@ func (s *accountForm) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		return s, nil
 	}
 	cmd := s.form.Update(msg)
+	if f := s.form.GetFocusedField(); f != nil && f.GetKey() != "kind" {
+		s.v.kindChosen = true // past the first page: the title names the kind
+	}
 	if s.form.Done() { // enter on the last field: authenticate
 		return s, tea.Batch(cmd, s.submit())
 	}
@@ -231,7 +277,9 @@ func (s *accountForm) onKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return s.submit(), true
 	case key.Matches(msg, k.Reveal):
 		s.shown = !s.shown
-		s.token.SetSecret(!s.shown)
+		for _, f := range s.secrets {
+			f.SetSecret(!s.shown)
+		}
 		s.form.Refresh()
 		return nil, true
 	}
@@ -244,23 +292,13 @@ func (s *accountForm) submit() tea.Cmd {
 		return cmd
 	}
 	s.problem = nil
-	v := s.v
-	d, err := engine.CheckOrgDomain(v.domain)
+	in, where, err := s.input()
 	if err != nil {
 		return s.refused(err)
 	}
-	if strings.TrimSpace(v.token) == "" {
-		return s.refused(&engine.AccountError{Field: engine.FieldToken, Msg: "paste the API token first"})
-	}
-	name := strings.TrimSpace(v.name)
-	if name == "" {
-		name = suggestedName(v.domain)
-	}
-	in := engine.AccountInput{Name: name, Domain: v.domain, Token: storage.Secret(strings.TrimSpace(v.token)),
-		AllowHTTP: d.AllowHTTP, Kind: storage.AccountOkta}
 	ctx, cancel := context.WithCancel(s.c.Ctx)
 	s.cancel = cancel
-	start := s.busy.Start("Authenticating with " + acctHost(d.OrgURL) + "…")
+	start := s.busy.Start("Authenticating with " + acctHost(where) + "…")
 	b := s.c.Backend
 	return tea.Batch(start, func() tea.Msg {
 		defer cancel()
@@ -279,8 +317,8 @@ func (s *accountForm) submit() tea.Cmd {
 func (s *accountForm) refused(err error) tea.Cmd {
 	s.problem = err
 	focus := engine.AccountErrorField(err)
-	if focus == "" {
-		focus = engine.FieldToken
+	if focus == "" { // not about one input (the service could not be reached): the first
+		focus = s.fieldsOf(s.v.kind)[0]
 	}
 	return s.build(focus)
 }
@@ -300,8 +338,16 @@ func (s *accountForm) onAdded(msg acctAddedMsg) tea.Cmd {
 func (s *accountForm) View() string {
 	st := s.c.Styles
 	var b strings.Builder
-	b.WriteString(truncate(st.Section.Render("Connect an Okta org")+
-		st.Faint.Render("  · the token is checked before anything is saved"), s.w) + "\n\n")
+	title := "Connect an account"
+	switch {
+	case !s.v.kindChosen:
+	case s.v.kind == kindKissflow:
+		title = "Connect a Kissflow account"
+	default:
+		title = "Connect an Okta org"
+	}
+	b.WriteString(truncate(st.Section.Render(title)+
+		st.Faint.Render("  · checked with the service before anything is saved"), s.w) + "\n\n")
 	b.WriteString(s.form.View() + "\n\n")
 	switch {
 	case s.done != nil:

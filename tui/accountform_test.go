@@ -7,6 +7,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/oktaflow/oktaflow/storage"
 )
 
 // afRecorder stands in for the screen under the form: it records what the
@@ -75,9 +76,9 @@ func afKeys(s Screen, keys ...string) Screen {
 	return s
 }
 
-// afFill types the three fields of a fresh form.
+// afFill picks the first kind (an API token) and types its three fields.
 func afFill(s Screen, name, domain, token string) Screen {
-	return afKeys(s, domain, "tab", token, "tab", name)
+	return afKeys(s, "enter", domain, "tab", token, "tab", name)
 }
 
 func TestAccountFormAuthenticate(t *testing.T) {
@@ -183,7 +184,7 @@ func TestAccountFormEscape(t *testing.T) {
 	}
 
 	// Something typed: esc asks; n keeps the form and what was typed; y leaves.
-	s := afKeys(newAccountForm(c), "acme.okta.com")
+	s := afKeys(newAccountForm(c), "enter", "acme.okta.com")
 	s, msgs := press(t, s, "esc")
 	if runsPopped(msgs) || !strings.Contains(s.View(), "Discard") {
 		t.Fatalf("esc with text does not ask:\n%s", s.View())
@@ -203,7 +204,7 @@ func TestAccountFormFields(t *testing.T) {
 	s := newAccountForm(c)
 
 	// The domain is checked by the engine as it is typed.
-	s = afKeys(s, "https://acme.okta.com/app")
+	s = afKeys(s, "enter", "https://acme.okta.com/app")
 	if v := ansi.Strip(s.View()); !strings.Contains(v, "has a path") {
 		t.Errorf("the domain's problem is not shown as typed:\n%s", v)
 	}
@@ -244,5 +245,37 @@ func TestAccountFormFields(t *testing.T) {
 		if got := suggestedName(tc.domain); got != tc.want {
 			t.Errorf("suggestedName(%q) = %q, want %q", tc.domain, got, tc.want)
 		}
+	}
+}
+
+// Each kind of account asks the engine for what it needs, the secrets
+// sealed as storage.Secret: an API token, an OAuth service app, a Kissflow
+// account (opened from a Kissflow step's picker, the form starts on it).
+func TestAccountFormKinds(t *testing.T) {
+	c, _ := newTestCommon(t)
+	s := afKeys(newAccountForm(c), "down", "enter").(*accountForm) // the second kind: OAuth
+	if s.v.kind != kindOAuth || !strings.Contains(ansi.Strip(s.View()), "Client ID") {
+		t.Fatalf("not the OAuth page:\n%s", ansi.Strip(s.View()))
+	}
+	s.v.domain, s.v.clientID, s.v.privateKey, s.v.scopes = "acme.okta.com", "0oa1app", "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----", []string{"okta.users.manage"}
+	in, where, err := s.input()
+	if err != nil || in.Auth != storage.AuthOAuth || in.ClientID != "0oa1app" || in.PrivateKey.Reveal() != s.v.privateKey ||
+		in.Name != "acme" || where != "https://acme.okta.com" || len(in.Scopes) != 1 {
+		t.Errorf("oauth input %+v %q %v", in, where, err)
+	}
+
+	k := newAccountFormOf(c, kindKissflow).(*accountForm)
+	if v := ansi.Strip(k.View()); !strings.Contains(v, "Connect a Kissflow account") || strings.Contains(v, "What do you connect?") {
+		t.Fatalf("not on the Kissflow page:\n%s", v)
+	}
+	k = afKeys(k, "acme").(*accountForm)
+	if v := ansi.Strip(k.View()); !strings.Contains(v, "→ https://acme.kissflow.com") {
+		t.Errorf("the host is not resolved as typed:\n%s", v)
+	}
+	k.v.kfAccount, k.v.kfKey, k.v.kfSecret = "AcX1", "key1", "s3cret"
+	in, where, err = k.input()
+	if err != nil || in.Kind != storage.AccountKissflow || in.KissflowAccountID != "AcX1" || in.AccessKeySecret.Reveal() != "s3cret" ||
+		in.Name != "acme-kissflow" || where != "https://acme.kissflow.com" {
+		t.Errorf("kissflow input %+v %q %v", in, where, err)
 	}
 }

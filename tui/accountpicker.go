@@ -113,7 +113,11 @@ func (a *accountPicker) Update(msg tea.Msg) (Screen, tea.Cmd) {
 				return a, nil
 			}
 			if it.Value == addAccountItem {
-				return a, push(newAccountForm(a.c))
+				kind := ""
+				if a.connector == action.ConnectorKissflow {
+					kind = kindKissflow
+				}
+				return a, push(newAccountFormOf(a.c, kind))
 			}
 			name := it.Value.(string)
 			return a, tea.Sequence(pop, func() tea.Msg { return accountPickedMsg{name} })

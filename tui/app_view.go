@@ -81,7 +81,11 @@ func (a *App) errorView() string {
 	msg := a.err.Error()
 	var ps engine.Problems
 	if errors.As(a.err, &ps) {
-		msg = "Fix these first:\n" + ps.Error()
+		lines := []string{"Fix these first:"}
+		for _, p := range ps {
+			lines = append(lines, problemText(storage.Integration{}, p))
+		}
+		msg = strings.Join(lines, "\n")
 	}
 	return a.c.Styles.ErrorBox.Width(w).Render(msg + a.c.Styles.Faint.Render("  (any key)"))
 }

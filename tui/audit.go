@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -37,11 +38,11 @@ func (a *audit) Capturing() bool  { return false }
 func (a *audit) SetSize(w, h int) { a.w, a.h = w, h }
 func (a *audit) ShortHelp() []key.Binding {
 	k := a.c.Keys
-	return []key.Binding{k.Up, k.Down, k.PageDown, k.Back}
+	return []key.Binding{k.Up, k.Down, withHelp(k.Enter, "the whole entry"), k.PageDown, k.Back}
 }
 func (a *audit) FullHelp() [][]key.Binding {
 	k := a.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Back}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {withHelp(k.Enter, "the whole entry"), k.Back}}
 }
 
 func (a *audit) load(before uint64, reset bool) tea.Cmd {
@@ -77,6 +78,8 @@ func (a *audit) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		switch {
 		case key.Matches(msg, k.Back):
 			return a, pop
+		case key.Matches(msg, k.Enter) && a.cursor < len(a.entries):
+			return a, push(newAuditEntry(a.c, a.entries[a.cursor]))
 		case key.Matches(msg, k.Up):
 			a.cursor--
 		case key.Matches(msg, k.Down):
@@ -147,4 +150,43 @@ func whoLabel(who string) string {
 		return fp
 	}
 	return comment + " · " + fp
+}
+
+// auditEntry shows one audit entry in full: the list cuts long details
+// and SSH identities to fit its columns.
+type auditEntry struct {
+	c    *Common
+	e    storage.AuditEntry
+	w, h int
+}
+
+func newAuditEntry(c *Common, e storage.AuditEntry) *auditEntry {
+	return &auditEntry{c: c, e: e, w: c.Width, h: c.Height}
+}
+
+func (a *auditEntry) Init() tea.Cmd             { return nil }
+func (a *auditEntry) Title() string             { return "Entry " + strconv.FormatUint(a.e.Seq, 10) }
+func (a *auditEntry) Capturing() bool           { return false }
+func (a *auditEntry) SetSize(w, h int)          { a.w, a.h = w, h }
+func (a *auditEntry) ShortHelp() []key.Binding  { return []key.Binding{a.c.Keys.Back} }
+func (a *auditEntry) FullHelp() [][]key.Binding { return [][]key.Binding{a.ShortHelp()} }
+
+func (a *auditEntry) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if km, ok := msg.(tea.KeyPressMsg); ok && key.Matches(km, a.c.Keys.Back) {
+		return a, pop
+	}
+	return a, nil
+}
+
+func (a *auditEntry) View() string {
+	st := a.c.Styles
+	e := a.e
+	return strings.Join([]string{
+		st.Section.Render("Audit entry " + strconv.FormatUint(e.Seq, 10)), "",
+		rdField(st, "When", rdTime(e.At), a.w),
+		rdField(st, "Who", e.Who, a.w),
+		rdField(st, "Action", st.Bold.Render(e.Action), a.w),
+		rdField(st, "Target", e.Target, a.w),
+		rdField(st, "Detail", e.Detail, a.w),
+	}, "\n")
 }

@@ -37,6 +37,7 @@ type Backend interface {
 	AccountUsers(idOrName string) ([]string, error)
 	Schema(accountID string) (storage.UserSchema, error)
 	SandboxPeople(accountID string) ([]engine.SandboxPerson, error)
+	OAuthScopes(account string) ([]engine.ScopeNeed, error)
 
 	Validate(in storage.Integration) error
 	Preview(in storage.Integration, event map[string]any) ([]engine.StepOutcome, error)

@@ -1,14 +1,10 @@
 package tui
 
 import (
-	"encoding/json"
 	"fmt"
-	"sort"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/engine/trigger"
@@ -37,7 +33,30 @@ func newEditor(c *Common, in storage.Integration) *editor {
 	return &editor{c: c, d: newDraft(in), saved: in}
 }
 
-func (e *editor) Init() tea.Cmd { return tea.Batch(validate(e.c, e.d.in), e.loadHealth()) }
+func (e *editor) Init() tea.Cmd {
+	return tea.Batch(validate(e.c, e.d.in), e.loadHealth(), e.loadSample())
+}
+
+// editorSampleMsg is the latest event of a saved webhook or manual
+// integration: the curl command sends it, the mapping suggests from it.
+type editorSampleMsg struct{ sample map[string]any }
+
+// loadSample reads that event when the draft has no sample of its own (a
+// trigger that has never been called has none: nothing to say then).
+func (e *editor) loadSample() tea.Cmd {
+	spec, ok := trigger.Lookup(e.d.in.Trigger.Type)
+	if !ok || !spec.Push || e.d.in.ID == "" || (e.d.sample != nil && !e.d.starter) {
+		return nil
+	}
+	b, ctx, in := e.c.Backend, e.c.Ctx, cloneIntegration(e.d.in)
+	return func() tea.Msg {
+		ev, err := b.Sample(ctx, in)
+		if err != nil {
+			return nil // not called yet: the starter sample stands in
+		}
+		return editorSampleMsg{ev}
+	}
+}
 
 // healthMsg carries the trigger's health.
 type healthMsg struct{ h storage.TriggerHealth }
@@ -75,6 +94,7 @@ func (e *editor) FullHelp() [][]key.Binding {
 		{k.AddStep, k.MoveUp, k.MoveDown, withHelp(k.Delete, "remove step")},
 		{k.Test, k.RunNow, k.Save, k.Toggle},
 		{withHelp(k.Runs, "runs of this integration"), withHelp(k.Reveal, "show/hide the trigger's secret")},
+		{k.CopyURL, k.CopyCurl, k.CopySecret},
 	}
 }
 
@@ -115,6 +135,13 @@ func (e *editor) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		}
 		e.saved.Enabled, e.d.in.Enabled = msg.on, msg.on
 		return e, tea.Batch(toast(msg.name+" is "+onOff(msg.on)), warnCmd(warn))
+	case editorSampleMsg:
+		if e.d.sample == nil || e.d.starter {
+			e.d.sample, e.d.sampleSource, e.d.starter = msg.sample, "the trigger's latest event", false
+		}
+		return e, nil
+	case copiedMsg:
+		return e, onCopied(msg)
 	case healthMsg:
 		e.health = msg.h
 		return e, nil
@@ -215,6 +242,9 @@ type removeStepMsg struct{ index int }
 func (e *editor) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := e.c.Keys
 	n := len(e.d.in.Steps)
+	if cmd, ok := e.copyKey(msg); ok {
+		return cmd
+	}
 	if op, ok := e.keyOp(msg); ok {
 		if cmd := e.c.disabled(op); cmd != nil {
 			return cmd
@@ -280,200 +310,4 @@ func (e *editor) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return push(newRunNow(e.c, e.saved, e.d.sample))
 	}
 	return nil
-}
-
-func (e *editor) View() string {
-	st := e.c.Styles
-	state := st.Off.Render("OFF")
-	if e.saved.Enabled {
-		state = st.On.Render("ON")
-	}
-	top := st.Title.Render(e.d.in.Name) + "  " + state
-	if e.d.dirty {
-		top += "  " + st.WarnText.Render("● unsaved changes (ctrl+s saves)")
-	}
-	if editable, why := e.c.can(engine.OpEditIntegration); !editable {
-		top += "  " + st.Faint.Render("("+why+")")
-	}
-	if e.d.in.Description != "" {
-		top += "\n" + st.Faint.Render(truncate(e.d.in.Description, e.w))
-	}
-	leftW := min(max(e.w/3, 26), 40)
-	rightW := max(e.w-leftW-3, 20)
-	bodyH := max(e.h-lipgloss.Height(top)-3, 4)
-	left := lipgloss.NewStyle().Width(leftW).Height(bodyH).MaxHeight(bodyH).Render(e.leftPane(leftW))
-	right := lipgloss.NewStyle().Width(rightW).Height(bodyH).MaxHeight(bodyH).Render(e.rightPane(rightW))
-	sep := lipgloss.NewStyle().Foreground(st.Subtle).Render(strings.Repeat("│\n", bodyH-1) + "│")
-	out := top + "\n\n" + lipgloss.JoinHorizontal(lipgloss.Top, left, " ", sep, " ", right)
-	if e.confirm != nil {
-		out += "\n" + e.confirm.View()
-	}
-	return out
-}
-
-func (e *editor) leftPane(w int) string {
-	st := e.c.Styles
-	line := func(i int, text string, bad bool) string {
-		marker := "  "
-		if i == e.cursor {
-			marker = st.Cursor.Render("▸ ")
-			text = st.Selected.Render(truncate(text, w-4))
-		} else {
-			text = truncate(text, w-4)
-		}
-		if bad {
-			text += st.ErrorText.Render(" ✗")
-		}
-		return marker + text
-	}
-	var b strings.Builder
-	b.WriteString(st.Label.Render("TRIGGER") + "\n")
-	b.WriteString(line(0, triggerShort(e.d.in.Trigger.Type), len(problemsFor(e.problems, "trigger")) > 0) + "\n\n")
-	b.WriteString(st.Label.Render("STEPS") + "\n")
-	if len(e.d.in.Steps) == 0 {
-		b.WriteString(st.Faint.Render("  none: + adds an action") + "\n")
-	}
-	for i, s := range e.d.in.Steps {
-		bad := len(problemsFor(e.problems, fmt.Sprintf("steps[%d]", i))) > 0
-		title, _ := actionTitle(s.Action)
-		b.WriteString(line(i+1, fmt.Sprintf("%d. %s", i+1, s.ID), bad) + "\n")
-		b.WriteString("     " + st.Faint.Render(truncate(title+" · "+s.Account, w-5)) + "\n")
-	}
-	b.WriteString("\n" + st.Faint.Render("+ add action"))
-	return b.String()
-}
-
-// triggerShort names a trigger in a few words, for narrow panes.
-func triggerShort(typ string) string {
-	switch typ {
-	case trigger.Webhook:
-		return "Webhook call"
-	case trigger.Kissflow:
-		return "Kissflow item done"
-	case trigger.HTTPPoll:
-		return "New API item"
-	case trigger.OktaEvent:
-		return "Okta event"
-	case trigger.CSV:
-		return "New CSV row"
-	case trigger.Manual:
-		return "Run by hand"
-	}
-	return triggerTitle(typ)
-}
-
-func triggerTitle(typ string) string {
-	if spec, ok := trigger.Lookup(typ); ok {
-		return spec.Title
-	}
-	if typ == "" {
-		return "not chosen"
-	}
-	return typ
-}
-
-func (e *editor) rightPane(w int) string {
-	st := e.c.Styles
-	var b strings.Builder
-	kv := func(k, v string) { b.WriteString(st.Label.Render(pad(k, 14)) + truncate(v, w-14) + "\n") }
-	if e.cursor == 0 {
-		t := e.d.in.Trigger
-		b.WriteString(st.Section.Render(triggerTitle(t.Type)) + "\n\n")
-		if t.Type == trigger.Webhook && e.d.in.ID != "" {
-			b.WriteString(st.Label.Render("Webhook URL") + "\n" + st.Code.Render(wrap("POST "+hookURL(e.c, e.d.in.ID), w)) + "\n\n")
-		}
-		keys := make([]string, 0, len(t.Config))
-		for k := range t.Config {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			f, _ := trigger.LookupField(t.Type, k)
-			kv(k, configText(f, t.Config[k]))
-		}
-		for _, k := range sampleKeys(t.Secrets) { // sorted: the order never changes between frames
-			shown := t.Secrets[k].Mask() // a viewer's come masked already; Mask keeps them so
-			if v, ok := e.revealed[k]; ok {
-				shown = v
-			} else if ok, _ := e.c.can(engine.OpRevealSecret); ok {
-				shown += st.Faint.Render("  ctrl+v shows it")
-			}
-			kv(k, shown)
-		}
-		if t.Type == trigger.Webhook && e.d.in.ID != "" {
-			secret := "<secret>"
-			if ok, _ := e.c.can(engine.OpRevealSecret); ok {
-				secret = "<secret: ctrl+v shows it>"
-			}
-			if v, ok := e.revealed["secret"]; ok {
-				secret = v
-			}
-			body := `{"email":"ada@acme.com","first_name":"Ada","last_name":"Lovelace"}`
-			if e.d.sample != nil {
-				if raw, err := json.Marshal(e.d.sample); err == nil {
-					body = string(raw)
-				}
-			}
-			curl := "curl -X POST " + hookURL(e.c, e.d.in.ID) + " \\\n  -H 'Authorization: Bearer " + secret + "' \\\n  -H 'Content-Type: application/json' \\\n  -d '" + body + "'"
-			b.WriteString("\n" + st.Label.Render("Try it") + "\n" + st.Faint.Render(curl) + "\n")
-		}
-		switch {
-		case e.saved.Enabled && e.health.State == storage.HealthFailing:
-			b.WriteString("\n" + st.WarnText.Render(wrap(healthLine(e.health), w)) + "\n")
-		case e.saved.Enabled && !e.health.LastOKAt.IsZero():
-			b.WriteString("\n" + st.OKText.Render("✓ polling: last worked "+ago(e.health.LastOKAt)) + "\n")
-		}
-		if t.Type == trigger.Manual {
-			b.WriteString(st.Faint.Render(wrap("Runs when you say so: ctrl+g runs it now with an event you type (also from the list), or oktaflow integration run ID --event FILE.", w)) + "\n")
-		}
-		e.writeProblems(&b, "trigger", w)
-		b.WriteString("\n" + st.Faint.Render("enter: edit the trigger"))
-		return b.String()
-	}
-	i := e.cursor - 1
-	s, ok := e.d.step(i)
-	if !ok {
-		return ""
-	}
-	title, _ := actionTitle(s.Action)
-	b.WriteString(st.Section.Render(title) + st.Faint.Render("  "+s.Action) + "\n\n")
-	kv("Step id", s.ID)
-	kv("Account", s.Account)
-	b.WriteString("\n" + st.Label.Render("FIELDS") + "\n")
-	names := make([]string, 0, len(s.Fields))
-	for k := range s.Fields {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	if len(names) == 0 {
-		b.WriteString(st.Faint.Render("  nothing mapped yet") + "\n")
-	}
-	for _, n := range names {
-		b.WriteString("  " + st.Bold.Render(pad(n, 14)) + " " + st.Code.Render(truncate(s.Fields[n], w-18)) + "\n")
-	}
-	if len(s.Options) > 0 {
-		b.WriteString("\n" + st.Label.Render("OPTIONS") + "\n")
-		for _, k := range sampleKeys(s.Options) {
-			v := s.Options[k]
-			b.WriteString("  " + pad(k, 14) + " " + fmt.Sprint(v) + "\n")
-		}
-	}
-	if out, ok := e.d.outputs[s.ID]; ok {
-		b.WriteString("\n" + st.Label.Render("LAST TEST OUTPUT") + "  " + st.OKText.Render(fmt.Sprint(out["outcome"])) + "\n")
-	}
-	e.writeProblems(&b, fmt.Sprintf("steps[%d]", i), w)
-	b.WriteString("\n" + st.Faint.Render("enter: map fields · K/J: move · x: remove"))
-	return b.String()
-}
-
-func (e *editor) writeProblems(b *strings.Builder, prefix string, w int) {
-	probs := problemsFor(e.problems, prefix)
-	if len(probs) == 0 {
-		return
-	}
-	st := e.c.Styles
-	b.WriteString("\n")
-	for _, p := range probs {
-		b.WriteString(st.ErrorText.Render("✗ "+truncate(p, w-2)) + "\n")
-	}
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,7 +35,7 @@ func TestIdleAppSchedulesNothing(t *testing.T) {
 	}{
 		{"home", nil, "Offboard leavers"},
 		{"runs", []string{"down", "r"}, "1 of 3"},
-		{"account form", []string{"a", "a"}, "Connect an Okta org"},
+		{"account form", []string{"a", "a", "wait:What do you connect?", "enter"}, "Connect an Okta org"},
 		{"wizard name", []string{"n"}, "Name your integration"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -47,6 +48,10 @@ func TestIdleAppSchedulesNothing(t *testing.T) {
 			ta := &testApp{TestModel: tm, app: a}
 			waitScreen(t, ta, "Offboard leavers")
 			for _, k := range tc.keys {
+				if shown, ok := strings.CutPrefix(k, "wait:"); ok { // a screen that must be up before the next key
+					waitScreen(t, ta, shown)
+					continue
+				}
 				tm.Send(keyMsg(k))
 				time.Sleep(50 * time.Millisecond)
 			}

@@ -189,7 +189,7 @@ func (s *integrations) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		}
 		note := fmt.Sprintf("%s is %s", msg.name, onOff(msg.on))
 		if msg.cancelled > 0 {
-			note += fmt.Sprintf("; cancelled %d queued run(s)", msg.cancelled)
+			note += "; cancelled " + plural(msg.cancelled, "queued run", "queued runs")
 		}
 		return s, tea.Batch(s.reload(), toast(note), warnCmd(warn))
 	case tea.KeyPressMsg:
@@ -236,6 +236,9 @@ func (s *integrations) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Enter) && has:
 		return push(newEditor(s.c, in))
 	case key.Matches(msg, k.Toggle) && has:
+		if cmd := s.c.disabled(engine.OpToggle); cmd != nil {
+			return cmd
+		}
 		return toggle(s.c, in)
 	case key.Matches(msg, k.Runs) && has:
 		return push(newRuns(s.c, in.ID, in.Name))

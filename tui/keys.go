@@ -18,6 +18,7 @@ type KeyMap struct {
 	AddStep, MoveUp, MoveDown, Trigger, Reveal, Verify key.Binding
 	Insert, Sample, EditJSON, Yes, No, Audit           key.Binding
 	RunNow, FilterBack, Fold                           key.Binding
+	CopyURL, CopyCurl, CopySecret                      key.Binding
 }
 
 // DefaultKeyMap returns the app's keys.
@@ -67,6 +68,9 @@ func DefaultKeyMap() KeyMap {
 		No:         b([]string{"n", "esc"}, "n", "no"),
 		Audit:      b([]string{"L"}, "L", "audit log"),
 		RunNow:     b([]string{"ctrl+g"}, "ctrl+g", "run now with an event"),
+		CopyURL:    b([]string{"u"}, "u", "copy the webhook URL"),
+		CopyCurl:   b([]string{"c"}, "c", "copy the curl command"),
+		CopySecret: b([]string{"y"}, "y", "copy the webhook secret"),
 	}
 }
 

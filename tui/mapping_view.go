@@ -77,7 +77,11 @@ func (s *mappingScreen) headLines() []string {
 		out = append(out, st.WarnText.Render(truncate("⚠ "+why, s.w)))
 	}
 	if n := s.errorCount(); n > 0 {
-		out = append(out, st.ErrorText.Render(truncate(fmt.Sprintf("✗ %d mapping(s) do not compile: see ✗ beside them", n), s.w)))
+		verb := " does not compile: see ✗ beside it"
+		if n > 1 {
+			verb = " do not compile: see ✗ beside them"
+		}
+		out = append(out, st.ErrorText.Render(truncate("✗ "+plural(n, "mapping", "mappings")+verb, s.w)))
 	} else if missing := s.unmappedRequired(); len(missing) > 0 {
 		word := "fields"
 		if len(missing) == 1 {

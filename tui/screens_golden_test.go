@@ -131,11 +131,13 @@ func toHome(g *gdrive) {
 	g.wait("Webhook: POST")
 }
 
-// toEditor opens the webhook integration's editor.
+// toEditor opens the webhook integration's editor (once the latest run's
+// event is its sample: the curl command sends it).
 func toEditor(g *gdrive) {
 	toHome(g)
 	g.keys("enter")
 	g.wait("STEPS")
+	g.wait(`"email":"user2@`)
 }
 
 // toMapping opens the mapping of its step.
@@ -160,6 +162,19 @@ func toRuns(g *gdrive) {
 	toHome(g)
 	g.keys("r")
 	g.wait("1 of 3")
+}
+
+// toAccountKind opens the account form on its n-th kind.
+func toAccountKind(g *gdrive, n int) {
+	toHome(g)
+	g.keys("a")
+	g.wait("VERIFIED")
+	g.keys("a")
+	g.wait("What do you connect?")
+	for range n {
+		g.keys("down")
+	}
+	g.keys("enter")
 }
 
 // toWizard starts a new integration and names it.
@@ -235,12 +250,22 @@ var goldenCases = []goldenCase{
 		g.keys("a")
 		g.wait("VERIFIED")
 		g.keys("a")
-		g.wait("Connect an Okta org")
+		g.wait("What do you connect?")
 	}},
+	{name: "account-form-token", seed: seedAll, drive: func(g *gdrive) { toAccountKind(g, 0); g.wait("┃ Okta domain"); g.wait("Admin Console") }},
+	{name: "account-form-oauth", seed: seedAll, drive: func(g *gdrive) { toAccountKind(g, 1); g.wait("┃ Okta domain"); g.wait("Client ID") }},
+	{name: "account-form-kissflow", seed: seedAll, drive: func(g *gdrive) { toAccountKind(g, 2); g.wait("┃ Kissflow host") }},
 	{name: "audit", seed: func(g *gdrive) { seedAll(g); seedAudit(g.t, g.c) }, drive: func(g *gdrive) {
 		toHome(g)
 		g.keys("L")
 		g.wait("bob@laptop")
+	}},
+	{name: "audit-entry", seed: func(g *gdrive) { seedAll(g); seedAudit(g.t, g.c) }, drive: func(g *gdrive) {
+		toHome(g)
+		g.keys("L")
+		g.wait("bob@laptop")
+		g.keys("down", "enter")
+		g.wait("Audit entry")
 	}},
 	{name: "wizard-name", seed: seedAll, drive: func(g *gdrive) {
 		toHome(g)

@@ -3,6 +3,8 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -72,7 +74,15 @@ func problemsFor(ps engine.Problems, prefix string) []string {
 	var out []string
 	for _, p := range ps {
 		if strings.HasPrefix(p.Path, prefix) {
-			out = append(out, strings.TrimPrefix(strings.TrimPrefix(p.Path, prefix), ".")+": "+p.Msg)
+			rest := strings.TrimPrefix(strings.TrimPrefix(p.Path, prefix), ".")
+			for _, part := range []string{"fields.", "options.", "config."} { // the field's own name is enough here
+				rest = strings.TrimPrefix(rest, part)
+			}
+			if rest == "" {
+				out = append(out, p.Msg)
+				continue
+			}
+			out = append(out, rest+": "+p.Msg)
 		}
 	}
 	return out
@@ -113,4 +123,47 @@ func stepLine(s storage.Step) string {
 		title = t
 	}
 	return s.ID + " · " + title + " · " + s.Account
+}
+
+// plural is "1 field", "3 fields".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// stepPath reads a problem's path: steps[1].fields.email.
+var stepPath = regexp.MustCompile(`^steps\[(\d+)\](?:\.(?:fields|options)\.?)?(.*)$`)
+
+// problemPlace names where a problem is for people: "Step 2 · create ·
+// email" for steps[1].fields.email, "Trigger · url" for trigger.config.url.
+func problemPlace(in storage.Integration, path string) string {
+	if m := stepPath.FindStringSubmatch(path); m != nil {
+		i, _ := strconv.Atoi(m[1])
+		place := "Step " + strconv.Itoa(i+1)
+		if i < len(in.Steps) && in.Steps[i].ID != "" {
+			place += " · " + in.Steps[i].ID
+		}
+		if rest := strings.TrimPrefix(m[2], "."); rest != "" {
+			place += " · " + rest
+		}
+		return place
+	}
+	if rest, ok := strings.CutPrefix(path, "trigger"); ok {
+		rest = strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(rest, "."), "config"), ".")
+		if rest == "" {
+			return "Trigger"
+		}
+		return "Trigger · " + rest
+	}
+	return path
+}
+
+// problemText is a problem with its place named for people.
+func problemText(in storage.Integration, p *engine.Problem) string {
+	if p.Path == "" {
+		return p.Msg
+	}
+	return problemPlace(in, p.Path) + ": " + p.Msg
 }

@@ -33,6 +33,7 @@ type wizard struct {
 	// the next pick replaces that step instead of adding another.
 	redo     bool
 	problems engine.Problems
+	sel      int // the review's selected step
 	checked  bool
 	confirm  *widget.Confirm
 	w, h     int
@@ -72,7 +73,8 @@ func (w *wizard) ShortHelp() []key.Binding {
 	case wzName:
 		return []key.Binding{k.Next, withHelp(k.Enter, "continue"), withHelp(k.Back, "cancel")}
 	case wzReview:
-		return []key.Binding{withHelp(k.Save, "save"), k.AddStep, withHelp(k.Edit, "map fields"), withHelp(k.Test, "test"), withHelp(k.Back, "back")}
+		return []key.Binding{withHelp(k.Save, "save"), k.AddStep, withHelp(k.Edit, "map fields"), withHelp(k.Test, "test"),
+			withHelp(k.Delete, "remove step"), k.MoveUp, withHelp(k.Back, "back")}
 	}
 	return []key.Binding{withHelp(k.Enter, "continue"), withHelp(k.Back, "back")}
 }
@@ -154,6 +156,12 @@ func (w *wizard) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	case validatedMsg:
 		w.problems, w.checked = msg.problems, true
 		return w, nil
+	case removeStepMsg:
+		if msg.index < len(w.d.in.Steps) {
+			w.d.in.Steps = append(w.d.in.Steps[:msg.index:msg.index], w.d.in.Steps[msg.index+1:]...)
+			w.sel = min(w.sel, max(len(w.d.in.Steps)-1, 0))
+		}
+		return w, validate(w.c, w.d.in)
 	case savedMsg:
 		if msg.err != nil {
 			return w, func() tea.Msg { return errMsg{msg.err} }
@@ -232,11 +240,28 @@ func (w *wizard) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return w.updateName(msg)
 	case wzReview:
+		n := len(w.d.in.Steps)
 		switch {
 		case key.Matches(msg, k.Save):
 			return save(w.c, w.d.in)
+		case key.Matches(msg, k.Up):
+			w.sel = max(w.sel-1, 0)
+		case key.Matches(msg, k.Down):
+			w.sel = min(w.sel+1, max(n-1, 0))
+		case key.Matches(msg, k.MoveUp) && w.sel > 0 && w.sel < n:
+			w.d.in.Steps[w.sel-1], w.d.in.Steps[w.sel] = w.d.in.Steps[w.sel], w.d.in.Steps[w.sel-1]
+			w.sel--
+			return validate(w.c, w.d.in)
+		case key.Matches(msg, k.MoveDown) && w.sel < n-1:
+			w.d.in.Steps[w.sel+1], w.d.in.Steps[w.sel] = w.d.in.Steps[w.sel], w.d.in.Steps[w.sel+1]
+			w.sel++
+			return validate(w.c, w.d.in)
+		case key.Matches(msg, k.Delete) && w.sel < n:
+			i := w.sel
+			w.confirm = ask(w.c, fmt.Sprintf("Remove step %d · %s?", i+1, w.d.in.Steps[i].ID),
+				func() tea.Msg { return removeStepMsg{i} }, nil)
 		case key.Matches(msg, k.Edit):
-			return push(newMapping(w.c, w.d, max(len(w.d.in.Steps)-1, 0)))
+			return push(newMapping(w.c, w.d, min(w.sel, max(n-1, 0))))
 		case key.Matches(msg, k.Test), key.Matches(msg, k.Enter):
 			return push(newTestRun(w.c, w.d))
 		case key.Matches(msg, k.AddStep): // another action after this one
@@ -319,7 +344,11 @@ func (w *wizard) summary() string {
 		b.WriteString(st.Label.Render("Steps    ") + st.Faint.Render("none yet") + "\n")
 	}
 	for i, s := range w.d.in.Steps {
-		b.WriteString(st.Label.Render(fmt.Sprintf("Step %d   ", i+1)) + stepLine(s) + st.Faint.Render(fmt.Sprintf("  (%d fields mapped)", len(s.Fields))) + "\n")
+		line := stepLine(s)
+		if w.stage == wzReview && i == w.sel { // the review's cursor: e maps it, K/J move it, x removes it
+			line = st.Selected.Render(line)
+		}
+		b.WriteString(st.Label.Render(fmt.Sprintf("Step %d   ", i+1)) + line + st.Faint.Render("  ("+plural(len(s.Fields), "field", "fields")+" mapped)") + "\n")
 	}
 	return b.String()
 }
@@ -334,15 +363,15 @@ func (w *wizard) review() string {
 	case len(w.problems) == 0:
 		b.WriteString(st.OKText.Render("✓ Ready to save.") + " " + st.Faint.Render("It is saved OFF; you can switch it ON right after."))
 	default:
-		b.WriteString(st.ErrorText.Render(fmt.Sprintf("%d problem(s) to fix before it can be saved:", len(w.problems))) + "\n")
+		b.WriteString(st.ErrorText.Render(plural(len(w.problems), "problem", "problems")+" to fix before it can be saved:") + "\n")
 		for i, p := range w.problems {
 			if i == max(w.h-14, 3) {
 				b.WriteString(st.Faint.Render(fmt.Sprintf("  … and %d more", len(w.problems)-i)) + "\n")
 				break
 			}
-			b.WriteString("  " + st.ErrorText.Render("✗ ") + truncate(p.Error(), w.w-4) + "\n")
+			b.WriteString("  " + st.ErrorText.Render("✗ ") + truncate(problemText(w.d.in, p), w.w-4) + "\n")
 		}
-		b.WriteString(st.Faint.Render("e: map fields · ctrl+t: test"))
+		b.WriteString(st.Faint.Render("↑/↓ a step · e: map its fields · K/J: move it · x: remove it · ctrl+t: test"))
 	}
 	return b.String()
 }

@@ -1,9 +1,11 @@
 package tui
 
 import (
+	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/oktaflow/oktaflow/storage"
 )
 
 // send delivers msg to the wizard as the app would and runs what follows.
@@ -66,5 +68,36 @@ func TestWizardStepsBackAndAddsActions(t *testing.T) {
 	s, msgs := press(t, s, "esc")
 	if w := s.(*wizard); w.stage != wzTest || w.confirm != nil || len(msgs) != 0 {
 		t.Fatalf("esc on the review: stage %d confirm %v msgs %v", w.stage, w.confirm, msgs)
+	}
+}
+
+// The review can remove and reorder steps like the editor, and names a
+// problem's place for people ("Step 1 · find · lastName", not steps[0]...).
+func TestWizardReviewRemovesAndReorders(t *testing.T) {
+	c, _ := newTestCommon(t)
+	w := newWizard(c)
+	w.d.in = storage.Integration{Name: "x", Trigger: storage.Trigger{Type: "manual"}, Steps: []storage.Step{
+		{ID: "find", Action: "okta.get_user", Account: "sandbox", Fields: map[string]string{"firstName": "{{ trigger.first }}"}},
+		{ID: "off", Action: "okta.deactivate_user", Account: "sandbox", Fields: map[string]string{"id": "{{ steps.find.id }}"}},
+	}}
+	w.stage = wzReview
+	w.SetSize(78, 20)
+	var s Screen = w
+	s, _ = runCmd(t, s, validate(c, w.d.in))
+	if v := plain(s); !strings.Contains(v, "Step 1 · find") {
+		t.Errorf("the review does not name the problem's place:\n%s", v)
+	}
+	s, _ = press(t, s, "down")
+	s, _ = press(t, s, "K") // off before find
+	if ids := []string{w.d.in.Steps[0].ID, w.d.in.Steps[1].ID}; ids[0] != "off" || ids[1] != "find" {
+		t.Fatalf("K did not move the step up: %v", ids)
+	}
+	if v := plain(s); !strings.Contains(v, "steps.find") {
+		t.Errorf("moving a step that reads a later one is not a problem shown:\n%s", v)
+	}
+	s, _ = press(t, s, "x")
+	s, _ = press(t, s, "y")
+	if len(w.d.in.Steps) != 1 || w.d.in.Steps[0].ID != "find" {
+		t.Fatalf("x did not remove the selected step: %+v", w.d.in.Steps)
 	}
 }

@@ -98,6 +98,7 @@ func TestCLIAccountAddKissflow(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("OKTAFLOW_DB", filepath.Join(dir, "of.db"))
 	t.Setenv("OKTAFLOW_SECRET_KEY", "")
+	t.Setenv("OKTAFLOW_ALLOW_PRIVATE_ADDRESSES", "true") // the simulated account is on loopback
 	kf := kissflowtest.NewServer(kissflowtest.Options{AccountID: "AcAcme01", AccessKeyID: "Ak1", AccessKeySecret: "s3cret-0123456789",
 		NotAdminOf: []string{"Payroll_A01"}})
 	defer kf.Close()

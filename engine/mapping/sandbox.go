@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/builtin"
+	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/vm"
 	"github.com/expr-lang/expr/vm/runtime"
 )
@@ -27,9 +29,16 @@ import (
 //     and replace, join, toJSON and string (whose text can be far larger
 //     than their input) are checked functions; every evaluation may build
 //     at most ByteBudget bytes, and a field's value at most MaxValueBytes;
+//   - a step budget for the work a template repeats, which the memory
+//     budget misses (a list bound once by let, or given by the event, costs
+//     no memory to loop over again and again): every predicate (the body of
+//     all, any, filter, map, reduce, count, sortBy...) is rewritten at
+//     compile time into a checked call, so that each run of a predicate
+//     takes one of StepBudget steps and looks at the context;
 //   - a time budget: an evaluation that is not done after EvalTimeout (or
-//     when its context ends) fails; the checked functions stop at once, and
-//     the VM itself, bounded by its budget, ends soon after.
+//     when its context ends) fails. Predicates are the only way a template
+//     repeats work, so the checked calls stop the VM itself soon after:
+//     no evaluation spins on once its caller has given up.
 //
 // Each bound fails the field with a *LimitError that says which bound and
 // what to do. At compile time (saving, importing) a template whose constant
@@ -38,13 +47,14 @@ const (
 	VMBudget      = 500_000         // elements the expr VM may allocate per evaluation
 	ByteBudget    = 8 << 20         // bytes of text an evaluation may build
 	MaxValueBytes = 1 << 20         // bytes of one field's value
+	StepBudget    = 1_000_000       // predicate runs an evaluation may make
 	EvalTimeout   = 1 * time.Second // wall-clock time of one field's evaluation
 )
 
 // LimitError is a template evaluation stopped by a sandbox bound.
 type LimitError struct {
 	Expr  string
-	Bound string // "memory", "text", "time"
+	Bound string // "memory", "text", "steps", "time"
 	Msg   string
 }
 
@@ -57,13 +67,17 @@ func (e *LimitError) Error() string {
 // gives them nothing.
 const budgetVar = "__budget"
 
-// budget is one evaluation's byte and time allowance.
+// budget is one evaluation's byte, step and time allowance.
 type budget struct {
-	ctx  context.Context
-	left int64
+	ctx   context.Context
+	left  int64 // bytes
+	steps int64
 }
 
-var errTextBudget = errors.New("text budget")
+var (
+	errTextBudget = errors.New("text budget")
+	errStepBudget = errors.New("step budget")
+)
 
 // charge takes n bytes from the budget, or fails.
 func (b *budget) charge(n int64) error {
@@ -84,6 +98,8 @@ func sandboxOptions() []expr.Option {
 		expr.MaxNodes(2000),
 		expr.Patch(checkedPlus{}),
 		expr.Function("__add", checkedAdd),
+		expr.Patch(countedPredicates{}),
+		stepFunction,
 		expr.DisableBuiltin("replace"),
 		expr.Function("replace", checkedReplace),
 		expr.DisableBuiltin("join"),
@@ -107,6 +123,56 @@ func (checkedPlus) Visit(node *ast.Node) {
 		Callee:    &ast.IdentifierNode{Value: "__add"},
 		Arguments: []ast.Node{&ast.IdentifierNode{Value: budgetVar}, bin.Left, bin.Right},
 	})
+}
+
+// countedPredicates rewrites the body p of every predicate into
+// __step(__budget, p): the body's value, once a step is charged.
+type countedPredicates struct{}
+
+func (countedPredicates) Visit(node *ast.Node) {
+	c, ok := (*node).(*ast.PredicateNode)
+	if !ok {
+		return
+	}
+	c.Node = &ast.CallNode{
+		Callee:    &ast.IdentifierNode{Value: "__step"},
+		Arguments: []ast.Node{&ast.IdentifierNode{Value: budgetVar}, c.Node},
+	}
+}
+
+// stepFunction declares __step: its type is its second argument's, so
+// that a predicate is type-checked as written ("predicate should return
+// boolean" is still a compile error).
+func stepFunction(c *conf.Config) {
+	c.Functions["__step"] = &builtin.Function{
+		Name: "__step",
+		Func: checkedStep,
+		Validate: func(args []reflect.Type) (reflect.Type, error) {
+			if len(args) != 2 {
+				return nil, errors.New("internal: __step takes a budget and a value")
+			}
+			return args[1], nil
+		},
+	}
+}
+
+// checkedStep charges one predicate run and returns its value; every
+// 1024 steps it also stops the evaluation when the context has ended.
+func checkedStep(args ...any) (any, error) {
+	b, ok := args[0].(*budget)
+	if !ok || len(args) != 2 {
+		return nil, errors.New("internal: a predicate without its budget")
+	}
+	b.steps--
+	if b.steps < 0 {
+		return nil, errStepBudget
+	}
+	if b.steps%1024 == 0 {
+		if err := b.ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return args[1], nil
 }
 
 // checkedAdd is +: numbers and times as expr adds them; text charged to the
@@ -162,7 +228,7 @@ func checkedReplace(args ...any) (any, error) {
 func run(ctx context.Context, program *vm.Program, code string, vars map[string]any) (any, error) {
 	ctx, cancel := context.WithTimeout(ctx, EvalTimeout)
 	defer cancel()
-	b := &budget{ctx: ctx, left: ByteBudget}
+	b := &budget{ctx: ctx, left: ByteBudget, steps: StepBudget}
 	env := make(map[string]any, len(vars)+1)
 	for k, v := range vars {
 		env[k] = v
@@ -185,8 +251,9 @@ func run(ctx context.Context, program *vm.Program, code string, vars map[string]
 		}
 		return r.v, limitError(code, r.err, ctx)
 	case <-ctx.Done():
-		// The VM cannot be stopped from outside: it ends soon by its
-		// memory budget, and its result is dropped.
+		// The VM cannot be stopped from outside: its next checked call
+		// (a predicate's step, a +, a text function) sees the context and
+		// ends it; its result is dropped.
 		return nil, limitError(code, ctx.Err(), ctx)
 	}
 }
@@ -210,6 +277,8 @@ func limitError(code string, err error, ctx context.Context) error {
 	case errors.Is(err, errTextBudget):
 		return &LimitError{Expr: code, Bound: "text", Msg: fmt.Sprintf("it builds more text than a field may hold (%s per field, %s per evaluation)",
 			sizeText(MaxValueBytes), sizeText(ByteBudget))}
+	case errors.Is(err, errStepBudget):
+		return &LimitError{Expr: code, Bound: "steps", Msg: fmt.Sprintf("it repeats its predicates more than %d times (loops inside loops over long lists)", StepBudget)}
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return &LimitError{Expr: code, Bound: "time", Msg: fmt.Sprintf("it ran longer than %s", EvalTimeout)}
 	case errors.Is(err, context.Canceled):

@@ -18,14 +18,15 @@ const maxAnswer = 16 << 20
 
 // getJSON GETs url with headers and decodes the JSON answer. Errors name
 // the service, the status and the start of the answer, never a header
-// value or a secret-looking query parameter.
-func getJSON(ctx context.Context, client *http.Client, service, rawURL string, headers map[string]string) (any, http.Header, error) {
+// value, nor the value of a secret-looking query parameter or of one named
+// in hidden.
+func getJSON(ctx context.Context, client *http.Client, service, rawURL string, headers map[string]string, hidden map[string]string) (any, http.Header, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		if ue, ok := err.(*url.Error); ok {
 			err = ue.Err
 		}
-		return nil, nil, fmt.Errorf("%s: bad URL %q: %v", service, redactURL(rawURL), err)
+		return nil, nil, fmt.Errorf("%s: bad URL %q: %v", service, redactURL(rawURL, hidden), err)
 	}
 	req.Header.Set("Accept", "application/json")
 	for k, v := range headers {
@@ -35,7 +36,7 @@ func getJSON(ctx context.Context, client *http.Client, service, rawURL string, h
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
-			ue.URL = redactURL(ue.URL)
+			ue.URL = redactURL(ue.URL, hidden)
 		}
 		return nil, nil, fmt.Errorf("%s: %w", service, err)
 	}
@@ -57,8 +58,9 @@ func getJSON(ctx context.Context, client *http.Client, service, rawURL string, h
 	return v, resp.Header, nil
 }
 
-// redactURL hides the values of secret-looking query parameters.
-func redactURL(raw string) string {
+// redactURL hides the values of secret-looking query parameters and of
+// those named in hidden (a trigger's secret query parameters).
+func redactURL(raw string, hidden map[string]string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.RawQuery == "" {
 		return raw
@@ -66,12 +68,17 @@ func redactURL(raw string) string {
 	parts := strings.Split(u.RawQuery, "&")
 	for i, part := range parts {
 		name, _, _ := strings.Cut(part, "=")
-		if n, err := url.QueryUnescape(name); err == nil && secretLooking(n) {
+		if n, err := url.QueryUnescape(name); err != nil || secretLooking(n) || hasKey(hidden, n) {
 			parts[i] = name + "=REDACTED"
 		}
 	}
 	u.RawQuery = strings.Join(parts, "&")
 	return u.String()
+}
+
+func hasKey(m map[string]string, k string) bool {
+	_, ok := m[k]
+	return ok
 }
 
 // retryAfter reads a Retry-After header (seconds or an HTTP date); 0 when

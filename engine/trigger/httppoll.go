@@ -83,7 +83,7 @@ func (p *httpPoll) withQuery(raw string, extra map[string]string) (string, error
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("the API: bad URL %q", redactURL(raw))
+		return "", fmt.Errorf("the API: bad URL %q", redactURL(raw, p.secretQuery))
 	}
 	q := u.Query()
 	for k, v := range p.secretQuery {
@@ -102,7 +102,7 @@ func (p *httpPoll) withQuery(raw string, extra map[string]string) (string, error
 func (p *httpPoll) items(ctx context.Context) ([]map[string]any, []string, error) {
 	first, err := url.Parse(p.url)
 	if err != nil {
-		return nil, nil, fmt.Errorf("the API: bad URL %q", redactURL(p.url))
+		return nil, nil, fmt.Errorf("the API: bad URL %q", redactURL(p.url, p.secretQuery))
 	}
 	var out []map[string]any
 	var problems []string
@@ -112,7 +112,7 @@ func (p *httpPoll) items(ctx context.Context) ([]map[string]any, []string, error
 		if err != nil {
 			return nil, nil, err
 		}
-		v, header, err := getJSON(ctx, p.client, "the API", full, p.headers)
+		v, header, err := getJSON(ctx, p.client, "the API", full, p.headers, p.secretQuery)
 		if err != nil {
 			if page > 1 {
 				return nil, nil, fmt.Errorf("page %d: %w", page, err)
@@ -155,7 +155,7 @@ func (p *httpPoll) items(ctx context.Context) ([]map[string]any, []string, error
 		}
 		nu, err := url.Parse(next)
 		if err != nil || nu.Scheme != first.Scheme || nu.Host != first.Host {
-			problems = append(problems, fmt.Sprintf("a next page link points to another host (%s); it is not followed, since the headers would go with it", redactURL(next)))
+			problems = append(problems, fmt.Sprintf("a next page link points to another host (%s); it is not followed, since the headers would go with it", redactURL(next, p.secretQuery)))
 			return out, problems, nil
 		}
 		pageURL, extra = next, map[string]string{}

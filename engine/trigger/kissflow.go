@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,8 +28,9 @@ import (
 //     should be (items deleted, the list reordered) turns the poll into a
 //     full walk; so does a smaller total, an unknown order or total, and
 //     the slower cadence (full_walk_every).
-//   - A Completed item fires when it was seen open before (it completed
-//     after the start), or when its _completed_at is at or after the start.
+//   - A Completed item fires when it was seen open before or was not in
+//     the list at the last poll (either way it completed after the start),
+//     or when its _completed_at is at or after the start (less clockMargin).
 //     When the list lacks _completed_at, the item's _modified_at (if it is
 //     clearly before the start, or before the last complete walk, the item
 //     was judged already) saves a lookup; else the detail API says, and the
@@ -35,10 +38,21 @@ import (
 //     wait in the cursor for the next poll (never skipped). Events dedupe on
 //     the item's _id, so an item seen again changes nothing.
 //
-// Kissflow's timestamps come from Kissflow's clock and the start from
-// ours: the start is compared with a margin of clockMargin, and what a
-// complete walk covered is measured on Kissflow's clock (the newest stamp
-// it saw), so a skewed clock here cannot make the trigger skip an item.
+// Clock skew. Kissflow's timestamps come from Kissflow's clock and the
+// start from ours, so the trigger keeps this invariant: no item that
+// completes after the start is skipped, whatever the two clocks say.
+//
+//   - What the trigger saw decides first, without any clock: an item seen
+//     open at a poll (st.Open, and Pending items flagged Sure) and an item
+//     that was not in the list at the last poll (kfWalk.isNew) both fire
+//     when Completed: every poll runs after the start.
+//   - Only an item that was already Completed when first seen (at the first
+//     walk, or in a full walk that cannot tell new items from old ones) is
+//     judged by its _completed_at, against the start less clockMargin: an
+//     item that completed up to clockMargin before the start may fire, the
+//     price of never skipping one on a clock that is behind.
+//   - What a complete walk covered is measured on Kissflow's clock (the
+//     newest stamp it saw, less the walk's length and clockMargin).
 type kissflowPoller struct {
 	src       *kissflow.Client
 	process   string
@@ -71,6 +85,9 @@ type kfCursor struct {
 	FullAt  time.Time      `json:"full_at,omitzero"`
 	Covered time.Time      `json:"covered,omitzero"` // items modified before it were judged by a complete walk
 	Pending []string       `json:"pending,omitempty"`
+	// Sure are the Pending items that fire whatever their completion time
+	// (seen open, or new since a poll): their lookup only fills the event.
+	Sure []string `json:"sure,omitempty"`
 }
 
 const (
@@ -88,16 +105,19 @@ func newKissflow(c Config, deps Deps) (*kissflowPoller, error) {
 		}
 		src, err = deps.KissflowAccount(account)
 	} else {
-		cfg := kissflow.Config{
-			Host: c.String(spec, "subdomain"), Region: c.String(spec, "region"), AccountID: c.String(spec, "account_id"),
-			AccessKeyID: c.String(spec, "access_key_id"), AccessKeySecret: c.String(spec, "access_key_secret"),
-			BaseURL: c.String(spec, "base_url"),
-		}
-		cfg.AllowHTTP = loopbackURL(cfg.BaseURL)
+		// Plain http is never allowed here: the only Kissflow on plain
+		// http is the sandbox, which is an account. The address policy
+		// applies to the client at connect time (the engine's
+		// KissflowInline does the same), and CheckKissflowPolicy at save.
+		cfg := kissflowInlineConfig(c)
 		if deps.KissflowInline != nil {
 			src, err = deps.KissflowInline(cfg)
 		} else {
-			src, err = kissflow.New(cfg, kissflow.WithHTTPClient(deps.HTTP))
+			base := deps.HTTP
+			if base == nil {
+				base = &http.Client{Timeout: 60 * time.Second}
+			}
+			src, err = kissflow.New(cfg, kissflow.WithHTTPClient(PolicyClient(base, deps.AllowPrivate)))
 		}
 	}
 	if err != nil {
@@ -112,14 +132,65 @@ func newKissflow(c Config, deps Deps) (*kissflowPoller, error) {
 		fullEvery: max(full, time.Minute), now: now, cache: map[string]time.Time{}}, nil
 }
 
-// loopbackURL reports whether a URL template points at a local simulator.
-func loopbackURL(tmpl string) bool {
-	u, err := url.Parse(tmpl)
-	if err != nil || u.Scheme != "http" {
+// kissflowInlineConfig is how a trigger that holds its own keys reaches Kissflow.
+func kissflowInlineConfig(c Config) kissflow.Config {
+	spec, _ := Lookup(Kissflow)
+	return kissflow.Config{
+		Host: c.String(spec, "subdomain"), Region: c.String(spec, "region"), AccountID: c.String(spec, "account_id"),
+		AccessKeyID: c.String(spec, "access_key_id"), AccessKeySecret: c.String(spec, "access_key_secret"),
+		BaseURL: c.String(spec, "base_url"),
+	}
+}
+
+// CheckKissflowPolicy checks, at save, that a Kissflow trigger with its
+// own keys does not send them to a loopback, link-local or private
+// address (unless allowPrivate): its host and its API base URL, with the
+// placeholders filled in as the client fills them. It returns the setting
+// at fault. A trigger that names an account is checked when its client
+// connects (the account's host is the operator's, and the client applies
+// the policy).
+func CheckKissflowPolicy(ctx context.Context, c Config, allowPrivate bool) (field string, err error) {
+	spec, _ := Lookup(Kissflow)
+	if allowPrivate || c.String(spec, "account") != "" {
+		return "", nil
+	}
+	cfg := kissflowInlineConfig(c)
+	origin, region, err := kissflow.Origin(cfg.Host, cfg.Region, false)
+	if err != nil {
+		return "", nil // not a host: the field check says so
+	}
+	if !kissflowDomain(origin) { // Kissflow's own names: checked at connect time, not looked up here
+		if err := CheckURLPolicy(ctx, origin, false); err != nil {
+			return "subdomain", err
+		}
+	}
+	if strings.TrimSpace(cfg.BaseURL) == "" {
+		return "", nil
+	}
+	if region == "" {
+		region = cfg.Region
+	}
+	u, _ := url.Parse(origin)
+	sub, _, _ := strings.Cut(u.Hostname(), ".")
+	base := strings.NewReplacer("{host}", origin, "{subdomain}", sub, "{region}", region,
+		"{account_id}", url.PathEscape(strings.TrimSpace(cfg.AccountID))).Replace(cfg.BaseURL)
+	if kissflowDomain(base) {
+		return "", nil
+	}
+	if err := CheckURLPolicy(ctx, base, false); err != nil {
+		return "base_url", err
+	}
+	return "", nil
+}
+
+// kissflowDomain reports whether a URL's host is under kissflow.com or kissflow.eu.
+func kissflowDomain(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil {
 		return false
 	}
-	h := u.Hostname()
-	return h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1"
+	h := strings.ToLower(u.Hostname())
+	return strings.HasSuffix(h, ".kissflow.com") || strings.HasSuffix(h, ".kissflow.eu")
 }
 
 func (k *kissflowPoller) parseCursor(cursor string, start time.Time) (kfCursor, error) {
@@ -191,12 +262,23 @@ func (k *kissflowPoller) judge(st kfCursor, w *kfWalk, full bool, now time.Time)
 			}
 		}
 	}
+	cut := st.From.Add(-clockMargin)
+	if st.Covered.After(cut) {
+		cut = st.Covered
+	}
 	lookups := kissflowLookupsPerPoll
 	judged := map[string]bool{}
+	carry := func(id string, sure bool) {
+		next.Pending = append(next.Pending, id)
+		if sure {
+			next.Sure = append(next.Sure, id)
+		}
+	}
 	// Items left over from the last poll's lookups come first.
 	for _, id := range st.Pending {
+		sure := slices.Contains(st.Sure, id)
 		if lookups <= 0 {
-			next.Pending = append(next.Pending, id)
+			carry(id, sure)
 			continue
 		}
 		lookups--
@@ -209,13 +291,9 @@ func (k *kissflowPoller) judge(st kfCursor, w *kfWalk, full bool, now time.Time)
 		if err != nil {
 			return Batch{}, err
 		}
-		if ev, ok := k.fire(item, false, st.From); ok {
+		if ev, ok := k.fire(item, sure, cut); ok {
 			b.Events = append(b.Events, ev)
 		}
-	}
-	cut := st.From.Add(-clockMargin)
-	if st.Covered.After(cut) {
-		cut = st.Covered
 	}
 	for _, it := range w.items {
 		id, ok := scalarString(it.item["_id"])
@@ -237,10 +315,12 @@ func (k *kissflowPoller) judge(st kfCursor, w *kfWalk, full bool, now time.Time)
 		}
 		judged[id] = true
 		_, wasOpen := st.Open[id]
-		if !wasOpen && !full && !w.isNew(st, it.pos) {
+		isNew := !full && w.isNew(st, it.pos)
+		if !wasOpen && !full && !isNew {
 			continue // terminal at the last poll already, and judged then
 		}
-		if !wasOpen {
+		sure := wasOpen || isNew // seen open, or not in the list at the last poll: completed after the start
+		if !sure {
 			if at, ok := completedAt(it.item); ok && at.Before(cut) {
 				continue // completed before the start, or judged by the last complete walk
 			}
@@ -255,7 +335,7 @@ func (k *kissflowPoller) judge(st kfCursor, w *kfWalk, full bool, now time.Time)
 			if t, cached := k.cache[id]; cached {
 				item = withCompletedAt(item, t)
 			} else if lookups <= 0 {
-				next.Pending = append(next.Pending, id)
+				carry(id, sure)
 				b.More = true
 				continue
 			} else {
@@ -267,7 +347,7 @@ func (k *kissflowPoller) judge(st kfCursor, w *kfWalk, full bool, now time.Time)
 				item = detail
 			}
 		}
-		if ev, ok := k.fire(item, wasOpen, st.From); ok {
+		if ev, ok := k.fire(item, sure, cut); ok {
 			b.Events = append(b.Events, ev)
 		}
 	}
@@ -280,9 +360,10 @@ func (k *kissflowPoller) judge(st kfCursor, w *kfWalk, full bool, now time.Time)
 	return b, nil
 }
 
-// fire decides whether a Completed item fires: it was seen open before, or
-// it completed at or after from. It caches the completion time.
-func (k *kissflowPoller) fire(item map[string]any, wasOpen bool, from time.Time) (Event, bool) {
+// fire decides whether a Completed item fires: it is sure to have
+// completed after the start (see the invariant on kissflowPoller), or it
+// completed at or after cut. It caches the completion time.
+func (k *kissflowPoller) fire(item map[string]any, sure bool, cut time.Time) (Event, bool) {
 	id, _ := scalarString(item["_id"])
 	status, _ := item["_status"].(string)
 	if !strings.EqualFold(status, "Completed") {
@@ -292,7 +373,7 @@ func (k *kissflowPoller) fire(item map[string]any, wasOpen bool, from time.Time)
 	if ok {
 		k.remember(id, at)
 	}
-	if !wasOpen && (!ok || at.Before(from)) {
+	if !sure && (!ok || at.Before(cut)) {
 		return Event{}, false
 	}
 	return Event{Data: item, DedupeKey: "kissflow:" + id}, true

@@ -62,8 +62,11 @@ func bigProcess(t *testing.T, n int, opts kissflowtest.Options, clock *simClock)
 
 // fastDeps gives the trigger a client whose pacer lets everything through
 // at once (the pacer has its own tests; here it would only slow them).
+// fastDeps reach the test's simulator, on plain http on loopback, with no
+// pacing to wait on.
 func fastDeps() Deps {
 	return Deps{KissflowInline: func(cfg kissflow.Config) (*kissflow.Client, error) {
+		cfg.AllowHTTP = true
 		return kissflow.New(cfg, kissflow.WithPacer(kissflow.NewPacer(1<<20, 1<<20)))
 	}}
 }

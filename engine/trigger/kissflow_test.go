@@ -29,7 +29,7 @@ func TestKissflowPollsCompletedItemsFromStart(t *testing.T) {
 		return it.ID
 	}
 	start := clock.Now()
-	add(kissflowtest.Completed, start.Add(-time.Second)) // before ON: not captured
+	add(kissflowtest.Completed, start.Add(-clockMargin-time.Second)) // before ON, beyond the clock margin: not captured
 	open := add(kissflowtest.InProgress, start.Add(-time.Hour))
 	add(kissflowtest.Rejected, start.Add(-time.Minute))
 	p, err := NewPoller(Kissflow, simKissflowConfig(s.URL, 2), fastDeps())

@@ -23,53 +23,6 @@ import (
 // Control hook sees the address actually dialled), so a name that resolves
 // elsewhere later, or a redirect, cannot get around it.
 
-// AddressError says why an address is refused.
-type AddressError struct {
-	Host  string // as written in the URL
-	Addr  netip.Addr
-	Class string // "loopback", "private", "link-local", ...
-}
-
-func (e *AddressError) Error() string {
-	what := e.Host
-	if e.Addr.IsValid() && e.Addr.String() != e.Host {
-		what = fmt.Sprintf("%s (%s)", e.Host, e.Addr)
-	}
-	return fmt.Sprintf("%s is a %s address: polled URLs may not reach loopback, link-local or private networks unless oktaflow is started with --allow-private-addresses (or OKTAFLOW_ALLOW_PRIVATE_ADDRESSES=true)", what, e.Class)
-}
-
-// cgnat is the shared address space of carrier-grade NAT (RFC 6598).
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
-
-// checkIP refuses the addresses a polled URL may not reach.
-func checkIP(ip net.IP) error {
-	a, ok := netip.AddrFromSlice(ip)
-	if !ok {
-		return &AddressError{Host: fmt.Sprint(ip), Class: "malformed"}
-	}
-	return checkAddr(a.Unmap(), a.String())
-}
-
-func checkAddr(a netip.Addr, host string) error {
-	class := ""
-	switch {
-	case a.IsUnspecified():
-		class = "unspecified"
-	case a.IsLoopback():
-		class = "loopback"
-	case a.IsLinkLocalUnicast(), a.IsLinkLocalMulticast():
-		class = "link-local"
-	case a.IsPrivate(), cgnat.Contains(a):
-		class = "private"
-	case a.IsMulticast(), a.IsInterfaceLocalMulticast():
-		class = "multicast"
-	}
-	if class == "" {
-		return nil
-	}
-	return &AddressError{Host: host, Addr: a, Class: class}
-}
-
 // CheckURLPolicy checks, at save, that a polled URL does not point at a
 // loopback, link-local or private address (unless allowPrivate). A host
 // name is resolved; a name that does not resolve now is left to the check
@@ -157,11 +110,13 @@ func policyControl(_, address string, _ syscall.RawConn) error {
 type proxyAddrKey struct{}
 
 // PolicyClient returns an HTTP client for polled or called URLs (http_poll,
-// the http.request step) that applies the address policy at connect time,
-// based on base (its timeout, and its transport's settings when that is an
-// *http.Transport).
+// the http.request step, Kissflow) that applies the address policy at
+// connect time, based on base (its timeout, its redirect rule, and its
+// transport's settings when that is an *http.Transport). It also applies
+// the redirect rule of secretRedirect, allowPrivate or not.
 func PolicyClient(base *http.Client, allowPrivate bool) *http.Client {
 	c := *base
+	c.CheckRedirect = secretRedirect(base.CheckRedirect)
 	if allowPrivate {
 		return &c
 	}
@@ -187,6 +142,75 @@ func PolicyClient(base *http.Client, allowPrivate bool) *http.Client {
 	}
 	c.Transport = proxyAware{t: t}
 	return &c
+}
+
+// secretRedirect is a CheckRedirect hook: a redirect that stays on the
+// host (or only moves up from http to https on it) is followed; one to
+// another host, or down to plain http, is followed only when the first
+// request carried no credentials. Go copies every custom header to the
+// next request (it drops only Authorization and Cookie, and only across
+// domains) and names the previous URL, query and all, in the Referer, so
+// following would hand a trigger's sealed headers or query parameters to
+// whatever host the API names. Credentials are an Authorization, Cookie or
+// any non-standard header, or any query (secret query parameters may have
+// any name). next is the base client's own rule (nil: at most 10).
+func secretRedirect(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		first, last := via[0], via[len(via)-1]
+		if !sameSite(last.URL, req.URL) && carriesCredentials(first) {
+			return fmt.Errorf("the answer redirected to another host (%s): not followed, since the request's headers or query parameters would go with it; use the final URL instead", req.URL.Host)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return fmt.Errorf("stopped after %d redirects", len(via))
+		}
+		return nil
+	}
+}
+
+// sameSite reports whether a redirect from a to b stays on a's host, with
+// the same scheme or from http up to https.
+func sameSite(a, b *url.URL) bool {
+	if !strings.EqualFold(a.Hostname(), b.Hostname()) {
+		return false
+	}
+	switch {
+	case a.Scheme == b.Scheme:
+		return portOf(a) == portOf(b)
+	case a.Scheme == "http" && b.Scheme == "https":
+		return true
+	}
+	return false
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
+}
+
+// standardHeaders are the request headers that carry nothing of a user's.
+var standardHeaders = map[string]bool{
+	"Accept": true, "Accept-Encoding": true, "Accept-Language": true, "User-Agent": true,
+	"Content-Type": true, "Content-Length": true, "Referer": true,
+}
+
+func carriesCredentials(r *http.Request) bool {
+	if r.URL.RawQuery != "" || r.URL.User != nil {
+		return true
+	}
+	for name := range r.Header {
+		if !standardHeaders[http.CanonicalHeaderKey(name)] {
+			return true
+		}
+	}
+	return false
 }
 
 // proxyAware checks the URL by name when a proxy carries the request (the

@@ -1,0 +1,79 @@
+package tui
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// clipboard runs what a key returned and gives the text it put on the
+// terminal's clipboard (OSC 52), and the toast.
+func clipboard(t *testing.T, s Screen, k string) (text, note string) {
+	t.Helper()
+	next, cmd := s.Update(keyMsg(k))
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch m := execCmd(t, c).(type) {
+		case tea.BatchMsg:
+			queue = append(queue, m...)
+		case toastMsg:
+			note = m.text
+		case copiedMsg:
+			var cmd tea.Cmd
+			next, cmd = next.Update(m)
+			queue = append(queue, cmd)
+		default:
+			if reflect.TypeOf(m) != nil && reflect.TypeOf(m).Name() == "setClipboardMsg" {
+				text = reflect.ValueOf(m).String()
+			}
+		}
+	}
+	return text, note
+}
+
+// The webhook's URL, its curl command (with the secret and the
+// integration's own sample) and the secret are copied with one key each;
+// the secret is read through the session (audited), a viewer gets the
+// command with a place for the secret and no secret.
+func TestEditorCopiesTheWebhook(t *testing.T) {
+	c, _ := newTestCommon(t)
+	ins := seedIntegrations(t, c)
+	ed := newEditor(c, ins[0])
+	ed.d.sample = map[string]any{"email": "grace@acme.com"}
+	var s Screen = ed
+	if text, note := clipboard(t, s, "u"); !strings.HasSuffix(text, "/hooks/"+ins[0].ID) || !strings.Contains(note, "webhook URL") {
+		t.Errorf("u copied %q (%q)", text, note)
+	}
+	text, _ := clipboard(t, s, "c")
+	for _, want := range []string{"curl -X POST", "/hooks/" + ins[0].ID, "Bearer golden-secret-0123456789", `{"email":"grace@acme.com"}`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the curl command lacks %q:\n%s", want, text)
+		}
+	}
+	if text, _ := clipboard(t, s, "y"); text != "golden-secret-0123456789" {
+		t.Errorf("y copied %q", text)
+	}
+	if !acctAudited(t, c, "integration.show_secret") {
+		t.Error("reading the secret was not audited")
+	}
+
+	asRole(c, Viewer)
+	in, err := c.Backend.Integration(ins[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = newEditor(c, in)
+	if text, _ := clipboard(t, s, "c"); strings.Contains(text, "golden-secret") || !strings.Contains(text, "Bearer <secret>") {
+		t.Errorf("a viewer copied %q", text)
+	}
+	if text, note := clipboard(t, s, "y"); text != "" || !strings.Contains(note, "viewer") {
+		t.Errorf("a viewer copied the secret %q (%q)", text, note)
+	}
+}
