@@ -149,7 +149,7 @@ func newRunCmd(g *globals) *cobra.Command {
 	show := &cobra.Command{
 		Use:   "show RUN-ID",
 		Short: "Show a run: the event, each step's input, output and error, attempts and timings",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := storage.ParseRunID(args[0])
 			if err != nil {
@@ -171,7 +171,7 @@ func newRunCmd(g *globals) *cobra.Command {
 	retry := &cobra.Command{
 		Use:   "retry RUN-ID",
 		Short: "Retry a failed or cancelled run (steps that succeeded are not repeated) and wait for it",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := storage.ParseRunID(args[0])
 			if err != nil {

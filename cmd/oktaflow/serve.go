@@ -36,7 +36,7 @@ func newServeCmd(g *globals) *cobra.Command {
 		Long: "Runs every integration that is ON: polls triggers, accepts webhooks, executes runs.\n" +
 			"With admin keys (--admin-keys FILE, or an admin_keys file beside the database) it also\n" +
 			"serves the app over SSH: ssh -p 23234 host for the app, ssh -p 23234 host runs --json for\n" +
-			"a command, ssh -p 23234 host backup > FILE for a backup. The keys files are re-read when they\n" +
+			"a command, ssh -p 23234 host backup - > FILE for a backup. The keys files are re-read when they\n" +
 			"change (and on SIGHUP); a key taken out of them closes its open sessions. With --tls-cert and\n" +
 			"--tls-key the webhook listener serves HTTPS only, and re-reads the pair when it changes.\n" +
 			"SIGINT/SIGTERM stop it gracefully: SSH first, then the engine (running steps get --grace to\n" +

@@ -18,7 +18,7 @@ func (e *AddressError) Error() string {
 	if e.Addr.IsValid() && e.Addr.String() != e.Host {
 		what = fmt.Sprintf("%s (%s)", e.Host, e.Addr)
 	}
-	return fmt.Sprintf("%s is a %s address: triggers and steps may not reach loopback, link-local or private networks unless oktaflow is started with --allow-private-addresses (or OKTAFLOW_ALLOW_PRIVATE_ADDRESSES=true)", what, e.Class)
+	return fmt.Sprintf("%s is a %s address: triggers and steps may not reach loopback, link-local or private networks unless oktaflow is started with --allow-private-addresses (or OKTAFLOW_ALLOW_PRIVATE_ADDRESSES=1)", what, e.Class)
 }
 
 // checkIP refuses the addresses a trigger or step may not reach.
