@@ -22,8 +22,13 @@ type Integration struct {
 	Trigger     Trigger   `json:"trigger"`
 	Steps       []Step    `json:"steps"`
 	Concurrency int       `json:"concurrency,omitempty"` // runs in flight at once; 0 means the engine's default
-	CreatedAt   time.Time `json:"createdAt"`
-	UpdatedAt   time.Time `json:"updatedAt"`
+	// Version counts the changes of the definition (name, description,
+	// trigger, steps, concurrency, their secrets): 1 when created, one more
+	// on each UpdateIntegration that changes any of them. A run records the
+	// version each attempt ran (Run.Version, Attempt.Version).
+	Version   int       `json:"version,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // Trigger says what starts a run. Config holds the type's plain settings;
@@ -109,6 +114,7 @@ func (s *Store) CreateIntegration(in Integration) (Integration, error) {
 		return Integration{}, err
 	}
 	in.ID = newID("int_")
+	in.Version = 1
 	in.Enabled, in.EnabledAt = false, time.Time{}
 	in.CreatedAt = s.now().UTC()
 	in.UpdatedAt = in.CreatedAt
@@ -128,6 +134,10 @@ func (s *Store) UpdateIntegration(in Integration) (Integration, error) {
 			return err
 		}
 		in.Enabled, in.EnabledAt, in.CreatedAt = old.Enabled, old.EnabledAt, old.CreatedAt
+		in.Version = old.Version
+		if !sameDefinition(old, in) {
+			in.Version++
+		}
 		in.UpdatedAt = s.now().UTC()
 		return s.putIntegration(tx, in)
 	})
@@ -273,10 +283,15 @@ func (s *Store) DeleteIntegration(id string) error {
 type integrationHead struct {
 	Name    string `json:"name"`
 	Enabled bool   `json:"enabled"`
+	Version int    `json:"version"`
 	Trigger struct {
 		Type string `json:"type"`
 	} `json:"trigger"`
 }
+
+// version is the integration's Version; a record stored before versions
+// were kept is at version 1.
+func (h integrationHead) version() int { return max(h.Version, 1) }
 
 func getIntegrationHead(tx *bolt.Tx, id string) (integrationHead, error) {
 	raw := tx.Bucket(bucketIntegrations).Get([]byte(id))
@@ -300,6 +315,7 @@ func (s *Store) getIntegration(tx *bolt.Tx, id string) (Integration, error) {
 		return Integration{}, recordErr(bucketIntegrations, id, err)
 	}
 	in := rec.Integration
+	in.Version = max(in.Version, 1) // stored before versions were kept
 	var err error
 	if in.Trigger.Secrets, err = s.openSecrets(rec.SealedSecrets, func(k string) string { return secretBinding(id, k) }); err != nil {
 		return Integration{}, recordErr(bucketIntegrations, id, fmt.Errorf("integration %q %w", in.Name, err))

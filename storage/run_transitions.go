@@ -36,9 +36,18 @@ func (s *Store) StartRun(id RunID) (Run, error) {
 		}
 		r.State = RunRunning
 		r.Attempt++
+		now := s.now().UTC()
 		if r.StartedAt.IsZero() {
-			r.StartedAt = s.now().UTC()
+			r.StartedAt = now
 		}
+		// The version stored when the run is claimed: the scheduler read the
+		// definition it executes from the cache just before, which an edit
+		// invalidates in its own commit.
+		version := 0
+		if h, err := getIntegrationHead(tx, r.IntegrationID); err == nil {
+			version = h.version()
+		}
+		r.beginAttempt(version, now)
 		return nil
 	})
 	if err != nil {
@@ -85,6 +94,7 @@ type Outcome struct {
 	State RunState
 	Due   time.Time
 	Cause *StepError // why it failed, retries or waits
+	Step  string     // the step the attempt failed on, if one did (see OnStep)
 }
 
 // FinishRun ends a running run's attempt as o says.
@@ -115,16 +125,21 @@ func (s *Store) finishRun(id RunID, step *StepResult, o Outcome) (Run, error) {
 		if step != nil {
 			r.checkpoint(*step)
 		}
+		now := s.now().UTC()
 		switch o.State {
 		case RunSucceeded, RunFailed:
+			r.endAttempt(AttemptEnd(o.State), o.Step, o.Cause, now)
 			r.State, r.Error, r.NextDue = o.State, o.Cause, time.Time{}
-			r.FinishedAt = s.now().UTC()
+			r.FinishedAt = now
 			return nil
 		}
 		if reason := s.offReason(tx, r); reason != "" {
+			// The attempt keeps its own error; the run says why it stopped.
+			r.endAttempt(AttemptCancelled, o.Step, o.Cause, now)
 			s.cancel(r, reason)
 			return nil
 		}
+		r.endAttempt(AttemptEnd(o.State), o.Step, o.Cause, now)
 		r.State, r.NextDue, r.Error = o.State, o.Due.UTC(), o.Cause
 		if o.State == RunWaiting {
 			r.Attempt = max(r.Attempt-1, 0) // a wait is not a failure
@@ -314,6 +329,8 @@ func (s *Store) recoverOne(tx *bolt.Tx, id RunID, alone bool, rec *Recovery) err
 	if step != "" {
 		where = "while running step " + step
 	}
+	r.Attempts = append([]Attempt(nil), old.Attempts...)
+	r.endAttempt(AttemptInterrupted, step, &StepError{Message: "interrupted " + where + ": the process stopped (a crash or kill)"}, now)
 	switch {
 	case !r.Manual && (in == nil || !in.Enabled):
 		reason := "integration switched OFF"

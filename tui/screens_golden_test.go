@@ -65,7 +65,7 @@ func seedIntegrations(t *testing.T, c *Common) []storage.Integration {
 }
 
 // seedRuns gives the first integration a run that succeeded, one that
-// failed with Okta's error, and one still queued (its event is the sample
+// failed with Okta's error after a retry, and one still queued (its event is the sample
 // the mapping and test screens start from).
 func seedRuns(t *testing.T, c *Common, in storage.Integration) {
 	t.Helper()
@@ -80,6 +80,10 @@ func seedRuns(t *testing.T, c *Common, in storage.Integration) {
 	if _, err := st.SucceedRun(ids[0]); err != nil {
 		t.Fatal(err)
 	}
+	// The failed run was tried twice: a 503 first, then Okta's refusal.
+	st.StartRun(ids[1])
+	st.FinishRun(ids[1], storage.Outcome{State: storage.RunRetrying, Due: at,
+		Cause: &storage.StepError{Message: "step create: okta: POST /api/v1/users: 503 Service Unavailable", Status: 503}}.OnStep("create"))
 	runsFail(t, c, ids[1])
 }
 

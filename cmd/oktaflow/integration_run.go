@@ -144,7 +144,7 @@ func finishRun(cmd *cobra.Command, s *session, events <-chan engine.Event, id st
 	if err != nil {
 		return err
 	}
-	if err := printRun(cmd.OutOrStdout(), r, false); err != nil {
+	if err := printRun(cmd.OutOrStdout(), r, currentVersion(s.sess, r), false); err != nil {
 		return err
 	}
 	if r.State != storage.RunSucceeded {

@@ -107,6 +107,10 @@ const (
 // whether the change can be undone.
 type Traits struct {
 	Connector Connector
+	// StepName is the id a new step of the action gets, so that templates
+	// read well ({{ steps.create.id }}); "" derives one from the action's id
+	// (see NewStepID).
+	StepName string
 	// ReadOnly: the action changes nothing (okta.get_user, okta.find_users);
 	// testing it for real is harmless.
 	ReadOnly bool

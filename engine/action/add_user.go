@@ -89,7 +89,9 @@ func (addUser) Describe(in Input) Request {
 	}, Body: body}
 }
 
-func (addUser) Traits() Traits { return Traits{Connector: ConnectorOkta, Scopes: scopesManageUsers} }
+func (addUser) Traits() Traits {
+	return Traits{Connector: ConnectorOkta, StepName: "create", Scopes: scopesManageUsers}
+}
 
 func (addUser) Run(ctx context.Context, conn Conn, in Input) (map[string]any, error) {
 	api, err := oktaOf(conn)
