@@ -465,15 +465,28 @@ func BenchmarkWebhookIngest(b *testing.B) {
 			p := startServe(b, sim, onboarding)
 			fsyncs := diskFsyncRate(b, filepath.Dir(p.db), 300*time.Millisecond)
 			before := p.storeCounters()
+			pid := p.cmd.Process.Pid
+			serve0, self0, t0 := cpuTime(b, pid), selfCPU(), time.Now()
 			b.ResetTimer()
 			rate := ingest(b, p.addr, p.hook, senders)
 			b.StopTimer()
+			serve1, self1, wall := cpuTime(b, pid), selfCPU(), time.Since(t0)
 			after := p.storeCounters()
 			b.ReportMetric(rate, "events/s")
+			// CPU as % of one core (200 = both cores of the machine): is it the ceiling?
+			b.ReportMetric(100*float64(serve1-serve0)/float64(wall), "serve-cpu-%")
+			b.ReportMetric(100*float64(self1-self0)/float64(wall), "senders-cpu-%")
 			b.ReportMetric((after.writes-before.writes)/max(after.commits-before.commits, 1), "writes/commit")
 			b.ReportMetric(fsyncs, "disk-fsyncs/s")
 		})
 	}
+}
+
+// selfCPU is this process's user + system time so far (getrusage).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 type storeCounters struct{ commits, writes float64 }
