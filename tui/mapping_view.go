@@ -8,6 +8,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/oktaflow/oktaflow/engine"
+	"github.com/oktaflow/oktaflow/engine/action"
 	"github.com/oktaflow/oktaflow/engine/mapping"
 )
 
@@ -111,6 +112,9 @@ func (s *mappingScreen) headLines() []string {
 // panelLines are the options and the selected field's details, or the
 // editing panel, for a panel w wide.
 func (s *mappingScreen) panelLines(w int) []string {
+	if s.groups != nil {
+		return s.groupLines(w)
+	}
 	if s.editing {
 		return s.editorView(w)
 	}
@@ -201,6 +205,9 @@ func (s *mappingScreen) detailLines(w int) []string {
 	} else if desc != "" {
 		lines = append(lines, s.block(st.Faint, desc, w)...)
 	}
+	if f.Pick != action.PickNone {
+		lines = append(lines, st.Faint.Render(truncate("ctrl+o picks a group by name", w)))
+	}
 	if err := s.errs[f.Name]; err != nil {
 		lines = append(lines, s.block(st.ErrorText, "✗ "+err.Error(), w)...)
 	} else if src, ok := s.stepRef().Fields[f.Name]; ok && !(f.Secret && !s.revealed) {
@@ -242,6 +249,9 @@ func (s *mappingScreen) editorView(w int) []string {
 		out = append(out, st.Code.Render(truncate(s.live, w)))
 	}
 	out = append(out, st.Faint.Render(truncate(`text as typed · {{ trigger.email }} reads the event · {{ x ?? "none" }} a default · {{ lower(x) }} · esc, ? lists more`, w)))
+	if row.f.Pick != action.PickNone {
+		out = append(out, st.Faint.Render(truncate("ctrl+o picks a group by name", w)))
+	}
 	if !s.input.HasSuggestions() || s.input.Shown() == 0 {
 		out = append(out, st.Section.Render("Suggestions"))
 		if !s.input.HasSuggestions() {
@@ -389,6 +399,10 @@ func (s *mappingScreen) rowView(i, w, nameW, typeW, tagW, mapW int) string {
 
 func (s *mappingScreen) ShortHelp() []key.Binding {
 	k := s.c.Keys
+	if s.groups != nil {
+		return []key.Binding{key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "choose")),
+			withHelp(k.Enter, "pick"), withHelp(k.Back, "cancel")}
+	}
 	if s.editing {
 		return []key.Binding{withHelp(k.Enter, "save"), withHelp(k.Back, "cancel"), k.Insert,
 			key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "choose suggestion"))}
@@ -402,6 +416,9 @@ func (s *mappingScreen) ShortHelp() []key.Binding {
 		out = append(out, withHelp(k.Toggle, "change option"))
 	} else {
 		out = append(out, withHelp(k.Enter, "edit"), withHelp(k.Delete, "clear"))
+		if r, ok := s.selectedRow(); ok && r.f.Pick != action.PickNone {
+			out = append(out, withHelp(k.PickGroup, "pick group"))
+		}
 	}
 	back := withHelp(k.Back, "back")
 	if s.d.next != "" {
@@ -415,7 +432,7 @@ func (s *mappingScreen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
 		{withHelp(k.Enter, "edit field / change option"), withHelp(k.Toggle, "change option"), withHelp(k.Delete, "clear mapping"),
-			k.Refresh, k.Sample, withHelp(k.Reveal, "reveal password"), k.Back},
+			k.PickGroup, k.Refresh, k.Sample, withHelp(k.Reveal, "reveal password"), k.Back},
 		{withHelp(k.Enter, "save (while editing)"), withHelp(k.Back, "cancel edit"), k.Insert,
 			key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "choose suggestion"))},
 	}
