@@ -82,6 +82,12 @@ func (s *Store) hideIntegration(id string) (rest []RunID, err error) {
 				return fmt.Errorf("move the trigger state of integration %q aside: %w", id, err)
 			}
 		}
+		if err := dropStats(tx, id); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketHealth).Delete([]byte(id)); err != nil {
+			return err
+		}
 		s.integrationsChanged(tx)
 		return tx.Bucket(bucketIntegrations).Delete([]byte(id))
 	})

@@ -35,7 +35,7 @@ type integrations struct {
 type integrationRow struct {
 	in       storage.Integration
 	health   storage.TriggerHealth // the trigger's polls: failing, since when, why
-	last     *storage.Run
+	last     *storage.RunBrief
 	today    int
 	failed   int
 	inFlight bool
