@@ -14,8 +14,12 @@ import (
 // Okta (its round trips). For a step whose action calls buckets B, each
 // once: λ = min over B of the bucket's requests per second, W = |B| × the
 // measured round trip. L is then raised by half plus one (time spent off
-// the network: mapping, checkpoints) and capped by the account's
-// concurrent-request limit and the configured ceiling.
+// the network: mapping, checkpoints). While the window's budget left may go
+// at once (the pacer sends demand that fits in it without spreading it:
+// okta.BucketPace.Burst), that budget is the better L: a backlog that fits
+// is spent in a few round trips instead of at the pace of the whole
+// window. Either way L is capped by the account's concurrent-request limit
+// and the configured ceiling.
 const (
 	// DefaultOktaConcurrency is the concurrent requests per Okta account
 	// (Okta allows 75 at once on most plans, 35 on Integrator Free; this
@@ -34,6 +38,7 @@ type pace struct {
 	OffOkta       time.Duration // measured time a run spends off Okta (claim, checkpoints, finish)
 	Rate          float64       // runs per second the step's buckets allow (0: unknown)
 	Calls         int           // round trips one run makes (the step's buckets)
+	Burst         int           // requests that may go at once now (the lowest of the step's buckets)
 	MaxConcurrent int           // concurrent requests the account allows
 }
 
@@ -53,7 +58,7 @@ func runsInFlight(p pace, ceiling int) int {
 	calls := max(p.Calls, 1)
 	w := float64(calls)*p.RoundTrip.Seconds() + max(p.OffOkta, 0).Seconds()
 	n := int(math.Ceil(p.Rate*w*littleHeadroom)) + 2*calls
-	return max(1, min(n, limit))
+	return max(1, min(max(n, p.Burst), limit))
 }
 
 // ewmaWeight is the weight of the newest sample.

@@ -313,13 +313,16 @@ func (s *scheduler) pace(a storage.Account, act action.Action) pace {
 	info := client.Pace()
 	p.RoundTrip, p.MaxConcurrent = info.RoundTrip, min(p.MaxConcurrent, info.MaxConcurrent)
 	var rtt time.Duration
-	seen := 0
+	seen, metered := 0, 0
 	for _, b := range info.Buckets {
 		if !b.Metered || !slices.Contains(act.Buckets(), b.Bucket) {
 			continue
 		}
 		if rate := max(b.Rate, b.Sustained); rate > 0 && (p.Rate == 0 || rate < p.Rate) {
 			p.Rate = rate
+		}
+		if metered++; metered == 1 || b.Burst < p.Burst {
+			p.Burst = b.Burst
 		}
 		if b.RoundTrip > 0 {
 			rtt += b.RoundTrip

@@ -58,6 +58,10 @@ func TestRunsInFlightFollowTheLimit(t *testing.T) {
 		{"slow disk", pace{RoundTrip: 100 * time.Millisecond, OffOkta: 100 * time.Millisecond, Rate: 100, Calls: 2, MaxConcurrent: 75}, 30, 60},
 		{"capped by the account's concurrency", pace{RoundTrip: 300 * time.Millisecond, Rate: 500, Calls: 2, MaxConcurrent: 35}, 35, 35},
 		{"unknown yet", pace{MaxConcurrent: 75}, startRunsInFlight, startRunsInFlight},
+		// 600 a minute, 100 ms, 500 of this window left and nobody else in the bucket: the
+		// pacer lets them go at once, so as many runs as may be on the wire, not 4
+		{"budget left goes at once", pace{RoundTrip: 100 * time.Millisecond, Rate: 10, Calls: 1, Burst: 500, MaxConcurrent: 50}, 50, 50},
+		{"a small budget left", pace{RoundTrip: 100 * time.Millisecond, Rate: 10, Calls: 1, Burst: 20, MaxConcurrent: 50}, 20, 22},
 	}
 	for _, c := range cases {
 		if n := runsInFlight(c.p, ceiling); n < c.atLeast || n > c.atMost {

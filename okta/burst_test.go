@@ -173,4 +173,15 @@ func TestPace(t *testing.T) {
 	if b.Rate < 45 || b.Rate > 180 || p.Rate != b.Rate || p.Sustained != b.Sustained {
 		t.Errorf("rate now %.1f/s; want 90 over the time left (and the client's %+v the lowest)", b.Rate, p)
 	}
+	// Alone in the bucket, the whole budget left may go at once; once another user shows,
+	// the reserve (5 of 100) is kept from it.
+	if b.Burst != 90 || p.Burst != 90 {
+		t.Errorf("burst %d (client %d); want the 90 left", b.Burst, p.Burst)
+	}
+	c.lim.mu.Lock()
+	c.lim.bucket(BucketUsers).othersAt = s.clk.Now()
+	c.lim.mu.Unlock()
+	if p := c.Pace(); p.Buckets[0].Burst != 85 || p.Burst != 85 {
+		t.Errorf("with another user: burst %d (client %d); want 90 less the reserve of 5", p.Buckets[0].Burst, p.Burst)
+	}
 }

@@ -450,6 +450,7 @@ type PaceInfo struct {
 	RoundTrip     time.Duration // EWMA of answer times over all buckets; 0 before any answer
 	Rate          float64       // requests/s allowed now: the lowest Rate of the metered buckets; 0 when none is known
 	Sustained     float64       // the lowest Sustained of the metered buckets; 0 when none is known
+	Burst         int           // the lowest Burst of the metered buckets; 0 when none is known
 	MaxConcurrent int           // requests this client puts on the wire at once (WithMaxConcurrency)
 	Buckets       []BucketPace  // every bucket used so far, sorted by name
 }
@@ -468,6 +469,9 @@ type BucketPace struct {
 	// window spread evenly, as the pacer does); Sustained once the window has rolled; 0 while
 	// the budget is spent. An unmetered bucket has no rate (0, Metered false).
 	Rate float64
+	// Burst is how many more requests may go at once now: Remaining less the reserve kept
+	// while another user shows in the bucket (invariant 3). Worth having that many in flight.
+	Burst int
 }
 
 // Pace reports round trips and allowed rates per bucket (see PaceInfo).
@@ -488,6 +492,7 @@ func (l *limiter) pace() PaceInfo {
 		if bp.Metered {
 			st := l.state(b, now)
 			bp.Remaining, bp.ResetAt = st.Remaining, st.ResetAt
+			bp.Burst = max(st.Remaining-l.reserveOf(b, now), 0)
 			if b.window > 0 {
 				bp.Sustained = float64(b.limit) / b.window.Seconds()
 			}
@@ -503,6 +508,9 @@ func (l *limiter) pace() PaceInfo {
 			}
 			if first || bp.Sustained < p.Sustained {
 				p.Sustained = bp.Sustained
+			}
+			if first || bp.Burst < p.Burst {
+				p.Burst = bp.Burst
 			}
 			first = false
 		}

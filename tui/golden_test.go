@@ -62,8 +62,7 @@ func mask(frame string) string {
 func maskText(text string) string {
 	for _, re := range volatile {
 		text = re.ReplaceAllStringFunc(text, func(s string) string {
-			// Okta ids are 00u…/00g…; a time of day can start with 00 too (00:04:12).
-			if strings.HasPrefix(s, "int_") || strings.HasPrefix(s, "00u") || strings.HasPrefix(s, "00g") || strings.HasPrefix(s, "••") {
+			if strings.HasPrefix(s, "int_") || strings.HasPrefix(s, "00u") || strings.HasPrefix(s, "00g") || strings.HasPrefix(s, "••") { // ids, not a time after midnight
 				head := s[:4]
 				if strings.HasPrefix(s, "••") {
 					head = "••••••••"

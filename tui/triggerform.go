@@ -225,7 +225,7 @@ func (t *triggerForm) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return t, cmd
 		}
 	}
-	if t.stage != 1 || !forForm(msg) {
+	if t.stage != 1 || t.form == nil || !forForm(msg) {
 		return t, nil
 	}
 	cmd := t.form.Update(msg)
@@ -286,7 +286,9 @@ func (t *triggerForm) View() string {
 		}
 		out = append(out, st.Label.Render("URL ")+st.Code.Render(url))
 	}
-	out = append(out, "", t.form.View())
+	if t.form != nil { // a type without settings (manual) finishes without one
+		out = append(out, "", t.form.View())
+	}
 	switch {
 	case t.confirm != nil:
 		out = append(out, t.confirm.View())

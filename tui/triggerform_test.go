@@ -119,3 +119,18 @@ func TestTriggerFormPicksTheCSVKeyColumn(t *testing.T) {
 		t.Errorf("key column %v, want employee_id (config %v)", got, d.in.Trigger.Config)
 	}
 }
+
+// A trigger type with no settings (manual) closes the form at once; the
+// frame drawn before the screen pops must not need a form (it panicked).
+func TestTriggerFormOfATypeWithoutSettings(t *testing.T) {
+	c, _ := newTestCommon(t)
+	d := newDraft(storage.Integration{Name: "x"})
+	s := openTriggerType(t, c, d, trigger.Manual)
+	if v := ansi.Strip(s.View()); !strings.Contains(v, "run") {
+		t.Errorf("view: %q", v)
+	}
+	if d.in.Trigger.Type != trigger.Manual {
+		t.Errorf("the draft's trigger is %q", d.in.Trigger.Type)
+	}
+	s.Update(keyMsg("x")) // a key before the pop lands is ignored, not a panic
+}
