@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,7 +29,14 @@ type TriggerHealth struct {
 	Failures    int       `json:"failures,omitempty"` // polls in a row that failed
 }
 
-var keyHealth = []byte("health") // in an integration's trigger bucket
+// bucketHealth holds each integration's trigger health (integration id →
+// JSON), all together: the list screen reads every one at its first frame,
+// a few pages of one bucket (under each trigger bucket, where schema 5 kept
+// them, they were a page of the file each).
+var bucketHealth = []byte("trigger_health")
+
+// keyHealth is where schema 5 kept a health, in the trigger bucket.
+var keyHealth = []byte("health")
 
 // lastOKEvery is how often a healthy trigger's LastOKAt is stored: often
 // enough for a restart or another process to see it roughly, rarely enough
@@ -101,11 +109,7 @@ func (s *Store) SetTriggerHealth(integrationID string, h TriggerHealth) (bool, e
 		if tx.Bucket(bucketIntegrations).Get([]byte(integrationID)) == nil {
 			return fmt.Errorf("integration %q: %w", integrationID, ErrNotFound)
 		}
-		state, err := tx.Bucket(bucketTriggers).CreateBucketIfNotExists([]byte(integrationID))
-		if err != nil {
-			return err
-		}
-		return state.Put(keyHealth, raw)
+		return tx.Bucket(bucketHealth).Put([]byte(integrationID), raw)
 	})
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
@@ -153,11 +157,7 @@ func (s *Store) loadHealthLocked() error {
 	}
 	m := map[string]TriggerHealth{}
 	err := s.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketTriggers).ForEachBucket(func(id []byte) error {
-			raw := tx.Bucket(bucketTriggers).Bucket(id).Get(keyHealth)
-			if raw == nil {
-				return nil
-			}
+		return tx.Bucket(bucketHealth).ForEach(func(id, raw []byte) error {
 			var h TriggerHealth
 			if err := json.Unmarshal(raw, &h); err != nil {
 				h = TriggerHealth{State: HealthFailing, LastError: fmt.Sprintf("the stored trigger health does not decode (%v); it is replaced at the next poll", err)}
@@ -196,4 +196,32 @@ func utcOrZero(t time.Time) time.Time {
 		return t
 	}
 	return t.UTC()
+}
+
+// migrateHealthBucket moves each trigger health out of its trigger bucket
+// into trigger_health (schema 5 → 6).
+func migrateHealthBucket(tx *bolt.Tx) error {
+	dst, err := tx.CreateBucketIfNotExists(bucketHealth)
+	if err != nil {
+		return err
+	}
+	triggers := tx.Bucket(bucketTriggers)
+	var ids [][]byte
+	if err := triggers.ForEachBucket(func(id []byte) error { ids = append(ids, bytes.Clone(id)); return nil }); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		state := triggers.Bucket(id)
+		raw := state.Get(keyHealth)
+		if raw == nil {
+			continue
+		}
+		if err := dst.Put(id, bytes.Clone(raw)); err != nil {
+			return err
+		}
+		if err := state.Delete(keyHealth); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -3,7 +3,6 @@ package storage
 import (
 	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -238,43 +237,6 @@ func (s *Store) SetEnabled(id string, on bool, from time.Time) (cancelled int, e
 	}
 	n, err := s.cancelInChunks(rest, "integration switched OFF")
 	return cancelled + n, err
-}
-
-// DeleteIntegration removes an integration and its trigger state, and
-// cancels its pending runs (in bounded transactions after the delete, like
-// SetEnabled). Finished runs stay for history until pruned.
-func (s *Store) DeleteIntegration(id string) error {
-	var ids []RunID
-	err := s.updateSized(maxRunsPerTx, 0, func(tx *bolt.Tx) error {
-		ids = nil
-		// A record that cannot be read can still be deleted: that is the
-		// way out of a damaged integration short of a restore.
-		if _, err := s.getIntegration(tx, id); err != nil && !errors.Is(err, ErrCorrupt) {
-			return err
-		}
-		ids = pendingIDs(tx, id)
-		first := ids[:min(len(ids), maxRunsPerTx)]
-		ids = ids[len(first):]
-		if _, err := s.cancelRuns(tx, first, "integration deleted"); err != nil {
-			return err
-		}
-		if tx.Bucket(bucketTriggers).Bucket([]byte(id)) != nil {
-			if err := tx.Bucket(bucketTriggers).DeleteBucket([]byte(id)); err != nil {
-				return err
-			}
-		}
-		s.integrationsChanged(tx)
-		return tx.Bucket(bucketIntegrations).Delete([]byte(id))
-	})
-	if err != nil {
-		return err
-	}
-	s.forgetHealth(id)
-	if len(ids) == 0 {
-		return nil
-	}
-	_, err = s.cancelInChunks(ids, "integration deleted")
-	return err
 }
 
 // integrationHead is the part of an integration that ingest and run

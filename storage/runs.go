@@ -212,6 +212,9 @@ func (s *Store) putRun(tx *bolt.Tx, old *Run, r Run) error {
 			return err
 		}
 	}
+	if err := countRun(tx, old, r); err != nil {
+		return err
+	}
 	return addCount(tx, r.State, +1)
 }
 

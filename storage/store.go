@@ -146,6 +146,10 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.w = newWriter(db, s.guard)
+	if err := s.resumeDeletes(); err != nil { // a delete a crash cut off
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

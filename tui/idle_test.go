@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -27,7 +28,7 @@ func (c countingApp) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // periodic tick (issue 12), no blinking cursor, no spinner at rest; on the
 // home list, the runs list and an open form alike.
 func TestIdleAppSchedulesNothing(t *testing.T) {
-	type step struct{ key, shown string } // a key, and what it opens
+	type step struct{ key, shown string } // a key (or text to type: "type:…"), and what it opens
 	for _, tc := range []struct {
 		name  string
 		steps []step
@@ -36,6 +37,10 @@ func TestIdleAppSchedulesNothing(t *testing.T) {
 		{"runs", []step{{"down", "Webhook: POST"}, {"r", "1 of 3"}}},
 		{"account form", []step{{"a", "VERIFIED"}, {"a", "What do you connect?"}, {"enter", "┃ Okta domain"}}},
 		{"wizard name", []step{{"n", "Name your integration"}}},
+		// The OAuth service app's private key: a multi-line field.
+		{"account form private key", []step{{"a", "VERIFIED"}, {"a", "What do you connect?"}, {"down", "What do you connect?"},
+			{"enter", "Client ID"}, {"type:acme.okta.com", "acme.okta.com"}, {"tab", "┃ Client ID"}, {"type:0oa1app", "0oa1app"},
+			{"tab", "PKCS#1"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, _ := newTestCommon(t)
@@ -47,7 +52,11 @@ func TestIdleAppSchedulesNothing(t *testing.T) {
 			ta := &testApp{TestModel: tm, app: a}
 			waitScreen(t, ta, "Offboard leavers")
 			for _, st := range tc.steps {
-				tm.Send(keyMsg(st.key))
+				if text, ok := strings.CutPrefix(st.key, "type:"); ok {
+					tm.Type(text)
+				} else {
+					tm.Send(keyMsg(st.key))
+				}
 				waitScreen(t, ta, st.shown)
 			}
 			time.Sleep(300 * time.Millisecond) // loads and timers of the last key settle

@@ -19,6 +19,7 @@ type KeyMap struct {
 	Insert, Sample, EditJSON, Yes, No, Audit           key.Binding
 	RunNow, FilterBack, Fold                           key.Binding
 	CopyURL, CopyCurl, CopySecret, CompleteItem        key.Binding
+	PickGroup                                          key.Binding
 }
 
 // DefaultKeyMap returns the app's keys.
@@ -72,6 +73,7 @@ func DefaultKeyMap() KeyMap {
 		CopyCurl:     b([]string{"c"}, "c", "copy the curl command"),
 		CopySecret:   b([]string{"y"}, "y", "copy the webhook secret"),
 		CompleteItem: b([]string{"c"}, "c", "complete the next item (a Kissflow sandbox)"),
+		PickGroup:    b([]string{"ctrl+o"}, "ctrl+o", "pick a group by name"),
 	}
 }
 

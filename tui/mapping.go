@@ -41,6 +41,7 @@ type mappingScreen struct {
 
 	editing bool
 	input   *widget.TemplateInput
+	groups  *groupPicker // open over the field or its editor (see mapping_groups.go)
 	// live is what the mapping being edited gives for the sample, as it is
 	// typed (liveBad: the sample lacks a path it reads).
 	live     string
@@ -86,7 +87,7 @@ func (s *mappingScreen) Title() string {
 	return "Map fields"
 }
 
-func (s *mappingScreen) Capturing() bool { return s.editing }
+func (s *mappingScreen) Capturing() bool { return s.editing || s.groups != nil }
 
 func (s *mappingScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
@@ -101,6 +102,7 @@ func (s *mappingScreen) layout() {
 	s.input.SetRows(s.suggRows()) // first: the panel's height depends on it
 	s.list.SetLen(s.count())
 	s.list.SetHeight(s.listHeight())
+	s.layoutGroups()
 }
 
 // Init reads the fields; a saved webhook or manual integration without a
@@ -274,6 +276,11 @@ func (s *mappingScreen) update(msg tea.Msg) tea.Cmd {
 	if cmd, ok := s.busy.Update(msg); ok {
 		return cmd
 	}
+	if s.groups != nil {
+		if cmd, ok := s.updateGroups(msg); ok {
+			return cmd
+		}
+	}
 	switch msg := msg.(type) {
 	case starterMsg:
 		if s.d.sample == nil && msg.sample != nil { // the real one may have come first
@@ -369,6 +376,8 @@ func (s *mappingScreen) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Delete):
 		return s.clearField()
+	case key.Matches(msg, k.PickGroup):
+		return s.openGroups()
 	}
 	return nil
 }

@@ -222,6 +222,17 @@ var goldenCases = []goldenCase{
 		g.keys("enter")
 		g.wait("Suggestions · ↑/↓ choose")
 	}},
+	{name: "mapping-groups", seed: func(g *gdrive) {
+		seedAll(g)
+		g.sim.AddGroup("Engineering", "Product and platform engineers")
+		g.sim.AddGroup("Sales", "Account executives and sales development")
+	}, drive: func(g *gdrive) {
+		toMapping(g)
+		g.keys("G", "up") // groupIds: the last field, above the options
+		g.wait("ctrl+o picks a group")
+		g.keys("ctrl+o")
+		g.wait("Sales")
+	}},
 	{name: "test-preview", seed: seedAll, drive: toTest},
 	{name: "test-confirm", seed: seedAll, drive: func(g *gdrive) {
 		toTest(g)

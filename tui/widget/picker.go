@@ -26,6 +26,7 @@ type Picker struct {
 	filter   textinput.Model
 	width    int
 	filtered bool
+	prefix   bool // the filter matches the start of titles (see NewPrefixPicker)
 }
 
 // NewPicker makes a picker; filterable ones take typing.
@@ -47,14 +48,45 @@ func NewPicker(st Styles, keys ListKeys, items []Item, filterable bool) *Picker 
 	return p
 }
 
+// NewPrefixPicker is a filterable picker whose filter keeps the items
+// whose title starts with it (any case): the way a search by name prefix
+// on a server answers, so that the screen can show the items it has at
+// once and replace them (SetItems) when the server's answer for the
+// Query comes.
+func NewPrefixPicker(st Styles, keys ListKeys, items []Item) *Picker {
+	p := NewPicker(st, keys, nil, true)
+	p.prefix = true
+	p.SetItems(items)
+	return p
+}
+
+// Query is what was typed in the filter.
+func (p *Picker) Query() string { return strings.TrimSpace(p.filter.Value()) }
+
+// SetItems replaces the choices, keeping the cursor on the same value when
+// it is still there.
+func (p *Picker) SetItems(items []Item) {
+	cur, had := p.Selected()
+	p.items = items
+	p.apply()
+	if had {
+		p.Select(cur.Value)
+	}
+}
+
 func (p *Picker) apply() {
-	q := strings.ToLower(strings.TrimSpace(p.filter.Value()))
+	q := strings.ToLower(p.Query())
 	p.shown = p.shown[:0]
 	for i, it := range p.items {
 		hay := strings.ToLower(it.Title + " " + it.Desc + " " + it.Group)
-		if q == "" || matchWords(hay, q) {
-			p.shown = append(p.shown, i)
+		switch {
+		case q == "":
+		case p.prefix && !strings.HasPrefix(strings.ToLower(it.Title), q):
+			continue
+		case !p.prefix && !matchWords(hay, q):
+			continue
 		}
+		p.shown = append(p.shown, i)
 	}
 	p.list.SetLen(len(p.shown))
 }
