@@ -65,8 +65,9 @@ func (t *triggerForm) Init() tea.Cmd {
 	}
 }
 
-func (t *triggerForm) Title() string   { return "Trigger" }
-func (t *triggerForm) Capturing() bool { return t.stage == 1 || t.confirm != nil }
+func (t *triggerForm) Title() string           { return "Trigger" }
+func (t *triggerForm) Capturing() bool         { return t.stage == 1 || t.confirm != nil }
+func (t *triggerForm) Prompt() *widget.Confirm { return t.confirm }
 
 func (t *triggerForm) SetSize(w, h int) {
 	t.w, t.h = w, h
@@ -293,8 +294,7 @@ func (t *triggerForm) View() string {
 		out = append(out, "", t.form.View())
 	}
 	switch {
-	case t.confirm != nil:
-		out = append(out, t.confirm.View())
+	case t.confirm != nil: // the app draws the question (prompter)
 	case t.problem != nil:
 		out = append(out, st.ErrorText.Render(strings.TrimRight(wrap("✗ "+t.problem.Error(), min(t.w, 100)), " \n")))
 	}

@@ -60,9 +60,10 @@ func newWizard(c *Common) *wizard {
 	return w
 }
 
-func (w *wizard) Init() tea.Cmd   { return nil }
-func (w *wizard) Title() string   { return "New integration" }
-func (w *wizard) Capturing() bool { return w.stage == wzName || w.confirm != nil }
+func (w *wizard) Init() tea.Cmd           { return nil }
+func (w *wizard) Title() string           { return "New integration" }
+func (w *wizard) Capturing() bool         { return w.stage == wzName || w.confirm != nil }
+func (w *wizard) Prompt() *widget.Confirm { return w.confirm }
 func (w *wizard) SetSize(width, h int) {
 	w.w, w.h = width, h
 	w.form.SetSize(width, max(h-4, 8))
@@ -326,9 +327,6 @@ func (w *wizard) View() string {
 	default:
 		b.WriteString(w.summary())
 		b.WriteString("\n" + st.Faint.Render("enter: continue with "+strings.ToLower(wizardStages[w.stage])+" · esc: back"))
-	}
-	if w.confirm != nil {
-		b.WriteString("\n\n" + w.confirm.View())
 	}
 	return b.String()
 }
