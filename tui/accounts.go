@@ -56,10 +56,11 @@ func newAccounts(c *Common) Screen {
 	return s
 }
 
-func (s *accounts) Init() tea.Cmd    { return s.load() }
-func (s *accounts) Title() string    { return "Accounts" }
-func (s *accounts) Capturing() bool  { return s.confirm != nil }
-func (s *accounts) SetSize(w, h int) { s.w, s.h = w, h }
+func (s *accounts) Init() tea.Cmd           { return s.load() }
+func (s *accounts) Title() string           { return "Accounts" }
+func (s *accounts) Capturing() bool         { return s.confirm != nil }
+func (s *accounts) Prompt() *widget.Confirm { return s.confirm }
+func (s *accounts) SetSize(w, h int)        { s.w, s.h = w, h }
 
 // addKey is a and n: both read as "add" here.
 func (s *accounts) addKey() key.Binding {

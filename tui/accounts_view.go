@@ -175,8 +175,6 @@ func (s *accounts) footLines() []string {
 	switch {
 	case s.busy.Active():
 		return []string{"", truncate(s.busy.View(), s.w)}
-	case s.confirm != nil:
-		return []string{"", truncate(s.confirm.View(), s.w)}
 	case s.problem != nil:
 		msg := strings.Split(wrap("✗ "+s.problem.Error(), min(s.w, 100)), "\n")
 		for i := range msg {

@@ -172,6 +172,9 @@ func (a *App) resize() {
 	a.c.Width, a.c.Height = w, h
 	for _, s := range a.stack {
 		s.SetSize(w, h)
+		if p, ok := s.(prompter); ok && p.Prompt() != nil {
+			p.Prompt().SetWidth(w)
+		}
 	}
 	a.help.SetWidth(w)
 }

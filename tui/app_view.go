@@ -13,6 +13,7 @@ import (
 
 	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/storage"
+	"github.com/oktaflow/oktaflow/tui/widget"
 )
 
 // View lays out header, body, error banner, status bar and footer.
@@ -49,8 +50,17 @@ func (a *App) render() string {
 	default:
 		body = s.View()
 	}
+	// An open question takes the body's last lines: the screen's top stays.
+	question := ""
+	if q := a.prompt(); q != nil {
+		question = q.View()
+		h = max(h-lipgloss.Height(question), 1)
+	}
 	body = lipgloss.NewStyle().Width(w).Height(h).MaxHeight(h).MaxWidth(w).Render(body)
 	parts := []string{a.header(), body}
+	if question != "" {
+		parts = append(parts, question)
+	}
 	if a.err != nil {
 		parts = append(parts, a.errorView())
 	}
@@ -157,6 +167,10 @@ func (a *App) footer() string {
 	if s == nil {
 		return ""
 	}
+	w, _ := a.bodySize()
+	if a.quitQ != nil || a.prompt() != nil { // the question's keys, not the screen's
+		return a.help.ShortHelpView(a.fitBindings(a.answerKeys(), w))
+	}
 	var bindings []key.Binding
 	if !s.Capturing() { // "? help" first: a narrow footer drops the last keys
 		bindings = append(bindings, a.c.Keys.Help)
@@ -165,7 +179,6 @@ func (a *App) footer() string {
 	if !s.Capturing() && len(a.stack) <= 1 {
 		bindings = append(bindings, a.c.Keys.Quit)
 	}
-	w, _ := a.bodySize()
 	return a.help.ShortHelpView(a.fitBindings(bindings, w))
 }
 
@@ -248,4 +261,23 @@ func (a *App) helpMax() int {
 	}
 	_, h := a.bodySize()
 	return max(strings.Count(a.fullHelp(s), "\n")+1-h+1, 0)
+}
+
+// prompt is the active screen's open question, if any.
+func (a *App) prompt() *widget.Confirm {
+	if p, ok := a.top().(prompter); ok {
+		return p.Prompt()
+	}
+	return nil
+}
+
+// answerKeys are the footer while a question is open: how to answer it.
+func (a *App) answerKeys() []key.Binding {
+	k := a.c.Keys
+	return []key.Binding{
+		withHelp(k.Yes, "yes"),
+		key.NewBinding(key.WithKeys(k.No.Keys()...), key.WithHelp("n/esc", "no")),
+		key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "choose")),
+		withHelp(k.Enter, "answer"),
+	}
 }

@@ -78,8 +78,9 @@ func (e *editor) loadHealth() tea.Cmd {
 		return healthMsg{all[id]}
 	}
 }
-func (e *editor) Title() string   { return e.d.in.Name }
-func (e *editor) Capturing() bool { return e.confirm != nil }
+func (e *editor) Title() string           { return e.d.in.Name }
+func (e *editor) Capturing() bool         { return e.confirm != nil }
+func (e *editor) Prompt() *widget.Confirm { return e.confirm }
 func (e *editor) SetSize(w, h int) {
 	e.w, e.h = w, h
 }

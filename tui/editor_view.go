@@ -35,9 +35,6 @@ func (e *editor) View() string {
 	right := lipgloss.NewStyle().Width(rightW).Height(bodyH).MaxHeight(bodyH).Render(e.rightPane(rightW))
 	sep := lipgloss.NewStyle().Foreground(st.Subtle).Render(strings.Repeat("│\n", bodyH-1) + "│")
 	out := top + "\n\n" + lipgloss.JoinHorizontal(lipgloss.Top, left, " ", sep, " ", right)
-	if e.confirm != nil {
-		out += "\n" + e.confirm.View()
-	}
 	return out
 }
 

@@ -66,6 +66,9 @@ func (s *integrations) Init() tea.Cmd    { return tea.Batch(s.load(), s.spin.Tic
 func (s *integrations) Title() string    { return "Integrations" }
 func (s *integrations) Capturing() bool  { return s.confirm != nil }
 func (s *integrations) SetSize(w, h int) { s.w, s.h = w, h }
+
+func (s *integrations) Prompt() *widget.Confirm { return s.confirm }
+
 func (s *integrations) FullHelp() [][]key.Binding {
 	k := s.c.Keys
 	return [][]key.Binding{{k.Up, k.Down, k.Enter, k.New}, {k.Toggle, k.RunNow, k.Delete}, {k.Runs, k.AllRuns, k.Accounts, k.Audit}}

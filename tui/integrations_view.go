@@ -88,8 +88,7 @@ func (s *integrations) View() string {
 		}
 		b.WriteString(truncate(line, s.w) + "\n")
 	}
-	if s.confirm != nil {
-		b.WriteString("\n" + s.confirm.View())
+	if s.confirm != nil { // the app draws the question (prompter)
 		return b.String()
 	}
 	if s.cursor < len(s.rows) && failing(s.rows[s.cursor]) {

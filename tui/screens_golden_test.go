@@ -306,6 +306,15 @@ var goldenCases = []goldenCase{
 		g.keys("enter")
 		g.wait("Event types")
 	}},
+	{name: "trigger-settings-leave", seed: seedAll, drive: func(g *gdrive) {
+		toWizard(g)
+		g.keys("down", "down", "down")
+		g.wait("▸ When Okta logs")
+		g.keys("enter")
+		g.wait("Event types")
+		g.keys("esc")
+		g.wait("Leave these settings")
+	}},
 	{name: "action-picker", seed: seedAll, drive: func(g *gdrive) {
 		toWizard(g)
 		g.keys("enter")

@@ -68,8 +68,6 @@ func (s *testRun) rule() string {
 // statusLine is the confirmation, or what is running.
 func (s *testRun) statusLine() string {
 	switch {
-	case s.confirm != nil:
-		return lipgloss.NewStyle().Width(max(s.w, 20)).Render(s.confirm.View())
 	case s.busy.Active():
 		return truncate(s.busy.View(), s.w)
 	}

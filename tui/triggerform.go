@@ -65,8 +65,9 @@ func (t *triggerForm) Init() tea.Cmd {
 	}
 }
 
-func (t *triggerForm) Title() string   { return "Trigger" }
-func (t *triggerForm) Capturing() bool { return t.stage == 1 || t.confirm != nil }
+func (t *triggerForm) Title() string           { return "Trigger" }
+func (t *triggerForm) Capturing() bool         { return t.stage == 1 || t.confirm != nil }
+func (t *triggerForm) Prompt() *widget.Confirm { return t.confirm }
 
 func (t *triggerForm) SetSize(w, h int) {
 	t.w, t.h = w, h
@@ -100,7 +101,7 @@ func (t *triggerForm) FullHelp() [][]key.Binding {
 // the draft when it is that type already (or from what was typed before).
 func (t *triggerForm) openSettings(typ string) tea.Cmd {
 	t.spec, _ = trigger.Lookup(typ)
-	t.stage, t.problem = 1, nil
+	t.problem = nil
 	if kept, ok := t.kept[typ]; ok {
 		t.vals = kept
 	} else {
@@ -108,8 +109,11 @@ func (t *triggerForm) openSettings(typ string) tea.Cmd {
 		t.kept[typ] = t.vals
 	}
 	if len(t.spec.Fields) == 0 {
+		// Nothing to set (manual): the types list stays on screen until
+		// the pop lands, so no empty settings page flashes.
 		return t.finish()
 	}
+	t.stage = 1
 	return t.build()
 }
 
@@ -174,7 +178,7 @@ func (t *triggerForm) changed() bool {
 func (t *triggerForm) finish() tea.Cmd {
 	tr := t.vals.trigger(t.spec)
 	if err := trigger.Validate(tr.Type, trigger.Config{Values: tr.Config, Secrets: secretsText(tr.Secrets)}); err != nil {
-		t.problem = err
+		t.problem, t.stage = err, 1
 		return t.build() // huh forms end on submit: a new one, with what was typed
 	}
 	t.d.in.Trigger = tr
@@ -290,8 +294,7 @@ func (t *triggerForm) View() string {
 		out = append(out, "", t.form.View())
 	}
 	switch {
-	case t.confirm != nil:
-		out = append(out, t.confirm.View())
+	case t.confirm != nil: // the app draws the question (prompter)
 	case t.problem != nil:
 		out = append(out, st.ErrorText.Render(strings.TrimRight(wrap("✗ "+t.problem.Error(), min(t.w, 100)), " \n")))
 	}

@@ -29,8 +29,9 @@ type wizard struct {
 	// adding: + on the review is adding another action; closing its
 	// picker without a choice goes back to the review.
 	adding bool
-	// redo: the user stepped back to the action of the step just added;
-	// the next pick replaces that step instead of adding another.
+	// redo: the user stepped back to the action of the step just added,
+	// or further (the trigger, the name); the next pick replaces that step
+	// instead of adding another.
 	redo     bool
 	problems engine.Problems
 	sel      int // the review's selected step
@@ -59,9 +60,10 @@ func newWizard(c *Common) *wizard {
 	return w
 }
 
-func (w *wizard) Init() tea.Cmd   { return nil }
-func (w *wizard) Title() string   { return "New integration" }
-func (w *wizard) Capturing() bool { return w.stage == wzName || w.confirm != nil }
+func (w *wizard) Init() tea.Cmd           { return nil }
+func (w *wizard) Title() string           { return "New integration" }
+func (w *wizard) Capturing() bool         { return w.stage == wzName || w.confirm != nil }
+func (w *wizard) Prompt() *widget.Confirm { return w.confirm }
 func (w *wizard) SetSize(width, h int) {
 	w.w, w.h = width, h
 	w.form.SetSize(width, max(h-4, 8))
@@ -281,8 +283,10 @@ func (w *wizard) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		if w.stage == wzAccount { // the step exists: go back to picking the action
 			w.stage = wzAction
 		}
-		// Back at the action of a step already added: a new pick replaces it.
-		w.redo = w.stage == wzAction && len(w.d.in.Steps) > 0 && !w.adding
+		// Back at (or before) the action of a step already added: going
+		// forward again picks that step's action anew, so the pick replaces
+		// it, whichever stage esc lands on.
+		w.redo = w.stage <= wzAction && len(w.d.in.Steps) > 0 && !w.adding
 		return nil
 	}
 	return nil
@@ -323,9 +327,6 @@ func (w *wizard) View() string {
 	default:
 		b.WriteString(w.summary())
 		b.WriteString("\n" + st.Faint.Render("enter: continue with "+strings.ToLower(wizardStages[w.stage])+" · esc: back"))
-	}
-	if w.confirm != nil {
-		b.WriteString("\n\n" + w.confirm.View())
 	}
 	return b.String()
 }
