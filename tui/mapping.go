@@ -148,6 +148,9 @@ func (s *mappingScreen) load() tea.Cmd {
 		return nil
 	}
 	store, name := s.c.Backend, st.Account
+	if s.act != nil && s.act.Traits().Connector == action.ConnectorNone {
+		return func() tea.Msg { return mappingLoadedMsg{} } // it acts on no account
+	}
 	return func() tea.Msg {
 		if name == "" {
 			return mappingLoadedMsg{accountErr: "no account picked for this step: the fields are Okta's base profile"}

@@ -48,7 +48,10 @@ func (s *mappingScreen) headLines() []string {
 	step := s.stepRef()
 	var out []string
 	acct := st.WarnText.Render("no account")
-	if s.account != nil {
+	switch {
+	case s.act.Traits().Connector == action.ConnectorNone:
+		acct = st.Faint.Render("needs no account")
+	case s.account != nil:
 		acct = "account " + st.Bold.Render(s.account.Name) + st.Faint.Render(" · "+s.account.OrgURL)
 	}
 	out = append(out, truncate(st.Title.Render(s.act.Title())+st.Faint.Render(" ("+s.act.ID()+")")+st.Faint.Render(" · ")+acct, s.w))
@@ -57,6 +60,8 @@ func (s *mappingScreen) headLines() []string {
 		out = append(out, s.busy.View())
 	case s.accountErr != "":
 		out = append(out, st.WarnText.Render(truncate("⚠ "+s.accountErr, s.w)))
+	case s.act.Traits().Connector == action.ConnectorNone:
+		// its fields are its own: no org schema to read
 	case !s.fetched:
 		out = append(out, truncate(st.WarnText.Render("⚠ schema not fetched: ctrl+f to read the org's fields")+
 			st.Faint.Render(" · showing Okta's base profile"), s.w))

@@ -110,6 +110,9 @@ func stepLine(s storage.Step) string {
 	if t, ok := actionTitle(s.Action); ok {
 		title = t
 	}
+	if s.Account == "" { // an action that needs none (an HTTP request)
+		return s.ID + " · " + title
+	}
 	return s.ID + " · " + title + " · " + s.Account
 }
 
