@@ -205,16 +205,50 @@ func (a *App) fitBindings(bindings []key.Binding, w int) []key.Binding {
 	return bindings
 }
 
-func (a *App) fullHelp(s Screen) string {
-	st := a.c.Styles
-	groups := append([][]key.Binding{}, s.FullHelp()...)
+// helpGroups are the keys the full help lists: the screen's, then the
+// app's own, each key with a meaning once. A key the screen lists says
+// what it does there ("esc continue to the test"), so the app's generic
+// line for it ("esc back") is left out; a key listed twice with two
+// meanings (enter: edit, and save while editing) stays.
+func (a *App) helpGroups(s Screen) [][]key.Binding {
 	global := []key.Binding{a.c.Keys.Help, a.c.Keys.ForceQuit}
 	if len(a.stack) <= 1 {
 		global = append(global, a.c.Keys.Quit)
 	} else {
 		global = append(global, a.c.Keys.Back)
 	}
-	groups = append(groups, global)
+	var out [][]key.Binding
+	listed := map[string]bool{} // help key + meaning
+	keys := map[string]bool{}   // the keys the screen lists
+	add := func(g []key.Binding, screen bool) {
+		var kept []key.Binding
+		for _, b := range g {
+			entry := b.Help().Key + "\x00" + b.Help().Desc
+			if listed[entry] || (!screen && slices.ContainsFunc(b.Keys(), func(k string) bool { return keys[k] })) {
+				continue
+			}
+			listed[entry] = true
+			if screen {
+				for _, k := range b.Keys() {
+					keys[k] = true
+				}
+			}
+			kept = append(kept, b)
+		}
+		if len(kept) > 0 {
+			out = append(out, kept)
+		}
+	}
+	for _, g := range s.FullHelp() {
+		add(g, true)
+	}
+	add(global, false)
+	return out
+}
+
+func (a *App) fullHelp(s Screen) string {
+	st := a.c.Styles
+	groups := a.helpGroups(s)
 	// Lay the groups out in rows that fit the width: help's own view puts
 	// them all side by side and cuts what does not fit (so it measures
 	// without a width).

@@ -276,7 +276,7 @@ func describeRequest(st storage.Step, input map[string]any) ([]string, any) {
 func (s *testRun) against() string {
 	sandbox, real := false, false
 	for _, a := range s.accounts {
-		if a.Kind == storage.AccountSandbox {
+		if a.Sandbox || a.Kind == storage.AccountSandbox {
 			sandbox = true
 		} else {
 			real = true

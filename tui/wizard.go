@@ -68,7 +68,17 @@ func (w *wizard) SetSize(width, h int) {
 	w.w, w.h = width, h
 	w.form.SetSize(width, max(h-4, 8))
 }
-func (w *wizard) FullHelp() [][]key.Binding { return [][]key.Binding{w.ShortHelp()} }
+func (w *wizard) FullHelp() [][]key.Binding {
+	if w.stage != wzReview {
+		return [][]key.Binding{w.ShortHelp()}
+	}
+	k := w.c.Keys
+	return [][]key.Binding{
+		{withHelp(k.Up, "previous step"), withHelp(k.Down, "next step"), withHelp(k.Edit, "map the step's fields"),
+			k.MoveUp, k.MoveDown, withHelp(k.Delete, "remove the step"), k.AddStep},
+		{withHelp(k.Test, "test"), withHelp(k.Enter, "test"), withHelp(k.Save, "save (OFF)"), withHelp(k.Back, "back to the test")},
+	}
+}
 func (w *wizard) ShortHelp() []key.Binding {
 	k := w.c.Keys
 	switch w.stage {
@@ -76,7 +86,7 @@ func (w *wizard) ShortHelp() []key.Binding {
 		return []key.Binding{k.Next, withHelp(k.Enter, "continue"), withHelp(k.Back, "cancel")}
 	case wzReview:
 		return []key.Binding{withHelp(k.Save, "save"), k.AddStep, withHelp(k.Edit, "map fields"), withHelp(k.Test, "test"),
-			withHelp(k.Delete, "remove step"), k.MoveUp, withHelp(k.Back, "back")}
+			withHelp(k.Delete, "remove step"), k.MoveUp, k.MoveDown, withHelp(k.Back, "back")}
 	}
 	return []key.Binding{withHelp(k.Enter, "continue"), withHelp(k.Back, "back")}
 }

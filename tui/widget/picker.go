@@ -1,6 +1,8 @@
 package widget
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/textinput"
@@ -26,7 +28,8 @@ type Picker struct {
 	filter   textinput.Model
 	width    int
 	filtered bool
-	prefix   bool // the filter matches the start of titles (see NewPrefixPicker)
+	prefix   bool                              // the filter matches the start of titles (see NewPrefixPicker)
+	rank     func(it Item, words []string) int // SetRank's; nil: the items' order
 }
 
 // NewPicker makes a picker; filterable ones take typing.
@@ -88,7 +91,39 @@ func (p *Picker) apply() {
 		}
 		p.shown = append(p.shown, i)
 	}
+	if p.rank != nil && q != "" {
+		p.sortShown(strings.Fields(q))
+	}
 	p.list.SetLen(len(p.shown))
+}
+
+// SetRank orders the matches of a search: lower ranks first, ties in the
+// items' order. A group's items stay together (under one heading), the
+// groups ordered by their best match.
+func (p *Picker) SetRank(rank func(it Item, words []string) int) {
+	p.rank = rank
+	p.apply()
+}
+
+func (p *Picker) sortShown(words []string) {
+	rank := make(map[int]int, len(p.shown))
+	best := map[string]int{}  // a group's best rank
+	first := map[string]int{} // where a group starts in the items
+	for _, i := range p.shown {
+		it := p.items[i]
+		r := p.rank(it, words)
+		rank[i] = r
+		if b, ok := best[it.Group]; !ok || r < b {
+			best[it.Group] = r
+		}
+		if _, ok := first[it.Group]; !ok {
+			first[it.Group] = i
+		}
+	}
+	slices.SortStableFunc(p.shown, func(x, y int) int {
+		gx, gy := p.items[x].Group, p.items[y].Group
+		return cmp.Or(cmp.Compare(best[gx], best[gy]), cmp.Compare(first[gx], first[gy]), cmp.Compare(rank[x], rank[y]))
+	})
 }
 
 // matchWords reports whether every word of q is in hay.
