@@ -24,7 +24,7 @@ import (
 // the handler waits in a read the connection counts as waiting on its
 // client (see connLimiter), so at the cap it is pushed out like an idle one
 // and it does not hold Shutdown.
-func (l *connLimiter) guardBodies(next http.Handler) http.Handler {
+func guardBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Body == http.NoBody {
 			next.ServeHTTP(w, r)

@@ -29,6 +29,8 @@ type connLimiter struct {
 	max     int
 	dropped *prometheus.CounterVec // by reason
 
+	ops bool // the operations address's (see ListenOptions.OpsAddr)
+
 	mu       sync.Mutex
 	conns    map[*trackedConn]struct{}
 	draining bool // the server is shutting down
@@ -150,15 +152,18 @@ func (l *connLimiter) drain() {
 	}
 }
 
-// track is the http.Server's ConnState hook.
-func (l *connLimiter) track(c net.Conn, st http.ConnState) {
+// trackConn is the http.Server's ConnState hook: it tells the connection's
+// own limiter (a server may serve several).
+func trackConn(c net.Conn, st http.ConnState) {
 	if u, ok := c.(interface{ NetConn() net.Conn }); ok { // a *tls.Conn over ours
 		c = u.NetConn()
 	}
-	tc, ok := c.(*trackedConn)
-	if !ok {
-		return
+	if tc, ok := c.(*trackedConn); ok {
+		tc.l.track(tc, st)
 	}
+}
+
+func (l *connLimiter) track(tc *trackedConn, st http.ConnState) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch st {

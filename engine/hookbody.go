@@ -63,7 +63,7 @@ func badHook(format string, args ...any) *hookError {
 // Dedupe keys are built so that no two kinds can meet: "idem:K" for a
 // single object sent with key K, "idem#i:K" for item i of an array (a
 // client's own key "K#0" gives "idem:K#0", never item 0 of batch K),
-// "okta:uuid" and "body:hash". Numbers are kept as the caller wrote them
+// "okta:uuid" and "content:body:hash" (see contentKey). Numbers are kept as the caller wrote them
 // (json.Number), so a 20-digit id is not rounded through float64.
 func parseHook(body []byte, idemKey string) ([]hookEvent, error) {
 	if len(idemKey) > MaxIdempotencyKey {
@@ -186,10 +186,12 @@ func oktaHookEvents(m map[string]any) ([]hookEvent, error) {
 }
 
 // contentKey is a dedupe key for data without an id: a hash of its
-// canonical JSON (object keys sorted), so equal data gives equal keys.
+// canonical JSON (object keys sorted), so equal data gives equal keys. It
+// is a storage content key, kept only for storage.ContentKeyRetention: it
+// absorbs retries, not a legitimate repeat months later.
 func contentKey(prefix string, raw []byte) string {
 	sum := sha256.Sum256(raw)
-	return prefix + hex.EncodeToString(sum[:16])
+	return storage.ContentKeyPrefix + prefix + hex.EncodeToString(sum[:16])
 }
 
 func firstInvalidUTF8(b []byte) int {

@@ -6,11 +6,13 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/oktaflow/oktaflow/storage"
 )
 
 func TestParseHook(t *testing.T) {
 	evs, err := parseHook([]byte(`{"email":"ada@acme.com","n":1}`), "")
-	if err != nil || len(evs) != 1 || !strings.HasPrefix(evs[0].Key, "body:") || evs[0].Idem {
+	if err != nil || len(evs) != 1 || !strings.HasPrefix(evs[0].Key, storage.ContentKeyPrefix+"body:") || evs[0].Idem {
 		t.Fatalf("object: %+v %v", evs, err)
 	}
 	same, _ := parseHook([]byte(` {"n":1, "email":"ada@acme.com"} `), "")

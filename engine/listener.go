@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"bytes"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -33,6 +35,14 @@ type ListenOptions struct {
 	// so a renewed certificate is used from the next connection on; a
 	// renewal that does not load keeps the last good pair and is logged.
 	TLSCert, TLSKey string
+	// OpsAddr, when set, is a second, plain-HTTP address (loopback or a
+	// monitoring network) for the operations endpoints: /healthz in full
+	// and /metrics are served there only, and the main address serves the
+	// webhooks and a /healthz that says {"status": "ok"|"degraded"} and
+	// nothing else, so that a port reachable from the internet tells no
+	// one the integrations, their errors (which quote upstream answers) or
+	// the metrics.
+	OpsAddr string
 }
 
 // Default listener limits.
@@ -43,6 +53,7 @@ const (
 	DefaultWriteTimeout  = 30 * time.Second
 	DefaultIdleTimeout   = 60 * time.Second
 	maxHeaderBytes       = 32 << 10
+	opsMaxConns          = 64 // the operations port serves monitoring, not the internet
 )
 
 func (o ListenOptions) withDefaults() ListenOptions {
@@ -66,7 +77,10 @@ type ListenState struct {
 	Addr string // host:port actually bound ("" when not listening)
 	URL  string // http://addr or https://addr
 	TLS  bool
-	Err  error // why the listener did not start
+	// OpsAddr and OpsURL are the operations address actually bound
+	// (ListenOptions.OpsAddr), "" when /healthz and /metrics are on Addr.
+	OpsAddr, OpsURL string
+	Err             error // why the listener did not start
 }
 
 // Listen starts the HTTP listener on addr with the default limits. When
@@ -99,15 +113,27 @@ func (e *Engine) ListenWith(addr string, o ListenOptions) error {
 		return e.listenFailed(err)
 	}
 	limited := newConnLimiter(raw, o.MaxConns, e.metrics.connsDropped)
+	var opsLimited *connLimiter
+	if o.OpsAddr != "" {
+		rawOps, err := net.Listen("tcp", o.OpsAddr)
+		if err != nil {
+			raw.Close()
+			return e.listenFailed(fmt.Errorf("the operations address (/healthz, /metrics): %w", err))
+		}
+		opsLimited = newConnLimiter(rawOps, opsMaxConns, e.metrics.connsDropped)
+		opsLimited.ops = true
+	}
+	// One server for both addresses: one set of limits, and Shutdown
+	// closes both.
 	srv := &http.Server{
-		Handler:           limited.guardBodies(e.Handler()),
+		Handler:           guardBodies(e.listenHandler(o.OpsAddr != "")),
 		ConnContext:       connContext,
 		ReadHeaderTimeout: o.HeaderTimeout,
 		ReadTimeout:       o.ReadTimeout,
 		WriteTimeout:      o.WriteTimeout,
 		IdleTimeout:       o.IdleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
-		ConnState:         limited.track,
+		ConnState:         trackConn,
 		// HTTP/1.1 only: every webhook sender speaks it, and one request per
 		// connection at a time is what the connection cap counts.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
@@ -119,15 +145,87 @@ func (e *Engine) ListenWith(addr string, o ListenOptions) error {
 		ln = tls.NewListener(limited, &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: certs.get, NextProtos: []string{"http/1.1"}})
 		state.URL, state.TLS = "https://"+state.Addr, true
 	}
+	if opsLimited != nil {
+		srv.RegisterOnShutdown(opsLimited.drain)
+		state.OpsAddr = opsLimited.Addr().String()
+		state.OpsURL = "http://" + state.OpsAddr
+	}
 	e.mu.Lock()
 	e.listener, e.conns, e.listen = srv, limited, state
 	e.mu.Unlock()
-	go func() {
+	serve := func(ln net.Listener, what string) {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			e.log.Error("webhook listener stopped", "err", err)
+			e.log.Error(what+" listener stopped", "err", err)
 		}
-	}()
+	}
+	go serve(ln, "webhook")
+	if opsLimited != nil {
+		go serve(opsLimited, "operations")
+	}
 	return nil
+}
+
+// listenHandler routes a request by the address it came to. Without an
+// operations address, everything is served on the one address. With one
+// (split), the main address serves /hooks/ and a bare /healthz, and the
+// operations address /healthz and /metrics.
+func (e *Engine) listenHandler(split bool) http.Handler {
+	full := e.Handler()
+	if !split {
+		return full
+	}
+	public := http.NewServeMux()
+	public.Handle("/hooks/", full)
+	public.Handle("GET /healthz", statusOnly(full))
+	ops := http.NewServeMux()
+	ops.Handle("GET /healthz", full)
+	ops.Handle("GET /metrics", full)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if tc, _ := r.Context().Value(trackedConnKey{}).(*trackedConn); tc != nil && tc.l.ops {
+			ops.ServeHTTP(w, r)
+			return
+		}
+		public.ServeHTTP(w, r)
+	})
+}
+
+// statusOnly serves full's /healthz answer reduced to its status (and its
+// HTTP status code): what a load balancer needs, nothing more.
+func statusOnly(full http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &recordedAnswer{header: http.Header{}, code: http.StatusOK}
+		full.ServeHTTP(rec, r)
+		var answer struct {
+			Status string `json:"status"`
+		}
+		if json.Unmarshal(rec.body.Bytes(), &answer) != nil || answer.Status == "" {
+			answer.Status = "error"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(rec.code)
+		json.NewEncoder(w).Encode(answer)
+	})
+}
+
+// recordedAnswer is an http.ResponseWriter that keeps the answer.
+type recordedAnswer struct {
+	header http.Header
+	code   int
+	wrote  bool
+	body   bytes.Buffer
+}
+
+func (a *recordedAnswer) Header() http.Header { return a.header }
+
+func (a *recordedAnswer) WriteHeader(code int) {
+	if !a.wrote {
+		a.code, a.wrote = code, true
+	}
+}
+
+func (a *recordedAnswer) Write(p []byte) (int, error) {
+	a.wrote = true
+	return a.body.Write(p)
 }
 
 func (e *Engine) listenFailed(err error) error {

@@ -75,7 +75,7 @@ func (e *Engine) execute(ctx context.Context, r storage.Run, in storage.Integrat
 		}
 		if err != nil {
 			// The failed step's result and what becomes of the run: one commit.
-			e.endAttempt(ctx, r, checkpoint, e.afterFailure(ctx, r, st, err))
+			e.endAttempt(ctx, r, checkpoint, e.afterFailure(ctx, r, st, err).OnStep(st.ID))
 			return
 		}
 		if i == len(in.Steps)-1 {

@@ -84,6 +84,6 @@ func (s *Session) RefreshSchema(ctx context.Context, idOrName string) (storage.U
 		if err != nil {
 			return storage.UserSchema{}, nil, err
 		}
-		return sc, &entry{"account.refresh_schema", a.ID, fmt.Sprintf("%s: %d fields", a.Name, len(sc.Fields))}, nil
+		return sc, &entry{"account.refresh_schema", a.ID, fmt.Sprintf("%s: %d field%s", a.Name, len(sc.Fields), plural(len(sc.Fields)))}, nil
 	})
 }

@@ -191,10 +191,10 @@ func reusedKeyMessage(key string, reused []reusedKey, array bool, accepted int) 
 	for i, r := range reused {
 		items[i] = fmt.Sprintf("item %d (run %s)", r.Index, r.Run)
 	}
-	msg := fmt.Sprintf("Idempotency-Key %q was used before with a different body: %s differ from what was sent then and were not queued; send new data under a new key",
-		key, strings.Join(items, ", "))
+	msg := fmt.Sprintf("Idempotency-Key %q was used before with a different body: %s %s; send new data under a new key",
+		key, strings.Join(items, ", "), plural2(len(items), "differs from what was sent then and was not queued", "differ from what was sent then and were not queued"))
 	if accepted > 0 {
-		msg += fmt.Sprintf(" (%d other items were accepted)", accepted)
+		msg += fmt.Sprintf(" (%d other %s accepted)", accepted, plural2(accepted, "item was", "items were"))
 	}
 	return msg
 }

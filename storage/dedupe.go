@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -14,6 +15,7 @@ import (
 //
 //	dedupe:     key → entry (run id, when last seen, payload hash)
 //	dedupe_age: be64(last seen, unix ns) | key → nil
+//	dedupe_age_content: the same, for content keys (below)
 //
 // A key is forgotten only when no event carrying it has arrived for the
 // retention (DefaultDedupeRetention unless Options.DedupeRetention says
@@ -21,6 +23,16 @@ import (
 // a file or a feed of any size dedupes against every key it committed, so a
 // re-poll after a crash, a file re-read from its start or a webhook retry
 // never replays history.
+//
+// Content keys are the exception: a key made from an event's content
+// because it carries no id (a webhook body sent without an
+// Idempotency-Key) starts with ContentKeyPrefix and is remembered for
+// ContentKeyRetention only, in an age index of its own (dedupe_age_content,
+// so pruning it never walks the long one). It exists to absorb a sender's
+// retries; kept for a year it would swallow a legitimate repeat (a rehire
+// who leaves again months later sends the same body). Keys of feeds (CSV
+// rows, polled items) are not content keys in this sense: a file re-read
+// from its start must not replay.
 //
 // A duplicate refreshes its key's last-seen time when that is older than
 // dedupeRefresh, so a source that presents the same rows at every poll (a
@@ -33,12 +45,25 @@ const (
 	// twelve times the retention of finished runs.
 	DefaultDedupeRetention = 365 * 24 * time.Hour
 	dedupeRefresh          = 24 * time.Hour
+	// ContentKeyRetention is how long a content key is remembered: beyond
+	// any sender's retries (Okta retries an event hook once; other senders
+	// within hours), well short of a repeat months later.
+	ContentKeyRetention = 72 * time.Hour
 )
+
+// ContentKeyPrefix starts the dedupe keys made from an event's content
+// (see above); IsContentKey tells them.
+const ContentKeyPrefix = "content:"
+
+// IsContentKey reports whether a dedupe key was made from content.
+func IsContentKey(key string) bool { return strings.HasPrefix(key, ContentKeyPrefix) }
 
 var (
 	keyCursor       = []byte("cursor")
 	bucketDedupe    = []byte("dedupe")     // key → dedupeEntry
 	bucketDedupeAge = []byte("dedupe_age") // be64(seen ns) | key → nil
+	// bucketContentAge is dedupe_age for content keys.
+	bucketContentAge = []byte("dedupe_age_content")
 )
 
 // dedupeEntry is what the store remembers of a key.
@@ -94,18 +119,29 @@ func ageKey(seen time.Time, key []byte) []byte {
 }
 
 // dedupeSet is one integration's dedupe buckets inside a write transaction.
-type dedupeSet struct{ keys, age *bolt.Bucket }
+type dedupeSet struct{ keys, age, contentAge *bolt.Bucket }
 
 func openDedupe(state *bolt.Bucket) (dedupeSet, error) {
-	keys, err := state.CreateBucketIfNotExists(bucketDedupe)
-	if err != nil {
-		return dedupeSet{}, err
+	var d dedupeSet
+	for _, b := range []struct {
+		name []byte
+		to   **bolt.Bucket
+	}{{bucketDedupe, &d.keys}, {bucketDedupeAge, &d.age}, {bucketContentAge, &d.contentAge}} {
+		bk, err := state.CreateBucketIfNotExists(b.name)
+		if err != nil {
+			return dedupeSet{}, err
+		}
+		*b.to = bk
 	}
-	age, err := state.CreateBucketIfNotExists(bucketDedupeAge)
-	if err != nil {
-		return dedupeSet{}, err
+	return d, nil
+}
+
+// ageIndex is the age index key belongs in.
+func (d dedupeSet) ageIndex(key string) *bolt.Bucket {
+	if IsContentKey(key) {
+		return d.contentAge
 	}
-	return dedupeSet{keys, age}, nil
+	return d.age
 }
 
 func (d dedupeSet) get(key string) (dedupeEntry, bool) {
@@ -124,15 +160,16 @@ func (d dedupeSet) get(key string) (dedupeEntry, bool) {
 
 // put records e under key, moving its age index entry from old (when it had one).
 func (d dedupeSet) put(key string, e dedupeEntry, old *dedupeEntry) error {
+	age := d.ageIndex(key)
 	if old != nil {
-		if err := d.age.Delete(ageKey(old.Seen, []byte(key))); err != nil {
+		if err := age.Delete(ageKey(old.Seen, []byte(key))); err != nil {
 			return err
 		}
 	}
 	if err := d.keys.Put([]byte(key), e.encode()); err != nil {
 		return err
 	}
-	return d.age.Put(ageKey(e.Seen, []byte(key)), nil)
+	return age.Put(ageKey(e.Seen, []byte(key)), nil)
 }
 
 // touch refreshes a duplicate's last-seen time when it is stale.
@@ -152,9 +189,31 @@ func (e dedupeEntry) stale(now time.Time) bool { return now.Sub(e.Seen) >= dedup
 const pruneDedupeBatch = 10_000
 
 // PruneDedupe forgets dedupe keys that no event has carried since before
-// cutoff, across all integrations, in bounded transactions. Prune calls it
-// with now less the store's dedupe retention; it returns how many went.
+// cutoff, and content keys not carried for ContentKeyRetention (or since
+// cutoff, if that is later), across all integrations, in bounded
+// transactions. Prune calls it with now less the store's dedupe retention;
+// it returns how many went.
 func (s *Store) PruneDedupe(cutoff time.Time) (int, error) {
+	contentCutoff := s.now().Add(-ContentKeyRetention)
+	if cutoff.After(contentCutoff) {
+		contentCutoff = cutoff
+	}
+	total := 0
+	for _, index := range []struct {
+		name   []byte
+		cutoff time.Time
+	}{{bucketDedupeAge, cutoff}, {bucketContentAge, contentCutoff}} {
+		n, err := s.pruneAgeIndex(index.name, index.cutoff)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// pruneAgeIndex forgets the keys of one age index seen before cutoff.
+func (s *Store) pruneAgeIndex(index []byte, cutoff time.Time) (int, error) {
 	end := ageKey(cutoff, nil)
 	total := 0
 	for {
@@ -164,7 +223,7 @@ func (s *Store) PruneDedupe(cutoff time.Time) (int, error) {
 			triggers := tx.Bucket(bucketTriggers)
 			return triggers.ForEachBucket(func(id []byte) error {
 				state := triggers.Bucket(id)
-				keys, age := state.Bucket(bucketDedupe), state.Bucket(bucketDedupeAge)
+				keys, age := state.Bucket(bucketDedupe), state.Bucket(index)
 				if keys == nil || age == nil {
 					return nil
 				}

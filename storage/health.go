@@ -1,8 +1,11 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,7 +29,14 @@ type TriggerHealth struct {
 	Failures    int       `json:"failures,omitempty"` // polls in a row that failed
 }
 
-var keyHealth = []byte("health") // in an integration's trigger bucket
+// bucketHealth holds each integration's trigger health (integration id →
+// JSON), all together: the list screen reads every one at its first frame,
+// a few pages of one bucket (under each trigger bucket, where schema 5 kept
+// them, they were a page of the file each).
+var bucketHealth = []byte("trigger_health")
+
+// keyHealth is where schema 5 kept a health, in the trigger bucket.
+var keyHealth = []byte("health")
 
 // lastOKEvery is how often a healthy trigger's LastOKAt is stored: often
 // enough for a restart or another process to see it roughly, rarely enough
@@ -48,33 +58,49 @@ func (h TriggerHealth) needsWrite(old TriggerHealth) bool {
 	return d >= lastOKEvery || d < 0
 }
 
-// SetTriggerHealth records an integration's trigger health. It writes only
-// on change: a health that differs from the stored one only in NextPollAt,
-// or in a LastOKAt less than lastOKEvery later (a healthy trigger that
-// polled again), is kept in memory and costs no transaction, so steady
-// polling does not fsync. The stored NextPollAt and LastOKAt may therefore
-// be older than the ones reads return while the process runs.
-// It reports whether it wrote.
-//
-// Health writes are serialised by healthWriteMu, held across the commit so
-// that a later health never loses to an earlier one; healthMu, which
-// readers take, is held only to read or swap the map, never across a commit.
+// healthState is the store's trigger health: every stored health is read
+// once per process; then reads come from memory.
+type healthState struct {
+	mu     sync.Mutex               // guards the maps; never held across a commit
+	latest map[string]TriggerHealth // what reads return: the last recorded, some only in memory
+	stored map[string]TriggerHealth // what the file holds
+	calls  map[string]uint64        // SetTriggerHealth calls, by integration
+	// writeMu serialises health commits, so that the file ends with the
+	// latest health and a later one never loses to an earlier one.
+	writeMu sync.Mutex
+}
+
+// SetTriggerHealth records an integration's trigger health. Reads return it
+// at once. It is written only on change: a health that differs from the
+// stored one only in NextPollAt, or in a LastOKAt less than lastOKEvery
+// later (a healthy trigger that polled again), is kept in memory and costs
+// no transaction, so steady polling does not fsync. The stored NextPollAt
+// and LastOKAt may therefore be older than the ones reads return while the
+// process runs. It reports whether it wrote; a call overtaken by a later
+// one for the same integration before its turn to write leaves the write
+// to that one.
 func (s *Store) SetTriggerHealth(integrationID string, h TriggerHealth) (bool, error) {
 	h = h.utc()
-	s.healthWriteMu.Lock()
-	defer s.healthWriteMu.Unlock()
-	s.healthMu.Lock()
+	hs := &s.health
+	hs.mu.Lock()
 	if err := s.loadHealthLocked(); err != nil {
-		s.healthMu.Unlock()
+		hs.mu.Unlock()
 		return false, err
 	}
-	stored, had := s.healthStored[integrationID]
-	if had && !h.needsWrite(stored) {
-		s.health[integrationID] = h
-		s.healthMu.Unlock()
+	hs.latest[integrationID] = h
+	hs.calls[integrationID]++
+	call := hs.calls[integrationID]
+	hs.mu.Unlock()
+
+	hs.writeMu.Lock()
+	defer hs.writeMu.Unlock()
+	hs.mu.Lock()
+	stored, had := hs.stored[integrationID]
+	overtaken := hs.calls[integrationID] != call
+	hs.mu.Unlock()
+	if overtaken || (had && !h.needsWrite(stored)) {
 		return false, nil
 	}
-	s.healthMu.Unlock()
 	raw, err := json.Marshal(h)
 	if err != nil {
 		return false, err
@@ -83,63 +109,55 @@ func (s *Store) SetTriggerHealth(integrationID string, h TriggerHealth) (bool, e
 		if tx.Bucket(bucketIntegrations).Get([]byte(integrationID)) == nil {
 			return fmt.Errorf("integration %q: %w", integrationID, ErrNotFound)
 		}
-		state, err := tx.Bucket(bucketTriggers).CreateBucketIfNotExists([]byte(integrationID))
-		if err != nil {
-			return err
-		}
-		return state.Put(keyHealth, raw)
+		return tx.Bucket(bucketHealth).Put([]byte(integrationID), raw)
 	})
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
 	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			delete(hs.latest, integrationID)
+		}
 		return false, err
 	}
-	s.healthMu.Lock()
-	if s.health != nil { // nil: the store forgot every health meanwhile
-		s.health[integrationID], s.healthStored[integrationID] = h, h
-	}
-	s.healthMu.Unlock()
+	hs.stored[integrationID] = h
 	return true, nil
 }
 
 // TriggerHealth returns an integration's trigger health (the zero value
 // before anything was recorded).
 func (s *Store) TriggerHealth(integrationID string) (TriggerHealth, error) {
-	s.healthMu.Lock()
-	defer s.healthMu.Unlock()
+	s.health.mu.Lock()
+	defer s.health.mu.Unlock()
 	if err := s.loadHealthLocked(); err != nil {
 		return TriggerHealth{}, err
 	}
-	return s.health[integrationID], nil
+	return s.health.latest[integrationID], nil
 }
 
 // TriggerHealths returns the trigger health of every integration that has one.
 func (s *Store) TriggerHealths() (map[string]TriggerHealth, error) {
-	s.healthMu.Lock()
-	defer s.healthMu.Unlock()
+	s.health.mu.Lock()
+	defer s.health.mu.Unlock()
 	if err := s.loadHealthLocked(); err != nil {
 		return nil, err
 	}
-	out := make(map[string]TriggerHealth, len(s.health))
-	for id, h := range s.health {
+	out := make(map[string]TriggerHealth, len(s.health.latest))
+	for id, h := range s.health.latest {
 		out[id] = h
 	}
 	return out, nil
 }
 
-// loadHealthLocked reads every stored health once per process (into
-// health, what reads return, and healthStored, what the file holds). A record
+// loadHealthLocked reads every stored health once per process (s.health.mu held). A record
 // that does not decode is reported as a failing health naming the problem,
 // so a damaged record shows up instead of failing every read.
 func (s *Store) loadHealthLocked() error {
-	if s.health != nil {
+	if s.health.latest != nil {
 		return nil
 	}
 	m := map[string]TriggerHealth{}
 	err := s.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketTriggers).ForEachBucket(func(id []byte) error {
-			raw := tx.Bucket(bucketTriggers).Bucket(id).Get(keyHealth)
-			if raw == nil {
-				return nil
-			}
+		return tx.Bucket(bucketHealth).ForEach(func(id, raw []byte) error {
 			var h TriggerHealth
 			if err := json.Unmarshal(raw, &h); err != nil {
 				h = TriggerHealth{State: HealthFailing, LastError: fmt.Sprintf("the stored trigger health does not decode (%v); it is replaced at the next poll", err)}
@@ -151,20 +169,20 @@ func (s *Store) loadHealthLocked() error {
 	if err != nil {
 		return err
 	}
-	s.health, s.healthStored = m, make(map[string]TriggerHealth, len(m))
+	s.health.latest, s.health.stored, s.health.calls = m, make(map[string]TriggerHealth, len(m)), map[string]uint64{}
 	for id, h := range m {
-		s.healthStored[id] = h
+		s.health.stored[id] = h
 	}
 	return nil
 }
 
 // forgetHealth drops an integration's health from memory (it was deleted).
 func (s *Store) forgetHealth(integrationID string) {
-	s.healthMu.Lock()
-	defer s.healthMu.Unlock()
-	if s.health != nil {
-		delete(s.health, integrationID)
-		delete(s.healthStored, integrationID)
+	s.health.mu.Lock()
+	defer s.health.mu.Unlock()
+	if s.health.latest != nil {
+		delete(s.health.latest, integrationID)
+		delete(s.health.stored, integrationID)
 	}
 }
 
@@ -178,4 +196,32 @@ func utcOrZero(t time.Time) time.Time {
 		return t
 	}
 	return t.UTC()
+}
+
+// migrateHealthBucket moves each trigger health out of its trigger bucket
+// into trigger_health (schema 5 → 6).
+func migrateHealthBucket(tx *bolt.Tx) error {
+	dst, err := tx.CreateBucketIfNotExists(bucketHealth)
+	if err != nil {
+		return err
+	}
+	triggers := tx.Bucket(bucketTriggers)
+	var ids [][]byte
+	if err := triggers.ForEachBucket(func(id []byte) error { ids = append(ids, bytes.Clone(id)); return nil }); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		state := triggers.Bucket(id)
+		raw := state.Get(keyHealth)
+		if raw == nil {
+			continue
+		}
+		if err := dst.Put(id, bytes.Clone(raw)); err != nil {
+			return err
+		}
+		if err := state.Delete(keyHealth); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -3,7 +3,6 @@ package storage
 import (
 	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -22,8 +21,13 @@ type Integration struct {
 	Trigger     Trigger   `json:"trigger"`
 	Steps       []Step    `json:"steps"`
 	Concurrency int       `json:"concurrency,omitempty"` // runs in flight at once; 0 means the engine's default
-	CreatedAt   time.Time `json:"createdAt"`
-	UpdatedAt   time.Time `json:"updatedAt"`
+	// Version counts the changes of the definition (name, description,
+	// trigger, steps, concurrency, their secrets): 1 when created, one more
+	// on each UpdateIntegration that changes any of them. A run records the
+	// version each attempt ran (Run.Version, Attempt.Version).
+	Version   int       `json:"version,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // Trigger says what starts a run. Config holds the type's plain settings;
@@ -109,6 +113,7 @@ func (s *Store) CreateIntegration(in Integration) (Integration, error) {
 		return Integration{}, err
 	}
 	in.ID = newID("int_")
+	in.Version = 1
 	in.Enabled, in.EnabledAt = false, time.Time{}
 	in.CreatedAt = s.now().UTC()
 	in.UpdatedAt = in.CreatedAt
@@ -128,6 +133,10 @@ func (s *Store) UpdateIntegration(in Integration) (Integration, error) {
 			return err
 		}
 		in.Enabled, in.EnabledAt, in.CreatedAt = old.Enabled, old.EnabledAt, old.CreatedAt
+		in.Version = old.Version
+		if !sameDefinition(old, in) {
+			in.Version++
+		}
 		in.UpdatedAt = s.now().UTC()
 		return s.putIntegration(tx, in)
 	})
@@ -230,53 +239,21 @@ func (s *Store) SetEnabled(id string, on bool, from time.Time) (cancelled int, e
 	return cancelled + n, err
 }
 
-// DeleteIntegration removes an integration and its trigger state, and
-// cancels its pending runs (in bounded transactions after the delete, like
-// SetEnabled). Finished runs stay for history until pruned.
-func (s *Store) DeleteIntegration(id string) error {
-	var ids []RunID
-	err := s.updateSized(maxRunsPerTx, 0, func(tx *bolt.Tx) error {
-		ids = nil
-		// A record that cannot be read can still be deleted: that is the
-		// way out of a damaged integration short of a restore.
-		if _, err := s.getIntegration(tx, id); err != nil && !errors.Is(err, ErrCorrupt) {
-			return err
-		}
-		ids = pendingIDs(tx, id)
-		first := ids[:min(len(ids), maxRunsPerTx)]
-		ids = ids[len(first):]
-		if _, err := s.cancelRuns(tx, first, "integration deleted"); err != nil {
-			return err
-		}
-		if tx.Bucket(bucketTriggers).Bucket([]byte(id)) != nil {
-			if err := tx.Bucket(bucketTriggers).DeleteBucket([]byte(id)); err != nil {
-				return err
-			}
-		}
-		s.integrationsChanged(tx)
-		return tx.Bucket(bucketIntegrations).Delete([]byte(id))
-	})
-	if err != nil {
-		return err
-	}
-	s.forgetHealth(id)
-	if len(ids) == 0 {
-		return nil
-	}
-	_, err = s.cancelInChunks(ids, "integration deleted")
-	return err
-}
-
 // integrationHead is the part of an integration that ingest and run
 // transitions check inside their transactions: decoded without opening
 // its secrets or keeping its steps.
 type integrationHead struct {
 	Name    string `json:"name"`
 	Enabled bool   `json:"enabled"`
+	Version int    `json:"version"`
 	Trigger struct {
 		Type string `json:"type"`
 	} `json:"trigger"`
 }
+
+// version is the integration's Version; a record stored before versions
+// were kept is at version 1.
+func (h integrationHead) version() int { return max(h.Version, 1) }
 
 func getIntegrationHead(tx *bolt.Tx, id string) (integrationHead, error) {
 	raw := tx.Bucket(bucketIntegrations).Get([]byte(id))
@@ -300,6 +277,7 @@ func (s *Store) getIntegration(tx *bolt.Tx, id string) (Integration, error) {
 		return Integration{}, recordErr(bucketIntegrations, id, err)
 	}
 	in := rec.Integration
+	in.Version = max(in.Version, 1) // stored before versions were kept
 	var err error
 	if in.Trigger.Secrets, err = s.openSecrets(rec.SealedSecrets, func(k string) string { return secretBinding(id, k) }); err != nil {
 		return Integration{}, recordErr(bucketIntegrations, id, fmt.Errorf("integration %q %w", in.Name, err))

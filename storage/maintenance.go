@@ -103,6 +103,9 @@ func (s *Store) deleteRuns(tx *bolt.Tx, runs []Run) error {
 		if err := addCount(tx, r.State, -1); err != nil {
 			return err
 		}
+		if err := uncountRun(tx, r); err != nil {
+			return err
+		}
 	}
 	return nil
 }

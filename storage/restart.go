@@ -38,6 +38,10 @@ func (s *Store) RestartTrigger(id string, from time.Time, def *Integration) (Int
 		if def != nil {
 			d := *def
 			d.ID, d.Enabled, d.EnabledAt, d.CreatedAt = in.ID, in.Enabled, in.EnabledAt, in.CreatedAt
+			d.Version = in.Version
+			if !sameDefinition(in, d) {
+				d.Version++
+			}
 			in = d
 		}
 		in.UpdatedAt = s.now().UTC()

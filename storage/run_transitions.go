@@ -19,6 +19,7 @@ import (
 // and this keeps a run that is not cancelled yet from starting meanwhile.
 func (s *Store) StartRun(id RunID) (Run, error) {
 	var off bool
+	undo := func() {}
 	r, err := s.transition(id, func(tx *bolt.Tx, r *Run) error {
 		off = false // a request may run twice (group commit)
 		if !r.State.pending() {
@@ -29,14 +30,31 @@ func (s *Store) StartRun(id RunID) (Run, error) {
 			off = true
 			return nil
 		}
+		var err error
+		if undo, err = s.quar.admit(s, tx, r); err != nil { // after a crash: see quarantine.go
+			return err
+		}
 		r.State = RunRunning
 		r.Attempt++
+		now := s.now().UTC()
 		if r.StartedAt.IsZero() {
-			r.StartedAt = s.now().UTC()
+			r.StartedAt = now
 		}
+		// The version stored when the run is claimed: the scheduler read the
+		// definition it executes from the cache just before, which an edit
+		// invalidates in its own commit.
+		version := 0
+		if h, err := getIntegrationHead(tx, r.IntegrationID); err == nil {
+			version = h.version()
+		}
+		r.beginAttempt(version, now)
 		return nil
 	})
+	if err != nil {
+		undo()
+	}
 	if err == nil && off {
+		s.quar.release(id, true)
 		return r, fmt.Errorf("run %d was not started but cancelled (%s): %w", id, r.Error.Message, ErrBadState)
 	}
 	return r, err
@@ -52,6 +70,9 @@ func (s *Store) SaveStep(id RunID, res StepResult) error {
 		r.checkpoint(res)
 		return nil
 	})
+	if err == nil {
+		s.quar.settle(id, RunRunning) // through a step without killing the process
+	}
 	return err
 }
 
@@ -73,6 +94,7 @@ type Outcome struct {
 	State RunState
 	Due   time.Time
 	Cause *StepError // why it failed, retries or waits
+	Step  string     // the step the attempt failed on, if one did (see OnStep)
 }
 
 // FinishRun ends a running run's attempt as o says.
@@ -96,29 +118,38 @@ func (s *Store) finishRun(id RunID, step *StepResult, o Outcome) (Run, error) {
 	default:
 		return Run{}, fmt.Errorf("%w: a run cannot finish an attempt as %q", ErrInvalid, o.State)
 	}
-	return s.transition(id, func(tx *bolt.Tx, r *Run) error {
+	r, err := s.transition(id, func(tx *bolt.Tx, r *Run) error {
 		if r.State != RunRunning {
 			return badState(r, "not running")
 		}
 		if step != nil {
 			r.checkpoint(*step)
 		}
+		now := s.now().UTC()
 		switch o.State {
 		case RunSucceeded, RunFailed:
+			r.endAttempt(AttemptEnd(o.State), o.Step, o.Cause, now)
 			r.State, r.Error, r.NextDue = o.State, o.Cause, time.Time{}
-			r.FinishedAt = s.now().UTC()
+			r.FinishedAt = now
 			return nil
 		}
 		if reason := s.offReason(tx, r); reason != "" {
+			// The attempt keeps its own error; the run says why it stopped.
+			r.endAttempt(AttemptCancelled, o.Step, o.Cause, now)
 			s.cancel(r, reason)
 			return nil
 		}
+		r.endAttempt(AttemptEnd(o.State), o.Step, o.Cause, now)
 		r.State, r.NextDue, r.Error = o.State, o.Due.UTC(), o.Cause
 		if o.State == RunWaiting {
 			r.Attempt = max(r.Attempt-1, 0) // a wait is not a failure
 		}
 		return nil
 	})
+	if err == nil {
+		s.quar.settle(id, r.State)
+	}
+	return r, err
 }
 
 // RetryRun puts a running run back in line after a transient failure
@@ -163,13 +194,17 @@ func (s *Store) FailRun(id RunID, cause *StepError) (Run, error) {
 
 // CancelRun cancels a run that has not started or is between attempts.
 func (s *Store) CancelRun(id RunID, reason string) (Run, error) {
-	return s.transition(id, func(_ *bolt.Tx, r *Run) error {
+	r, err := s.transition(id, func(_ *bolt.Tx, r *Run) error {
 		if !r.State.pending() {
 			return badState(r, "only a queued, retrying or waiting run can be cancelled")
 		}
 		s.cancel(r, reason)
 		return nil
 	})
+	if err == nil {
+		s.quar.release(id, true)
+	}
+	return r, err
 }
 
 func (s *Store) cancel(r *Run, reason string) {
@@ -214,14 +249,17 @@ type Recovery struct {
 
 // RecoverInterrupted deals with every run left running. It is called once
 // at start-up: the file lock guarantees that no other live process is
-// working on them, so a running run here was cut off by a crash. Each one
-// counts an interruption on the step it was on (the first step without a
-// successful checkpoint); then
+// working on them, so a running run here was cut off by a crash. When it
+// is the only one, it counts an interruption on the step it was on (the
+// first step without a successful checkpoint); several runs cut off
+// together count nothing, since which of them killed the process cannot be
+// told (see quarantine.go). Then
 //   - a run of an integration that is OFF or deleted is cancelled (a manual
 //     run excepted),
-//   - a run interrupted PoisonLimit times in a row on the same step fails
-//     with "interrupted N times while running step X",
-//   - any other goes back to queued, its checkpointed steps kept.
+//   - a run interrupted PoisonLimit times in a row on the same step, alone,
+//     fails with "interrupted N times while running step X",
+//   - any other goes back to queued, its checkpointed steps kept, and into
+//     the quarantine: each such run runs alone before other runs go on.
 //
 // Runs are handled in bounded transactions; a crash in between leaves the
 // rest running, to be handled at the next start.
@@ -231,12 +269,13 @@ func (s *Store) RecoverInterrupted() (Recovery, error) {
 	if err != nil || len(ids) == 0 {
 		return rec, err
 	}
+	alone := len(ids) == 1
 	for chunk := range slices.Chunk(ids, maxRunsPerTx) {
 		var part Recovery
 		err := s.updateSized(len(chunk), 0, func(tx *bolt.Tx) error {
 			part = Recovery{}
 			for _, id := range chunk {
-				if err := s.recoverOne(tx, id, &part); err != nil {
+				if err := s.recoverOne(tx, id, alone, &part); err != nil {
 					return err
 				}
 			}
@@ -248,6 +287,7 @@ func (s *Store) RecoverInterrupted() (Recovery, error) {
 		rec.Requeued = append(rec.Requeued, part.Requeued...)
 		rec.Failed = append(rec.Failed, part.Failed...)
 		rec.Cancelled = append(rec.Cancelled, part.Cancelled...)
+		s.quar.suspect(part.Requeued)
 	}
 	return rec, nil
 }
@@ -259,7 +299,8 @@ func (s *Store) RecoverOrphans() (int, error) {
 	return len(rec.Requeued), err
 }
 
-func (s *Store) recoverOne(tx *bolt.Tx, id RunID, rec *Recovery) error {
+// recoverOne recovers run id; alone says it was the only run running.
+func (s *Store) recoverOne(tx *bolt.Tx, id RunID, alone bool, rec *Recovery) error {
 	old, err := s.getRun(tx, id)
 	if s.skip(err, nil) || errors.Is(err, ErrNotFound) {
 		return nil // left as it is; Problems names it
@@ -278,15 +319,18 @@ func (s *Store) recoverOne(tx *bolt.Tx, id RunID, rec *Recovery) error {
 		in = &got
 	}
 	step := interruptedStep(in, r)
-	if r.Interruptions > 0 && r.InterruptedStep == step {
+	if r.InterruptedStep != step { // past the step it was cut off on before
+		r.Interruptions, r.InterruptedStep = 0, step
+	}
+	if alone {
 		r.Interruptions++
-	} else {
-		r.Interruptions, r.InterruptedStep = 1, step
 	}
 	where := "while finishing the run"
 	if step != "" {
 		where = "while running step " + step
 	}
+	r.Attempts = append([]Attempt(nil), old.Attempts...)
+	r.endAttempt(AttemptInterrupted, step, &StepError{Message: "interrupted " + where + ": the process stopped (a crash or kill)"}, now)
 	switch {
 	case !r.Manual && (in == nil || !in.Enabled):
 		reason := "integration switched OFF"

@@ -99,6 +99,13 @@ type Run struct {
 	// it was running InterruptedStep (see RecoverInterrupted).
 	Interruptions   int    `json:"interruptions,omitempty"`
 	InterruptedStep string `json:"interruptedStep,omitempty"`
+	// Version is the version of the integration the latest attempt ran
+	// (Integration.Version when it started); 0 for a run that never started
+	// or was stored before versions were kept.
+	Version int `json:"version,omitempty"`
+	// Attempts is the history of the run's tries, oldest first, at most
+	// MaxAttemptsKept (the latest).
+	Attempts []Attempt `json:"attempts,omitempty"`
 }
 
 // Step reports the checkpointed result of a step, if it has one.
@@ -205,6 +212,9 @@ func (s *Store) putRun(tx *bolt.Tx, old *Run, r Run) error {
 			return err
 		}
 	}
+	if err := countRun(tx, old, r); err != nil {
+		return err
+	}
 	return addCount(tx, r.State, +1)
 }
 
@@ -254,6 +264,7 @@ func (s *Store) transition(id RunID, change func(tx *bolt.Tx, r *Run) error) (Ru
 		}
 		r := old
 		r.Steps = append([]StepResult(nil), old.Steps...)
+		r.Attempts = append([]Attempt(nil), old.Attempts...)
 		if err := change(tx, &r); err != nil {
 			return err
 		}

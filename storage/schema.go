@@ -61,6 +61,11 @@ var migrations = []func(tx *bolt.Tx) error{
 	// 3 → 4: sandbox accounts say so (Account.Sandbox) instead of being
 	// recognised by their kind or by the Kissflow sandbox's account id.
 	migrateSandboxFlag,
+	// 4 → 5: per-integration run counters for list screens (run_stats.go),
+	// built from the runs of the last day and the latest of each.
+	migrateRunStats,
+	// 5 → 6: trigger health in a bucket of its own (health.go).
+	migrateHealthBucket,
 }
 
 // migrateSandboxFlag sets "sandbox" on the accounts that are simulators:

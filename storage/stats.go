@@ -11,43 +11,54 @@ import (
 
 // IntegrationStats summarises an integration's runs for a list screen.
 type IntegrationStats struct {
-	Since       int  // runs created at or after the given time
-	FailedSince int  // of those, failed ones
-	Running     int  // runs executing now
-	Last        *Run // the newest run, nil when none
+	Since       int       // runs created at or after the given time
+	FailedSince int       // of those, failed ones
+	Running     int       // runs executing now
+	Last        *RunBrief // the newest run, nil when none
 }
 
-// IntegrationStats counts an integration's runs since a time. It walks index
-// keys only (no run is decoded but the newest), and finds where "since"
-// begins by binary search over run ids, which grow with creation time; so
-// its cost follows the number of runs since then, not the history.
+// IntegrationStats counts an integration's runs since a time. A since on
+// the quarter-hour grid within the last day (a local midnight) is read from
+// counters (run_stats.go): a few keys. Any other walks index keys only (no
+// run is decoded but the newest), and finds where "since" begins by binary
+// search over run ids, which grow with creation time; so its cost follows
+// the number of runs since then, not the history.
 func (s *Store) IntegrationStats(integrationID string, since time.Time) (IntegrationStats, error) {
 	var st IntegrationStats
 	err := s.view(func(tx *bolt.Tx) error {
-		first, err := firstRunSince(tx, since)
+		var ok bool
+		if st, ok = s.statsFromCounters(tx, integrationID, since); ok {
+			return nil
+		}
+		return s.statsFromIndex(tx, integrationID, since, &st)
+	})
+	return st, err
+}
+
+// statsFromIndex counts from the run indexes (see IntegrationStats).
+func (s *Store) statsFromIndex(tx *bolt.Tx, integrationID string, since time.Time, st *IntegrationStats) error {
+	first, err := firstRunSince(tx, since)
+	if err != nil {
+		return err
+	}
+	prefix := compositeKey([]byte(integrationID), nil)
+	st.Since = countFrom(tx.Bucket(bucketRunsByInt), prefix, first)
+	st.FailedSince = countFrom(tx.Bucket(bucketRunsByIntSt), compositeKey([]byte(integrationID), []byte(RunFailed), nil), first)
+	st.Running = countFrom(tx.Bucket(bucketRunsByIntSt), compositeKey([]byte(integrationID), []byte(RunRunning), nil), 0)
+	c := tx.Bucket(bucketRunsByInt).Cursor()
+	// The newest run that can be read (a damaged one is skipped).
+	for k, _ := seekBefore(c, append(bytes.Clone(prefix), be64(^uint64(0))...)); k != nil && hasPrefix(k, prefix); k, _ = c.Prev() {
+		r, err := s.getRun(tx, idFromIndexKey(k))
+		if s.skip(err, nil) || errors.Is(err, ErrNotFound) {
+			continue
+		}
 		if err != nil {
 			return err
 		}
-		prefix := compositeKey([]byte(integrationID), nil)
-		st.Since = countFrom(tx.Bucket(bucketRunsByInt), prefix, first)
-		st.FailedSince = countFrom(tx.Bucket(bucketRunsByIntSt), compositeKey([]byte(integrationID), []byte(RunFailed), nil), first)
-		st.Running = countFrom(tx.Bucket(bucketRunsByIntSt), compositeKey([]byte(integrationID), []byte(RunRunning), nil), 0)
-		c := tx.Bucket(bucketRunsByInt).Cursor()
-		// The newest run that can be read (a damaged one is skipped).
-		for k, _ := seekBefore(c, append(bytes.Clone(prefix), be64(^uint64(0))...)); k != nil && hasPrefix(k, prefix); k, _ = c.Prev() {
-			r, err := s.getRun(tx, idFromIndexKey(k))
-			if s.skip(err, nil) || errors.Is(err, ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			st.Last = &r
-			break
-		}
-		return nil
-	})
-	return st, err
+		st.Last = &RunBrief{ID: r.ID, State: r.State, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		break
+	}
+	return nil
 }
 
 // countFrom counts the keys under prefix whose run id is at least from.

@@ -46,10 +46,8 @@ type Store struct {
 	accounts     snapshotCache[accountSnap]
 	closeOnce    sync.Once
 
-	healthMu      sync.Mutex
-	health        map[string]TriggerHealth // every trigger health, loaded on first use; the latest, some only in memory
-	healthStored  map[string]TriggerHealth // the same as the file holds them
-	healthWriteMu sync.Mutex               // serialises SetTriggerHealth, across its commit
+	health healthState // trigger health (see health.go)
+	quar   quarantine  // the runs the last crash cut off (see quarantine.go)
 }
 
 // update runs fn in a read-write transaction through the group-commit
@@ -148,6 +146,10 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.w = newWriter(db, s.guard)
+	if err := s.resumeDeletes(); err != nil { // a delete a crash cut off
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

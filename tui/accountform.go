@@ -183,8 +183,9 @@ func (s *accountForm) Init() tea.Cmd {
 		return acctScopesMsg{scopes, err}
 	}
 }
-func (s *accountForm) Title() string   { return "Add an account" }
-func (s *accountForm) Capturing() bool { return true }
+func (s *accountForm) Title() string           { return "Add an account" }
+func (s *accountForm) Capturing() bool         { return true }
+func (s *accountForm) Prompt() *widget.Confirm { return s.confirm }
 
 func (s *accountForm) SetSize(w, h int) {
 	s.w, s.h = w, h
@@ -234,7 +235,7 @@ func (s *accountForm) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return s, func() tea.Msg { return errMsg{fmt.Errorf("read the scopes to offer: %w", msg.err)} }
 		}
 		s.scopes = msg.scopes
-		if s.v.kind == kindOAuth && !s.typed() { // the scopes page gets its choices
+		if !s.typed() { // the OAuth page gets its choices (nothing typed is lost)
 			return s, s.build("")
 		}
 		return s, nil
@@ -354,8 +355,6 @@ func (s *accountForm) View() string {
 		b.WriteString(st.OKText.Render(truncate("✓ Authenticated as "+s.done.VerifiedAs, s.w)))
 	case s.busy.Active():
 		b.WriteString(truncate(s.busy.View(), s.w) + st.Faint.Render("  (esc cancels)"))
-	case s.confirm != nil:
-		b.WriteString(s.confirm.View())
 	case s.problem != nil:
 		b.WriteString(st.ErrorText.Render(strings.TrimRight(wrap("✗ "+s.problem.Error(), min(s.w, 100)), " \n")))
 	default:

@@ -84,7 +84,7 @@ func (s *accountForm) oauthPage(st widget.Styles) *huh.Group {
 		widget.NewTextField(st, "Client ID", &s.v.clientID).Key(engine.FieldClientID).Placeholder("0oa…").
 			Description("the service app's client id (Admin Console → Applications → your API service app)").
 			Validate(required("paste the app's client id (0oa…)")),
-		huh.NewText().Title("Private key").Key(engine.FieldPrivateKey).Value(&s.v.privateKey).Lines(4).
+		widget.NewTextArea(st, "Private key", &s.v.privateKey, 4).Key(engine.FieldPrivateKey).
 			Description("the PEM (PKCS#1, PKCS#8 or EC) or JWK of the key whose public half the app holds; sealed, never shown again").
 			Validate(required("paste the app's private key (PEM or JWK)")),
 		widget.NewTextField(st, "Key ID (kid)", &s.v.keyID).Key(engine.FieldKeyID).

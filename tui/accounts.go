@@ -33,7 +33,8 @@ type acctRow struct {
 	a       storage.Account
 	schema  *storage.UserSchema // nil: never fetched
 	fetched bool
-	people  []engine.SandboxPerson // a sandbox org's users, to test with
+	people  []engine.SandboxPerson       // a sandbox org's users, to test with
+	items   []engine.KissflowSandboxItem // a Kissflow sandbox's items, to complete
 }
 
 // acctListMsg carries the accounts read from the store.
@@ -55,10 +56,11 @@ func newAccounts(c *Common) Screen {
 	return s
 }
 
-func (s *accounts) Init() tea.Cmd    { return s.load() }
-func (s *accounts) Title() string    { return "Accounts" }
-func (s *accounts) Capturing() bool  { return s.confirm != nil }
-func (s *accounts) SetSize(w, h int) { s.w, s.h = w, h }
+func (s *accounts) Init() tea.Cmd           { return s.load() }
+func (s *accounts) Title() string           { return "Accounts" }
+func (s *accounts) Capturing() bool         { return s.confirm != nil }
+func (s *accounts) Prompt() *widget.Confirm { return s.confirm }
+func (s *accounts) SetSize(w, h int)        { s.w, s.h = w, h }
 
 // addKey is a and n: both read as "add" here.
 func (s *accounts) addKey() key.Binding {
@@ -74,6 +76,9 @@ func (s *accounts) ShortHelp() []key.Binding {
 	if len(s.rows) == 0 {
 		return []key.Binding{s.addKey(), k.Back}
 	}
+	if s.cursor < len(s.rows) && len(s.rows[s.cursor].items) > 0 { // a Kissflow sandbox
+		return []key.Binding{withHelp(k.CompleteItem, "complete an item"), s.addKey(), withHelp(k.Verify, "re-verify"), k.Back}
+	}
 	return []key.Binding{s.addKey(), withHelp(k.Verify, "re-verify"), withHelp(k.Refresh, "refresh schema"), withHelp(k.Delete, "remove"), k.Back}
 }
 
@@ -82,6 +87,7 @@ func (s *accounts) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Home, k.End, k.Back},
 		{s.addKey(), withHelp(k.Verify, "re-verify token"), withHelp(k.Refresh, "refresh user schema"), withHelp(k.Delete, "remove account")},
+		{k.CompleteItem},
 	}
 }
 
@@ -101,6 +107,13 @@ func (s *accounts) load() tea.Cmd {
 					return acctListMsg{err: err}
 				}
 				rows[i].people = people
+			}
+			if a.Kind == storage.AccountKissflow && a.Sandbox {
+				items, err := b.KissflowSandboxItems(a.Name)
+				if err != nil {
+					return acctListMsg{err: err}
+				}
+				rows[i].items = items
 			}
 			sc, err := b.Schema(a.ID)
 			switch {
@@ -189,6 +202,9 @@ func (s *accounts) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.End):
 		s.cursor = max(len(s.rows)-1, 0)
 		return nil
+	}
+	if key.Matches(msg, k.CompleteItem) {
+		return s.completeItem()
 	}
 	edit := key.Matches(msg, s.addKey(), k.Verify, k.Refresh, k.Delete)
 	if !edit {
@@ -289,4 +305,35 @@ func acctFieldsNote(sc storage.UserSchema, n int) string {
 		custom = append(custom[:n:n], fmt.Sprintf("+%d more", len(custom)-n))
 	}
 	return note + ": " + strings.Join(custom, ", ")
+}
+
+// completeItem completes the oldest item in progress of the selected
+// Kissflow sandbox, as its last approver would: its trigger fires at the
+// next poll. (Completing starts runs: it needs the right to run them.)
+func (s *accounts) completeItem() tea.Cmd {
+	if s.cursor >= len(s.rows) || len(s.rows[s.cursor].items) == 0 {
+		return toast("c completes an item of a Kissflow sandbox: select one")
+	}
+	if cmd := s.c.disabled(engine.OpRunNow); cmd != nil {
+		return cmd
+	}
+	r := s.rows[s.cursor]
+	var next *engine.KissflowSandboxItem
+	for i := range r.items {
+		if it := &r.items[i]; it.Status == "InProgress" && (next == nil || it.CreatedAt.Before(next.CreatedAt)) {
+			next = it
+		}
+	}
+	if next == nil {
+		return toast("No item in progress left in " + r.a.Name)
+	}
+	b, account, id, who := s.c.Backend, r.a.Name, next.ID, next.Name
+	return func() tea.Msg {
+		_, err := b.CompleteKissflowItem(account, id)
+		fail, warn := outcome(err)
+		if fail != nil {
+			return acctDoneMsg{err: fail}
+		}
+		return acctDoneMsg{note: "Completed " + who + "'s item " + id + ": an integration ON on it picks it up at its next poll", warn: warn}
+	}
 }

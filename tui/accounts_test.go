@@ -146,7 +146,7 @@ func TestAccountsRemove(t *testing.T) {
 			var sc Screen = s
 			sc, msgs := press(t, sc, "x")
 			// An account in use is refused at once; an unused one is asked about.
-			if asked := strings.Contains(sc.View(), "Remove the account"); tc.role == Admin && asked == tc.used {
+			if asked := strings.Contains(asked(sc), "Remove the account"); tc.role == Admin && asked == tc.used {
 				t.Errorf("asked %v for an account used=%v:\n%s", asked, tc.used, sc.View())
 			}
 			sc, more := press(t, sc, tc.answer)

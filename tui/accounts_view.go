@@ -132,11 +132,33 @@ func (s *accounts) detail() []string {
 		st.Section.Render(a.Name) + st.Faint.Render("  "+kind),
 		rdField(st, "Org URL", a.OrgURL, s.w),
 		rdField(st, "Verified as", verified, s.w),
-		rdField(st, "API token", st.Faint.Render(string(a.Token)), s.w),
-		rdField(st, "User schema", fields, s.w),
+	}
+	switch {
+	case a.Kind == storage.AccountKissflow: // an access key, and no user schema
+		out[0] = st.Section.Render(a.Name) + st.Faint.Render("  Kissflow account")
+		if a.Sandbox {
+			out[0] = st.Section.Render(a.Name) + st.Faint.Render("  Kissflow sandbox: simulated on this machine, nothing real is touched")
+		}
+		out[1] = rdField(st, "Host", a.OrgURL, s.w)
+		out = append(out, rdField(st, "Access key", a.KissflowAccessKeyID+st.Faint.Render(" · secret "+string(a.Token)), s.w))
+	case a.Auth == storage.AuthOAuth:
+		out = append(out, rdField(st, "Service app", a.OAuthClientID+st.Faint.Render(" · scopes "+strings.Join(a.OAuthScopes, " ")), s.w),
+			rdField(st, "User schema", fields, s.w))
+	default:
+		out = append(out, rdField(st, "API token", st.Faint.Render(string(a.Token)), s.w), rdField(st, "User schema", fields, s.w))
 	}
 	for i := range out {
 		out[i] = truncate(strings.Split(out[i], "\n")[0], s.w)
+	}
+	if len(r.items) > 0 { // the items to complete (c) and the Okta ids written back
+		out = append(out, st.Label.Render("Items")+st.Faint.Render("  c completes the next in progress"))
+		for _, it := range r.items {
+			okta := ""
+			if it.OktaUserID != "" {
+				okta = st.OKText.Render("  Okta " + it.OktaUserID)
+			}
+			out = append(out, truncate("  "+pad(it.Name, 18)+" "+pad(it.Status, 11)+" "+st.Faint.Render(it.ID)+okta, s.w))
+		}
 	}
 	if len(r.people) > 0 { // names to test "Get user details" with
 		out = append(out, st.Label.Render("Users to test with"))
@@ -153,8 +175,6 @@ func (s *accounts) footLines() []string {
 	switch {
 	case s.busy.Active():
 		return []string{"", truncate(s.busy.View(), s.w)}
-	case s.confirm != nil:
-		return []string{"", truncate(s.confirm.View(), s.w)}
 	case s.problem != nil:
 		msg := strings.Split(wrap("✗ "+s.problem.Error(), min(s.w, 100)), "\n")
 		for i := range msg {

@@ -2,6 +2,8 @@ package tui
 
 import (
 	"slices"
+	"strings"
+	"unicode"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -33,7 +35,36 @@ func newActionPicker(c *Common) *actionPicker {
 		}
 	}
 	slices.SortStableFunc(items, func(x, y widget.Item) int { return rank[x.Group] - rank[y.Group] })
-	return &actionPicker{c: c, list: newPicker(c, items, true)}
+	list := newPicker(c, items, true)
+	list.SetRank(actionRank)
+	return &actionPicker{c: c, list: list}
+}
+
+// actionRank ranks a search's matches: 0 when every typed word is a whole
+// word of the action's title or id (okta.deactivate_user: the id itself,
+// okta, deactivate, user), 1 when each starts one, 2 when the words are
+// only found elsewhere (the description: "Activate a user" mentions
+// "deactivated" users and must not come before "Deactivate a user").
+func actionRank(it widget.Item, words []string) int {
+	id, _ := it.Value.(string)
+	own := append(strings.FieldsFunc(strings.ToLower(it.Title), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }),
+		id)
+	own = append(own, strings.FieldsFunc(id, func(r rune) bool { return r == '.' || r == '_' })...)
+	all := func(match func(w, o string) bool) bool {
+		for _, w := range words {
+			if !slices.ContainsFunc(own, func(o string) bool { return match(w, o) }) {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case all(func(w, o string) bool { return w == o }):
+		return 0
+	case all(func(w, o string) bool { return strings.HasPrefix(o, w) }):
+		return 1
+	}
+	return 2
 }
 
 func (a *actionPicker) Init() tea.Cmd             { return nil }

@@ -26,6 +26,7 @@ type App struct {
 	height   int
 	help     help.Model
 	showHelp bool
+	helpOff  int // the first line of the help shown, when it is longer than the screen
 	err      error
 	toast    string
 	toastID  int
@@ -171,6 +172,9 @@ func (a *App) resize() {
 	a.c.Width, a.c.Height = w, h
 	for _, s := range a.stack {
 		s.SetSize(w, h)
+		if p, ok := s.(prompter); ok && p.Prompt() != nil {
+			p.Prompt().SetWidth(w)
+		}
 	}
 	a.help.SetWidth(w)
 }
@@ -310,8 +314,13 @@ func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if a.showHelp {
-		if key.Matches(msg, k.Help) || key.Matches(msg, k.Back) || key.Matches(msg, k.Quit) {
+		switch {
+		case key.Matches(msg, k.Help) || key.Matches(msg, k.Back) || key.Matches(msg, k.Quit):
 			a.showHelp = false
+		case key.Matches(msg, k.Down, k.PageDown): // a help longer than the screen scrolls
+			a.helpOff = min(a.helpOff+1, a.helpMax())
+		case key.Matches(msg, k.Up, k.PageUp):
+			a.helpOff = max(a.helpOff-1, 0)
 		}
 		return nil
 	}
@@ -324,7 +333,7 @@ func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if s == nil || !s.Capturing() {
 		switch {
 		case key.Matches(msg, k.Help):
-			a.showHelp = true
+			a.showHelp, a.helpOff = true, 0
 			return nil
 		case key.Matches(msg, k.Quit) && len(a.stack) <= 1:
 			if home, ok := s.(*integrations); ok && home.anyOn() && a.c.HookBase == "" {

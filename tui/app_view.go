@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/storage"
+	"github.com/oktaflow/oktaflow/tui/widget"
 )
 
 // View lays out header, body, error banner, status bar and footer.
@@ -39,12 +41,26 @@ func (a *App) render() string {
 	case s == nil:
 		body = st.Faint.Render("Loading…")
 	case a.showHelp:
-		body = a.fullHelp(s)
+		lines := strings.Split(a.fullHelp(s), "\n")
+		if len(lines) > h {
+			off := min(a.helpOff, len(lines)-h+1)
+			lines = append(lines[off:off+h-1], a.c.Styles.Faint.Render(fmt.Sprintf("↓/↑ scroll · %d more lines", len(lines)-off-h+1)))
+		}
+		body = strings.Join(lines, "\n")
 	default:
 		body = s.View()
 	}
+	// An open question takes the body's last lines: the screen's top stays.
+	question := ""
+	if q := a.prompt(); q != nil {
+		question = q.View()
+		h = max(h-lipgloss.Height(question), 1)
+	}
 	body = lipgloss.NewStyle().Width(w).Height(h).MaxHeight(h).MaxWidth(w).Render(body)
 	parts := []string{a.header(), body}
+	if question != "" {
+		parts = append(parts, question)
+	}
 	if a.err != nil {
 		parts = append(parts, a.errorView())
 	}
@@ -151,6 +167,10 @@ func (a *App) footer() string {
 	if s == nil {
 		return ""
 	}
+	w, _ := a.bodySize()
+	if a.quitQ != nil || a.prompt() != nil { // the question's keys, not the screen's
+		return a.help.ShortHelpView(a.fitBindings(a.answerKeys(), w))
+	}
 	var bindings []key.Binding
 	if !s.Capturing() { // "? help" first: a narrow footer drops the last keys
 		bindings = append(bindings, a.c.Keys.Help)
@@ -159,7 +179,6 @@ func (a *App) footer() string {
 	if !s.Capturing() && len(a.stack) <= 1 {
 		bindings = append(bindings, a.c.Keys.Quit)
 	}
-	w, _ := a.bodySize()
 	return a.help.ShortHelpView(a.fitBindings(bindings, w))
 }
 
@@ -186,16 +205,50 @@ func (a *App) fitBindings(bindings []key.Binding, w int) []key.Binding {
 	return bindings
 }
 
-func (a *App) fullHelp(s Screen) string {
-	st := a.c.Styles
-	groups := append([][]key.Binding{}, s.FullHelp()...)
+// helpGroups are the keys the full help lists: the screen's, then the
+// app's own, each key with a meaning once. A key the screen lists says
+// what it does there ("esc continue to the test"), so the app's generic
+// line for it ("esc back") is left out; a key listed twice with two
+// meanings (enter: edit, and save while editing) stays.
+func (a *App) helpGroups(s Screen) [][]key.Binding {
 	global := []key.Binding{a.c.Keys.Help, a.c.Keys.ForceQuit}
 	if len(a.stack) <= 1 {
 		global = append(global, a.c.Keys.Quit)
 	} else {
 		global = append(global, a.c.Keys.Back)
 	}
-	groups = append(groups, global)
+	var out [][]key.Binding
+	listed := map[string]bool{} // help key + meaning
+	keys := map[string]bool{}   // the keys the screen lists
+	add := func(g []key.Binding, screen bool) {
+		var kept []key.Binding
+		for _, b := range g {
+			entry := b.Help().Key + "\x00" + b.Help().Desc
+			if listed[entry] || (!screen && slices.ContainsFunc(b.Keys(), func(k string) bool { return keys[k] })) {
+				continue
+			}
+			listed[entry] = true
+			if screen {
+				for _, k := range b.Keys() {
+					keys[k] = true
+				}
+			}
+			kept = append(kept, b)
+		}
+		if len(kept) > 0 {
+			out = append(out, kept)
+		}
+	}
+	for _, g := range s.FullHelp() {
+		add(g, true)
+	}
+	add(global, false)
+	return out
+}
+
+func (a *App) fullHelp(s Screen) string {
+	st := a.c.Styles
+	groups := a.helpGroups(s)
 	// Lay the groups out in rows that fit the width: help's own view puts
 	// them all side by side and cuts what does not fit (so it measures
 	// without a width).
@@ -232,4 +285,33 @@ func (a *App) LastFrame() string {
 		return *f
 	}
 	return ""
+}
+
+// helpMax is how far the help can scroll.
+func (a *App) helpMax() int {
+	s := a.top()
+	if s == nil {
+		return 0
+	}
+	_, h := a.bodySize()
+	return max(strings.Count(a.fullHelp(s), "\n")+1-h+1, 0)
+}
+
+// prompt is the active screen's open question, if any.
+func (a *App) prompt() *widget.Confirm {
+	if p, ok := a.top().(prompter); ok {
+		return p.Prompt()
+	}
+	return nil
+}
+
+// answerKeys are the footer while a question is open: how to answer it.
+func (a *App) answerKeys() []key.Binding {
+	k := a.c.Keys
+	return []key.Binding{
+		withHelp(k.Yes, "yes"),
+		key.NewBinding(key.WithKeys(k.No.Keys()...), key.WithHelp("n/esc", "no")),
+		key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "choose")),
+		withHelp(k.Enter, "answer"),
+	}
 }

@@ -38,6 +38,9 @@ type Backend interface {
 	Schema(accountID string) (storage.UserSchema, error)
 	SandboxPeople(accountID string) ([]engine.SandboxPerson, error)
 	OAuthScopes(account string) ([]engine.ScopeNeed, error)
+	StarterSample(t storage.Trigger) map[string]any
+	CSVColumns(path, delimiter, encoding string) ([]string, error)
+	Groups(ctx context.Context, account, query string) ([]engine.GroupChoice, error)
 
 	Validate(in storage.Integration) error
 	Preview(in storage.Integration, event map[string]any) ([]engine.StepOutcome, error)
@@ -52,6 +55,9 @@ type Backend interface {
 
 	AddAccount(ctx context.Context, in engine.AccountInput) (storage.Account, error)
 	CreateSandbox(ctx context.Context, name string) (storage.Account, error)
+	CreateKissflowSandbox(ctx context.Context, name string) (storage.Account, error)
+	KissflowSandboxItems(account string) ([]engine.KissflowSandboxItem, error)
+	CompleteKissflowItem(account, itemID string) (engine.KissflowSandboxItem, error)
 	VerifyAccount(ctx context.Context, idOrName string) (storage.Account, error)
 	RemoveAccount(idOrName string) error
 	RefreshSchema(ctx context.Context, idOrName string) (storage.UserSchema, error)

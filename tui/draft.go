@@ -18,7 +18,7 @@ type draft struct {
 	// tests use; sampleSource says where it came from.
 	sample       map[string]any
 	sampleSource string
-	starter      bool // the sample is a starter one (starterSample), not the trigger's
+	starter      bool // the sample is a starter one (Backend.StarterSample), not the trigger's
 	// outputs are the latest test outputs by step id: they feed the
 	// suggestions for later steps (steps.<id>.…).
 	outputs map[string]map[string]any
@@ -59,5 +59,5 @@ func cloneIntegration(in storage.Integration) storage.Integration {
 
 // setStarter makes ev (a starter sample of the trigger's type) the sample.
 func (d *draft) setStarter(ev map[string]any) {
-	d.sample, d.sampleSource, d.starter = ev, "a starter sample for a "+d.in.Trigger.Type+" trigger · ctrl+l loads the real one", true
+	d.sample, d.sampleSource, d.starter = ev, "a starter sample for a "+d.in.Trigger.Type+" trigger", true
 }

@@ -39,7 +39,10 @@ func (e *editor) Init() tea.Cmd {
 
 // editorSampleMsg is the latest event of a saved webhook or manual
 // integration: the curl command sends it, the mapping suggests from it.
-type editorSampleMsg struct{ sample map[string]any }
+type editorSampleMsg struct {
+	sample  map[string]any
+	starter bool
+}
 
 // loadSample reads that event when the draft has no sample of its own (a
 // trigger that has never been called has none: nothing to say then).
@@ -51,10 +54,10 @@ func (e *editor) loadSample() tea.Cmd {
 	b, ctx, in := e.c.Backend, e.c.Ctx, cloneIntegration(e.d.in)
 	return func() tea.Msg {
 		ev, err := b.Sample(ctx, in)
-		if err != nil {
-			return nil // not called yet: the starter sample stands in
+		if err != nil { // not called yet: an example of the trigger's events stands in
+			return editorSampleMsg{sample: b.StarterSample(in.Trigger), starter: true}
 		}
-		return editorSampleMsg{ev}
+		return editorSampleMsg{sample: ev}
 	}
 }
 
@@ -75,8 +78,9 @@ func (e *editor) loadHealth() tea.Cmd {
 		return healthMsg{all[id]}
 	}
 }
-func (e *editor) Title() string   { return e.d.in.Name }
-func (e *editor) Capturing() bool { return e.confirm != nil }
+func (e *editor) Title() string           { return e.d.in.Name }
+func (e *editor) Capturing() bool         { return e.confirm != nil }
+func (e *editor) Prompt() *widget.Confirm { return e.confirm }
 func (e *editor) SetSize(w, h int) {
 	e.w, e.h = w, h
 }
@@ -136,7 +140,11 @@ func (e *editor) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		e.saved.Enabled, e.d.in.Enabled = msg.on, msg.on
 		return e, tea.Batch(toast(msg.name+" is "+onOff(msg.on)), warnCmd(warn))
 	case editorSampleMsg:
-		if e.d.sample == nil || e.d.starter {
+		switch {
+		case msg.sample == nil:
+		case msg.starter && e.d.sample == nil:
+			e.d.setStarter(msg.sample)
+		case !msg.starter && (e.d.sample == nil || e.d.starter):
 			e.d.sample, e.d.sampleSource, e.d.starter = msg.sample, "the trigger's latest event", false
 		}
 		return e, nil

@@ -14,11 +14,7 @@ import (
 // own sample (the latest event, or a starter one of the trigger's type).
 func (e *editor) curl(secret string) string {
 	body := `{"email":"ada@acme.com","first_name":"Ada","last_name":"Lovelace"}`
-	sample := e.d.sample
-	if sample == nil {
-		sample, _ = starterSample(e.d.in.Trigger.Type)
-	}
-	if raw, err := json.Marshal(sample); err == nil && sample != nil {
+	if raw, err := json.Marshal(e.d.sample); err == nil && e.d.sample != nil {
 		body = string(raw)
 	}
 	return "curl -X POST \\\n  " + hookURL(e.c, e.d.in.ID) + " \\\n  -H 'Authorization: Bearer " + secret + "' \\\n" +
@@ -64,7 +60,7 @@ func (e *editor) copyKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		if wantSecret {
 			return copiedMsg{text: sec.Reveal(), what: "the webhook's secret"}
 		}
-		return copiedMsg{text: curlOf(sec.Reveal()), what: "the curl command, with the secret"}
+		return copiedMsg{text: curlOf(sec.Reveal()), what: "the curl command (with the secret)"}
 	}, true
 }
 

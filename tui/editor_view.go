@@ -35,9 +35,6 @@ func (e *editor) View() string {
 	right := lipgloss.NewStyle().Width(rightW).Height(bodyH).MaxHeight(bodyH).Render(e.rightPane(rightW))
 	sep := lipgloss.NewStyle().Foreground(st.Subtle).Render(strings.Repeat("│\n", bodyH-1) + "│")
 	out := top + "\n\n" + lipgloss.JoinHorizontal(lipgloss.Top, left, " ", sep, " ", right)
-	if e.confirm != nil {
-		out += "\n" + e.confirm.View()
-	}
 	return out
 }
 
@@ -67,7 +64,10 @@ func (e *editor) leftPane(w int) string {
 		bad := len(problemsFor(e.problems, fmt.Sprintf("steps[%d]", i))) > 0
 		title, _ := actionTitle(s.Action)
 		b.WriteString(line(i+1, fmt.Sprintf("%d. %s", i+1, s.ID), bad) + "\n")
-		b.WriteString("     " + st.Faint.Render(truncate(title+" · "+s.Account, w-5)) + "\n")
+		if s.Account != "" {
+			title += " · " + s.Account
+		}
+		b.WriteString("     " + st.Faint.Render(truncate(title, w-5)) + "\n")
 	}
 	b.WriteString("\n" + st.Faint.Render("+ add action"))
 	return b.String()
@@ -171,7 +171,9 @@ func (e *editor) rightPane(w int) string {
 	title, _ := actionTitle(s.Action)
 	b.WriteString(st.Section.Render(title) + st.Faint.Render("  "+s.Action) + "\n\n")
 	kv("Step id", s.ID)
-	kv("Account", s.Account)
+	if s.Account != "" {
+		kv("Account", s.Account)
+	}
 	b.WriteString("\n" + st.Label.Render("FIELDS") + "\n")
 	names := make([]string, 0, len(s.Fields))
 	for k := range s.Fields {

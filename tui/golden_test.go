@@ -62,7 +62,7 @@ func mask(frame string) string {
 func maskText(text string) string {
 	for _, re := range volatile {
 		text = re.ReplaceAllStringFunc(text, func(s string) string {
-			if strings.HasPrefix(s, "int_") || strings.HasPrefix(s, "00") || strings.HasPrefix(s, "••") {
+			if strings.HasPrefix(s, "int_") || strings.HasPrefix(s, "00u") || strings.HasPrefix(s, "00g") || strings.HasPrefix(s, "••") { // ids, not a time after midnight
 				head := s[:4]
 				if strings.HasPrefix(s, "••") {
 					head = "••••••••"

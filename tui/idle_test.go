@@ -28,15 +28,19 @@ func (c countingApp) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // periodic tick (issue 12), no blinking cursor, no spinner at rest; on the
 // home list, the runs list and an open form alike.
 func TestIdleAppSchedulesNothing(t *testing.T) {
+	type step struct{ key, shown string } // a key (or text to type: "type:…"), and what it opens
 	for _, tc := range []struct {
 		name  string
-		keys  []string
-		shown string
+		steps []step
 	}{
-		{"home", nil, "Offboard leavers"},
-		{"runs", []string{"down", "r"}, "1 of 3"},
-		{"account form", []string{"a", "a", "wait:What do you connect?", "enter"}, "Connect an Okta org"},
-		{"wizard name", []string{"n"}, "Name your integration"},
+		{"home", nil},
+		{"runs", []step{{"down", "Webhook: POST"}, {"r", "1 of 3"}}},
+		{"account form", []step{{"a", "VERIFIED"}, {"a", "What do you connect?"}, {"enter", "┃ Okta domain"}}},
+		{"wizard name", []step{{"n", "Name your integration"}}},
+		// The OAuth service app's private key: a multi-line field.
+		{"account form private key", []step{{"a", "VERIFIED"}, {"a", "What do you connect?"}, {"down", "What do you connect?"},
+			{"enter", "Client ID"}, {"type:acme.okta.com", "acme.okta.com"}, {"tab", "┃ Client ID"}, {"type:0oa1app", "0oa1app"},
+			{"tab", "PKCS#1"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, _ := newTestCommon(t)
@@ -47,15 +51,14 @@ func TestIdleAppSchedulesNothing(t *testing.T) {
 				teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ANSI256)))
 			ta := &testApp{TestModel: tm, app: a}
 			waitScreen(t, ta, "Offboard leavers")
-			for _, k := range tc.keys {
-				if shown, ok := strings.CutPrefix(k, "wait:"); ok { // a screen that must be up before the next key
-					waitScreen(t, ta, shown)
-					continue
+			for _, st := range tc.steps {
+				if text, ok := strings.CutPrefix(st.key, "type:"); ok {
+					tm.Type(text)
+				} else {
+					tm.Send(keyMsg(st.key))
 				}
-				tm.Send(keyMsg(k))
-				time.Sleep(50 * time.Millisecond)
+				waitScreen(t, ta, st.shown)
 			}
-			waitScreen(t, ta, tc.shown)
 			time.Sleep(300 * time.Millisecond) // loads and timers of the last key settle
 			before := n.Load()
 			time.Sleep(1500 * time.Millisecond)

@@ -41,6 +41,7 @@ type mappingScreen struct {
 
 	editing bool
 	input   *widget.TemplateInput
+	groups  *groupPicker // open over the field or its editor (see mapping_groups.go)
 	// live is what the mapping being edited gives for the sample, as it is
 	// typed (liveBad: the sample lacks a path it reads).
 	live     string
@@ -86,7 +87,7 @@ func (s *mappingScreen) Title() string {
 	return "Map fields"
 }
 
-func (s *mappingScreen) Capturing() bool { return s.editing }
+func (s *mappingScreen) Capturing() bool { return s.editing || s.groups != nil }
 
 func (s *mappingScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
@@ -101,6 +102,7 @@ func (s *mappingScreen) layout() {
 	s.input.SetRows(s.suggRows()) // first: the panel's height depends on it
 	s.list.SetLen(s.count())
 	s.list.SetHeight(s.listHeight())
+	s.layoutGroups()
 }
 
 // Init reads the fields; a saved webhook or manual integration without a
@@ -108,15 +110,18 @@ func (s *mappingScreen) layout() {
 func (s *mappingScreen) Init() tea.Cmd {
 	cmds := []tea.Cmd{s.load()}
 	if s.d.sample == nil { // sample first: suggestions and live values need one
-		if ev, ok := starterSample(s.d.in.Trigger.Type); ok {
-			s.d.setStarter(ev)
-		}
+		b, tr := s.c.Backend, s.d.in.Trigger
+		cmds = append(cmds, func() tea.Msg { return starterMsg{b.StarterSample(tr)} })
 	}
-	if spec, ok := trigger.Lookup(s.d.in.Trigger.Type); ok && spec.Push && s.d.in.ID != "" && s.d.starter {
+	if spec, ok := trigger.Lookup(s.d.in.Trigger.Type); ok && spec.Push && s.d.in.ID != "" && (s.d.sample == nil || s.d.starter) {
 		cmds = append(cmds, s.loadSample(false))
 	}
 	return tea.Batch(cmds...)
 }
+
+// starterMsg carries an example event of the trigger (a Kissflow item, an
+// Okta System Log event of its type, a row of the CSV file's header...).
+type starterMsg struct{ sample map[string]any }
 
 // mappingSampleMsg carries the trigger's sample: asked for (ctrl+l), or
 // looked for on opening (then a missing one is no problem).
@@ -143,6 +148,9 @@ func (s *mappingScreen) load() tea.Cmd {
 		return nil
 	}
 	store, name := s.c.Backend, st.Account
+	if s.act != nil && s.act.Traits().Connector == action.ConnectorNone {
+		return func() tea.Msg { return mappingLoadedMsg{} } // it acts on no account
+	}
 	return func() tea.Msg {
 		if name == "" {
 			return mappingLoadedMsg{accountErr: "no account picked for this step: the fields are Okta's base profile"}
@@ -271,13 +279,26 @@ func (s *mappingScreen) update(msg tea.Msg) tea.Cmd {
 	if cmd, ok := s.busy.Update(msg); ok {
 		return cmd
 	}
+	if s.groups != nil {
+		if cmd, ok := s.updateGroups(msg); ok {
+			return cmd
+		}
+	}
 	switch msg := msg.(type) {
+	case starterMsg:
+		if s.d.sample == nil && msg.sample != nil { // the real one may have come first
+			s.d.setStarter(msg.sample)
+			if s.editing {
+				s.input.SetSuggestions(mappingSuggestions(s.d, s.step))
+			}
+		}
+		return nil
 	case mappingSampleMsg:
 		s.busy.Stop()
 		switch {
 		case msg.err != nil && msg.asked:
 			return toast("No sample: " + msg.err.Error())
-		case msg.err != nil || (!msg.asked && !s.d.starter):
+		case msg.err != nil || (!msg.asked && s.d.sample != nil && !s.d.starter):
 			return nil // none yet, or one was loaded or written meanwhile
 		}
 		s.d.sample, s.d.sampleSource, s.d.starter = msg.sample, "the trigger's latest event · loaded "+time.Now().Format("15:04:05"), false
@@ -358,6 +379,8 @@ func (s *mappingScreen) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Delete):
 		return s.clearField()
+	case key.Matches(msg, k.PickGroup):
+		return s.openGroups()
 	}
 	return nil
 }

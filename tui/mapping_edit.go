@@ -61,6 +61,8 @@ func (s *mappingScreen) onEditKey(msg tea.KeyPressMsg) tea.Cmd {
 		s.save(s.input.Value())
 		s.stopEdit()
 		return nil
+	case key.Matches(msg, k.PickGroup):
+		return s.openGroups()
 	case key.Matches(msg, k.Reveal):
 		if row, ok := s.selectedRow(); ok && row.f.Secret {
 			s.revealed = !s.revealed

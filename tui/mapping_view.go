@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	"charm.land/lipgloss/v2"
 
 	"github.com/oktaflow/oktaflow/engine"
+	"github.com/oktaflow/oktaflow/engine/action"
 	"github.com/oktaflow/oktaflow/engine/mapping"
 )
 
@@ -48,7 +48,10 @@ func (s *mappingScreen) headLines() []string {
 	step := s.stepRef()
 	var out []string
 	acct := st.WarnText.Render("no account")
-	if s.account != nil {
+	switch {
+	case s.act.Traits().Connector == action.ConnectorNone:
+		acct = st.Faint.Render("needs no account")
+	case s.account != nil:
 		acct = "account " + st.Bold.Render(s.account.Name) + st.Faint.Render(" · "+s.account.OrgURL)
 	}
 	out = append(out, truncate(st.Title.Render(s.act.Title())+st.Faint.Render(" ("+s.act.ID()+")")+st.Faint.Render(" · ")+acct, s.w))
@@ -57,6 +60,8 @@ func (s *mappingScreen) headLines() []string {
 		out = append(out, s.busy.View())
 	case s.accountErr != "":
 		out = append(out, st.WarnText.Render(truncate("⚠ "+s.accountErr, s.w)))
+	case s.act.Traits().Connector == action.ConnectorNone:
+		// its fields are its own: no org schema to read
 	case !s.fetched:
 		out = append(out, truncate(st.WarnText.Render("⚠ schema not fetched: ctrl+f to read the org's fields")+
 			st.Faint.Render(" · showing Okta's base profile"), s.w))
@@ -71,7 +76,11 @@ func (s *mappingScreen) headLines() []string {
 	case s.d.sample == nil:
 		out = append(out, st.WarnText.Render(truncate("⚠ no sample yet: ctrl+l loads the trigger's latest event", s.w)))
 	default:
-		out = append(out, st.Faint.Render(truncate("sample: "+s.d.sampleSource+" · ctrl+l loads the latest", s.w)))
+		hint := " · ctrl+l loads the latest"
+		if s.d.starter {
+			hint = " · ctrl+l loads the real one"
+		}
+		out = append(out, st.Faint.Render(truncate("sample: "+s.d.sampleSource+hint, s.w)))
 	}
 	if ok, why := s.c.can(engine.OpEditIntegration); !ok {
 		out = append(out, st.WarnText.Render(truncate("⚠ "+why, s.w)))
@@ -107,6 +116,9 @@ func (s *mappingScreen) headLines() []string {
 // panelLines are the options and the selected field's details, or the
 // editing panel, for a panel w wide.
 func (s *mappingScreen) panelLines(w int) []string {
+	if s.groups != nil {
+		return s.groupLines(w)
+	}
 	if s.editing {
 		return s.editorView(w)
 	}
@@ -197,6 +209,9 @@ func (s *mappingScreen) detailLines(w int) []string {
 	} else if desc != "" {
 		lines = append(lines, s.block(st.Faint, desc, w)...)
 	}
+	if f.Pick != action.PickNone {
+		lines = append(lines, st.Faint.Render(truncate("ctrl+o picks a group by name", w)))
+	}
 	if err := s.errs[f.Name]; err != nil {
 		lines = append(lines, s.block(st.ErrorText, "✗ "+err.Error(), w)...)
 	} else if src, ok := s.stepRef().Fields[f.Name]; ok && !(f.Secret && !s.revealed) {
@@ -238,6 +253,9 @@ func (s *mappingScreen) editorView(w int) []string {
 		out = append(out, st.Code.Render(truncate(s.live, w)))
 	}
 	out = append(out, st.Faint.Render(truncate(`text as typed · {{ trigger.email }} reads the event · {{ x ?? "none" }} a default · {{ lower(x) }} · esc, ? lists more`, w)))
+	if row.f.Pick != action.PickNone {
+		out = append(out, st.Faint.Render(truncate("ctrl+o picks a group by name", w)))
+	}
 	if !s.input.HasSuggestions() || s.input.Shown() == 0 {
 		out = append(out, st.Section.Render("Suggestions"))
 		if !s.input.HasSuggestions() {
@@ -297,149 +315,4 @@ func (s *mappingScreen) View() string {
 		body = append(body, panel...)
 	}
 	return strings.Join(append(append(head, ""), body...), "\n")
-}
-
-// listLines are the column header and the visible field rows.
-func (s *mappingScreen) listLines(w, rows int) []string {
-	st := s.c.Styles
-	from, to := s.list.Window()
-	to = min(to, len(s.rows))
-	nameW := 10
-	for _, r := range s.rows {
-		nameW = max(nameW, lipgloss.Width(r.f.Name)+1)
-	}
-	nameW = min(nameW, max(w/4, 14))
-	typeW, tagW := 7, 0
-	for _, r := range s.rows {
-		if r.f.Custom || r.orphan {
-			tagW = 7
-		}
-	}
-	mapW := max(w-4-nameW-typeW-tagW-1, 10)
-	out := []string{st.Label.Render(truncate("    "+pad("FIELD", nameW)+" "+pad("TYPE", typeW)+" "+pad("", tagW)+"MAPPING", w))}
-	for i := from; i < to; i++ {
-		out = append(out, s.rowView(i, w, nameW, typeW, tagW, mapW))
-	}
-	if len(s.rows) > rows {
-		out[0] = st.Label.Render(truncate("    "+pad("FIELD", nameW)+" "+pad("TYPE", typeW)+" "+pad("", tagW)+
-			pad("MAPPING", max(mapW-12, 7))+fmt.Sprintf(" %d–%d of %d", from+1, to, len(s.rows)), w))
-	}
-	return out
-}
-
-func (s *mappingScreen) rowView(i, w, nameW, typeW, tagW, mapW int) string {
-	st := s.c.Styles
-	r := s.rows[i]
-	step := s.stepRef()
-	selected := i == s.list.Cursor()
-	marker := "  "
-	if selected {
-		marker = st.Cursor.Render("▸ ")
-	}
-	req := "  "
-	if r.f.Required {
-		req = st.Required.Render("* ")
-	}
-	name := pad(r.f.Name, nameW)
-	if selected {
-		name = st.Selected.Render(name)
-	} else {
-		name = st.Bold.Render(name)
-	}
-	tag := ""
-	switch {
-	case tagW == 0:
-	case r.orphan:
-		tag = st.WarnText.Render(pad("gone", tagW))
-	case r.f.Custom:
-		tag = st.Badge.Render(pad("custom", tagW))
-	default:
-		tag = pad("", tagW)
-	}
-	src, mapped := step.Fields[r.f.Name]
-	var cell string
-	switch {
-	case !mapped || strings.TrimSpace(src) == "":
-		if r.f.Required {
-			cell = st.ErrorText.Render("— not mapped")
-		} else {
-			cell = st.Faint.Render("—")
-		}
-	default:
-		shownSrc := src
-		if r.f.Secret && !s.revealed {
-			shownSrc = "••••••••"
-		}
-		if err := s.errs[r.f.Name]; err != nil {
-			msg := "✗ " + err.Error()
-			srcW := min(lipgloss.Width(shownSrc), max(mapW-lipgloss.Width(msg)-2, mapW/3))
-			cell = st.Input.Render(truncate(shownSrc, srcW)) + "  " + st.ErrorText.Render(truncate(msg, max(mapW-srcW-2, 1)))
-		} else if r.orphan {
-			cell = st.WarnText.Render(truncate(shownSrc, mapW))
-		} else {
-			cell = st.Code.Render(truncate(shownSrc, mapW))
-		}
-	}
-	return truncate(marker+req+name+" "+st.Faint.Render(pad(string(r.f.Type), typeW))+" "+tag+cell, w)
-}
-
-func (s *mappingScreen) ShortHelp() []key.Binding {
-	k := s.c.Keys
-	if s.editing {
-		return []key.Binding{withHelp(k.Enter, "save"), withHelp(k.Back, "cancel"), k.Insert,
-			key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "choose suggestion"))}
-	}
-	move := key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "move"))
-	if ok, _ := s.c.can(engine.OpEditIntegration); !ok {
-		return []key.Binding{move, k.Back}
-	}
-	out := []key.Binding{move}
-	if _, ok := s.selectedOption(); ok {
-		out = append(out, withHelp(k.Toggle, "change option"))
-	} else {
-		out = append(out, withHelp(k.Enter, "edit"), withHelp(k.Delete, "clear"))
-	}
-	back := withHelp(k.Back, "back")
-	if s.d.next != "" {
-		back = withHelp(k.Back, s.d.next)
-	}
-	return append(out, k.Refresh, back)
-}
-
-func (s *mappingScreen) FullHelp() [][]key.Binding {
-	k := s.c.Keys
-	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
-		{withHelp(k.Enter, "edit field / change option"), withHelp(k.Toggle, "change option"), withHelp(k.Delete, "clear mapping"),
-			k.Refresh, k.Sample, withHelp(k.Reveal, "reveal password"), k.Back},
-		{withHelp(k.Enter, "save (while editing)"), withHelp(k.Back, "cancel edit"), k.Insert,
-			key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "choose suggestion"))},
-	}
-}
-
-// errorCount is how many mappings fail to compile now.
-func (s *mappingScreen) errorCount() int {
-	n := 0
-	for _, err := range s.errs {
-		if err != nil {
-			n++
-		}
-	}
-	return n
-}
-
-// HelpNote is the mapping language, in a few lines.
-func (s *mappingScreen) HelpNote() []string {
-	st := s.c.Styles
-	row := func(src, what string) string { return "  " + st.Code.Render(pad(src, 42)) + st.Faint.Render(what) }
-	return []string{
-		st.Section.Render("Mapping a field"),
-		row("Ada", "plain text, sent as typed"),
-		row("{{ trigger.email }}", "a value of the trigger's event"),
-		row("{{ steps.find.id }}", "an earlier step's output"),
-		row(`{{ trigger.dept ?? "Engineering" }}`, "a default when the value is missing"),
-		row(`{{ lower(trigger.email) }}  upper, trim`, "functions"),
-		row(`{{ trigger.first + " " + trigger.last }}`, "join values"),
-		st.Faint.Render("  typing in a field shows what it gives for the sample; tab inserts a suggestion"),
-	}
 }

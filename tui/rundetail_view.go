@@ -30,6 +30,9 @@ func (s *runDetail) content() string {
 		name += st.Faint.Render(" (deleted)")
 	}
 	line(rdField(st, "Integration", name+st.Faint.Render(" · "+trig+" trigger"), w))
+	if v := rdVersion(st, r, s.in); v != "" {
+		line(rdField(st, "Version", v, w))
+	}
 	line(rdField(st, "Created", rdTime(r.CreatedAt), w))
 	if !r.StartedAt.IsZero() {
 		line(rdField(st, "Started", rdTime(r.StartedAt), w))
@@ -60,6 +63,10 @@ func (s *runDetail) content() string {
 		line()
 		line(rdSection(st, title, r.State == storage.RunFailed))
 		b.WriteString(rdStepError(st, r.Error, w))
+	}
+	if at := rdAttempts(st, r, w); at != "" {
+		line()
+		b.WriteString(at)
 	}
 
 	line()

@@ -22,8 +22,14 @@ type runNow struct {
 	err   string
 	asked bool // esc on changed text asked once
 	busy  bool
-	w, h  int
+	// acts says what the run acts on (accountsActedOn), once the steps'
+	// accounts are read.
+	acts string
+	w, h int
 }
+
+// runNowAccountsMsg are the accounts the integration's steps name.
+type runNowAccountsMsg map[string]storage.Account
 
 type runQueuedMsg struct {
 	id        storage.RunID
@@ -52,13 +58,27 @@ func newRunNow(c *Common, in storage.Integration, sample map[string]any) *runNow
 	return r
 }
 
-func (r *runNow) Init() tea.Cmd   { return nil }
+// Init reads the accounts of the steps, to say what the run acts on.
+func (r *runNow) Init() tea.Cmd {
+	b, in := r.c.Backend, r.in
+	return func() tea.Msg { return runNowAccountsMsg(stepAccounts(b, in)) }
+}
+
 func (r *runNow) Title() string   { return "Run now" }
 func (r *runNow) Capturing() bool { return true }
 func (r *runNow) SetSize(w, h int) {
 	r.w, r.h = w, h
 	r.area.SetWidth(max(w, 20))
-	r.area.SetHeight(max(h-5, 3))
+	r.area.SetHeight(max(h-3-len(r.intro()), 3))
+}
+
+// intro is the lines under the title: what the run acts on, wrapped.
+func (r *runNow) intro() []string {
+	text := "Like any run, it runs its steps and shows under Runs."
+	if r.acts != "" {
+		text = "Like any run, it acts on " + r.acts + ", and shows under Runs."
+	}
+	return strings.Split(strings.TrimRight(wrap(text, max(r.w, 20)), " \n"), "\n")
 }
 func (r *runNow) ShortHelp() []key.Binding {
 	k := r.c.Keys
@@ -68,6 +88,10 @@ func (r *runNow) FullHelp() [][]key.Binding { return [][]key.Binding{r.ShortHelp
 
 func (r *runNow) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
+	case runNowAccountsMsg:
+		r.acts = accountsActedOn(r.in, msg)
+		r.SetSize(r.w, r.h) // the intro may take more lines
+		return r, nil
 	case runQueuedMsg:
 		r.busy = false
 		if msg.err != nil {
@@ -110,7 +134,9 @@ func (r *runNow) View() string {
 	st := r.c.Styles
 	var b strings.Builder
 	b.WriteString(st.Section.Render("Run "+r.in.Name+" now") + st.Faint.Render("  · the event, as a JSON object · ctrl+s runs it") + "\n")
-	b.WriteString(st.Faint.Render(truncate("It acts on the real org of each step, like any run; it shows under Runs.", r.w)) + "\n")
+	for _, line := range r.intro() {
+		b.WriteString(st.Faint.Render(strings.TrimRight(line, " ")) + "\n")
+	}
 	b.WriteString(r.area.View() + "\n")
 	switch {
 	case r.busy:

@@ -40,3 +40,37 @@ func TestRunNowQueuesARunWithTheTypedEvent(t *testing.T) {
 		t.Fatalf("not audited: %+v", audit)
 	}
 }
+
+// Run now names the account each step acts on and says which is the
+// simulated sandbox, never "the real org" of a sandbox (QA).
+func TestRunNowNamesTheAccountsItActsOn(t *testing.T) {
+	c, _ := newTestCommon(t)
+	for _, a := range []storage.Account{
+		{Name: "acme", Kind: storage.AccountOkta, OrgURL: "https://acme.okta.com", Token: "t0ken"},
+		{Name: "play", Kind: storage.AccountSandbox, Sandbox: true, OrgURL: "http://127.0.0.1:9", Token: "t0ken", AllowHTTP: true},
+	} {
+		if _, err := eng(c).Store().AddAccount(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		accounts []string
+		want     string
+	}{
+		{[]string{"play"}, "it acts on play (the simulated sandbox org)"},
+		{[]string{"acme", "acme"}, "it acts on acme (https://acme.okta.com, a real org)"},
+		{[]string{"play", "acme"}, "it acts on play (the simulated sandbox org) and acme (https://acme.okta.com, a real org)"},
+	} {
+		in := storage.Integration{ID: "int_x", Name: "Offboard", Trigger: storage.Trigger{Type: "manual"}}
+		for i, a := range tc.accounts {
+			in.Steps = append(in.Steps, storage.Step{ID: "s" + itoa(i), Action: "okta.get_user", Account: a})
+		}
+		var s Screen = newRunNow(c, in, nil)
+		s.SetSize(78, 20)
+		s, _ = runCmd(t, s, s.Init())
+		v := strings.Join(strings.Fields(plain(s)), " ")
+		if !strings.Contains(v, tc.want) || strings.Contains(v, "real org of each step") {
+			t.Errorf("steps on %v: want %q in\n%s", tc.accounts, tc.want, plain(s))
+		}
+	}
+}

@@ -3,6 +3,8 @@ package tui
 import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/oktaflow/oktaflow/tui/widget"
 )
 
 // Screen is one page of the app. The root router (App) sends window sizes
@@ -21,6 +23,15 @@ type Screen interface {
 	// Capturing reports whether keys go to a text input now, so that the
 	// app's own keys (q, ?) must not act.
 	Capturing() bool
+}
+
+// prompter is a screen that asks yes/no questions. The app draws the open
+// one (Prompt non-nil) itself, between the body and the status bar, and
+// its answer keys in the footer, so a question is never cut or pushed off
+// the screen by what the body holds; the screen only routes keys to it
+// (answer) and never draws it.
+type prompter interface {
+	Prompt() *widget.Confirm
 }
 
 // helpNoter is a screen whose help says more than its keys (the mapping

@@ -65,7 +65,7 @@ func seedIntegrations(t *testing.T, c *Common) []storage.Integration {
 }
 
 // seedRuns gives the first integration a run that succeeded, one that
-// failed with Okta's error, and one still queued (its event is the sample
+// failed with Okta's error after a retry, and one still queued (its event is the sample
 // the mapping and test screens start from).
 func seedRuns(t *testing.T, c *Common, in storage.Integration) {
 	t.Helper()
@@ -80,6 +80,10 @@ func seedRuns(t *testing.T, c *Common, in storage.Integration) {
 	if _, err := st.SucceedRun(ids[0]); err != nil {
 		t.Fatal(err)
 	}
+	// The failed run was tried twice: a 503 first, then Okta's refusal.
+	st.StartRun(ids[1])
+	st.FinishRun(ids[1], storage.Outcome{State: storage.RunRetrying, Due: at,
+		Cause: &storage.StepError{Message: "step create: okta: POST /api/v1/users: 503 Service Unavailable", Status: 503}}.OnStep("create"))
 	runsFail(t, c, ids[1])
 }
 
@@ -171,6 +175,7 @@ func toAccountKind(g *gdrive, n int) {
 	g.wait("VERIFIED")
 	g.keys("a")
 	g.wait("What do you connect?")
+	time.Sleep(300 * time.Millisecond) // the OAuth scopes to offer arrive (a store read)
 	for range n {
 		g.keys("down")
 	}
@@ -217,6 +222,17 @@ var goldenCases = []goldenCase{
 		g.keys("enter")
 		g.wait("Suggestions · ↑/↓ choose")
 	}},
+	{name: "mapping-groups", seed: func(g *gdrive) {
+		seedAll(g)
+		g.sim.AddGroup("Engineering", "Product and platform engineers")
+		g.sim.AddGroup("Sales", "Account executives and sales development")
+	}, drive: func(g *gdrive) {
+		toMapping(g)
+		g.keys("G", "up") // groupIds: the last field, above the options
+		g.wait("ctrl+o picks a group")
+		g.keys("ctrl+o")
+		g.wait("Sales")
+	}},
 	{name: "test-preview", seed: seedAll, drive: toTest},
 	{name: "test-confirm", seed: seedAll, drive: func(g *gdrive) {
 		toTest(g)
@@ -251,6 +267,7 @@ var goldenCases = []goldenCase{
 		g.wait("VERIFIED")
 		g.keys("a")
 		g.wait("What do you connect?")
+		time.Sleep(300 * time.Millisecond) // the OAuth scopes arrive and the form is built again
 	}},
 	{name: "account-form-token", seed: seedAll, drive: func(g *gdrive) { toAccountKind(g, 0); g.wait("┃ Okta domain"); g.wait("Admin Console") }},
 	{name: "account-form-oauth", seed: seedAll, drive: func(g *gdrive) { toAccountKind(g, 1); g.wait("┃ Okta domain"); g.wait("Client ID") }},
@@ -288,6 +305,15 @@ var goldenCases = []goldenCase{
 		g.wait("▸ When Okta logs")
 		g.keys("enter")
 		g.wait("Event types")
+	}},
+	{name: "trigger-settings-leave", seed: seedAll, drive: func(g *gdrive) {
+		toWizard(g)
+		g.keys("down", "down", "down")
+		g.wait("▸ When Okta logs")
+		g.keys("enter")
+		g.wait("Event types")
+		g.keys("esc")
+		g.wait("Leave these settings")
 	}},
 	{name: "action-picker", seed: seedAll, drive: func(g *gdrive) {
 		toWizard(g)

@@ -10,35 +10,23 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/oktaflow/oktaflow/engine"
+	"github.com/oktaflow/oktaflow/engine/action"
 	"github.com/oktaflow/oktaflow/storage"
 )
 
-// defaultStepIDs name a new step after what it does, so templates read well
-// ({{ steps.find.id }}).
-var defaultStepIDs = map[string]string{
-	"okta.add_user": "create", "okta.get_user": "find", "okta.deactivate_user": "deactivate",
-}
-
 // addStep appends a step for an action on an account and returns its index.
-// Its id is unique within the integration.
+// The action names it and gives its options' defaults; the id is made
+// unique within the integration (create, create2, ...).
 func addStep(d *draft, actionID, account string) int {
-	base := defaultStepIDs[actionID]
-	if base == "" { // okta.suspend_user → suspend, kissflow.update_item → update_item
-		_, base, _ = strings.Cut(actionID, ".")
-		base = strings.TrimSuffix(base, "_user")
-	}
-	if base == "" {
-		base = "step"
+	base, opts := "step", map[string]any(nil)
+	if a, ok := action.Lookup(actionID); ok {
+		base, opts = action.NewStepID(a), action.DefaultOptions(a)
 	}
 	id := base
 	for n := 2; hasStep(d, id); n++ {
 		id = fmt.Sprintf("%s%d", base, n)
 	}
-	st := storage.Step{ID: id, Action: actionID, Account: account, Fields: map[string]string{}}
-	if actionID == "okta.add_user" {
-		st.Options = map[string]any{"activate": true}
-	}
-	d.in.Steps = append(d.in.Steps, st)
+	d.in.Steps = append(d.in.Steps, storage.Step{ID: id, Action: actionID, Account: account, Fields: map[string]string{}, Options: opts})
 	d.dirty = true
 	return len(d.in.Steps) - 1
 }
@@ -121,6 +109,9 @@ func stepLine(s storage.Step) string {
 	title := s.Action
 	if t, ok := actionTitle(s.Action); ok {
 		title = t
+	}
+	if s.Account == "" { // an action that needs none (an HTTP request)
+		return s.ID + " · " + title
 	}
 	return s.ID + " · " + title + " · " + s.Account
 }

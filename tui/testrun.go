@@ -90,8 +90,9 @@ func (s *testRun) applyStyles() {
 	s.area.SetStyles(ts)
 }
 
-func (s *testRun) Title() string   { return "Test" }
-func (s *testRun) Capturing() bool { return s.editing || s.confirm != nil }
+func (s *testRun) Title() string           { return "Test" }
+func (s *testRun) Capturing() bool         { return s.editing || s.confirm != nil }
+func (s *testRun) Prompt() *widget.Confirm { return s.confirm }
 
 // Init previews the sample; without one, a saved webhook or manual
 // integration starts from the event of its latest run (a poll trigger is
@@ -294,9 +295,6 @@ func (s *testRun) ShortHelp() []key.Binding {
 	k := s.c.Keys
 	if s.editing {
 		return []key.Binding{withHelp(k.Save, "apply sample"), withHelp(k.Back, "cancel")}
-	}
-	if s.confirm != nil {
-		return []key.Binding{withHelp(k.Yes, "run it"), withHelp(k.No, "cancel")}
 	}
 	out := []key.Binding{k.Sample, k.EditJSON, k.Preview}
 	if ok, _ := s.c.can(engine.OpTest); ok {

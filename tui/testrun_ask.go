@@ -24,6 +24,41 @@ func stepAccounts(store Backend, in storage.Integration) map[string]storage.Acco
 	return out
 }
 
+// accountsActedOn names the accounts the steps act on, each once, in step
+// order, saying which are simulated sandboxes and which real: "sandbox (the
+// simulated sandbox org) and acme (https://acme.okta.com, a real org)".
+// Steps without an account (an HTTP request) are left out; "" when none.
+func accountsActedOn(in storage.Integration, accounts map[string]storage.Account) string {
+	var names []string
+	seen := map[string]bool{}
+	for _, st := range in.Steps {
+		if st.Account == "" || seen[st.Account] {
+			continue
+		}
+		seen[st.Account] = true
+		a, ok := accounts[st.Account]
+		switch {
+		case !ok:
+			names = append(names, strconv.Quote(st.Account)+" (no such account)")
+		case a.Kind == storage.AccountKissflow && a.Sandbox:
+			names = append(names, a.Name+" (the simulated Kissflow sandbox)")
+		case a.Kind == storage.AccountKissflow:
+			names = append(names, a.Name+" (Kissflow "+a.OrgURL+", a real account)")
+		case a.Sandbox || a.Kind == storage.AccountSandbox:
+			names = append(names, a.Name+" (the simulated sandbox org)")
+		default:
+			names = append(names, a.Name+" ("+a.OrgURL+", a real org)")
+		}
+	}
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
 // testQuestion says what a test will touch: "Run the 1 step for real
 // against http://127.0.0.1:53122 (sandbox)? It may create or change users."
 func testQuestion(in storage.Integration, accounts map[string]storage.Account) string {
@@ -36,7 +71,7 @@ func testQuestion(in storage.Integration, accounts map[string]storage.Account) s
 		seen[st.Account] = true
 		if a, ok := accounts[st.Account]; ok {
 			what := a.Name
-			if a.Kind == storage.AccountSandbox {
+			if a.Sandbox || a.Kind == storage.AccountSandbox {
 				what += ", the simulated sandbox org"
 			}
 			orgs = append(orgs, a.OrgURL+" ("+what+")")

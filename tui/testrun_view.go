@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -67,8 +68,6 @@ func (s *testRun) rule() string {
 // statusLine is the confirmation, or what is running.
 func (s *testRun) statusLine() string {
 	switch {
-	case s.confirm != nil:
-		return lipgloss.NewStyle().Width(max(s.w, 20)).Render(s.confirm.View())
 	case s.busy.Active():
 		return truncate(s.busy.View(), s.w)
 	}
@@ -117,6 +116,14 @@ func (s *testRun) resultsView() string {
 	}
 	if s.testErr != nil {
 		b.WriteString("\n")
+		var ps engine.Problems
+		if errors.As(s.testErr, &ps) { // nothing ran: say what to fix, named for people
+			para(st.ErrorText, "✗ Nothing ran; fix these first:", "  ")
+			for _, p := range ps {
+				para(st.ErrorText, "• "+problemText(s.d.in, p), "    ")
+			}
+			return b.String()
+		}
 		para(st.ErrorText, "✗ "+s.testErr.Error(), "  ")
 		return b.String()
 	}
@@ -269,7 +276,7 @@ func describeRequest(st storage.Step, input map[string]any) ([]string, any) {
 func (s *testRun) against() string {
 	sandbox, real := false, false
 	for _, a := range s.accounts {
-		if a.Kind == storage.AccountSandbox {
+		if a.Sandbox || a.Kind == storage.AccountSandbox {
 			sandbox = true
 		} else {
 			real = true

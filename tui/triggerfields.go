@@ -183,6 +183,13 @@ func (t *triggerForm) group() *huh.Group {
 		switch {
 		case f.Key == "account":
 			fields = append(fields, t.accountField(f, p))
+		case f.Key == "key_column" && spec.Type == trigger.CSV && len(t.columns) > 0:
+			opts := []huh.Option[string]{huh.NewOption("none: a row is known by all its values", "")}
+			for _, c := range t.columns {
+				opts = append(opts, huh.NewOption(c, c))
+			}
+			fields = append(fields, huh.NewSelect[string]().Key(f.Key).Title(f.Label).
+				Description("the columns of "+t.columnsOf+"; "+f.Help).Options(opts...).Value(p))
 		case f.Kind == trigger.KindChoice || f.Kind == trigger.KindBool:
 			choices := f.Choices
 			if f.Kind == trigger.KindBool {

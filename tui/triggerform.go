@@ -24,10 +24,14 @@ type triggerForm struct {
 	kept     map[string]*triggerValues // settings typed per type, kept when going back to the types
 	form     *widget.Form
 	accounts []storage.Account
-	stage    int // 0: pick the type, 1: settings
-	problem  error
-	confirm  *widget.Confirm
-	w, h     int
+	// columns are the header of the CSV file named in the settings (for
+	// the key column's picker); columnsOf is the path they were read from.
+	columns   []string
+	columnsOf string
+	stage     int // 0: pick the type, 1: settings
+	problem   error
+	confirm   *widget.Confirm
+	w, h      int
 }
 
 // triggerBackMsg goes back to the trigger types after the user agreed.
@@ -61,8 +65,9 @@ func (t *triggerForm) Init() tea.Cmd {
 	}
 }
 
-func (t *triggerForm) Title() string   { return "Trigger" }
-func (t *triggerForm) Capturing() bool { return t.stage == 1 || t.confirm != nil }
+func (t *triggerForm) Title() string           { return "Trigger" }
+func (t *triggerForm) Capturing() bool         { return t.stage == 1 || t.confirm != nil }
+func (t *triggerForm) Prompt() *widget.Confirm { return t.confirm }
 
 func (t *triggerForm) SetSize(w, h int) {
 	t.w, t.h = w, h
@@ -96,7 +101,7 @@ func (t *triggerForm) FullHelp() [][]key.Binding {
 // the draft when it is that type already (or from what was typed before).
 func (t *triggerForm) openSettings(typ string) tea.Cmd {
 	t.spec, _ = trigger.Lookup(typ)
-	t.stage, t.problem = 1, nil
+	t.problem = nil
 	if kept, ok := t.kept[typ]; ok {
 		t.vals = kept
 	} else {
@@ -104,14 +109,60 @@ func (t *triggerForm) openSettings(typ string) tea.Cmd {
 		t.kept[typ] = t.vals
 	}
 	if len(t.spec.Fields) == 0 {
+		// Nothing to set (manual): the types list stays on screen until
+		// the pop lands, so no empty settings page flashes.
 		return t.finish()
 	}
+	t.stage = 1
 	return t.build()
 }
 
 func (t *triggerForm) build() tea.Cmd {
 	t.form = widget.NewForm(t.c.Styles.Styles, t.w, t.formHeight(), t.group())
 	return t.form.Init()
+}
+
+// rebuild makes the form again (new choices arrived), the focus kept on
+// the setting it was on.
+func (t *triggerForm) rebuild() tea.Cmd {
+	at := ""
+	if f := t.form.GetFocusedField(); f != nil {
+		at = f.GetKey()
+	}
+	cmd := t.build()
+	for range len(t.spec.Fields) + 1 {
+		if f := t.form.GetFocusedField(); f == nil || f.GetKey() == at {
+			break
+		}
+		t.form.NextField()
+	}
+	return cmd
+}
+
+// columnsMsg is the header of a CSV file.
+type columnsMsg struct {
+	path    string
+	columns []string
+	err     error
+}
+
+// loadColumns reads the header of the CSV file named in the settings, once
+// the path is typed and the user has moved on from it (the key column is
+// then picked from the file's own columns).
+func (t *triggerForm) loadColumns() tea.Cmd {
+	if t.spec.Type != trigger.CSV || t.vals == nil {
+		return nil
+	}
+	path := strings.TrimSpace(*t.vals.text["path"])
+	if f := t.form.GetFocusedField(); path == "" || path == t.columnsOf || (f != nil && f.GetKey() == "path") {
+		return nil
+	}
+	t.columnsOf = path
+	b, delim, enc := t.c.Backend, *t.vals.text["delimiter"], *t.vals.text["encoding"]
+	return func() tea.Msg {
+		cols, err := b.CSVColumns(path, delim, enc)
+		return columnsMsg{path, cols, err}
+	}
 }
 
 // changed reports whether the settings differ from the draft's trigger.
@@ -127,7 +178,7 @@ func (t *triggerForm) changed() bool {
 func (t *triggerForm) finish() tea.Cmd {
 	tr := t.vals.trigger(t.spec)
 	if err := trigger.Validate(tr.Type, trigger.Config{Values: tr.Config, Secrets: secretsText(tr.Secrets)}); err != nil {
-		t.problem = err
+		t.problem, t.stage = err, 1
 		return t.build() // huh forms end on submit: a new one, with what was typed
 	}
 	t.d.in.Trigger = tr
@@ -154,6 +205,18 @@ func (t *triggerForm) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return t, t.build()
 		}
 		return t, nil
+	case columnsMsg:
+		if msg.path != t.columnsOf || t.stage != 1 {
+			return t, nil // an older path's
+		}
+		t.columns = msg.columns
+		if msg.err != nil {
+			t.columns = nil
+			t.problem = fmt.Errorf("the key column cannot be picked from the file: %w", msg.err)
+		} else {
+			t.problem = nil
+		}
+		return t, t.rebuild()
 	case triggerBackMsg:
 		delete(t.kept, t.spec.Type) // the user chose to drop what was typed
 		t.stage = 0
@@ -166,14 +229,14 @@ func (t *triggerForm) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return t, cmd
 		}
 	}
-	if t.stage != 1 || !forForm(msg) {
+	if t.stage != 1 || t.form == nil || !forForm(msg) {
 		return t, nil
 	}
 	cmd := t.form.Update(msg)
 	if t.form.Done() { // enter on the last setting
 		return t, tea.Batch(cmd, t.finish())
 	}
-	return t, cmd
+	return t, tea.Batch(cmd, t.loadColumns())
 }
 
 func (t *triggerForm) onTypeKey(km tea.KeyPressMsg) tea.Cmd {
@@ -227,10 +290,11 @@ func (t *triggerForm) View() string {
 		}
 		out = append(out, st.Label.Render("URL ")+st.Code.Render(url))
 	}
-	out = append(out, "", t.form.View())
+	if t.form != nil { // a type without settings (manual) finishes without one
+		out = append(out, "", t.form.View())
+	}
 	switch {
-	case t.confirm != nil:
-		out = append(out, t.confirm.View())
+	case t.confirm != nil: // the app draws the question (prompter)
 	case t.problem != nil:
 		out = append(out, st.ErrorText.Render(strings.TrimRight(wrap("✗ "+t.problem.Error(), min(t.w, 100)), " \n")))
 	}

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -86,4 +88,52 @@ func TestTriggerFormWebhookAndOktaEvent(t *testing.T) {
 	if d.in.Trigger.Config["account"] != "sandbox" || got != "user.lifecycle.create, user.lifecycle.deactivate" {
 		t.Errorf("okta event trigger %+v (event types %q)", d.in.Trigger.Config, got)
 	}
+}
+
+// A CSV trigger's key column is picked from the file's own header, once
+// its path is typed (issue 9: pickers instead of free text).
+func TestTriggerFormPicksTheCSVKeyColumn(t *testing.T) {
+	c, _ := newTestCommon(t)
+	dir := eng(c).FeedsDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "hires.csv"), []byte("employee_id,first_name,email\nE1,Ada,ada@acme.com\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := newDraft(storage.Integration{Name: "x"})
+	s := openTriggerType(t, c, d, trigger.CSV)
+	s = afKeys(s, filepath.Join(dir, "hires.csv"))
+	s, _ = press(t, s, "tab") // leaving the path reads the file's header, by a command
+	v := ansi.Strip(s.View())
+	for _, want := range []string{"the columns of", "employee_id", "first_name", "none: a row is known by all its values"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the key column picker lacks %q:\n%s", want, v)
+		}
+	}
+	s = afKeys(s, "down", "enter") // employee_id
+	if _, closed := triggerDone(t, s); !closed {
+		t.Fatalf("ctrl+s does not keep the settings:\n%s", ansi.Strip(s.View()))
+	}
+	if got := d.in.Trigger.Config["key_column"]; got != "employee_id" {
+		t.Errorf("key column %v, want employee_id (config %v)", got, d.in.Trigger.Config)
+	}
+}
+
+// A trigger type with no settings (manual) closes the form at once; the
+// frame drawn before the screen pops must not need a form (it panicked).
+func TestTriggerFormOfATypeWithoutSettings(t *testing.T) {
+	c, _ := newTestCommon(t)
+	d := newDraft(storage.Integration{Name: "x"})
+	s := openTriggerType(t, c, d, trigger.Manual)
+	s.SetSize(80, 20)
+	// The frame drawn before the pop lands is still the list of types (the
+	// one just chosen selected), not a settings page with nothing in it.
+	if v := ansi.Strip(s.View()); !strings.Contains(v, "What starts this integration?") || !strings.Contains(v, "▸ When I run it") {
+		t.Errorf("the frame before the pop is not the types list:\n%s", v)
+	}
+	if d.in.Trigger.Type != trigger.Manual {
+		t.Errorf("the draft's trigger is %q", d.in.Trigger.Type)
+	}
+	s.Update(keyMsg("x")) // a key before the pop lands is ignored, not a panic
 }

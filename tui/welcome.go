@@ -30,7 +30,8 @@ type sandboxReadyMsg struct {
 func newWelcome(c *Common) *welcome {
 	items := []widget.Item{
 		{Title: "Try it with a sandbox org", Desc: "a simulated Okta org on this machine, with a few users: nothing real is touched", Value: "sandbox"},
-		{Title: "Connect your Okta org", Desc: "your org's domain and an API token", Value: "connect"},
+		{Title: "Kissflow → Okta: a ready integration", Desc: "simulated Kissflow and Okta: complete an onboarding item, the user appears in Okta and its id lands in the item", Value: "starter"},
+		{Title: "Connect your Okta org", Desc: "your org's domain and an API token, or an OAuth service app", Value: "connect"},
 	}
 	w := &welcome{c: c, choices: newPicker(c, items, false)}
 	w.spin = spinner.New(spinner.WithSpinner(spinner.Dot))
@@ -55,6 +56,13 @@ func (w *welcome) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return w, func() tea.Msg { return errMsg{msg.err} }
 		}
 		return w, tea.Batch(replace(newIntegrations(w.c)), toast("Sandbox org ready, signed in as "+msg.account.VerifiedAs+" · its users: a (accounts)"), warnCmd(msg.warn))
+	case starterReadyMsg:
+		w.busy = false
+		if msg.err != nil {
+			return w, func() tea.Msg { return errMsg{msg.err} }
+		}
+		return w, tea.Sequence(replace(newIntegrations(w.c)), push(newEditor(w.c, msg.in)),
+			toast("Ready: switch it ON (space), then complete an item: a (accounts) → kissflow → c"), warnCmd(msg.warn))
 	case accountSavedMsg:
 		return w, replace(newIntegrations(w.c))
 	case spinner.TickMsg:
@@ -72,6 +80,10 @@ func (w *welcome) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			it, _ := w.choices.Selected()
 			if cmd := w.c.disabled(engine.OpAccounts); cmd != nil {
 				return w, cmd
+			}
+			if it.Value == "starter" {
+				w.busy = true
+				return w, tea.Batch(w.spin.Tick, startStarter(w.c))
 			}
 			if it.Value == "sandbox" {
 				w.busy = true
@@ -92,10 +104,14 @@ func (w *welcome) Update(msg tea.Msg) (Screen, tea.Cmd) {
 func (w *welcome) View() string {
 	st := w.c.Styles
 	title := st.Brand.Render("Welcome to oktaflow")
-	intro := wrap("Build Okta integrations from the terminal: a trigger (a webhook, a Kissflow item, a CSV row, an Okta event) runs Okta actions (add a user, get user details, deactivate a user).\n\nTo start, connect an Okta org — or try everything on a sandbox org first.", min(w.w, 76))
+	intro := wrap("Build Okta integrations from the terminal: a trigger (a webhook, a Kissflow item, a CSV row, an Okta event) runs actions: create, update, suspend or delete Okta users, change their groups, write back into the Kissflow item, call any HTTP API.\n\nTo start, connect an Okta org — or try everything on a sandbox org first.", min(w.w, 76))
 	body := w.choices.View()
 	if w.busy {
-		body = w.spin.View() + " Starting the sandbox org: a simulated Okta org with a few users and custom attributes…"
+		what := "Starting the sandbox org: a simulated Okta org with a few users and custom attributes…"
+		if it, _ := w.choices.Selected(); it.Value == "starter" {
+			what = "Starting a simulated Okta org and a simulated Kissflow process, and saving the integration…"
+		}
+		body = w.spin.View() + " " + wrap(what, max(min(w.w, 76)-2, 20))
 	}
 	return lipgloss.JoinVertical(lipgloss.Left, "", title, "", intro, "", body)
 }

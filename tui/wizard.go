@@ -29,8 +29,9 @@ type wizard struct {
 	// adding: + on the review is adding another action; closing its
 	// picker without a choice goes back to the review.
 	adding bool
-	// redo: the user stepped back to the action of the step just added;
-	// the next pick replaces that step instead of adding another.
+	// redo: the user stepped back to the action of the step just added,
+	// or further (the trigger, the name); the next pick replaces that step
+	// instead of adding another.
 	redo     bool
 	problems engine.Problems
 	sel      int // the review's selected step
@@ -59,14 +60,25 @@ func newWizard(c *Common) *wizard {
 	return w
 }
 
-func (w *wizard) Init() tea.Cmd   { return nil }
-func (w *wizard) Title() string   { return "New integration" }
-func (w *wizard) Capturing() bool { return w.stage == wzName || w.confirm != nil }
+func (w *wizard) Init() tea.Cmd           { return nil }
+func (w *wizard) Title() string           { return "New integration" }
+func (w *wizard) Capturing() bool         { return w.stage == wzName || w.confirm != nil }
+func (w *wizard) Prompt() *widget.Confirm { return w.confirm }
 func (w *wizard) SetSize(width, h int) {
 	w.w, w.h = width, h
 	w.form.SetSize(width, max(h-4, 8))
 }
-func (w *wizard) FullHelp() [][]key.Binding { return [][]key.Binding{w.ShortHelp()} }
+func (w *wizard) FullHelp() [][]key.Binding {
+	if w.stage != wzReview {
+		return [][]key.Binding{w.ShortHelp()}
+	}
+	k := w.c.Keys
+	return [][]key.Binding{
+		{withHelp(k.Up, "previous step"), withHelp(k.Down, "next step"), withHelp(k.Edit, "map the step's fields"),
+			k.MoveUp, k.MoveDown, withHelp(k.Delete, "remove the step"), k.AddStep},
+		{withHelp(k.Test, "test"), withHelp(k.Enter, "test"), withHelp(k.Save, "save (OFF)"), withHelp(k.Back, "back to the test")},
+	}
+}
 func (w *wizard) ShortHelp() []key.Binding {
 	k := w.c.Keys
 	switch w.stage {
@@ -74,7 +86,7 @@ func (w *wizard) ShortHelp() []key.Binding {
 		return []key.Binding{k.Next, withHelp(k.Enter, "continue"), withHelp(k.Back, "cancel")}
 	case wzReview:
 		return []key.Binding{withHelp(k.Save, "save"), k.AddStep, withHelp(k.Edit, "map fields"), withHelp(k.Test, "test"),
-			withHelp(k.Delete, "remove step"), k.MoveUp, withHelp(k.Back, "back")}
+			withHelp(k.Delete, "remove step"), k.MoveUp, k.MoveDown, withHelp(k.Back, "back")}
 	}
 	return []key.Binding{withHelp(k.Enter, "continue"), withHelp(k.Back, "back")}
 }
@@ -281,8 +293,10 @@ func (w *wizard) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		if w.stage == wzAccount { // the step exists: go back to picking the action
 			w.stage = wzAction
 		}
-		// Back at the action of a step already added: a new pick replaces it.
-		w.redo = w.stage == wzAction && len(w.d.in.Steps) > 0 && !w.adding
+		// Back at (or before) the action of a step already added: going
+		// forward again picks that step's action anew, so the pick replaces
+		// it, whichever stage esc lands on.
+		w.redo = w.stage <= wzAction && len(w.d.in.Steps) > 0 && !w.adding
 		return nil
 	}
 	return nil
@@ -323,9 +337,6 @@ func (w *wizard) View() string {
 	default:
 		b.WriteString(w.summary())
 		b.WriteString("\n" + st.Faint.Render("enter: continue with "+strings.ToLower(wizardStages[w.stage])+" · esc: back"))
-	}
-	if w.confirm != nil {
-		b.WriteString("\n\n" + w.confirm.View())
 	}
 	return b.String()
 }

@@ -101,3 +101,58 @@ func TestWizardReviewRemovesAndReorders(t *testing.T) {
 		t.Fatalf("x did not remove the selected step: %+v", w.d.in.Steps)
 	}
 }
+
+// Going back from the review to any earlier stage and forward again
+// replaces the wizard's step (the same action keeps its mapping); it never
+// appends a copy, whichever stage esc lands on (QA: back to the trigger
+// added "update2").
+func TestWizardBackAndForwardReplacesTheStep(t *testing.T) {
+	for _, tc := range []struct {
+		escs   int
+		lands  wizardStage
+		action string
+	}{
+		{3, wzAction, "okta.update_user"},
+		{3, wzAction, "okta.get_user"},
+		{4, wzTrigger, "okta.update_user"},
+		{4, wzTrigger, "okta.get_user"},
+		{5, wzName, "okta.update_user"},
+		{5, wzName, "okta.get_user"},
+	} {
+		c, _ := newTestCommon(t)
+		var s Screen = newWizard(c)
+		s.SetSize(78, 20)
+		s = typeText(t, s, "Mover")
+		s, _ = press(t, s, "enter")
+		s, _ = press(t, s, "enter")
+		s = send(t, s, triggerDoneMsg{})
+		s = send(t, s, actionPickedMsg{"okta.update_user"})
+		s = send(t, s, accountPickedMsg{"sandbox"})
+		w := s.(*wizard)
+		w.d.in.Steps[0].Fields = map[string]string{"department": "{{ trigger.dept }}"}
+		w.stage = wzReview
+		for range tc.escs {
+			s, _ = press(t, s, "esc")
+		}
+		if w.stage != tc.lands {
+			t.Fatalf("%d × esc from the review: stage %d, want %d", tc.escs, w.stage, tc.lands)
+		}
+		if w.stage == wzName {
+			s, _ = press(t, s, "enter")
+			s, _ = press(t, s, "enter")
+		}
+		if w.stage == wzTrigger {
+			s = send(t, s, triggerDoneMsg{})
+		}
+		s = send(t, s, actionPickedMsg{tc.action})
+		s = send(t, s, accountPickedMsg{"sandbox"})
+		steps := s.(*wizard).d.in.Steps
+		if len(steps) != 1 || steps[0].Action != tc.action {
+			t.Errorf("%d × esc (stage %d), then %s: steps %+v, want the one step replaced", tc.escs, tc.lands, tc.action, steps)
+			continue
+		}
+		if keep := tc.action == "okta.update_user"; keep != (len(steps[0].Fields) == 1) {
+			t.Errorf("%d × esc, then %s: fields %v (the same action keeps its mapping, another starts empty)", tc.escs, tc.action, steps[0].Fields)
+		}
+	}
+}

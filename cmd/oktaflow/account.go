@@ -18,7 +18,7 @@ func newAccountCmd(g *globals) *cobra.Command {
 		Args:  usageArgs(cobra.NoArgs),
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newAccountAddCmd(g), newAccountAddSandboxCmd(g), newAccountListCmd(g), newAccountVerifyCmd(g), newAccountRemoveCmd(g), newAccountSchemaCmd(g))
+	cmd.AddCommand(newAccountAddCmd(g), newAccountAddSandboxCmd(g), newAccountListCmd(g), newAccountShowCmd(g), newAccountVerifyCmd(g), newAccountRemoveCmd(g), newAccountSchemaCmd(g))
 	return cmd
 }
 
@@ -33,7 +33,7 @@ func newAccountAddSandboxCmd(g *globals) *cobra.Command {
 			"whenever oktaflow runs. An integration built against it can be pointed at a real account later\n" +
 			"by changing each step's account.",
 		Example: "  oktaflow account add-sandbox playground\n  oktaflow account add-sandbox playground-app --oauth",
-		Args:    usageArgs(cobra.ExactArgs(1)),
+		Args:    exactArgs(1),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
 			in := engine.SandboxInput{Name: args[0]}
 			if asApp {
@@ -82,8 +82,62 @@ func newAccountListCmd(g *globals) *cobra.Command {
 			fmt.Fprintln(w, "NAME\tKIND\tORG\tVERIFIED AS\tVERIFIED\tSECRET")
 			now := time.Now()
 			for _, a := range list {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, accountKind(a), a.OrgURL, a.VerifiedAs, ago(a.VerifiedAt, now), accountSecret(a))
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, accountKind(a), a.OrgURL, verifiedShort(a), ago(a.VerifiedAt, now), accountSecret(a))
 			}
+			return w.Flush()
+		}),
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newAccountShowCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show one account: its org, how it signs in (an OAuth app's scopes in full), who uses it (secrets masked)",
+		Args:  exactArgs(1),
+		RunE: g.withReader(func(cmd *cobra.Command, args []string, s *engine.Session) error {
+			a, err := s.Account(args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), a)
+			}
+			users, err := s.AccountUsers(a.ID)
+			if err != nil {
+				return err
+			}
+			w := table(cmd.OutOrStdout())
+			row := func(k, v string) {
+				if v != "" {
+					fmt.Fprintf(w, "%s\t%s\n", k, v)
+				}
+			}
+			row("Name", a.Name)
+			row("ID", a.ID)
+			row("Kind", accountKind(a))
+			row("Org", a.OrgURL)
+			if a.IsOAuth() {
+				row("Client ID", a.OAuthClientID)
+				row("Key ID", a.OAuthKeyID)
+				row("Scopes", strings.Join(a.OAuthScopes, " "))
+				row("DPoP", yesNo(!a.DPoPKey.IsZero()))
+			}
+			if a.Kind == storage.AccountKissflow {
+				row("Region", a.Region)
+				row("Account ID", a.KissflowAccountID)
+				row("Access key ID", a.KissflowAccessKeyID)
+			}
+			row("Secret", accountSecret(a))
+			row("Verified as", a.VerifiedAs)
+			row("Verified", ago(a.VerifiedAt, time.Now()))
+			used := "no integration"
+			if len(users) > 0 {
+				used = strings.Join(users, ", ")
+			}
+			row("Used by", used)
 			return w.Flush()
 		}),
 	}
@@ -95,7 +149,7 @@ func newAccountVerifyCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "verify NAME",
 		Short: "Check an account's token again",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Args:  exactArgs(1),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
 			a, err := s.sess.VerifyAccount(cmd.Context(), args[0])
 			if err := audited(cmd, err); err != nil {
@@ -112,7 +166,7 @@ func newAccountRemoveCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "remove NAME",
 		Short: "Remove an account (refused while an integration uses it); asks first at a terminal",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Args:  exactArgs(1),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
 			a, err := s.sess.Account(args[0])
 			if err != nil {
@@ -140,7 +194,7 @@ func newAccountSchemaCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "refresh-schema NAME",
 		Short: "Re-read the org's user schema (base and custom attributes)",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Args:  exactArgs(1),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
 			sc, err := s.sess.RefreshSchema(cmd.Context(), args[0])
 			if err := audited(cmd, err); err != nil {
@@ -152,7 +206,7 @@ func newAccountSchemaCmd(g *globals) *cobra.Command {
 					custom = append(custom, f.Name)
 				}
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%d profile fields, %d custom", len(sc.Fields), len(custom))
+			fmt.Fprintf(cmd.OutOrStdout(), "%s, %d custom", plural(len(sc.Fields), "profile field", "profile fields"), len(custom))
 			if len(custom) > 0 {
 				fmt.Fprintf(cmd.OutOrStdout(), ": %s", strings.Join(custom, ", "))
 			}
@@ -168,6 +222,27 @@ func accountKind(a storage.Account) string {
 		return a.Kind + " (oauth)"
 	}
 	return a.Kind
+}
+
+// verifiedShort is what an account was verified as, narrow enough for a
+// table row: an OAuth app's scopes counted, not listed (account show lists
+// them).
+func verifiedShort(a storage.Account) string {
+	if !a.IsOAuth() || a.VerifiedAs == "" {
+		return a.VerifiedAs
+	}
+	s := "client " + a.OAuthClientID + " (" + plural(len(a.OAuthScopes), "scope", "scopes")
+	if !a.DPoPKey.IsZero() {
+		s += ", DPoP"
+	}
+	return s + ")"
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 // accountSecret shows which secret an account holds, masked.

@@ -68,7 +68,7 @@ func newAccountAddCmd(g *globals) *cobra.Command {
 			"      --private-key app.pem --scopes okta.users.read,okta.users.manage\n" +
 			"  printf '%s' \"$KF_SECRET\" | oktaflow account add kf --kissflow --subdomain acme --region com \\\n" +
 			"      --account-id AcAcme01 --access-key-id Ak1 --access-key-secret-stdin --process Onboarding_A00",
-		Args: usageArgs(cobra.RangeArgs(0, 1)),
+		Args: argCount(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := ""
 			if len(args) == 1 {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/user"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
@@ -35,6 +36,9 @@ type globals struct {
 	// call (a key revoked mid-command has its next change refused).
 	role    engine.Role
 	roleNow func() engine.Role
+	// terminal: the SSH session running the command has a terminal, so
+	// standard output is someone's screen (see console.Identity.Terminal).
+	terminal bool
 	// feedsDir and allowPrivate are the trigger source policy (see
 	// engine.Options): the same for serve, the app and the CLI.
 	feedsDir     string
@@ -49,11 +53,23 @@ func (g *globals) engineOptions(st *storage.Store, logger *slog.Logger) engine.O
 	if feeds == "" {
 		feeds = os.Getenv("OKTAFLOW_FEEDS_DIR")
 	}
-	allow := g.allowPrivate
-	if v, err := strconv.ParseBool(os.Getenv("OKTAFLOW_ALLOW_PRIVATE_ADDRESSES")); err == nil && v {
-		allow = true
+	return engine.Options{Store: st, Logger: logger, FeedsDir: feeds, AllowPrivateAddresses: g.allowPrivate}
+}
+
+// allowPrivateEnv is the environment's form of --allow-private-addresses.
+const allowPrivateEnv = "OKTAFLOW_ALLOW_PRIVATE_ADDRESSES"
+
+// readEnv applies the settings the environment may give instead of a flag,
+// refusing a value it cannot read (rather than reading it as "no").
+func (g *globals) readEnv() error {
+	if v := strings.TrimSpace(os.Getenv(allowPrivateEnv)); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return &usageError{fmt.Errorf("%s=%s is not a value oktaflow reads: %s=1 allows private addresses; unset (or 0) refuses them", allowPrivateEnv, v, allowPrivateEnv)}
+		}
+		g.allowPrivate = g.allowPrivate || on
 	}
-	return engine.Options{Store: st, Logger: logger, FeedsDir: feeds, AllowPrivateAddresses: allow}
+	return nil
 }
 
 // sessionRole is the role of whoever runs the command.

@@ -27,7 +27,7 @@ func newKissflowSandboxCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "sandbox NAME",
 		Short: "Create a Kissflow sandbox account: a simulated Kissflow account with an onboarding process and items to complete",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Args:  exactArgs(1),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
 			a, err := s.sess.CreateKissflowSandbox(cmd.Context(), args[0])
 			if err := audited(cmd, err); err != nil {
@@ -92,7 +92,7 @@ func newKissflowCompleteCmd(g *globals) *cobra.Command {
 		Long: "Complete an item of a Kissflow sandbox, as its last approver would in Kissflow.\n" +
 			"An integration ON with a Kissflow trigger on the sandbox fires at its next poll\n" +
 			"(while oktaflow serve or the app runs).",
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Args: exactArgs(1),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
 			it, err := s.sess.CompleteKissflowItem(account, args[0])
 			if err := audited(cmd, err); err != nil {

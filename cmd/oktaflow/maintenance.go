@@ -19,23 +19,26 @@ func newBackupCmd(g *globals) *cobra.Command {
 		Short: "Write a consistent copy of the database to FILE, or to standard output with - (secrets stay sealed)",
 		Long: "Writes a consistent copy of the database (a hot copy: runs and webhooks go on meanwhile).\n" +
 			"While oktaflow serve runs it holds the database: take the copy through its SSH console with an\n" +
-			"admin key, and it streams to your side:\n\n" +
-			"  ssh -p 23234 host backup > oktaflow-backup.db\n\n" +
+			"admin key, and it streams to your side (\"-\": to standard output, which must not be a terminal):\n\n" +
+			"  ssh -p 23234 host backup - > oktaflow-backup.db\n\n" +
 			"Secrets in the copy stay sealed: restoring it needs the same secret key (the .key file beside the\n" +
 			"database, or OKTAFLOW_SECRET_KEY). The README shows how to restore.",
 		Example: "  oktaflow backup ~/backups/oktaflow-$(date +%F).db\n" +
-			"  ssh -p 23234 host backup > oktaflow-$(date +%F).db",
-		Args: usageArgs(cobra.RangeArgs(0, 1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			target := "-"
-			if len(args) == 1 {
-				target = args[0]
-			} else if g.shared == nil {
-				return &usageError{errors.New("give the FILE to write (or - for standard output)")}
+			"  ssh -p 23234 host backup - > oktaflow-$(date +%F).db",
+		Args: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 0 && g.shared != nil:
+				return &usageError{errors.New("give - to stream the copy to your side, redirected to a file: ssh … backup - > FILE")}
+			case len(args) == 0:
+				return &usageError{errors.New("give the FILE to write, or - for standard output redirected to a file: oktaflow backup FILE")}
 			}
+			return exactArgs(1)(cmd, args)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			target := args[0]
 			if target == "-" {
-				if f, ok := cmd.OutOrStdout().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-					return errors.New("standard output is a terminal; redirect it to a file: oktaflow backup - > FILE")
+				if err := g.checkBinaryOut(cmd); err != nil {
+					return err
 				}
 			} else if _, err := os.Stat(target); err == nil {
 				return fmt.Errorf("%s exists; pick a new file name (a backup never overwrites)", target)
@@ -58,8 +61,25 @@ func newBackupCmd(g *globals) *cobra.Command {
 			return backupToFile(cmd, g, s, target)
 		},
 	}
-	markFileArg(cmd, "the copy goes to standard output: ssh … backup > oktaflow-backup.db")
+	markFileArg(cmd, "the copy goes to standard output: ssh … backup - > oktaflow-backup.db")
 	return cmd
+}
+
+// checkBinaryOut refuses to write a binary copy to a terminal: locally when
+// standard output is one, over SSH when the session has one (the server
+// cannot see where the client's output goes; "-" is the user's word that it
+// is redirected).
+func (g *globals) checkBinaryOut(cmd *cobra.Command) error {
+	if g.shared != nil {
+		if g.terminal {
+			return errors.New("this SSH session has a terminal, so the copy would be written to your screen; run it without one: ssh -T … backup - > FILE")
+		}
+		return nil
+	}
+	if f, ok := cmd.OutOrStdout().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return errors.New("standard output is a terminal; redirect it to a file: oktaflow backup - > FILE")
+	}
+	return nil
 }
 
 // backupToFile writes the copy to a new file (0600), synced before it is

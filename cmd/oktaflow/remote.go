@@ -20,7 +20,7 @@ import (
 // serve holds); viewers may only run the ones that change nothing.
 var (
 	localOnly = []string{"", "serve", "sim", "compact", "completion"}
-	readOnly  = []string{"version", "help", "account list", "integration list", "integration show",
+	readOnly  = []string{"version", "help", "account list", "account show", "integration list", "integration show",
 		"integration export", "runs", "run show", "audit", "kissflow items"}
 )
 
@@ -56,7 +56,7 @@ func markFileArg(cmd *cobra.Command, how string) {
 // remoteRunner runs CLI commands for SSH sessions without a terminal.
 func remoteRunner(shared *session) console.RunCommand {
 	return func(ctx context.Context, id console.Identity, args []string, in io.Reader, out, errOut io.Writer) int {
-		g := &globals{shared: shared, identity: id.Who(), role: id.Role, roleNow: id.RoleNow}
+		g := &globals{shared: shared, identity: id.Who(), role: id.Role, roleNow: id.RoleNow, terminal: id.Terminal}
 		root := newRootCmdFor(g)
 		root.SetArgs(args)
 		root.SetIn(in)

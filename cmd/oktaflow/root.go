@@ -1,6 +1,10 @@
 package main
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
+
 	"github.com/spf13/cobra"
 )
 
@@ -18,6 +22,36 @@ func usageArgs(validate cobra.PositionalArgs) cobra.PositionalArgs {
 			return &usageError{err}
 		}
 		return nil
+	}
+}
+
+// exactArgs is cobra.ExactArgs(n) as a usage error that says in words what
+// the command takes ("oktaflow run show takes 1 argument (ID), got none";
+// cobra's own says "accepts 1 arg(s), received 0").
+func exactArgs(n int) cobra.PositionalArgs { return argCount(n, n) }
+
+// argCount accepts lo to hi arguments, saying so in words when not.
+func argCount(lo, hi int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) >= lo && len(args) <= hi {
+			return nil
+		}
+		got := "none"
+		if len(args) > 0 {
+			got = strconv.Itoa(len(args))
+		}
+		takes := plural(hi, "argument", "arguments")
+		switch {
+		case lo == 0 && hi > 0:
+			takes = "at most " + takes
+		case lo != hi:
+			takes = fmt.Sprintf("%d to %d arguments", lo, hi)
+		}
+		names := strings.TrimSpace(strings.NewReplacer("[flags]", "", "[", "", "]", "").Replace(strings.TrimPrefix(cmd.Use, cmd.Name())))
+		if names != "" {
+			takes += " (" + names + ")"
+		}
+		return &usageError{fmt.Errorf("%s takes %s, got %s; see %s --help", cmd.CommandPath(), takes, got, cmd.CommandPath())}
 	}
 }
 
@@ -45,7 +79,7 @@ func newRootCmdFor(g *globals) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.db, "db", "", "database file (env OKTAFLOW_DB; default $XDG_DATA_HOME/oktaflow/oktaflow.db)")
 	root.PersistentFlags().StringVar(&g.feedsDir, "feeds-dir", "", "the folder CSV triggers may read (env OKTAFLOW_FEEDS_DIR; default: feeds beside the database)")
 	root.PersistentFlags().BoolVar(&g.allowPrivate, "allow-private-addresses", false,
-		"let http_poll triggers call loopback, link-local and private addresses (env OKTAFLOW_ALLOW_PRIVATE_ADDRESSES=1)")
+		"let http_poll and Kissflow triggers and http.request steps reach loopback, link-local and private addresses (env OKTAFLOW_ALLOW_PRIVATE_ADDRESSES=1)")
 	root.PersistentFlags().BoolVar(&g.accessibleFlag, "accessible", false, "ask questions in plain lines, for screen readers (env OKTAFLOW_ACCESSIBLE=1)")
 	for _, name := range []string{"db", "feeds-dir", "allow-private-addresses"} {
 		markLocalFlag(root.PersistentFlags(), name)
@@ -56,7 +90,7 @@ func newRootCmdFor(g *globals) *cobra.Command {
 		if g.shared != nil {
 			return checkRemotePaths(cmd, args)
 		}
-		return nil
+		return g.readEnv()
 	}
 	root.AddCommand(newVersionCmd(), newSimCmd(), newAccountCmd(g), newIntegrationCmd(g), newRunsCmd(g), newRunCmd(g),
 		newServeCmd(g), newBackupCmd(g), newCompactCmd(g), newAuditCmd(g), newKissflowCmd(g))

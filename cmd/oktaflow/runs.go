@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/storage"
 )
 
@@ -149,7 +150,7 @@ func newRunCmd(g *globals) *cobra.Command {
 	show := &cobra.Command{
 		Use:   "show RUN-ID",
 		Short: "Show a run: the event, each step's input, output and error, attempts and timings",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := storage.ParseRunID(args[0])
 			if err != nil {
@@ -164,14 +165,14 @@ func newRunCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return printRun(cmd.OutOrStdout(), r, asJSON)
+			return printRun(cmd.OutOrStdout(), r, currentVersion(s, r), asJSON)
 		},
 	}
 	show.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	retry := &cobra.Command{
 		Use:   "retry RUN-ID",
 		Short: "Retry a failed or cancelled run (steps that succeeded are not repeated) and wait for it",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := storage.ParseRunID(args[0])
 			if err != nil {
@@ -195,13 +196,34 @@ func newRunCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// printRun writes a run for people, or as JSON.
-func printRun(w io.Writer, r storage.Run, asJSON bool) error {
+// currentVersion is the version its integration is at now (0: deleted,
+// or unreadable: the run is shown all the same).
+func currentVersion(s *engine.Session, r storage.Run) int {
+	in, err := s.Integration(r.IntegrationID)
+	if err != nil {
+		return 0
+	}
+	return in.Version
+}
+
+// printRun writes a run for people, or as JSON. now is the version its
+// integration is at now (0 when unknown).
+func printRun(w io.Writer, r storage.Run, now int, asJSON bool) error {
 	if asJSON {
-		return printJSON(w, r)
+		return printJSON(w, struct {
+			storage.Run
+			IntegrationVersion int `json:"integrationVersion,omitempty"` // the integration's version now
+		}{r, now})
 	}
 	fmt.Fprintf(w, "Run %d  %s  (attempt %d)\n", r.ID, strings.ToUpper(string(r.State)), r.Attempt)
 	fmt.Fprintf(w, "Integration  %s   trigger %s\n", r.IntegrationID, r.Trigger)
+	switch {
+	case r.Version == 0:
+	case now != 0 && now != r.Version:
+		fmt.Fprintf(w, "Version      ran version %d; the integration is now at version %d\n", r.Version, now)
+	default:
+		fmt.Fprintf(w, "Version      %d\n", r.Version)
+	}
 	fmt.Fprintf(w, "Created      %s\n", r.CreatedAt.Local().Format(time.DateTime))
 	if !r.FinishedAt.IsZero() {
 		fmt.Fprintf(w, "Finished     %s (%s)\n", r.FinishedAt.Local().Format(time.DateTime), r.FinishedAt.Sub(r.CreatedAt).Round(time.Millisecond))
@@ -211,6 +233,7 @@ func printRun(w io.Writer, r storage.Run, asJSON bool) error {
 	if r.Error != nil {
 		fmt.Fprintf(w, "Error        %s\n", errorText(r.Error))
 	}
+	printAttempts(w, r)
 	fmt.Fprintf(w, "\nEvent\n%s\n", indentJSON(r.Event))
 	for _, s := range r.Steps {
 		status := "succeeded"
@@ -228,6 +251,32 @@ func printRun(w io.Writer, r storage.Run, asJSON bool) error {
 		}
 	}
 	return nil
+}
+
+// printAttempts lists a retried run's attempts, oldest first.
+func printAttempts(w io.Writer, r storage.Run) {
+	if len(r.Attempts) < 2 {
+		return
+	}
+	fmt.Fprintf(w, "\nAttempts\n")
+	for _, a := range r.Attempts {
+		end := string(a.End)
+		if end == "" {
+			end = "running"
+		}
+		line := fmt.Sprintf("  #%d  %s  %s", a.N, end, a.StartedAt.Local().Format(time.DateTime))
+		if !a.FinishedAt.IsZero() {
+			line += fmt.Sprintf(" (%s)", a.FinishedAt.Sub(a.StartedAt).Round(time.Millisecond))
+		}
+		line += fmt.Sprintf("  version %d", a.Version)
+		if a.Step != "" {
+			line += "  step " + a.Step
+		}
+		fmt.Fprintln(w, line)
+		if a.Error != nil {
+			fmt.Fprintf(w, "      %s\n", errorText(a.Error))
+		}
+	}
 }
 
 func errorText(e *storage.StepError) string {

@@ -119,7 +119,7 @@ func lockedHint(dbPath string, err error, local bool) error {
 	}
 	ssh := st.sshCommand()
 	return &lockedError{err: err, msg: fmt.Sprintf("%s is held by oktaflow serve (pid %d); run the command through it with an admin key: "+
-		"%s <command> (for a backup: %s backup > FILE)", dbPath, st.PID, ssh, ssh)}
+		"%s <command> (for a backup: %s backup - > FILE)", dbPath, st.PID, ssh, ssh)}
 }
 
 // defaultHTTPAddr is where serve and the app listen for webhooks unless told.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,7 +22,7 @@ import (
 type serveFlags struct {
 	httpAddr, sshAddr              string
 	adminKeys, viewerKeys, hostKey string
-	tlsCert, tlsKey                string
+	tlsCert, tlsKey, opsAddr       string
 	httpMaxConns                   int
 	ssh                            console.Limits
 	grace                          time.Duration
@@ -35,7 +36,7 @@ func newServeCmd(g *globals) *cobra.Command {
 		Long: "Runs every integration that is ON: polls triggers, accepts webhooks, executes runs.\n" +
 			"With admin keys (--admin-keys FILE, or an admin_keys file beside the database) it also\n" +
 			"serves the app over SSH: ssh -p 23234 host for the app, ssh -p 23234 host runs --json for\n" +
-			"a command, ssh -p 23234 host backup > FILE for a backup. The keys files are re-read when they\n" +
+			"a command, ssh -p 23234 host backup - > FILE for a backup. The keys files are re-read when they\n" +
 			"change (and on SIGHUP); a key taken out of them closes its open sessions. With --tls-cert and\n" +
 			"--tls-key the webhook listener serves HTTPS only, and re-reads the pair when it changes.\n" +
 			"SIGINT/SIGTERM stop it gracefully: SSH first, then the engine (running steps get --grace to\n" +
@@ -48,6 +49,7 @@ func newServeCmd(g *globals) *cobra.Command {
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS on --http-addr (with --tls-key; re-read when it changes)")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file of --tls-cert")
 	fl.IntVar(&f.httpMaxConns, "http-max-conns", engine.DefaultMaxConns, "connections the webhook listener holds open at once")
+	fl.StringVar(&f.opsAddr, "ops-addr", "", "serve /healthz in full and /metrics on this address only (e.g. 127.0.0.1:8081); --http-addr then keeps the webhooks and a bare /healthz")
 	fl.StringVar(&f.sshAddr, "ssh-addr", "127.0.0.1:23234", "address of the SSH console (loopback unless you ask)")
 	fl.StringVar(&f.adminKeys, "admin-keys", "", "authorized_keys file of admins (default: admin_keys beside the database, when present)")
 	fl.StringVar(&f.viewerKeys, "viewer-keys", "", "authorized_keys file of read-only viewers (default: viewer_keys beside the database, when present)")
@@ -108,7 +110,7 @@ func serve(cmd *cobra.Command, g *globals, f serveFlags) error {
 	}
 	state := serveState{PID: os.Getpid(), Started: time.Now().UTC()}
 	hookBase := ""
-	listen := engine.ListenOptions{TLSCert: f.tlsCert, TLSKey: f.tlsKey, MaxConns: f.httpMaxConns}
+	listen := engine.ListenOptions{TLSCert: f.tlsCert, TLSKey: f.tlsKey, MaxConns: f.httpMaxConns, OpsAddr: f.opsAddr}
 	if err := e.ListenWith(f.httpAddr, listen); err != nil {
 		if f.tlsCert != "" {
 			stopEngine()
@@ -118,7 +120,8 @@ func serve(cmd *cobra.Command, g *globals, f serveFlags) error {
 	} else {
 		info := e.ListenInfo()
 		hookBase, state.HTTP = info.URL, info.URL
-		logger.Info("listening", "webhooks", hookBase+"/hooks/{integration-id}", "health", hookBase+"/healthz", "metrics", hookBase+"/metrics", "tls", info.TLS)
+		ops := cmp.Or(info.OpsURL, hookBase)
+		logger.Info("listening", "webhooks", hookBase+"/hooks/{integration-id}", "health", ops+"/healthz", "metrics", ops+"/metrics", "tls", info.TLS)
 	}
 	logger.Info("trigger sources", "feeds_dir", e.FeedsDir(), "allow_private_addresses", opts.AllowPrivateAddresses)
 

@@ -149,7 +149,7 @@ func TestServeOperationsEndToEnd(t *testing.T) {
 
 	// the local CLI, refused while serve holds the database, says exactly how
 	_, errOut, code := run(t, bin, "backup", filepath.Join(dir, "local.db"), "--db", db)
-	if want := "ssh -p " + port + " 127.0.0.1 backup > FILE"; code != 1 || !strings.Contains(errOut, want) {
+	if want := "ssh -p " + port + " 127.0.0.1 backup - > FILE"; code != 1 || !strings.Contains(errOut, want) {
 		t.Fatalf("local backup while serve runs: %d %q, want it to say %q", code, errOut, want)
 	}
 
@@ -165,7 +165,7 @@ func TestServeOperationsEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	errOut, code = runWith(t, "", f, "ssh", append(admin.args("-T"), "backup")...)
+	errOut, code = runWith(t, "", f, "ssh", append(admin.args("-T"), "backup", "-")...)
 	f.Close()
 	if fi, _ := os.Stat(backup); code != 0 || !strings.Contains(errOut, "Wrote a copy of the database") || fi.Size() == 0 {
 		t.Fatalf("backup over SSH: %d %q (%d bytes)", code, errOut, fi.Size())

@@ -107,6 +107,10 @@ const (
 // whether the change can be undone.
 type Traits struct {
 	Connector Connector
+	// StepName is the id a new step of the action gets, so that templates
+	// read well ({{ steps.create.id }}); "" derives one from the action's id
+	// (see NewStepID).
+	StepName string
 	// ReadOnly: the action changes nothing (okta.get_user, okta.find_users);
 	// testing it for real is harmless.
 	ReadOnly bool
@@ -165,7 +169,20 @@ type Field struct {
 	Secret      bool      // masked on screen and redacted in stored runs (a password)
 	Enum        []string  // allowed values, when the schema lists them
 	Items       FieldType // an array's item type, when the schema says
+	// Pick says what a front end may offer to pick the value from rather
+	// than have it typed: the org's groups, by name.
+	Pick Pick
 }
+
+// Pick is what a field's value may be picked from.
+type Pick string
+
+// Picks.
+const (
+	PickNone      Pick = ""
+	PickGroupID   Pick = "group_id"   // an Okta group: its id is the value (in a list, for an array field)
+	PickGroupName Pick = "group_name" // an Okta group: its exact name is the value
+)
 
 // Option is one step option.
 type Option struct {

@@ -32,7 +32,7 @@ func (addUser) Fields(schema storage.UserSchema) []Field {
 	fields = append(fields,
 		Field{Name: "password", Title: "Password", Type: TypeString, Secret: true,
 			Description: "optional; with activate the user is ACTIVE at once, else STAGED"},
-		Field{Name: "groupIds", Title: "Group IDs", Type: TypeArray,
+		Field{Name: "groupIds", Title: "Group IDs", Type: TypeArray, Pick: PickGroupID,
 			Description: "optional; groups (00g…) to add the user to, at most 20"},
 	)
 	return fields
@@ -89,7 +89,9 @@ func (addUser) Describe(in Input) Request {
 	}, Body: body}
 }
 
-func (addUser) Traits() Traits { return Traits{Connector: ConnectorOkta, Scopes: scopesManageUsers} }
+func (addUser) Traits() Traits {
+	return Traits{Connector: ConnectorOkta, StepName: "create", Scopes: scopesManageUsers}
+}
 
 func (addUser) Run(ctx context.Context, conn Conn, in Input) (map[string]any, error) {
 	api, err := oktaOf(conn)

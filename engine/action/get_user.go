@@ -19,7 +19,7 @@ func (getUser) Options() []Option                            { return []Option{m
 func (getUser) Check(names []string, _ map[string]any) error { return checkFinder(names) }
 
 func (getUser) Traits() Traits {
-	return Traits{Connector: ConnectorOkta, ReadOnly: true, Scopes: scopesReadUsers}
+	return Traits{Connector: ConnectorOkta, StepName: "find", ReadOnly: true, Scopes: scopesReadUsers}
 }
 
 func (getUser) Run(ctx context.Context, conn Conn, in Input) (map[string]any, error) {

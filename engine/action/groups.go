@@ -51,8 +51,8 @@ func (membership) Options() []Option { return []Option{matchOption} }
 
 func (membership) Fields(storage.UserSchema) []Field {
 	return slices.Concat(finderFields, []Field{
-		{Name: "groupId", Title: "Group ID", Type: TypeString, Description: "Okta's group id (00g…): the most exact way to name a group"},
-		{Name: "groupName", Title: "Group name", Type: TypeString, Description: "the group's exact name (case matters); used when no id is mapped"}})
+		{Name: "groupId", Title: "Group ID", Type: TypeString, Pick: PickGroupID, Description: "Okta's group id (00g…): the most exact way to name a group"},
+		{Name: "groupName", Title: "Group name", Type: TypeString, Pick: PickGroupName, Description: "the group's exact name (case matters); used when no id is mapped"}})
 }
 
 func (membership) Check(names []string, _ map[string]any) error {

@@ -7,16 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/oktaflow/oktaflow/engine/internal/headerlines"
-	"github.com/oktaflow/oktaflow/engine/mapping"
 	"github.com/oktaflow/oktaflow/storage"
 )
 
@@ -92,129 +87,6 @@ func (httpRequest) Outcomes() []Outcome {
 		Doc: "the answer had an expected status; the output holds status, headers and body (JSON decoded when it is JSON)"}}
 }
 
-// httpCall is a step's request, built from its resolved fields.
-type httpCall struct {
-	method  string
-	url     *url.URL
-	headers http.Header
-	body    []byte // nil: no body
-	expect  statusSet
-	timeout time.Duration
-}
-
-func buildHTTPCall(in Input) (*httpCall, error) {
-	c := &httpCall{method: "POST", headers: http.Header{}}
-	if m, ok := in.Options["method"].(string); ok && m != "" {
-		c.method = strings.ToUpper(m)
-	}
-	raw := strings.TrimSpace(stringField(in.Fields, "url"))
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, actionErr(CodeBadInput, "url: %q is not an http(s) URL", raw)
-	}
-	c.url = u
-	if err := addHeaders(c.headers, in.Fields["headers"]); err != nil {
-		return nil, actionErr(CodeBadInput, "headers: %v", err)
-	}
-	if err := addSecretHeaders(c.headers, stringField(in.Fields, "secret_headers")); err != nil {
-		return nil, actionErr(CodeBadInput, "secret_headers: %v", err)
-	}
-	if a := stringField(in.Fields, "authorization"); a != "" {
-		if c.headers.Get("Authorization") != "" {
-			return nil, actionErr(CodeBadInput, "authorization: Authorization is also among the secret headers; set it in one place")
-		}
-		c.headers.Set("Authorization", a)
-	}
-	if b, ok := in.Fields["body"]; ok && b != nil && b != "" {
-		body, err := jsonBody(b)
-		if err != nil {
-			return nil, actionErr(CodeBadInput, "body: %v", err)
-		}
-		c.body = body
-		if c.headers.Get("Content-Type") == "" {
-			c.headers.Set("Content-Type", "application/json")
-		}
-	}
-	expect, _ := in.Options["expect"].(string)
-	if c.expect, err = parseExpect(expect); err != nil {
-		return nil, actionErr(CodeBadInput, "expect: %v", err)
-	}
-	secs := min(max(intOption(in.Options, "timeout_seconds", defaultHTTPTimeout), 1), maxHTTPTimeout)
-	c.timeout = time.Duration(secs) * time.Second
-	return c, nil
-}
-
-// addHeaders reads a headers field: a JSON object of names and text values
-// (or its JSON text).
-func addHeaders(h http.Header, v any) error {
-	if s, ok := v.(string); ok {
-		if strings.TrimSpace(s) == "" {
-			return nil
-		}
-		if err := json.Unmarshal([]byte(s), &v); err != nil {
-			return fmt.Errorf("want a JSON object such as {\"X-Source\": \"oktaflow\"}: %v", err)
-		}
-	}
-	if v == nil {
-		return nil
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return fmt.Errorf("want a JSON object of header names and values, got %T", v)
-	}
-	for name, val := range m {
-		canon := http.CanonicalHeaderKey(strings.TrimSpace(name))
-		if err := reservedHeader(canon); err != nil {
-			return err
-		}
-		if canon == "Authorization" {
-			return errors.New("put Authorization in the authorization field, which is kept secret")
-		}
-		s, ok := val.(string)
-		if !ok {
-			s = formatScalar(val)
-		}
-		if strings.ContainsAny(s, "\r\n") || strings.ContainsAny(canon, " \t\r\n:") || canon == "" {
-			return fmt.Errorf("header %q: a name or value holds a line break or is not a header name", name)
-		}
-		h.Set(canon, s)
-	}
-	return nil
-}
-
-// reservedHeader refuses the headers oktaflow sets itself.
-func reservedHeader(canon string) error {
-	switch canon {
-	case "Host", "Content-Length", "Transfer-Encoding", "Connection", "Idempotency-Key":
-		return fmt.Errorf("%s is set by oktaflow, not by the step", canon)
-	}
-	return nil
-}
-
-// addSecretHeaders reads a secret_headers field: "Name: value" lines. Its
-// errors name lines and header names, never a value. A header the plain
-// headers set already is an error (one place for each header).
-func addSecretHeaders(h http.Header, text string) error {
-	pairs, bad := headerlines.Parse(text)
-	if len(bad) > 0 {
-		return fmt.Errorf("line %d is not \"Name: value\"", bad[0])
-	}
-	for i, p := range pairs {
-		if !headerlines.ValidName(p.Name) {
-			return fmt.Errorf("header %d: the name is not an HTTP header name (letters, digits and - only)", i+1)
-		}
-		canon := http.CanonicalHeaderKey(p.Name)
-		if err := reservedHeader(canon); err != nil {
-			return err
-		}
-		if h.Get(canon) != "" {
-			return fmt.Errorf("%s is set twice (in the headers and the secret headers, or on two lines); set it once", canon)
-		}
-		h.Set(canon, p.Value)
-	}
-	return nil
-}
-
 // checkLiteral refuses, at save, literal mappings that would fail every
 // run or expose a credential: plain headers that are not a JSON object of
 // headers, or that hold a header whose name looks like a credential (it
@@ -245,26 +117,6 @@ func (httpRequest) checkLiteral(name, src string) error {
 		return addSecretHeaders(http.Header{}, src)
 	}
 	return nil
-}
-
-// jsonBody encodes a body field: a decoded JSON value as it is, and text
-// that must itself be JSON (a literal body).
-func jsonBody(v any) ([]byte, error) {
-	if s, ok := v.(string); ok {
-		if !json.Valid([]byte(s)) {
-			return nil, errors.New(`the text is not JSON; write a JSON value, or build one: {{ {"id": steps.create.id} }}`)
-		}
-		return []byte(s), nil
-	}
-	return json.Marshal(v)
-}
-
-func formatScalar(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
 }
 
 func (h httpRequest) Run(ctx context.Context, conn Conn, in Input) (map[string]any, error) {
@@ -318,69 +170,6 @@ func (h httpRequest) Run(ctx context.Context, conn Conn, in Input) (map[string]a
 	return out, nil
 }
 
-// retryableHTTP is an answer worth another attempt (5xx, 429).
-type retryableHTTP struct{ msg string }
-
-func (e *retryableHTTP) Error() string { return e.msg }
-
-// responseOutput is the answer as the step's output: status, the headers a
-// later step may want (never cookies), and the body, JSON-decoded when it
-// is JSON, cut at maxResponseBytes.
-func responseOutput(resp *http.Response, data []byte) map[string]any {
-	truncated := len(data) > maxResponseBytes
-	if truncated {
-		data = data[:maxResponseBytes]
-	}
-	headers := map[string]any{}
-	for name, vals := range resp.Header {
-		switch name {
-		case "Set-Cookie", "Authorization", "Proxy-Authenticate", "Www-Authenticate":
-			continue
-		}
-		headers[name] = strings.Join(vals, ", ")
-	}
-	out := map[string]any{"status": resp.StatusCode, "headers": headers, "truncated": truncated}
-	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	var decoded any
-	switch {
-	case len(data) == 0:
-		out["body"] = nil
-	case !truncated && (ct == "application/json" || strings.HasSuffix(ct, "+json")) && decodeJSON(data, &decoded) == nil:
-		out["body"] = decoded
-	default:
-		out["body"] = strings.ToValidUTF8(string(data), "\uFFFD")
-	}
-	return out
-}
-
-func decodeJSON(data []byte, v *any) error {
-	d, err := mapping.DecodeJSON(data)
-	if err == nil {
-		*v = d
-	}
-	return err
-}
-
-// bodySnippet is the start of an error answer, for the message.
-func bodySnippet(data []byte) string {
-	s := strings.TrimSpace(strings.ToValidUTF8(string(data), "\uFFFD"))
-	if len(s) > 300 {
-		s = s[:300] + "…"
-	}
-	return s
-}
-
-// redactURL names a URL in messages without its query (which may carry a
-// key) or user info.
-func redactURL(u *url.URL) string {
-	c := *u
-	c.User = nil
-	if c.RawQuery != "" {
-		c.RawQuery = "…"
-	}
-	return c.String()
-}
-
 func (httpRequest) Describe(in Input) Request {
 	call, err := buildHTTPCall(in)
 	if err != nil {
@@ -403,58 +192,4 @@ func (httpRequest) Describe(in Input) Request {
 		}
 	}
 	return req
-}
-
-// statusSet is the statuses a step expects: ranges, inclusive.
-type statusSet struct {
-	src    string
-	ranges [][2]int
-}
-
-func (s statusSet) has(code int) bool {
-	for _, r := range s.ranges {
-		if code >= r[0] && code <= r[1] {
-			return true
-		}
-	}
-	return false
-}
-
-func (s statusSet) String() string { return s.src }
-
-// parseExpect reads "2xx", "200,201", "200-299" or a mix; "" means 2xx.
-func parseExpect(src string) (statusSet, error) {
-	src = strings.TrimSpace(src)
-	if src == "" {
-		src = "2xx"
-	}
-	set := statusSet{src: src}
-	for _, part := range strings.Split(src, ",") {
-		part = strings.ToLower(strings.TrimSpace(part))
-		var lo, hi int
-		switch {
-		case len(part) == 3 && strings.HasSuffix(part, "xx") && part[0] >= '1' && part[0] <= '5':
-			lo = int(part[0]-'0') * 100
-			hi = lo + 99
-		case strings.Contains(part, "-"):
-			a, b, _ := strings.Cut(part, "-")
-			var errA, errB error
-			lo, errA = strconv.Atoi(strings.TrimSpace(a))
-			hi, errB = strconv.Atoi(strings.TrimSpace(b))
-			if errA != nil || errB != nil || lo > hi {
-				return set, fmt.Errorf("%q is not a range such as 200-299", part)
-			}
-		default:
-			n, err := strconv.Atoi(part)
-			if err != nil {
-				return set, fmt.Errorf("%q is not a status, a range (200-299) or a class (2xx)", part)
-			}
-			lo, hi = n, n
-		}
-		if lo < 100 || hi > 599 {
-			return set, fmt.Errorf("%q is outside the HTTP statuses 100–599", part)
-		}
-		set.ranges = append(set.ranges, [2]int{lo, hi})
-	}
-	return set, nil
 }

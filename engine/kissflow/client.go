@@ -117,6 +117,9 @@ func (c *Client) do(ctx context.Context, method, rawURL, op string, body any, ou
 			if ctx.Err() != nil {
 				return fmt.Errorf("Kissflow: %s: %w", op, ctx.Err())
 			}
+			if refused := refusal(err); refused != nil {
+				return fmt.Errorf("Kissflow: %s: %w", op, refused) // trying again cannot help
+			}
 			last = fmt.Errorf("Kissflow: %s: %w", op, err)
 		case status/100 == 2:
 			if out == nil || len(bytes.TrimSpace(respBody)) == 0 {
@@ -147,6 +150,25 @@ func (c *Client) do(ctx context.Context, method, rawURL, op string, body any, ou
 			return errors.Join(err, last)
 		}
 	}
+}
+
+// permanentError is an error that trying again cannot cure. The
+// private-address policy's refusal (*trigger.AddressError) is one; the
+// policy lives in engine/trigger, which imports this package, so the
+// client knows it by this method rather than by its type.
+type permanentError interface {
+	error
+	Permanent() bool
+}
+
+// refusal is the permanent error inside err (a dial refused by the
+// address policy, wrapped in *url.Error and *net.OpError), or nil.
+func refusal(err error) error {
+	var p permanentError
+	if errors.As(err, &p) && p.Permanent() {
+		return p
+	}
+	return nil
 }
 
 func (c *Client) send(ctx context.Context, method, rawURL, op string, payload []byte) (int, []byte, http.Header, error) {

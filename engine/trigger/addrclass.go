@@ -18,8 +18,12 @@ func (e *AddressError) Error() string {
 	if e.Addr.IsValid() && e.Addr.String() != e.Host {
 		what = fmt.Sprintf("%s (%s)", e.Host, e.Addr)
 	}
-	return fmt.Sprintf("%s is a %s address: triggers and steps may not reach loopback, link-local or private networks unless oktaflow is started with --allow-private-addresses (or OKTAFLOW_ALLOW_PRIVATE_ADDRESSES=true)", what, e.Class)
+	return fmt.Sprintf("%s is a %s address: triggers and steps may not reach loopback, link-local or private networks unless oktaflow is started with --allow-private-addresses (or OKTAFLOW_ALLOW_PRIVATE_ADDRESSES=1)", what, e.Class)
 }
+
+// Permanent says that the refusal stands however often the address is
+// tried: clients (the Kissflow client) do not retry it.
+func (e *AddressError) Permanent() bool { return true }
 
 // checkIP refuses the addresses a trigger or step may not reach.
 func checkIP(ip net.IP) error {

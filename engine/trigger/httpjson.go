@@ -8,9 +8,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/oktaflow/oktaflow/engine/internal/retryafter"
 )
 
 // maxAnswer bounds what a poll reads from an outside API.
@@ -49,7 +50,7 @@ func getJSON(ctx context.Context, client *http.Client, service, rawURL string, h
 		return nil, nil, fmt.Errorf("%s: the answer is larger than %d MiB; narrow the query", service, maxAnswer>>20)
 	}
 	if resp.StatusCode/100 != 2 {
-		return nil, nil, &HTTPError{Service: service, Status: resp.StatusCode, Body: snippet(body), RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
+		return nil, nil, &HTTPError{Service: service, Status: resp.StatusCode, Body: snippet(body), RetryAfter: retryafter.Parse(resp.Header.Get("Retry-After"), time.Now())}
 	}
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
@@ -79,22 +80,6 @@ func redactURL(raw string, hidden map[string]string) string {
 func hasKey(m map[string]string, k string) bool {
 	_, ok := m[k]
 	return ok
-}
-
-// retryAfter reads a Retry-After header (seconds or an HTTP date); 0 when
-// there is none.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }
 
 // HTTPError is an outside API's non-2xx answer.

@@ -53,14 +53,17 @@ func TestKeyOptionCommandAndPTY(t *testing.T) {
 	if _, _, code := f.command(f.admin, "integration delete int_x"); code != 0 {
 		t.Fatal("the forced command failed")
 	}
-	if c := f.nextCall(); strings.Join(c.args, " ") != "runs --json" {
-		t.Fatalf("a key with command= ran %q", c.args)
+	if c := f.nextCall(); strings.Join(c.args, " ") != "runs --json" || c.id.Terminal {
+		t.Fatalf("a key with command= ran %q (terminal %v)", c.args, c.id.Terminal)
 	}
-	// ... with a terminal too: no app, the command
+	// ... with a terminal too: no app, the command, told that its output
+	// goes to a screen (a backup refuses to stream there)
 	scr, sess := f.app(f.admin)
 	scr.waitFor(t, "ran runs --json")
 	sess.Wait()
-	f.nextCall()
+	if c := f.nextCall(); !c.id.Terminal {
+		t.Errorf("a forced command in a session with a terminal: Identity.Terminal is false")
+	}
 
 	// no-pty and restrict: the terminal is refused, so no app
 	for name, s := range map[string]gossh.Signer{"no-pty": bob, "restrict": carol} {

@@ -233,7 +233,7 @@ func (gc *gatedConn) authenticated(role engine.Role) error {
 		return nil
 	}
 	if g.authed >= g.limit(g.l.MaxConnections, role) {
-		return fmt.Errorf("%w: %d connections are open", errBusy, g.authed)
+		return fmt.Errorf("%w: %s open", errBusy, nouns(g.authed, "connection is", "connections are"))
 	}
 	if i := slices.Index(g.pending, gc); i >= 0 {
 		g.pending = slices.Delete(g.pending, i, i+1)
@@ -253,9 +253,9 @@ func (gc *gatedConn) openSession() error {
 	case gc.state != connAuthed:
 		return errors.New("not authenticated")
 	case gc.sessions >= g.l.MaxSessionsPerConn:
-		return fmt.Errorf("%w: this connection has %d sessions open; close one", errBusy, gc.sessions)
+		return fmt.Errorf("%w: this connection has %s open; close one", errBusy, nouns(gc.sessions, "session", "sessions"))
 	case g.sessions >= g.limit(g.l.MaxSessions, gc.role):
-		return fmt.Errorf("%w: %d sessions are open; try again later", errBusy, g.sessions)
+		return fmt.Errorf("%w: %s open; try again later", errBusy, nouns(g.sessions, "session is", "sessions are"))
 	}
 	gc.sessions++
 	g.sessions++
@@ -307,4 +307,12 @@ func ipKey(addr net.Addr) string {
 		return ip4.String()
 	}
 	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+}
+
+// nouns is n and a noun in the right number: "1 session", "2 sessions".
+func nouns(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -1,6 +1,8 @@
 package widget
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/textinput"
@@ -26,6 +28,8 @@ type Picker struct {
 	filter   textinput.Model
 	width    int
 	filtered bool
+	prefix   bool                              // the filter matches the start of titles (see NewPrefixPicker)
+	rank     func(it Item, words []string) int // SetRank's; nil: the items' order
 }
 
 // NewPicker makes a picker; filterable ones take typing.
@@ -47,16 +51,79 @@ func NewPicker(st Styles, keys ListKeys, items []Item, filterable bool) *Picker 
 	return p
 }
 
+// NewPrefixPicker is a filterable picker whose filter keeps the items
+// whose title starts with it (any case): the way a search by name prefix
+// on a server answers, so that the screen can show the items it has at
+// once and replace them (SetItems) when the server's answer for the
+// Query comes.
+func NewPrefixPicker(st Styles, keys ListKeys, items []Item) *Picker {
+	p := NewPicker(st, keys, nil, true)
+	p.prefix = true
+	p.SetItems(items)
+	return p
+}
+
+// Query is what was typed in the filter.
+func (p *Picker) Query() string { return strings.TrimSpace(p.filter.Value()) }
+
+// SetItems replaces the choices, keeping the cursor on the same value when
+// it is still there.
+func (p *Picker) SetItems(items []Item) {
+	cur, had := p.Selected()
+	p.items = items
+	p.apply()
+	if had {
+		p.Select(cur.Value)
+	}
+}
+
 func (p *Picker) apply() {
-	q := strings.ToLower(strings.TrimSpace(p.filter.Value()))
+	q := strings.ToLower(p.Query())
 	p.shown = p.shown[:0]
 	for i, it := range p.items {
 		hay := strings.ToLower(it.Title + " " + it.Desc + " " + it.Group)
-		if q == "" || matchWords(hay, q) {
-			p.shown = append(p.shown, i)
+		switch {
+		case q == "":
+		case p.prefix && !strings.HasPrefix(strings.ToLower(it.Title), q):
+			continue
+		case !p.prefix && !matchWords(hay, q):
+			continue
 		}
+		p.shown = append(p.shown, i)
+	}
+	if p.rank != nil && q != "" {
+		p.sortShown(strings.Fields(q))
 	}
 	p.list.SetLen(len(p.shown))
+}
+
+// SetRank orders the matches of a search: lower ranks first, ties in the
+// items' order. A group's items stay together (under one heading), the
+// groups ordered by their best match.
+func (p *Picker) SetRank(rank func(it Item, words []string) int) {
+	p.rank = rank
+	p.apply()
+}
+
+func (p *Picker) sortShown(words []string) {
+	rank := make(map[int]int, len(p.shown))
+	best := map[string]int{}  // a group's best rank
+	first := map[string]int{} // where a group starts in the items
+	for _, i := range p.shown {
+		it := p.items[i]
+		r := p.rank(it, words)
+		rank[i] = r
+		if b, ok := best[it.Group]; !ok || r < b {
+			best[it.Group] = r
+		}
+		if _, ok := first[it.Group]; !ok {
+			first[it.Group] = i
+		}
+	}
+	slices.SortStableFunc(p.shown, func(x, y int) int {
+		gx, gy := p.items[x].Group, p.items[y].Group
+		return cmp.Or(cmp.Compare(best[gx], best[gy]), cmp.Compare(first[gx], first[gy]), cmp.Compare(rank[x], rank[y]))
+	})
 }
 
 // matchWords reports whether every word of q is in hay.

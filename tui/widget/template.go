@@ -54,6 +54,14 @@ func (t *TemplateInput) Start(value string, all []Suggestion, secret bool, check
 	return t.input.Focus()
 }
 
+// SetValue replaces the text being edited (a value picked elsewhere), the
+// cursor at its end.
+func (t *TemplateInput) SetValue(v string) {
+	t.input.SetValue(v)
+	t.input.CursorEnd()
+	t.changed()
+}
+
 // SetSuggestions replaces the paths offered (a sample arrived meanwhile).
 func (t *TemplateInput) SetSuggestions(all []Suggestion) {
 	t.all = all
