@@ -3,6 +3,9 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -192,8 +195,10 @@ func (s *testRun) stepBlock(b *strings.Builder, i int, o engine.StepOutcome, lin
 		if o.Input != nil {
 			line("   " + st.Label.Render("Fields"))
 			block(o.Input, "   ")
+		}
+		if o.Input != nil || len(o.Deferred) > 0 {
 			line("   " + st.Label.Render("Request"))
-			calls, body := describeRequest(step, o.Input)
+			calls, body := describeRequest(step, o.Input, o.Deferred)
 			for _, c := range calls {
 				para(st.Code, c, "   ")
 			}
@@ -262,14 +267,38 @@ func (s *testRun) errorBlock(e *storage.StepError, para func(lipgloss.Style, str
 }
 
 // describeRequest says what a step's action would send to Okta for its
-// resolved fields (the action knows: see action.Action.Describe).
-func describeRequest(st storage.Step, input map[string]any) ([]string, any) {
+// resolved fields (the action knows: see action.Action.Describe). A field
+// that waits for an earlier step's output (deferred) is mapped all the
+// same: it stands in the calls as what it reads, "{steps.update.id}", so
+// the preview shows the call the run will make (never "nothing to find
+// the user by" for a user found through an earlier step).
+func describeRequest(st storage.Step, input map[string]any, deferred map[string][]string) ([]string, any) {
 	act, ok := action.Lookup(st.Action)
 	if !ok {
 		return []string{"unknown action " + st.Action}, nil
 	}
-	req := act.Describe(action.Input{Fields: input, Options: st.Options})
-	return req.Calls, req.Body
+	fields := maps.Clone(input)
+	if fields == nil {
+		fields = map[string]any{}
+	}
+	var stands []string
+	for _, name := range sampleKeys(deferred) {
+		stand := "{" + name + "}"
+		if paths := deferred[name]; len(paths) == 1 {
+			stand = "{" + paths[0] + "}"
+		}
+		fields[name] = stand
+		stands = append(stands, stand)
+	}
+	req := act.Describe(action.Input{Fields: fields, Options: st.Options})
+	calls := slices.Clone(req.Calls)
+	for i, c := range calls { // a stand-in reads as itself, not %7Bsteps.update.id%7D
+		for _, stand := range stands {
+			c = strings.ReplaceAll(c, url.PathEscape(stand), stand)
+		}
+		calls[i] = c
+	}
+	return calls, req.Body
 }
 
 // against says what a test ran against: the sandbox is not "the real org".
