@@ -29,7 +29,7 @@ func (s *testRun) sampleView() []string {
 	head += st.Faint.Render("  ctrl+l load · ctrl+e edit")
 	out := []string{truncate(head, s.w)}
 	if s.sampleErr != nil {
-		msg := "✗ could not load a sample: " + s.sampleErr.Error()
+		msg := "✗ could not load a sample: " + sampleErrText(s.sampleErr, "write one with ctrl+e")
 		if s.d.sample != nil {
 			msg += " (kept the one below)"
 		}
@@ -110,12 +110,14 @@ func (s *testRun) resultsView() string {
 				ok++
 			}
 		}
-		summary := fmt.Sprintf("%d of %d steps succeeded", ok, len(s.d.in.Steps))
 		style := st.OKText
 		if s.testErr != nil || ok < len(s.d.in.Steps) {
 			style = st.ErrorText
 		}
-		line(st.Title.Render("Test run") + st.Faint.Render(" · "+s.testedAt.Format("15:04:05")+" · "+s.against()+" · ") + style.Render(summary))
+		// The outcome first, where the eye lands; when and against what on
+		// a line of its own, so nothing is cut at 80 columns.
+		line(st.Title.Render("Test run") + st.Faint.Render(" · ") + style.Render(testSummary(ok, len(s.d.in.Steps), s.testErr != nil)))
+		para(st.Faint, "at "+s.testedAt.Format("15:04:05")+", "+s.against(), "")
 	}
 	if s.testErr != nil {
 		b.WriteString("\n")
@@ -264,6 +266,22 @@ func (s *testRun) errorBlock(e *storage.StepError, para func(lipgloss.Style, str
 	if e.RequestID != "" {
 		para(st.Faint, "request id "+e.RequestID, "   ")
 	}
+}
+
+// testSummary is a test's outcome in words: "the step succeeded", "all 3
+// steps succeeded", "1 of 3 steps succeeded", "nothing ran".
+func testSummary(ok, steps int, nothingRan bool) string {
+	switch {
+	case nothingRan:
+		return "nothing ran"
+	case steps == 1 && ok == 1:
+		return "the step succeeded"
+	case steps == 1:
+		return "the step failed"
+	case ok == steps:
+		return fmt.Sprintf("all %d steps succeeded", steps)
+	}
+	return fmt.Sprintf("%d of %d steps succeeded", ok, steps)
 }
 
 // describeRequest says what a step's action would send to Okta for its
