@@ -43,6 +43,17 @@ func (e *Engine) RetryRun(id storage.RunID) (storage.Run, error) {
 	return r, nil
 }
 
+// NoSampleError: a trigger whose events arrive (a webhook, manual) has no
+// event to give as a sample until it has been called once. Each front end
+// says how to give one there (the CLI: --event FILE; the app: ctrl+e).
+type NoSampleError struct {
+	TriggerType string
+}
+
+func (e *NoSampleError) Error() string {
+	return fmt.Sprintf("a %s trigger has no sample until it has been called once", e.TriggerType)
+}
+
 // Sample returns a recent event of an integration's trigger without moving
 // its cursor: a poll trigger fetches one; a webhook or manual trigger gives
 // the event of its latest run.
@@ -66,7 +77,7 @@ func (e *Engine) Sample(ctx context.Context, in storage.Integration) (map[string
 				}
 			}
 		}
-		return nil, fmt.Errorf("a %s trigger has no sample until it has been called once; give an event (--event FILE, or edit the sample JSON)", in.Trigger.Type)
+		return nil, &NoSampleError{TriggerType: in.Trigger.Type}
 	}
 	poller, err := trigger.NewPoller(in.Trigger.Type, triggerConfig(in.Trigger), e.triggerDeps())
 	if err != nil {

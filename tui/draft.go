@@ -3,6 +3,7 @@ package tui
 import (
 	"maps"
 
+	"github.com/oktaflow/oktaflow/engine/trigger"
 	"github.com/oktaflow/oktaflow/storage"
 )
 
@@ -59,5 +60,28 @@ func cloneIntegration(in storage.Integration) storage.Integration {
 
 // setStarter makes ev (a starter sample of the trigger's type) the sample.
 func (d *draft) setStarter(ev map[string]any) {
-	d.sample, d.sampleSource, d.starter = ev, "a starter sample for a "+d.in.Trigger.Type+" trigger", true
+	d.sample, d.sampleSource, d.starter = ev, "a starter sample of "+triggerEventName(d.in.Trigger.Type), true
+}
+
+// triggerEventName is what one event of a trigger type is, for people,
+// with its article: "an Okta event", "a CSV row".
+func triggerEventName(typ string) string {
+	switch typ {
+	case trigger.Webhook:
+		return "a webhook call"
+	case trigger.Kissflow:
+		return "a Kissflow item"
+	case trigger.HTTPPoll:
+		return "an item of the JSON API"
+	case trigger.OktaEvent:
+		return "an Okta event"
+	case trigger.CSV:
+		return "a CSV row"
+	case trigger.Manual:
+		return "a run's event"
+	}
+	if spec, ok := trigger.Lookup(typ); ok {
+		return "the trigger “" + spec.Title + "”"
+	}
+	return "the trigger " + typ
 }

@@ -297,7 +297,7 @@ func (s *mappingScreen) update(msg tea.Msg) tea.Cmd {
 		s.busy.Stop()
 		switch {
 		case msg.err != nil && msg.asked:
-			return toast("No sample: " + msg.err.Error())
+			return toast("No sample: " + sampleErrText(msg.err, "write one on the Test screen (ctrl+e)"))
 		case msg.err != nil || (!msg.asked && s.d.sample != nil && !s.d.starter):
 			return nil // none yet, or one was loaded or written meanwhile
 		}

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -147,6 +149,11 @@ func problemPlace(in storage.Integration, path string) string {
 			return "Trigger"
 		}
 		return "Trigger · " + rest
+	}
+	// The integration's own settings (name, steps): named like a place,
+	// "Steps", not as the path "steps".
+	if r, size := utf8.DecodeRuneInString(path); r != utf8.RuneError {
+		return string(unicode.ToUpper(r)) + path[size:]
 	}
 	return path
 }

@@ -10,7 +10,19 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/oktaflow/oktaflow/engine"
 )
+
+// sampleErrText is why a sample could not be loaded; when the trigger has
+// none yet (engine.NoSampleError), how to give one here (the engine's
+// words name no front end's keys or flags).
+func sampleErrText(err error, how string) string {
+	if none := (*engine.NoSampleError)(nil); errors.As(err, &none) {
+		return err.Error() + ": " + how
+	}
+	return err.Error()
+}
 
 func (s *testRun) startEdit() tea.Cmd {
 	text := "{\n  \n}"

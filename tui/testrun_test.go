@@ -172,11 +172,11 @@ func TestTestRunPreview(t *testing.T) {
 			t.Errorf("preview lacks %q:\n%s", want, r)
 		}
 	}
-	calls, _ := describeRequest(storage.Step{Action: "okta.deactivate_user"}, map[string]any{"firstName": "Ada", "lastName": "Lovelace"})
+	calls, _ := describeRequest(storage.Step{Action: "okta.deactivate_user"}, map[string]any{"firstName": "Ada", "lastName": "Lovelace"}, nil)
 	if req := strings.Join(calls, "\n"); !strings.Contains(req, `search=profile.firstName eq "Ada" and profile.lastName eq "Lovelace"`) || !strings.Contains(req, "lifecycle/deactivate") {
 		t.Errorf("deactivate by name: %s", req)
 	}
-	calls, _ = describeRequest(storage.Step{Action: "okta.get_user"}, map[string]any{"id": "00u1"})
+	calls, _ = describeRequest(storage.Step{Action: "okta.get_user"}, map[string]any{"id": "00u1"}, nil)
 	if strings.Join(calls, "\n") != "GET /api/v1/users/00u1" {
 		t.Errorf("get by id: %v", calls)
 	}
@@ -225,7 +225,7 @@ func TestTestRunCreatesTheUser(t *testing.T) {
 		t.Fatal("the test did not create the user")
 	}
 	r := results(s)
-	for _, want := range []string{"Test run", "1 of 1 steps succeeded", "✓ 1. create", `"outcome": "created"`, `"login": "ada@acme.com"`} {
+	for _, want := range []string{"Test run", "the step succeeded", "✓ 1. create", `"outcome": "created"`, `"login": "ada@acme.com"`} {
 		if !strings.Contains(r, want) {
 			t.Errorf("results lack %q:\n%s", want, r)
 		}
@@ -265,7 +265,7 @@ func TestTestRunShowsOktasError(t *testing.T) {
 	s, _ = press(t, s, "ctrl+t")
 	s, _ = press(t, s, "y")
 	r := results(s)
-	for _, want := range []string{"✗ 1. create", "E0000001", "HTTP 400", "Api validation failed", "• login", "request id", "Input sent", "0 of 1 steps succeeded"} {
+	for _, want := range []string{"✗ 1. create", "E0000001", "HTTP 400", "Api validation failed", "• login", "request id", "Input sent", "the step failed"} {
 		if !strings.Contains(r, want) {
 			t.Errorf("results lack %q:\n%s", want, r)
 		}
@@ -347,5 +347,38 @@ func TestTestQuestionWarnsAndNamesTheSandbox(t *testing.T) {
 	}
 	if strings.Contains(q, "Step 1 · off") {
 		t.Errorf("a warning for a step that can be undone: %s", q)
+	}
+}
+
+// A user found through an earlier step ({{ steps.update.id }}) is a user
+// to find by: the preview names the value it waits for in the calls, and
+// never adds "nothing to find the user by" (QA: the mover's preview said
+// both).
+func TestPreviewOfAUserFoundThroughAnEarlierStep(t *testing.T) {
+	c, _ := newTestCommon(t)
+	d := newDraft(storage.Integration{Name: "Mover", Trigger: storage.Trigger{Type: "webhook"}, Steps: []storage.Step{
+		{ID: "update", Action: "okta.update_user", Account: "sandbox", Fields: map[string]string{
+			"find.login": "{{ trigger.email }}", "department": "{{ trigger.new_department }}"}},
+		{ID: "remove", Action: "okta.remove_from_group", Account: "sandbox", Fields: map[string]string{
+			"id": "{{ steps.update.id }}", "groupName": "{{ trigger.old_department }}"}},
+		{ID: "deactivate", Action: "okta.deactivate_user", Account: "sandbox", Fields: map[string]string{
+			"id": "{{ steps.update.id }}"}},
+	}})
+	d.sample = map[string]any{"email": "liam@example.com", "new_department": "Sales", "old_department": "Engineering"}
+	d.sampleSource = "written by hand"
+	s := openTest(t, c, d, 78, 20)
+	s, _ = press(t, s, "ctrl+p")
+	v := flat(results(s))
+	if strings.Contains(v, "nothing to find the user by") {
+		t.Errorf("the preview says there is nothing to find the user by:\n%s", results(s))
+	}
+	for _, want := range []string{
+		"id reads steps.update.id: known in a real test run",
+		"GET /api/v1/users/{steps.update.id} then GET /api/v1/users/{id}/groups",
+		"3. deactivate · Deactivate a user · account sandbox id reads steps.update.id: known in a real test run (ctrl+t) Request GET /api/v1/users/{steps.update.id}",
+	} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the preview lacks %q:\n%s", want, results(s))
+		}
 	}
 }

@@ -3,6 +3,9 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,7 +29,7 @@ func (s *testRun) sampleView() []string {
 	head += st.Faint.Render("  ctrl+l load · ctrl+e edit")
 	out := []string{truncate(head, s.w)}
 	if s.sampleErr != nil {
-		msg := "✗ could not load a sample: " + s.sampleErr.Error()
+		msg := "✗ could not load a sample: " + sampleErrText(s.sampleErr, "write one with ctrl+e")
 		if s.d.sample != nil {
 			msg += " (kept the one below)"
 		}
@@ -107,12 +110,14 @@ func (s *testRun) resultsView() string {
 				ok++
 			}
 		}
-		summary := fmt.Sprintf("%d of %d steps succeeded", ok, len(s.d.in.Steps))
 		style := st.OKText
 		if s.testErr != nil || ok < len(s.d.in.Steps) {
 			style = st.ErrorText
 		}
-		line(st.Title.Render("Test run") + st.Faint.Render(" · "+s.testedAt.Format("15:04:05")+" · "+s.against()+" · ") + style.Render(summary))
+		// The outcome first, where the eye lands; when and against what on
+		// a line of its own, so nothing is cut at 80 columns.
+		line(st.Title.Render("Test run") + st.Faint.Render(" · ") + style.Render(testSummary(ok, len(s.d.in.Steps), s.testErr != nil)))
+		para(st.Faint, "at "+s.testedAt.Format("15:04:05")+", "+s.against(), "")
 	}
 	if s.testErr != nil {
 		b.WriteString("\n")
@@ -192,8 +197,10 @@ func (s *testRun) stepBlock(b *strings.Builder, i int, o engine.StepOutcome, lin
 		if o.Input != nil {
 			line("   " + st.Label.Render("Fields"))
 			block(o.Input, "   ")
+		}
+		if o.Input != nil || len(o.Deferred) > 0 {
 			line("   " + st.Label.Render("Request"))
-			calls, body := describeRequest(step, o.Input)
+			calls, body := describeRequest(step, o.Input, o.Deferred)
 			for _, c := range calls {
 				para(st.Code, c, "   ")
 			}
@@ -261,15 +268,55 @@ func (s *testRun) errorBlock(e *storage.StepError, para func(lipgloss.Style, str
 	}
 }
 
+// testSummary is a test's outcome in words: "the step succeeded", "all 3
+// steps succeeded", "1 of 3 steps succeeded", "nothing ran".
+func testSummary(ok, steps int, nothingRan bool) string {
+	switch {
+	case nothingRan:
+		return "nothing ran"
+	case steps == 1 && ok == 1:
+		return "the step succeeded"
+	case steps == 1:
+		return "the step failed"
+	case ok == steps:
+		return fmt.Sprintf("all %d steps succeeded", steps)
+	}
+	return fmt.Sprintf("%d of %d steps succeeded", ok, steps)
+}
+
 // describeRequest says what a step's action would send to Okta for its
-// resolved fields (the action knows: see action.Action.Describe).
-func describeRequest(st storage.Step, input map[string]any) ([]string, any) {
+// resolved fields (the action knows: see action.Action.Describe). A field
+// that waits for an earlier step's output (deferred) is mapped all the
+// same: it stands in the calls as what it reads, "{steps.update.id}", so
+// the preview shows the call the run will make (never "nothing to find
+// the user by" for a user found through an earlier step).
+func describeRequest(st storage.Step, input map[string]any, deferred map[string][]string) ([]string, any) {
 	act, ok := action.Lookup(st.Action)
 	if !ok {
 		return []string{"unknown action " + st.Action}, nil
 	}
-	req := act.Describe(action.Input{Fields: input, Options: st.Options})
-	return req.Calls, req.Body
+	fields := maps.Clone(input)
+	if fields == nil {
+		fields = map[string]any{}
+	}
+	var stands []string
+	for _, name := range sampleKeys(deferred) {
+		stand := "{" + name + "}"
+		if paths := deferred[name]; len(paths) == 1 {
+			stand = "{" + paths[0] + "}"
+		}
+		fields[name] = stand
+		stands = append(stands, stand)
+	}
+	req := act.Describe(action.Input{Fields: fields, Options: st.Options})
+	calls := slices.Clone(req.Calls)
+	for i, c := range calls { // a stand-in reads as itself, not %7Bsteps.update.id%7D
+		for _, stand := range stands {
+			c = strings.ReplaceAll(c, url.PathEscape(stand), stand)
+		}
+		calls[i] = c
+	}
+	return calls, req.Body
 }
 
 // against says what a test ran against: the sandbox is not "the real org".

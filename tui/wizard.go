@@ -219,7 +219,7 @@ func (w *wizard) buildNameForm(width int) {
 				if strings.TrimSpace(v) == "" {
 					return "optional: what it does, for your colleagues (shown under the name in the editor)", false
 				}
-				return fmt.Sprintf("%d characters · shown under the name in the editor", len([]rune(strings.TrimSpace(v)))), false
+				return plural(len([]rune(strings.TrimSpace(v))), "character", "characters") + " · shown under the name in the editor", false
 			}),
 	))
 	w.form.Init()

@@ -136,3 +136,14 @@ func TestTriggerHealthInListAndShow(t *testing.T) {
 		t.Fatalf("integration show: %d %q %q", code, out, errOut)
 	}
 }
+
+// TestTestWithoutASampleNamesTheFlag: a webhook never called has no sample;
+// the CLI says how to give an event here (--event FILE), the engine's
+// words name no front end's flag.
+func TestTestWithoutASampleNamesTheFlag(t *testing.T) {
+	id, _ := setupOnboard(t)
+	_, errOut, code := cli(t, context.Background(), "", "integration", "test", id)
+	if code == 0 || !strings.Contains(errOut, "has no sample until it has been called once: give an event with --event FILE") {
+		t.Fatalf("test of a webhook never called: %d %q", code, errOut)
+	}
+}

@@ -39,6 +39,9 @@ func newIntTestCmd(g *globals) *cobra.Command {
 			} else {
 				fmt.Fprintln(cmd.ErrOrStderr(), "Fetching the trigger's latest item…")
 				event, err = s.sess.Sample(cmd.Context(), in)
+				if none := (*engine.NoSampleError)(nil); errors.As(err, &none) {
+					err = fmt.Errorf("%w: give an event with --event FILE", err)
+				}
 			}
 			if err != nil {
 				return err
