@@ -129,7 +129,7 @@ func TestTUIEndToEnd(t *testing.T) {
 	// 4. test on the webhook's starter sample (sample first), edited by
 	// hand: Okta's JSON output is shown
 	s.waitFor("New integration › Test")
-	s.waitFor("a starter sample for a webhook trigger")
+	s.waitFor("a starter sample")
 	s.keys("C-e")
 	s.waitFor("Edit the sample event")
 	for range 3 { // the first three lines: the brace, "department" and "email"
