@@ -138,7 +138,10 @@ func (e *editor) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return e, func() tea.Msg { return errMsg{fail} }
 		}
 		e.saved.Enabled, e.d.in.Enabled = msg.on, msg.on
-		return e, tea.Batch(toast(msg.name+" is "+onOff(msg.on)), warnCmd(warn))
+		return e, tea.Batch(toast(toggledNote(msg)), warnCmd(warn))
+	case toggleAskMsg: // OFF would cancel waiting runs (toggle.go)
+		e.confirm = askSwitchOff(e.c, msg.in)
+		return e, nil
 	case editorSampleMsg:
 		switch {
 		case msg.sample == nil:
@@ -308,7 +311,7 @@ func (e *editor) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			}
 			return toast("Save your changes first (ctrl+s), then switch it ON")
 		}
-		return toggle(e.c, e.saved)
+		return switchOnOff(e.c, e.saved)
 	case key.Matches(msg, k.Reveal):
 		return e.reveal()
 	case key.Matches(msg, k.RunNow):

@@ -188,11 +188,10 @@ func (s *integrations) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		if fail != nil {
 			return s, func() tea.Msg { return errMsg{fail} }
 		}
-		note := fmt.Sprintf("%s is %s", msg.name, onOff(msg.on))
-		if msg.cancelled > 0 {
-			note += "; cancelled " + plural(msg.cancelled, "queued run", "queued runs")
-		}
-		return s, tea.Batch(s.reload(), toast(note), warnCmd(warn))
+		return s, tea.Batch(s.reload(), toast(toggledNote(msg)), warnCmd(warn))
+	case toggleAskMsg: // OFF would cancel waiting runs (toggle.go)
+		s.confirm = askSwitchOff(s.c, msg.in)
+		return s, nil
 	case tea.KeyPressMsg:
 		return s, s.onKey(msg)
 	}
@@ -240,7 +239,7 @@ func (s *integrations) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		if cmd := s.c.disabled(engine.OpToggle); cmd != nil {
 			return cmd
 		}
-		return toggle(s.c, in)
+		return switchOnOff(s.c, in)
 	case key.Matches(msg, k.Runs) && has:
 		return push(newRuns(s.c, in.ID, in.Name))
 	case key.Matches(msg, k.AllRuns):

@@ -241,8 +241,12 @@ func (s *mappingScreen) editorView(w int) []string {
 		out = append(out, st.ErrorText.Render(truncate("✗ "+s.input.Err().Error(), w)))
 	case strings.TrimSpace(v) == "":
 		out = append(out, st.Faint.Render(truncate("empty: enter removes the mapping", w)))
-	case isLiteral(v):
-		out = append(out, st.OKText.Render("✓ plain text: sent as typed"))
+	case isLiteral(v): // what the text becomes for the field's type (fieldnote.go)
+		note, style := literalNote(row.f, v), st.OKText
+		if note.bad {
+			style = st.ErrorText
+		}
+		out = append(out, style.Render(truncate(note.text, w)))
 	default:
 		out = append(out, st.OKText.Render("✓ compiles"))
 	}

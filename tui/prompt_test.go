@@ -1,12 +1,14 @@
 package tui
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/oktaflow/oktaflow/storage"
+	"github.com/oktaflow/oktaflow/tui/widget"
 )
 
 // Every question the app asks is on screen in full at 80×24, with its
@@ -97,4 +99,23 @@ func asked(s Screen) string {
 		return ansi.Strip(p.Prompt().View())
 	}
 	return ""
+}
+
+// A screen that keeps a question (a confirm field) lets the app draw it:
+// it is a prompter. (A screen that drew its own would be cut again.)
+func TestScreensWithQuestionsArePrompters(t *testing.T) {
+	c, _ := newTestCommon(t)
+	in := storage.Integration{ID: "int_x", Name: "Onboard", Trigger: storage.Trigger{Type: "webhook"}}
+	for _, s := range []Screen{newIntegrations(c), newEditor(c, in), newTestRun(c, newDraft(in)), newAccounts(c),
+		newAccountForm(c), newWizard(c), newTriggerForm(c, newDraft(in)), newMapping(c, newDraft(in), 0),
+		newRuns(c, in.ID, in.Name), newRunDetail(c, 1), newAudit(c), newRunNow(c, in, nil), newActionPicker(c)} {
+		v := reflect.ValueOf(s).Elem()
+		for i := range v.NumField() {
+			if v.Field(i).Type() == reflect.TypeFor[*widget.Confirm]() {
+				if _, ok := s.(prompter); !ok {
+					t.Errorf("%T keeps a question (%s) but is no prompter: the app would not draw it", s, v.Type().Field(i).Name)
+				}
+			}
+		}
+	}
 }

@@ -300,13 +300,21 @@ func (s *testRun) ShortHelp() []key.Binding {
 	if ok, _ := s.c.can(engine.OpTest); ok {
 		out = append(out, k.Test)
 	}
-	return append(out, key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll")), k.Back)
+	return append(out, key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll")), s.back())
+}
+
+// back is esc: back, or where the wizard's flow goes on to (draft.next).
+func (s *testRun) back() key.Binding {
+	if s.d.next != "" {
+		return withHelp(s.c.Keys.Back, s.d.next)
+	}
+	return s.c.Keys.Back
 }
 
 func (s *testRun) FullHelp() [][]key.Binding {
 	k := s.c.Keys
 	return [][]key.Binding{
 		{k.Sample, k.EditJSON, withHelp(k.Save, "apply edited sample"), k.Preview, withHelp(k.Test, "run test (asks first)"), withHelp(k.Enter, "run test")},
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Fold, k.Back},
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Fold, s.back()},
 	}
 }

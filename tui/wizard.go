@@ -108,6 +108,7 @@ func (w *wizard) next() tea.Cmd {
 		w.d.next = "continue to the test"
 		return push(newMapping(w.c, w.d, len(w.d.in.Steps)-1))
 	case wzTest:
+		w.d.next = "continue to the review"
 		return push(newTestRun(w.c, w.d))
 	case wzReview:
 		return validate(w.c, w.d.in)
@@ -154,6 +155,7 @@ func (w *wizard) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			w.stage = wzTest
 			return w, w.next()
 		case wzTest:
+			w.d.next = ""
 			w.stage = wzReview
 			return w, w.next()
 		case wzReview:
@@ -375,14 +377,26 @@ func (w *wizard) review() string {
 		b.WriteString(st.OKText.Render("✓ Ready to save.") + " " + st.Faint.Render("It is saved OFF; you can switch it ON right after."))
 	default:
 		b.WriteString(st.ErrorText.Render(plural(len(w.problems), "problem", "problems")+" to fix before it can be saved:") + "\n")
+		// Each problem wrapped in full; those that do not fit above the
+		// hint are counted (the progress line and its gap take 2 lines).
+		room := max(w.h-2-strings.Count(b.String(), "\n")-1, 2)
 		for i, p := range w.problems {
-			if i == max(w.h-14, 3) {
-				b.WriteString(st.Faint.Render(fmt.Sprintf("  … and %d more", len(w.problems)-i)) + "\n")
+			lines := strings.Split(strings.TrimRight(wrap("✗ "+problemText(w.d.in, p), max(w.w-4, 20)), " \n"), "\n")
+			if left := len(w.problems) - i; len(lines) > room || (left > 1 && len(lines) == room) {
+				b.WriteString(st.Faint.Render(fmt.Sprintf("  … and %d more", left)) + "\n")
 				break
 			}
-			b.WriteString("  " + st.ErrorText.Render("✗ ") + truncate(problemText(w.d.in, p), w.w-4) + "\n")
+			room -= len(lines)
+			for j, l := range lines {
+				l = strings.TrimRight(l, " ")
+				if j == 0 {
+					b.WriteString("  " + st.ErrorText.Render("✗") + strings.TrimPrefix(l, "✗") + "\n")
+				} else {
+					b.WriteString("    " + l + "\n")
+				}
+			}
 		}
-		b.WriteString(st.Faint.Render("↑/↓ a step · e: map its fields · K/J: move it · x: remove it · ctrl+t: test"))
+		b.WriteString(st.Faint.Render(truncate("↑/↓ a step · e: map its fields · K/J: move it · x: remove it · ctrl+t: test", w.w)))
 	}
 	return b.String()
 }

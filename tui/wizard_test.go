@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -154,5 +155,74 @@ func TestWizardBackAndForwardReplacesTheStep(t *testing.T) {
 		if keep := tc.action == "okta.update_user"; keep != (len(steps[0].Fields) == 1) {
 			t.Errorf("%d × esc, then %s: fields %v (the same action keeps its mapping, another starts empty)", tc.escs, tc.action, steps[0].Fields)
 		}
+	}
+}
+
+// The review's problems are wrapped in full, never cut ("… find.l…"), and
+// those that do not fit are counted.
+func TestWizardReviewShowsProblemsInFull(t *testing.T) {
+	c, _ := newTestCommon(t)
+	w := newWizard(c)
+	w.d.in = storage.Integration{Name: "x", Trigger: storage.Trigger{Type: "manual"}, Steps: []storage.Step{
+		{ID: "update2", Action: "okta.update_user", Account: "sandbox"},
+	}}
+	w.stage = wzReview
+	w.SetSize(78, 20)
+	var s Screen = w
+	s, _ = runCmd(t, s, validate(c, w.d.in))
+	v := flat(plain(s))
+	if !strings.Contains(v, "✗ Step 1 · update2: map how to find the user: find.id, find.login, or find.firstName and find.lastName") || strings.Contains(v, "…") {
+		t.Errorf("a problem is cut:\n%s", plain(s))
+	}
+	for _, l := range strings.Split(plain(s), "\n") {
+		if len([]rune(l)) > 78 {
+			t.Errorf("a line is wider than the screen: %q", l)
+		}
+	}
+	// Many steps, many problems: what does not fit is counted, the screen's
+	// height is kept.
+	for i := range 8 {
+		w.d.in.Steps = append(w.d.in.Steps, storage.Step{ID: "s" + itoa(i), Action: "okta.update_user", Account: "sandbox"})
+	}
+	s, _ = runCmd(t, s, validate(c, w.d.in))
+	if v := plain(s); !strings.Contains(v, "more") || strings.Count(v, "\n")+1 > 20 {
+		t.Errorf("%d lines for 20, or the rest is not counted:\n%s", strings.Count(v, "\n")+1, v)
+	}
+}
+
+// esc on the wizard's test screen moves on to the review, and its footer
+// says so; opened from the review (or the editor) it goes back, and says
+// "back" (QA: the footer said "esc back" while esc went forward).
+func TestWizardTestScreenSaysWhereEscGoes(t *testing.T) {
+	c, _ := newTestCommon(t)
+	w := newWizard(c)
+	w.d.in = storage.Integration{Name: "x", Trigger: storage.Trigger{Type: "manual"}, Steps: []storage.Step{
+		{ID: "find", Action: "okta.get_user", Account: "sandbox", Fields: map[string]string{"login": "{{ trigger.login }}"}}}}
+	w.SetSize(78, 20)
+	escHelp := func(s Screen) string {
+		for _, b := range s.ShortHelp() {
+			if slices.Contains(b.Keys(), "esc") {
+				return b.Help().Desc
+			}
+		}
+		return ""
+	}
+	w.stage = wzTest
+	_, msgs := runCmd(t, w, w.next())
+	p, ok := hasMsg[pushMsg](msgs)
+	if !ok {
+		t.Fatalf("no test screen: %v", msgs)
+	}
+	if got := escHelp(p.screen); got != "continue to the review" {
+		t.Errorf("in the wizard's flow the test screen's esc says %q", got)
+	}
+	var s Screen = w
+	s = send(t, s, dataChangedMsg{}) // the test screen closed with esc
+	if w.stage != wzReview {
+		t.Fatalf("esc on the test screen went to stage %d, not the review", w.stage)
+	}
+	_, msgs = press(t, s, "ctrl+t")
+	if p, ok = hasMsg[pushMsg](msgs); !ok || escHelp(p.screen) != "back" {
+		t.Errorf("from the review the test screen's esc says %q, want back", escHelp(p.screen))
 	}
 }

@@ -36,6 +36,11 @@ func (c *Confirm) build() {
 	title := c.question
 	if inline {
 		title += " "
+	} else {
+		// Wrapped here at spaces only: huh's own wrap also breaks after
+		// ",.-;" and then leaves the rest of such a line on a line of its
+		// own ("… are\ncancelled;\nsteps …"); lines that fit it keeps.
+		title = lipgloss.Wrap(title, c.width, " ")
 	}
 	c.form = huh.NewForm(huh.NewGroup(
 		huh.NewConfirm().Title(title).Affirmative("Yes").Negative("No").Inline(inline).
