@@ -97,6 +97,7 @@ func (a *App) Init() tea.Cmd {
 		a.waitEvent(),
 		a.loadCounts(),
 		a.loadListen(),
+		clockTick(),
 		func() tea.Msg {
 			accounts, err := b.Accounts()
 			if err != nil {
@@ -261,6 +262,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return a, a.spin.Tick
 		}
 		return a, nil
+	case clockMsg: // relative times redraw (clock.go)
+		return a, clockTick()
 	case waitOverMsg: // no periodic tick: a timer is set for each wait's end
 		for k, until := range a.status.waits {
 			if !time.Now().Before(until) {

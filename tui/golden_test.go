@@ -29,14 +29,14 @@ var volatile = []*regexp.Regexp{
 	regexp.MustCompile(`\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`),
 	regexp.MustCompile(`int_[a-z0-9]{12}`),
 	regexp.MustCompile(`127\.0\.0\.1:\d+`),
-	regexp.MustCompile(`\b\d+[smhd] ago`),
+	regexp.MustCompile(`(<|\b)\d+[smhd] ago`),
 	regexp.MustCompile(`\b\d\d:\d\d:\d\d\b`),
 	regexp.MustCompile(`\b\d{4}-\d\d-\d\d\b`),
 	regexp.MustCompile(`\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d\d?( \d{4})?\b`),
 	regexp.MustCompile(`\b\d+(\.\d+)?(ms|µs|s)\b`),
 	regexp.MustCompile(`\b00[ug][A-Za-z0-9]{17}\b`),
 	regexp.MustCompile(`••••••••[A-Za-z0-9_-]{4}`),
-	regexp.MustCompile(`\(in [0-9hms.]+\)`),
+	regexp.MustCompile(`\(in [0-9hms.<]+\)`),
 }
 
 var digitRe = regexp.MustCompile(`\d`)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"charm.land/lipgloss/v2"
 
@@ -215,15 +214,6 @@ func (s *runs) bottomLine() string {
 		}
 	}
 	return truncate(strings.Join(parts, st.Faint.Render(" · ")), s.w)
-}
-
-// runWhen renders a future time as "at 10:42:07 (in 12s)".
-func runWhen(t time.Time) string {
-	d := time.Until(t).Round(time.Second)
-	if d <= 0 {
-		return "at " + t.Local().Format("15:04:05") + " (due now)"
-	}
-	return "at " + t.Local().Format("15:04:05") + " (in " + d.String() + ")"
 }
 
 func (s *runs) emptyTitle() string {

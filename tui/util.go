@@ -1,10 +1,7 @@
 package tui
 
 import (
-	"fmt"
-
 	"strconv"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
@@ -21,25 +18,6 @@ var (
 	pad      = widget.Pad
 	wrap     = widget.Wrap
 )
-
-// ago renders a time relative to now: "3m ago", or a date when older.
-func ago(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	d := time.Since(t)
-	switch {
-	case d < 0:
-		return t.Local().Format("15:04:05")
-	case d < time.Minute:
-		return fmt.Sprintf("%ds ago", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
-	}
-	return t.Local().Format("Jan 2 15:04")
-}
 
 // scrollViewport moves a viewport by the app's scroll keys and reports
 // whether msg was one of them.
