@@ -127,6 +127,16 @@ func (s *accounts) load() tea.Cmd {
 	}
 }
 
+// showsItems: a Kissflow sandbox's items are on the screen.
+func (s *accounts) showsItems() bool {
+	for _, r := range s.rows {
+		if len(r.items) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *accounts) selected() (storage.Account, bool) {
 	if s.cursor < 0 || s.cursor >= len(s.rows) {
 		return storage.Account{}, false
@@ -175,8 +185,11 @@ func (s *accounts) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	case dataChangedMsg:
 		return s, s.load()
 	case engineEventMsg:
-		if msg.ev.Kind == engine.AccountChanged || msg.ev.Kind == engine.Lagged {
+		switch {
+		case msg.ev.Kind == engine.AccountChanged || msg.ev.Kind == engine.Lagged:
 			return s, s.load()
+		case msg.ev.Kind == engine.RunChanged && msg.ev.Run != nil && msg.ev.Run.State.Final() && s.showsItems():
+			return s, s.load() // a finished run may have written into an item shown
 		}
 		return s, nil
 	case tea.KeyPressMsg:

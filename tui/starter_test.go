@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/storage"
 )
 
@@ -59,7 +62,17 @@ func TestWelcomeKissflowToOktaStarter(t *testing.T) {
 		}
 		for _, it := range items {
 			if it.ID == id && strings.HasPrefix(it.OktaUserID, "00u") {
-				return // the user exists in Okta and its id is in the item
+				// the user exists in Okta and its id is in the item; the
+				// open accounts screen shows it when the run's end is told
+				runs, err := c.Backend.Runs(storage.RunQuery{IntegrationID: in.ID, Limit: 1})
+				if err != nil || len(runs) == 0 {
+					t.Fatalf("no run of the starter: %v", err)
+				}
+				acc, _ = runCmd(t, acc, func() tea.Msg { return engineEventMsg{engine.Event{Kind: engine.RunChanged, Run: &runs[0]}} })
+				if v := plain(acc); !strings.Contains(v, "Okta "+it.OktaUserID) {
+					t.Fatalf("the accounts screen does not show the Okta id written back after the run:\n%s", v)
+				}
+				return
 			}
 		}
 		if time.Now().After(deadline) {

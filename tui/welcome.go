@@ -62,7 +62,7 @@ func (w *welcome) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return w, func() tea.Msg { return errMsg{msg.err} }
 		}
 		return w, tea.Sequence(replace(newIntegrations(w.c)), push(newEditor(w.c, msg.in)),
-			toast("Ready: switch it ON (space), then complete an item: a (accounts) → kissflow → c"), warnCmd(msg.warn))
+			toast("Ready: switch it ON (space), then complete an item: esc, a (accounts), kissflow, c"), warnCmd(msg.warn))
 	case accountSavedMsg:
 		return w, replace(newIntegrations(w.c))
 	case spinner.TickMsg:
