@@ -142,6 +142,10 @@ func (s *Session) OAuthScopes(account string) ([]ScopeNeed, error) {
 	return read(s, func() ([]ScopeNeed, error) { return s.e.OAuthScopes(account) })
 }
 
+// FeedsDir is the folder CSV triggers may read (a path, no secret: every
+// role may know where to put a feed).
+func (s *Session) FeedsDir() string { return s.e.FeedsDir() }
+
 // Validate checks an integration as saving would, returning Problems.
 func (s *Session) Validate(in storage.Integration) error {
 	if err := s.allow(OpRead); err != nil {

@@ -1,12 +1,14 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/oktaflow/oktaflow/engine"
 	"github.com/oktaflow/oktaflow/engine/trigger"
 	"github.com/oktaflow/oktaflow/storage"
 	"github.com/oktaflow/oktaflow/tui/widget"
@@ -181,7 +183,51 @@ func (t *triggerForm) finish() tea.Cmd {
 		t.problem, t.stage = err, 1
 		return t.build() // huh forms end on submit: a new one, with what was typed
 	}
-	t.d.in.Trigger = tr
+	// The source policy (the feeds folder, private addresses) is the
+	// engine's: its check at save, for the trigger's part, off the event
+	// loop (a URL's name is looked up).
+	switch tr.Type {
+	case trigger.CSV, trigger.HTTPPoll, trigger.Kissflow:
+	default: // no source to check
+		return t.keep(triggerCheckedMsg{tr: tr})
+	}
+	b, in := t.c.Backend, t.d.in
+	in.Trigger = tr
+	return func() tea.Msg { return triggerCheckedMsg{tr, triggerProblems(b.Validate(in))} }
+}
+
+// triggerCheckedMsg is the engine's word on the settings being kept.
+type triggerCheckedMsg struct {
+	tr  storage.Trigger
+	err error // the trigger's problems, or why they could not be checked
+}
+
+// triggerProblems keeps the problems of the trigger (the steps may not be
+// there yet in a wizard).
+func triggerProblems(err error) error {
+	var ps engine.Problems
+	if !errors.As(err, &ps) {
+		return err
+	}
+	var mine engine.Problems
+	for _, p := range ps {
+		if p.Path == "trigger" || strings.HasPrefix(p.Path, "trigger.") {
+			mine = append(mine, p)
+		}
+	}
+	if len(mine) == 0 {
+		return nil
+	}
+	return mine
+}
+
+// keep writes checked settings into the draft and closes the form.
+func (t *triggerForm) keep(msg triggerCheckedMsg) tea.Cmd {
+	if msg.err != nil {
+		t.problem, t.stage = msg.err, 1
+		return t.build()
+	}
+	t.d.in.Trigger = msg.tr
 	t.d.dirty = true
 	return tea.Sequence(pop, func() tea.Msg { return triggerDoneMsg{} })
 }
@@ -205,6 +251,8 @@ func (t *triggerForm) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return t, t.build()
 		}
 		return t, nil
+	case triggerCheckedMsg:
+		return t, t.keep(msg)
 	case columnsMsg:
 		if msg.path != t.columnsOf || t.stage != 1 {
 			return t, nil // an older path's

@@ -137,3 +137,27 @@ func TestTriggerFormOfATypeWithoutSettings(t *testing.T) {
 	}
 	s.Update(keyMsg("x")) // a key before the pop lands is ignored, not a panic
 }
+
+// The trigger form keeps a source the engine would refuse at save (a CSV
+// file outside the feeds folder) and says why there, not at the review
+// step at the end of the wizard; the feeds folder is named as the path is
+// typed.
+func TestTriggerFormRefusesAFileOutsideTheFeedsFolder(t *testing.T) {
+	c, _ := newTestCommon(t)
+	d := newDraft(storage.Integration{Name: "x"})
+	s := openTriggerType(t, c, d, trigger.CSV)
+	if v := ansi.Strip(s.View()); !strings.Contains(v, eng(c).FeedsDir()) {
+		t.Errorf("the path's help does not name the feeds folder %s:\n%s", eng(c).FeedsDir(), v)
+	}
+	s = afKeys(s, "/etc/passwd")
+	s, closed := triggerDone(t, s)
+	if closed {
+		t.Fatalf("ctrl+s kept a file outside the feeds folder: %+v", d.in.Trigger)
+	}
+	if v := ansi.Strip(s.View()); !strings.Contains(v, "outside the feeds folder") {
+		t.Errorf("the form does not say why it kept the file:\n%s", v)
+	}
+	if d.in.Trigger.Type != "" {
+		t.Errorf("the draft took the refused trigger: %+v", d.in.Trigger)
+	}
+}
