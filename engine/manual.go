@@ -79,7 +79,10 @@ func (e *Engine) Sample(ctx context.Context, in storage.Integration) (map[string
 		}
 		return nil, &NoSampleError{TriggerType: in.Trigger.Type}
 	}
-	poller, err := trigger.NewPoller(in.Trigger.Type, triggerConfig(in.Trigger), e.triggerDeps())
+	t := in.Trigger // a draft's CSV path as typed: the file in the feeds folder
+	t.Config = maps.Clone(t.Config)
+	e.fullFeedPath(&t)
+	poller, err := trigger.NewPoller(t.Type, triggerConfig(t), e.triggerDeps())
 	if err != nil {
 		return nil, err
 	}

@@ -59,6 +59,27 @@ func TestSessionCSVColumns(t *testing.T) {
 	}
 }
 
+// A draft's CSV trigger names its file as typed, relative to the feeds
+// folder; its sample (ctrl+l in the app) is read from that file there, as
+// the saved trigger's polls would, and the draft is left as typed.
+func TestSampleOfADraftCSVTriggerWithARelativePath(t *testing.T) {
+	h := newHarness(t, oktatest.Options{})
+	feeds := h.e.FeedsDir()
+	os.MkdirAll(feeds, 0o700)
+	os.WriteFile(filepath.Join(feeds, "hires.csv"), []byte("employee_id,email\nE100,grace@acme.com\n"), 0o600)
+	in := storage.Integration{Name: "x", Trigger: storage.Trigger{Type: "csv", Config: map[string]any{"path": "hires.csv", "key_column": "employee_id"}}}
+	ev, err := h.e.Session("local", RoleAdmin).Sample(context.Background(), in)
+	if err != nil {
+		t.Fatalf("sample of hires.csv in the feeds folder: %v", err)
+	}
+	if ev["email"] != "grace@acme.com" {
+		t.Errorf("sample %v, want the file's row", ev)
+	}
+	if in.Trigger.Config["path"] != "hires.csv" {
+		t.Errorf("the draft's path became %v", in.Trigger.Config["path"])
+	}
+}
+
 // KissflowFields lists the fields a kissflow.update_item step can map,
 // read from the process; StarterSample gives a sample per trigger type.
 func TestSessionKissflowFieldsAndStarterSamples(t *testing.T) {

@@ -144,7 +144,9 @@ func (s *Session) OAuthScopes(account string) ([]ScopeNeed, error) {
 
 // FeedsDir is the folder CSV triggers may read (a path, no secret: every
 // role may know where to put a feed).
-func (s *Session) FeedsDir() string { return s.e.FeedsDir() }
+func (s *Session) FeedsDir() (string, error) {
+	return read(s, func() (string, error) { return s.e.FeedsDir(), nil })
+}
 
 // Validate checks an integration as saving would, returning Problems.
 func (s *Session) Validate(in storage.Integration) error {

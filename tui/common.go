@@ -40,7 +40,7 @@ type Backend interface {
 	OAuthScopes(account string) ([]engine.ScopeNeed, error)
 	StarterSample(t storage.Trigger) map[string]any
 	CSVColumns(path, delimiter, encoding string) ([]string, error)
-	FeedsDir() string
+	FeedsDir() (string, error)
 	Groups(ctx context.Context, account, query string) ([]engine.GroupChoice, error)
 
 	Validate(in storage.Integration) error

@@ -221,7 +221,9 @@ func (t *triggerForm) group() *huh.Group {
 			case spec.Type == trigger.Webhook && f.Key == "secret":
 				f.Help = "callers send it as Authorization: Bearer <secret>; one was generated for you · ctrl+v shows it"
 			case spec.Type == trigger.CSV && f.Key == "path":
-				f.Help = "required: in the feeds folder " + t.c.Backend.FeedsDir() + " (a name there is enough)"
+				if dir, err := t.c.Backend.FeedsDir(); err == nil {
+					f.Help = "required: in the feeds folder " + dir + " (a name there is enough)"
+				}
 			}
 			tf := widget.NewTextField(st, f.Label, p).Key(f.Key).Placeholder(f.Default).
 				Note(func(s string) (string, bool) { return checkNote(spec.Type, f, s) }).
