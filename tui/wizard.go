@@ -76,7 +76,7 @@ func (w *wizard) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{withHelp(k.Up, "previous step"), withHelp(k.Down, "next step"), withHelp(k.Edit, "map the step's fields"),
 			k.MoveUp, k.MoveDown, withHelp(k.Delete, "remove the step"), k.AddStep},
-		{withHelp(k.Test, "test"), withHelp(k.Enter, "test"), withHelp(k.Save, "save (OFF)"), withHelp(k.Back, "back to the test")},
+		{withHelp(k.Enter, "save (OFF), or map the step with problems"), withHelp(k.Save, "save (OFF)"), withHelp(k.Test, "test"), withHelp(k.Back, "back to the test")},
 	}
 }
 func (w *wizard) ShortHelp() []key.Binding {
@@ -85,7 +85,7 @@ func (w *wizard) ShortHelp() []key.Binding {
 	case wzName:
 		return []key.Binding{k.Next, withHelp(k.Enter, "continue"), withHelp(k.Back, "cancel")}
 	case wzReview:
-		return []key.Binding{withHelp(k.Save, "save"), k.AddStep, withHelp(k.Edit, "map fields"), withHelp(k.Test, "test"),
+		return []key.Binding{withHelp(k.Enter, "save"), k.AddStep, withHelp(k.Edit, "map fields"), withHelp(k.Test, "test"),
 			withHelp(k.Delete, "remove step"), k.MoveUp, k.MoveDown, withHelp(k.Back, "back")}
 	}
 	return []key.Binding{withHelp(k.Enter, "continue"), withHelp(k.Back, "back")}
@@ -276,7 +276,11 @@ func (w *wizard) onKey(msg tea.KeyPressMsg) tea.Cmd {
 				func() tea.Msg { return removeStepMsg{i} }, nil)
 		case key.Matches(msg, k.Edit):
 			return push(newMapping(w.c, w.d, min(w.sel, max(n-1, 0))))
-		case key.Matches(msg, k.Test), key.Matches(msg, k.Enter):
+		case key.Matches(msg, k.Enter) && len(w.problems) == 0: // go on, as on every stage
+			return save(w.c, w.d.in)
+		case key.Matches(msg, k.Enter) && n > 0: // the problems are fixed in the mapping
+			return push(newMapping(w.c, w.d, min(w.sel, n-1)))
+		case key.Matches(msg, k.Test):
 			return push(newTestRun(w.c, w.d))
 		case key.Matches(msg, k.AddStep): // another action after this one
 			w.stage, w.adding, w.redo = wzAction, true, false
@@ -374,7 +378,7 @@ func (w *wizard) review() string {
 	case !w.checked:
 		b.WriteString(st.Faint.Render("Checking…"))
 	case len(w.problems) == 0:
-		b.WriteString(st.OKText.Render("✓ Ready to save.") + " " + st.Faint.Render("It is saved OFF; you can switch it ON right after."))
+		b.WriteString(st.OKText.Render("✓ Ready to save:") + " " + st.Faint.Render("enter saves it, OFF; you can switch it ON right after."))
 	default:
 		b.WriteString(st.ErrorText.Render(plural(len(w.problems), "problem", "problems")+" to fix before it can be saved:") + "\n")
 		// Each problem wrapped in full; those that do not fit above the

@@ -226,3 +226,46 @@ func TestWizardTestScreenSaysWhereEscGoes(t *testing.T) {
 		t.Errorf("from the review the test screen's esc says %q, want back", escHelp(p.screen))
 	}
 }
+
+// On the review, enter goes on as on every other stage of the wizard: it
+// saves an integration that is ready, and with problems it opens the
+// selected step's mapping to fix them (it reopened the test: QA, a
+// newcomer pressed enter on "Ready to save" and was back on the test).
+func TestWizardReviewEnterSavesWhenReady(t *testing.T) {
+	c, _ := newTestCommon(t)
+	w := newWizard(c)
+	w.d.in = storage.Integration{Name: "enter saves", Trigger: storage.Trigger{Type: "manual"}, Steps: []storage.Step{
+		{ID: "find", Action: "okta.get_user", Account: "sandbox", Fields: map[string]string{"login": "{{ trigger.email }}"}},
+	}}
+	w.stage = wzReview
+	w.SetSize(78, 20)
+	var s Screen = w
+	s, _ = runCmd(t, s, validate(c, w.d.in))
+	if v := plain(s); !strings.Contains(v, "enter saves it") {
+		t.Errorf("the review does not say how to save:\n%s", v)
+	}
+	s, msgs := press(t, s, "enter")
+	if note, ok := hasMsg[toastMsg](msgs); !ok || !strings.Contains(note.text, "Saved enter saves") || s.(*wizard).d.in.ID == "" {
+		t.Fatalf("enter on a ready review did not save: %v\n%s", msgs, plain(s))
+	}
+
+	w = newWizard(c)
+	w.d.in = storage.Integration{Name: "broken", Trigger: storage.Trigger{Type: "manual"}, Steps: []storage.Step{
+		{ID: "find", Action: "okta.get_user", Account: "sandbox", Fields: map[string]string{}},
+	}}
+	w.stage = wzReview
+	w.SetSize(78, 20)
+	s = w
+	s, _ = runCmd(t, s, validate(c, w.d.in))
+	s, msgs = press(t, s, "enter")
+	if s.(*wizard).d.in.ID != "" {
+		t.Fatal("enter saved an integration with problems")
+	}
+	p, ok := hasMsg[pushMsg](msgs)
+	if !ok {
+		t.Fatalf("enter with problems opened nothing: %v", msgs)
+	}
+	if _, mapping := p.screen.(*mappingScreen); !mapping {
+		t.Fatalf("enter with problems opened %T, want the step's mapping", p.screen)
+	}
+}
