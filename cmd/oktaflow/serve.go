@@ -112,11 +112,10 @@ func serve(cmd *cobra.Command, g *globals, f serveFlags) error {
 	hookBase := ""
 	listen := engine.ListenOptions{TLSCert: f.tlsCert, TLSKey: f.tlsKey, MaxConns: f.httpMaxConns, OpsAddr: f.opsAddr}
 	if err := e.ListenWith(f.httpAddr, listen); err != nil {
-		if f.tlsCert != "" {
-			stopEngine()
-			return err // asked for HTTPS: never fall back to serving nothing in silence
-		}
-		logger.Error("the webhook listener is off; webhooks will not be received", "err", err)
+		// Without its listener serve would answer no webhook, /healthz or
+		// /metrics, with one log line to say so: it stops instead.
+		stopEngine()
+		return listenError(f.httpAddr, err)
 	} else {
 		info := e.ListenInfo()
 		hookBase, state.HTTP = info.URL, info.URL
@@ -186,4 +185,12 @@ func serve(cmd *cobra.Command, g *globals, f serveFlags) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// listenError says why serve cannot listen on addr and what to do.
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("cannot listen for webhooks on %s: another process holds it (the app, or another oktaflow serve?); stop it, or give serve another --http-addr: %w", addr, err)
+	}
+	return fmt.Errorf("cannot listen for webhooks on %s (check --http-addr and, with HTTPS, --tls-cert/--tls-key): %w", addr, err)
 }
