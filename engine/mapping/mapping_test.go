@@ -188,6 +188,9 @@ func FuzzParse(f *testing.F) {
 	} {
 		f.Add(s)
 	}
+	for _, code := range deepShapes(20_000) { // deep nesting: an error, not a stack overflow
+		f.Add("{{ " + code + " }}")
+	}
 	f.Fuzz(func(t *testing.T, src string) {
 		tpl, err := Parse(src)
 		if err != nil {

@@ -47,6 +47,9 @@ var compileEnv = map[string]any{"trigger": map[string]any{}, "steps": map[string
 // Parse compiles a field's mapping. A string without {{ }} is a literal.
 func Parse(src string) (*Template, error) {
 	t := &Template{src: src}
+	if len(src) > MaxTemplateSize {
+		return nil, &Error{Msg: fmt.Sprintf("the mapping is %s bytes long; at most %s: shorten it", count(int64(len(src))), sizeText(MaxTemplateSize))}
+	}
 	rest, offset := src, 0
 	for {
 		open := strings.Index(rest, "{{")
@@ -101,6 +104,9 @@ func closingBraces(s string) int {
 }
 
 func compilePart(code string) (part, error) {
+	if err := CheckSource(code); err != nil {
+		return part{}, fmt.Errorf("in {{ %s }}: %v", shortCode(code), err)
+	}
 	// The bounds are checked on the tree as written, before type checks
 	// (repeat("x", 1e10) is then refused for its size, not its float).
 	if tree, err := parser.Parse(code); err == nil {

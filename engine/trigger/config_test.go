@@ -84,3 +84,17 @@ func TestOktaEvent(t *testing.T) {
 		t.Fatalf("single type filter %q", f)
 	}
 }
+
+// A filter nested deeply enough to overflow expr's parser stack (fatal,
+// the service would go down) is refused when the trigger is validated.
+func TestDeepFilterIsRefusedNotACrash(t *testing.T) {
+	for _, filter := range []string{
+		strings.Repeat("[", 1_000_000) + "1" + strings.Repeat("]", 1_000_000),
+		strings.Repeat("!", 1_000_000) + "true",
+	} {
+		err := Validate(HTTPPoll, Config{Values: map[string]any{"url": "https://api.example.com/x", "id_field": "id", "filter": filter}})
+		if err == nil || !strings.Contains(err.Error(), "trigger.config.filter: filter: the expression nests 1,000,000 levels deep; at most 100") {
+			t.Errorf("%.10s…: %v", filter, err)
+		}
+	}
+}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
+
+	"github.com/oktaflow/oktaflow/engine/mapping"
 )
 
 // httpPoll polls any JSON API. Each item with an id fires once (dedupe key
@@ -46,6 +48,11 @@ type httpPoll struct {
 const baselineDone = "baseline-done"
 
 func compileFilter(src string) (*vm.Program, error) {
+	// Nested too deeply, the expression would overflow the parser's stack
+	// (fatal, not an error): see mapping.CheckSource.
+	if err := mapping.CheckSource(src); err != nil {
+		return nil, fmt.Errorf("filter: %v", err)
+	}
 	p, err := expr.Compile(src, expr.Env(map[string]any{"item": map[string]any{}}), expr.AsBool())
 	if err != nil {
 		return nil, fmt.Errorf("filter %q: %v", src, err)
