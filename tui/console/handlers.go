@@ -73,9 +73,10 @@ func (s *Server) commands(next ssh.Handler) ssh.Handler {
 		} else if _, _, isPty := sess.Pty(); isPty && len(args) == 0 {
 			next(sess)
 			// The app has given the terminal back: say why it ended, if its
-			// key was revoked.
+			// key was revoked, and end with a failure.
 			if l := s.liveOf(sess); l != nil && l.reason() != "" {
-				fmt.Fprintln(sess.Stderr(), revokedNote)
+				fmt.Fprintln(sess.Stderr(), revokedNote(l.reason()))
+				sess.Exit(revokedExit)
 			}
 			return
 		}
@@ -91,6 +92,9 @@ func (s *Server) commands(next ssh.Handler) ssh.Handler {
 			return
 		}
 		code := s.run(sess, args)
+		if l := s.liveOf(sess); l != nil && l.reason() != "" {
+			code = revokedExit // closeSession has sent it already
+		}
 		s.o.Logger.Info("ssh command finished", "key", identityOf(sess).Fingerprint, "args", strings.Join(args, " "), "forced", forced != nil, "exit", code)
 		sess.Exit(code)
 	}
