@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -287,13 +288,15 @@ func errorText(e *storage.StepError) string {
 	return s
 }
 
+// indentJSON indents a stored JSON document as it is, never decoding it:
+// numbers keep every digit (an id past float64's 53 bits, 1.50) and fields
+// their order. What is not JSON is shown as it is.
 func indentJSON(raw json.RawMessage) string {
-	var v any
-	if json.Unmarshal(raw, &v) != nil {
+	var b bytes.Buffer
+	if json.Indent(&b, bytes.TrimSpace(raw), "", "  ") != nil {
 		return string(raw)
 	}
-	b, _ := json.MarshalIndent(v, "", "  ")
-	return string(b)
+	return b.String()
 }
 
 func indent(s, prefix string) string {

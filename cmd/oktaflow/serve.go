@@ -55,7 +55,7 @@ func newServeCmd(g *globals) *cobra.Command {
 	fl.StringVar(&f.viewerKeys, "viewer-keys", "", "authorized_keys file of read-only viewers (default: viewer_keys beside the database, when present)")
 	fl.StringVar(&f.hostKey, "host-key", "", "SSH host key (default: ssh_host_ed25519 beside the database, created when absent)")
 	fl.DurationVar(&f.ssh.HandshakeTimeout, "ssh-handshake-timeout", console.DefaultHandshakeTimeout, "time an SSH client has from connecting to being authenticated")
-	fl.IntVar(&f.ssh.MaxUnauthenticated, "ssh-max-unauthenticated", console.DefaultMaxUnauthenticated, "SSH connections still in their handshake, from all addresses (the oldest is closed beyond it)")
+	fl.IntVar(&f.ssh.MaxUnauthenticated, "ssh-max-unauthenticated", console.DefaultMaxUnauthenticated, "SSH connections still in their handshake, from all addresses (beyond it the least advanced is closed: idle, then banner-only)")
 	fl.IntVar(&f.ssh.MaxUnauthenticatedPerIP, "ssh-max-unauthenticated-per-ip", console.DefaultMaxUnauthenticatedPerIP, "SSH connections still in their handshake from one address")
 	fl.IntVar(&f.ssh.MaxSessions, "ssh-max-sessions", console.DefaultMaxSessions, "SSH sessions (the app or a command) open at once")
 	fl.IntVar(&f.ssh.AdminReserve, "ssh-admin-reserve", console.DefaultAdminReserve, "SSH connections and sessions kept free for admins (viewers are refused beyond the rest)")

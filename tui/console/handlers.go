@@ -59,21 +59,24 @@ func (s *Server) forcedCommand(sess ssh.Session) []string {
 	return a.opts.command
 }
 
-// commands runs a CLI command for a session without a terminal, and for
-// any session of a key with a command= option (which runs instead of what
-// the client asked, as with OpenSSH).
+// commands runs a CLI command for a session that gives one (with a
+// terminal or not: `ssh -t host runs` runs runs, its terminal there for the
+// command's output), and for any session of a key with a command= option
+// (which runs instead of what the client asked, as with OpenSSH). Only a
+// bare shell session with a terminal opens the app.
 func (s *Server) commands(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		args := sess.Command()
 		forced := s.forcedCommand(sess)
 		if forced != nil {
 			args = forced
-		} else if _, _, isPty := sess.Pty(); isPty {
+		} else if _, _, isPty := sess.Pty(); isPty && len(args) == 0 {
 			next(sess)
 			// The app has given the terminal back: say why it ended, if its
-			// key was revoked.
+			// key was revoked, and end with a failure.
 			if l := s.liveOf(sess); l != nil && l.reason() != "" {
-				fmt.Fprintln(sess.Stderr(), revokedNote)
+				fmt.Fprintln(sess.Stderr(), revokedNote(l.reason()))
+				sess.Exit(revokedExit)
 			}
 			return
 		}
@@ -89,6 +92,9 @@ func (s *Server) commands(next ssh.Handler) ssh.Handler {
 			return
 		}
 		code := s.run(sess, args)
+		if l := s.liveOf(sess); l != nil && l.reason() != "" {
+			code = revokedExit // closeSession has sent it already
+		}
 		s.o.Logger.Info("ssh command finished", "key", identityOf(sess).Fingerprint, "args", strings.Join(args, " "), "forced", forced != nil, "exit", code)
 		sess.Exit(code)
 	}
@@ -119,7 +125,7 @@ func (s *Server) run(sess ssh.Session, args []string) (code int) {
 
 // program builds the session's own Bubble Tea program over the shared engine.
 func (s *Server) program(sess ssh.Session) *tea.Program {
-	if _, _, isPty := sess.Pty(); !isPty {
+	if _, _, isPty := sess.Pty(); !isPty || len(sess.Command()) > 0 {
 		return nil
 	}
 	id := identityOf(sess)
@@ -151,7 +157,7 @@ func (s *Server) logSessions(next ssh.Handler) ssh.Handler {
 		key := sess.PublicKey()
 		_, a, _ := s.keys.find(key)
 		kind := "app"
-		if _, _, isPty := sess.Pty(); !isPty {
+		if _, _, isPty := sess.Pty(); !isPty || len(sess.Command()) > 0 {
 			kind = "command: " + strings.Join(sess.Command(), " ")
 		}
 		log := s.o.Logger.With("user", sess.User(), "key", Fingerprint(key), "comment", a.comment, "remote", sess.RemoteAddr().String())

@@ -49,7 +49,7 @@ func TestRemovedKeyClosesItsSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitClosed(t, adminSess, "the app of a removed admin key")
-	adminScr.waitFor(t, "your SSH key is no longer allowed here")
+	adminScr.waitFor(t, "access revoked: this SSH key was removed")
 	stillOpen(t, viewerScr, viewerSess, "the viewer's app")
 	if !strings.Contains(f.log.text(), "closing an SSH session") {
 		t.Errorf("the closing is not logged:\n%s", f.log.text())

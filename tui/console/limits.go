@@ -20,13 +20,15 @@ import (
 // out. A connection that has not authenticated costs a slot among
 // MaxUnauthenticated (and MaxUnauthenticatedPerIP from its address) for at
 // most HandshakeTimeout, and when the slots are full a new connection
-// pushes out the one that has waited longest (from the same address first),
-// so a flood churns through its own connections while a real client's
-// handshake, which takes milliseconds, gets through; and a connection that
-// has sent nothing yet goes before one that is talking, so a flood of idle
-// connections never pushes out a real client. Authenticated
-// connections and sessions have caps of their own, of which viewers may not
-// take the last AdminReserve.
+// pushes out the least advanced one (from the same address first): one that
+// has sent nothing, then one that sent only its version line, then one in
+// its key exchange, and last one that is authenticating; among those as far
+// along, the one that has waited longest. So a flood of idle or banner-only
+// connections churns through its own, and a real client, which passes those
+// stages in a round trip, is never pushed out by them once it has. An
+// authenticated connection is never pushed out: it has left the handshake
+// slots. Authenticated connections and sessions have caps of their own, of
+// which viewers may not take the last AdminReserve.
 type Limits struct {
 	// HandshakeTimeout bounds the time from the TCP connect to a finished
 	// authentication (default 10 s).
@@ -113,7 +115,12 @@ type gatedConn struct {
 	net.Conn
 	g     *gate
 	ip    string
-	spoke atomic.Bool // the client has sent something
+	stage atomic.Int32 // a connStage: how far its handshake has got
+
+	// The version line so far, seen by Read only (one reader at a time).
+	line        [4]byte // the first bytes of the current line
+	lineLen     int
+	versionSeen bool // a line starting "SSH-" ended
 
 	// guarded by g.mu
 	state    connState
@@ -123,14 +130,25 @@ type gatedConn struct {
 
 type connState int
 
+// connStage is how far a pending connection has got in its handshake: the
+// least advanced is pushed out first (see Limits).
+type connStage int32
+
+const (
+	stageSilent connStage = iota // sent nothing
+	stageBanner                  // sent (part of) its version line, or lines before it
+	stageKex                     // sent bytes past its version line: its key exchange
+	stageAuth                    // its key exchange is done: it is authenticating
+)
+
 const (
 	connPending connState = iota
 	connAuthed
 	connClosed
 )
 
-// admit counts a new connection as pending, pushing out the oldest pending
-// one (of its address first) when a cap is reached.
+// admit counts a new connection as pending, pushing out the least advanced
+// pending one (of its address first) when a cap is reached.
 func (g *gate) admit(c net.Conn) *gatedConn {
 	gc := &gatedConn{Conn: c, g: g, ip: ipKey(c.RemoteAddr())}
 	var victims []*gatedConn
@@ -155,31 +173,66 @@ func (g *gate) admit(c net.Conn) *gatedConn {
 }
 
 // victimLocked picks the pending connection to push out among those that
-// match: the oldest that has sent nothing, else the oldest (-1: none).
+// match: the oldest of the least advanced (-1: none).
 func (g *gate) victimLocked(match func(*gatedConn) bool) int {
-	first := -1
+	victim, least := -1, connStage(0)
 	for i, p := range g.pending {
 		if !match(p) {
 			continue
 		}
-		if !p.spoke.Load() {
-			return i
-		}
-		if first < 0 {
-			first = i
+		if st := connStage(p.stage.Load()); victim < 0 || st < least {
+			victim, least = i, st
+			if st == stageSilent {
+				break // none is less advanced, and this is the oldest
+			}
 		}
 	}
-	return first
+	return victim
 }
 
-// Read marks the connection as talking.
+// advance records that the connection got to stage (never back).
+func (gc *gatedConn) advance(stage connStage) {
+	for {
+		was := gc.stage.Load()
+		if was >= int32(stage) || gc.stage.CompareAndSwap(was, int32(stage)) {
+			return
+		}
+	}
+}
+
+// Read follows the client's version line: up to its end the connection is
+// at the banner stage, past it in its key exchange.
 func (gc *gatedConn) Read(b []byte) (int, error) {
 	n, err := gc.Conn.Read(b)
-	if n > 0 && !gc.spoke.Load() {
-		gc.spoke.Store(true)
+	if n > 0 && connStage(gc.stage.Load()) < stageKex {
+		gc.advance(gc.scan(b[:n]))
 	}
 	return n, err
 }
+
+// scan reads bytes the client sent before its key exchange: the version
+// line "SSH-2.0-…\r\n", possibly after other lines (RFC 4253 4.2).
+func (gc *gatedConn) scan(p []byte) connStage {
+	for _, c := range p {
+		if gc.versionSeen {
+			return stageKex
+		}
+		if c == '\n' {
+			gc.versionSeen = gc.lineLen == 4 && string(gc.line[:]) == "SSH-"
+			gc.lineLen = 0
+			continue
+		}
+		if gc.lineLen < len(gc.line) {
+			gc.line[gc.lineLen] = c
+			gc.lineLen++
+		}
+	}
+	return stageBanner
+}
+
+// keyExchanged records that the connection's key exchange is done: it is
+// about to authenticate.
+func (gc *gatedConn) keyExchanged() { gc.advance(stageAuth) }
 
 // dropPendingLocked takes pending[i] out and marks it closed; the caller
 // closes its socket once the lock is released.
@@ -206,7 +259,7 @@ func (g *gate) warnLocked(n int) {
 	if g.dropped == 0 || time.Since(g.lastWarn) < time.Minute {
 		return
 	}
-	g.log.Warn("SSH console: too many connections still in their handshake; the oldest were closed",
+	g.log.Warn("SSH console: too many connections still in their handshake; the least advanced were closed",
 		"closed", g.dropped, "max_unauthenticated", g.l.MaxUnauthenticated, "per_ip", g.l.MaxUnauthenticatedPerIP)
 	g.dropped, g.lastWarn = 0, time.Now()
 }

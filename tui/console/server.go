@@ -156,6 +156,14 @@ func (s *Server) withLimits(srv *ssh.Server) error {
 	}
 	srv.ServerConfigCallback = func(ctx ssh.Context) *gossh.ServerConfig {
 		return &gossh.ServerConfig{
+			// Called once the key exchange is done, before the first
+			// authentication request: the connection is then among the
+			// last to be pushed out of the handshake slots.
+			PreAuthConnCallback: func(gossh.ServerPreAuthConn) {
+				if gc, _ := ctx.Value(gateKey{}).(*gatedConn); gc != nil {
+					gc.keyExchanged()
+				}
+			},
 			VerifiedPublicKeyCallback: func(meta gossh.ConnMetadata, key gossh.PublicKey, perms *gossh.Permissions, _ string) (*gossh.Permissions, error) {
 				role, a, ok := s.keys.find(key)
 				if !ok || !a.opts.allowsFrom(meta.RemoteAddr()) {

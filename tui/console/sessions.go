@@ -38,7 +38,15 @@ func (l *liveSession) reason() string {
 	return l.why
 }
 
-const revokedNote = "oktaflow: your SSH key is no longer allowed here; closing the session"
+// revokedNote is what a session closed for its key is told on its error
+// stream: "oktaflow: access revoked: <why>; …".
+func revokedNote(why string) string {
+	return "oktaflow: access revoked: " + why + "; this session is closed"
+}
+
+// revokedExit is the exit status of a session closed for its key: never a
+// success, whatever the app or the command was doing.
+const revokedExit = 1
 
 // track registers a session opened under a keys file line.
 func (s *Server) track(sess ssh.Session, key authorizedKey, role engine.Role) *liveSession {
@@ -93,8 +101,9 @@ func (s *Server) closeRevoked() {
 
 // closeSession ends a session whose key was revoked. The app is quit first,
 // so that it gives the terminal back (alternate screen off) and the user
-// reads why; a command is told on its error stream. Then the connection is
-// closed, whatever the client does.
+// reads why (commands writes it, and exits 1); a command is told on its
+// error stream and ends with exit status 1. Then the connection is closed,
+// whatever the client does.
 func (s *Server) closeSession(l *liveSession) {
 	l.mu.Lock()
 	p := l.program
@@ -112,7 +121,10 @@ func (s *Server) closeSession(l *liveSession) {
 		case <-time.After(2 * time.Second):
 		}
 	} else {
-		fmt.Fprintln(l.sess.Stderr(), revokedNote)
+		fmt.Fprintln(l.sess.Stderr(), revokedNote(l.reason()))
+		// The command may still be running: its own exit status, sent
+		// later, is then refused (a session exits once).
+		_ = l.sess.Exit(revokedExit)
 	}
 	if conn, ok := l.sess.Context().Value(ssh.ContextKeyConn).(gossh.Conn); ok {
 		conn.Close()
@@ -126,15 +138,15 @@ func (s *Server) revoked(l *liveSession) string {
 	role, a, ok := s.keys.find(l.key.key)
 	switch {
 	case !ok:
-		return "removed from the keys files, or expired"
+		return "this SSH key was removed from the keys files, or has expired"
 	case role != l.role:
-		return "its role changed to " + role.String()
+		return "this SSH key's role changed to " + role.String() + "; connect again"
 	case !a.opts.allowsFrom(l.sess.RemoteAddr()):
-		return "its from= option no longer allows this address"
+		return "this SSH key's from= option no longer allows this address"
 	case !slices.Equal(a.opts.command, l.key.opts.command):
-		return "its command= option changed"
+		return "this SSH key's command= option changed; connect again"
 	case a.opts.noPTY && l.pty:
-		return "it may no longer open a terminal"
+		return "this SSH key may no longer open a terminal"
 	}
 	return ""
 }
