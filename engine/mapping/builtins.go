@@ -67,7 +67,7 @@ func (e *overBudget) Error() string { return e.fn + " would build " + sizeText(e
 // text charges a text of size bytes that fn is about to build: at most a
 // field's worth, and within what is left of the evaluation's budget.
 func (b *budget) text(fn string, size int64) error {
-	if err := b.ctx.Err(); err != nil {
+	if err := b.alive(); err != nil {
 		return err
 	}
 	if size > MaxValueBytes {
@@ -82,7 +82,7 @@ func (b *budget) text(fn string, size int64) error {
 
 // list charges n elements (or map entries) that fn is about to build.
 func (b *budget) list(fn string, n int64, per int64) error {
-	if err := b.ctx.Err(); err != nil {
+	if err := b.alive(); err != nil {
 		return err
 	}
 	if n > VMBudget || n*per > b.left {
@@ -594,10 +594,11 @@ func checkedUniq(b *budget, args ...any) (any, error) {
 	if v.Kind() != reflect.Slice && v.Kind() != reflect.Array {
 		return nil, fmt.Errorf("uniq takes a list, got %s", kindOf(args[0]))
 	}
+	// Each item: its place in the result, and a key in the set.
 	if err := b.list("uniq", int64(v.Len()), 3*elemBytes); err != nil {
 		return nil, err
 	}
-	seen := map[uniqKey]bool{}
+	seen := map[any]bool{}
 	var out, others []any
 	for i := range v.Len() {
 		e := v.Index(i).Interface()
@@ -629,44 +630,36 @@ func checkedUniq(b *budget, args ...any) (any, error) {
 	return out, nil
 }
 
-// uniqKey is a scalar as expr's == sees it: 1 and 1.0 are one number.
-type uniqKey struct {
-	kind byte // 's' text, 'i' whole number, 'f' other number, 'b' boolean, 'n' null
-	s    string
-	i    int64
-	f    float64
-}
-
-func keyOf(v any) (uniqKey, bool) {
+// keyOf is a scalar as expr's == sees it, as a map key: 1 and 1.0 are one
+// number (an int64), a text is itself; lists, objects and NaN have none.
+func keyOf(v any) (any, bool) {
 	switch x := v.(type) {
 	case nil:
-		return uniqKey{kind: 'n'}, true
-	case string:
-		return uniqKey{kind: 's', s: x}, true
-	case bool:
-		if x {
-			return uniqKey{kind: 'b', i: 1}, true
-		}
-		return uniqKey{kind: 'b'}, true
+		return nullKey{}, true
+	case string, bool, int64:
+		return x, true
 	case int:
-		return uniqKey{kind: 'i', i: int64(x)}, true
-	case int64:
-		return uniqKey{kind: 'i', i: x}, true
+		return int64(x), true
 	case int32:
-		return uniqKey{kind: 'i', i: int64(x)}, true
+		return int64(x), true
 	case float64:
 		if x == math.Trunc(x) && math.Abs(x) < 9e18 {
-			return uniqKey{kind: 'i', i: int64(x)}, true
+			return int64(x), true
 		}
 		if math.IsNaN(x) {
-			return uniqKey{}, false // NaN equals nothing: compared pairwise
+			return nil, false // NaN equals nothing: compared pairwise
 		}
-		return uniqKey{kind: 'f', f: x}, true
+		return x, true
 	case json.Number:
 		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
-			return uniqKey{kind: 'i', i: i}, true
+			return i, true
 		}
-		return uniqKey{kind: 's', s: "#" + string(x)}, true
+		return numberKey(x), true
 	}
-	return uniqKey{}, false
+	return nil, false
 }
+
+type (
+	nullKey   struct{}
+	numberKey string // digits beyond int64
+)

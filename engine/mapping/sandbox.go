@@ -36,7 +36,8 @@ import (
 //     takes one of StepBudget steps and looks at the context;
 //   - a time budget: an evaluation that is not done after EvalTimeout (or
 //     when its context ends) fails. Predicates are the only way a template
-//     repeats work, so the checked calls stop the VM itself soon after:
+//     repeats work, and every step, every + and every checked builtin or
+//     matches looks at the deadline, none of them long (see slowcalls.go):
 //     no evaluation spins on once its caller has given up.
 //
 // Each bound fails the field with a *LimitError that says which bound and
@@ -68,9 +69,11 @@ const budgetVar = "__budget"
 
 // budget is one evaluation's byte, step and time allowance.
 type budget struct {
-	ctx   context.Context
-	left  int64 // bytes
-	steps int64
+	ctx     context.Context
+	done    <-chan struct{} // ctx.Done()
+	regexes map[string]compiledRegex
+	left    int64 // bytes
+	steps   int64
 }
 
 var (
@@ -80,7 +83,7 @@ var (
 
 // charge takes n bytes from the budget, or fails.
 func (b *budget) charge(n int64) error {
-	if err := b.ctx.Err(); err != nil {
+	if err := b.alive(); err != nil {
 		return err
 	}
 	if n > b.left {
@@ -99,6 +102,8 @@ func sandboxOptions() []expr.Option {
 		expr.Function("__add", checkedAdd),
 		expr.Patch(countedPredicates{}),
 		stepFunction,
+		expr.Patch(checkedMatches{}),
+		expr.Function("__matches", checkedMatch, new(func(*budget, string, string) bool)),
 	}, checkedOptions()...)
 }
 
@@ -147,8 +152,7 @@ func stepFunction(c *conf.Config) {
 	}
 }
 
-// checkedStep charges one predicate run and returns its value; every
-// 1024 steps it also stops the evaluation when the context has ended.
+// checkedStep charges one predicate run and returns its value.
 func checkedStep(args ...any) (any, error) {
 	b, ok := args[0].(*budget)
 	if !ok || len(args) != 2 {
@@ -160,15 +164,15 @@ func checkedStep(args ...any) (any, error) {
 	return args[1], nil
 }
 
-// step takes one step of the budget; every 1024 it also stops the
-// evaluation when the context has ended.
+// step takes one step of the budget, and stops the evaluation when its
+// deadline has passed.
 func (b *budget) step() error {
 	b.steps--
 	if b.steps < 0 {
 		return errStepBudget
 	}
 	if b.steps%1024 == 0 {
-		if err := b.ctx.Err(); err != nil {
+		if err := b.alive(); err != nil {
 			return err
 		}
 	}
@@ -191,7 +195,7 @@ func checkedAdd(args ...any) (any, error) {
 			return sx + sy, nil
 		}
 	}
-	if err := b.ctx.Err(); err != nil {
+	if err := b.alive(); err != nil {
 		return nil, err
 	}
 	return runtime.Add(x, y), nil
@@ -199,9 +203,10 @@ func checkedAdd(args ...any) (any, error) {
 
 // run evaluates a compiled expression inside the sandbox.
 func run(ctx context.Context, program *vm.Program, code string, vars map[string]any) (any, error) {
+	limit := timeBudget(ctx)
 	ctx, cancel := context.WithTimeout(ctx, EvalTimeout)
 	defer cancel()
-	b := &budget{ctx: ctx, left: ByteBudget, steps: StepBudget}
+	b := &budget{ctx: ctx, done: ctx.Done(), left: ByteBudget, steps: StepBudget}
 	env := make(map[string]any, len(vars)+1)
 	for k, v := range vars {
 		env[k] = v
@@ -222,12 +227,12 @@ func run(ctx context.Context, program *vm.Program, code string, vars map[string]
 		if r.err == nil {
 			r.err = checkSize(r.v)
 		}
-		return r.v, limitError(code, r.err, ctx)
+		return r.v, limitError(code, r.err, ctx, limit)
 	case <-ctx.Done():
 		// The VM cannot be stopped from outside: its next checked call
 		// (a predicate's step, a +, a text function) sees the context and
 		// ends it; its result is dropped.
-		return nil, limitError(code, ctx.Err(), ctx)
+		return nil, limitError(code, ctx.Err(), ctx, limit)
 	}
 }
 
@@ -291,8 +296,9 @@ func textSize(v any, limit int64) (size int64, ok bool) {
 }
 
 // limitError turns a sandbox stop into a *LimitError; other errors pass.
-func limitError(code string, err error, ctx context.Context) error {
+func limitError(code string, err error, ctx context.Context, limit time.Duration) error {
 	var over *overBudget
+	var slow *slowCall
 	switch {
 	case err == nil:
 		return nil
@@ -305,13 +311,15 @@ func limitError(code string, err error, ctx context.Context) error {
 			return &LimitError{Expr: code, Bound: bound, Msg: fmt.Sprintf("%s would build %s of text, more than a field may hold (%s)", over.fn, sizeText(over.need), sizeText(MaxValueBytes))}
 		}
 		return &LimitError{Expr: code, Bound: bound, Msg: fmt.Sprintf("%s would build %s of %s, more than is left of the %s one evaluation may build", over.fn, sizeText(over.need), what, sizeText(ByteBudget))}
+	case errors.As(err, &slow):
+		return &LimitError{Expr: code, Bound: "time", Msg: slow.Error()}
 	case errors.Is(err, errTextBudget):
 		return &LimitError{Expr: code, Bound: "text", Msg: fmt.Sprintf("it builds more text than a field may hold (%s per field, %s per evaluation)",
 			sizeText(MaxValueBytes), sizeText(ByteBudget))}
 	case errors.Is(err, errStepBudget):
 		return &LimitError{Expr: code, Bound: "steps", Msg: fmt.Sprintf("it repeats its predicates more than %d times (loops inside loops over long lists)", StepBudget)}
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return &LimitError{Expr: code, Bound: "time", Msg: fmt.Sprintf("it ran longer than %s", EvalTimeout)}
+		return &LimitError{Expr: code, Bound: "time", Msg: fmt.Sprintf("it took longer than %s", limit.Round(time.Millisecond))}
 	case errors.Is(err, context.Canceled):
 		return err
 	case strings.Contains(err.Error(), "memory budget exceeded"):
