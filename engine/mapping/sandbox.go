@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -37,7 +36,8 @@ import (
 //     takes one of StepBudget steps and looks at the context;
 //   - a time budget: an evaluation that is not done after EvalTimeout (or
 //     when its context ends) fails. Predicates are the only way a template
-//     repeats work, so the checked calls stop the VM itself soon after:
+//     repeats work, and every step, every + and every checked builtin or
+//     matches looks at the deadline, none of them long (see slowcalls.go):
 //     no evaluation spins on once its caller has given up.
 //
 // Each bound fails the field with a *LimitError that says which bound and
@@ -69,9 +69,11 @@ const budgetVar = "__budget"
 
 // budget is one evaluation's byte, step and time allowance.
 type budget struct {
-	ctx   context.Context
-	left  int64 // bytes
-	steps int64
+	ctx     context.Context
+	done    <-chan struct{} // ctx.Done()
+	regexes map[string]compiledRegex
+	left    int64 // bytes
+	steps   int64
 }
 
 var (
@@ -81,7 +83,7 @@ var (
 
 // charge takes n bytes from the budget, or fails.
 func (b *budget) charge(n int64) error {
-	if err := b.ctx.Err(); err != nil {
+	if err := b.alive(); err != nil {
 		return err
 	}
 	if n > b.left {
@@ -93,22 +95,16 @@ func (b *budget) charge(n int64) error {
 
 // sandboxOptions are the expr options every template compiles with.
 func sandboxOptions() []expr.Option {
-	return []expr.Option{
+	return append([]expr.Option{
 		expr.Env(compileEnv),
 		expr.MaxNodes(2000),
 		expr.Patch(checkedPlus{}),
 		expr.Function("__add", checkedAdd),
 		expr.Patch(countedPredicates{}),
 		stepFunction,
-		expr.DisableBuiltin("replace"),
-		expr.Function("replace", checkedReplace),
-		expr.DisableBuiltin("join"),
-		expr.Function("join", checkedJoin),
-		expr.DisableBuiltin("toJSON"),
-		expr.Function("toJSON", checkedToJSON),
-		expr.DisableBuiltin("string"),
-		expr.Function("string", checkedString),
-	}
+		expr.Patch(checkedMatches{}),
+		expr.Function("__matches", checkedMatch, new(func(*budget, string, string) bool)),
+	}, checkedOptions()...)
 }
 
 // checkedPlus rewrites a + b into __add(__budget, a, b).
@@ -156,23 +152,31 @@ func stepFunction(c *conf.Config) {
 	}
 }
 
-// checkedStep charges one predicate run and returns its value; every
-// 1024 steps it also stops the evaluation when the context has ended.
+// checkedStep charges one predicate run and returns its value.
 func checkedStep(args ...any) (any, error) {
 	b, ok := args[0].(*budget)
 	if !ok || len(args) != 2 {
 		return nil, errors.New("internal: a predicate without its budget")
 	}
-	b.steps--
-	if b.steps < 0 {
-		return nil, errStepBudget
-	}
-	if b.steps%1024 == 0 {
-		if err := b.ctx.Err(); err != nil {
-			return nil, err
-		}
+	if err := b.step(); err != nil {
+		return nil, err
 	}
 	return args[1], nil
+}
+
+// step takes one step of the budget, and stops the evaluation when its
+// deadline has passed.
+func (b *budget) step() error {
+	b.steps--
+	if b.steps < 0 {
+		return errStepBudget
+	}
+	if b.steps%1024 == 0 {
+		if err := b.alive(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkedAdd is +: numbers and times as expr adds them; text charged to the
@@ -191,44 +195,18 @@ func checkedAdd(args ...any) (any, error) {
 			return sx + sy, nil
 		}
 	}
-	if err := b.ctx.Err(); err != nil {
+	if err := b.alive(); err != nil {
 		return nil, err
 	}
 	return runtime.Add(x, y), nil
 }
 
-// checkedReplace is replace(s, old, new[, n]) with its result charged
-// before it is built: replacing "" or a short text by a long one multiplies.
-func checkedReplace(args ...any) (any, error) {
-	if len(args) != 3 && len(args) != 4 {
-		return nil, fmt.Errorf("replace takes 3 or 4 arguments, got %d", len(args))
-	}
-	s, ok1 := args[0].(string)
-	old, ok2 := args[1].(string)
-	repl, ok3 := args[2].(string)
-	if !ok1 || !ok2 || !ok3 {
-		return nil, errors.New("replace(text, old, new) takes texts")
-	}
-	n := -1
-	if len(args) == 4 {
-		n = runtime.ToInt(args[3])
-	}
-	count := strings.Count(s, old)
-	if n >= 0 && n < count {
-		count = n
-	}
-	size := int64(len(s)) + int64(count)*(int64(len(repl))-int64(len(old)))
-	if size > MaxValueBytes {
-		return nil, errTextBudget
-	}
-	return strings.Replace(s, old, repl, n), nil
-}
-
 // run evaluates a compiled expression inside the sandbox.
 func run(ctx context.Context, program *vm.Program, code string, vars map[string]any) (any, error) {
+	limit := timeBudget(ctx)
 	ctx, cancel := context.WithTimeout(ctx, EvalTimeout)
 	defer cancel()
-	b := &budget{ctx: ctx, left: ByteBudget, steps: StepBudget}
+	b := &budget{ctx: ctx, done: ctx.Done(), left: ByteBudget, steps: StepBudget}
 	env := make(map[string]any, len(vars)+1)
 	for k, v := range vars {
 		env[k] = v
@@ -249,38 +227,99 @@ func run(ctx context.Context, program *vm.Program, code string, vars map[string]
 		if r.err == nil {
 			r.err = checkSize(r.v)
 		}
-		return r.v, limitError(code, r.err, ctx)
+		return r.v, limitError(code, r.err, ctx, limit)
 	case <-ctx.Done():
 		// The VM cannot be stopped from outside: its next checked call
 		// (a predicate's step, a +, a text function) sees the context and
 		// ends it; its result is dropped.
-		return nil, limitError(code, ctx.Err(), ctx)
+		return nil, limitError(code, ctx.Err(), ctx, limit)
 	}
 }
 
-// checkSize refuses a value too large for a field.
+// checkSize refuses a value too large for a field: its text (a list's or
+// object's JSON) beyond MaxValueBytes, or nested deeper than JSON may be.
 func checkSize(v any) error {
-	if s, ok := v.(string); ok && len(s) > MaxValueBytes {
-		return errTextBudget
+	if s, ok := v.(string); ok {
+		if len(s) > MaxValueBytes {
+			return errTextBudget
+		}
+		return nil
 	}
-	if l, ok := v.([]any); ok && len(l) > MaxValueBytes/8 {
+	if _, ok := textSize(v, MaxValueBytes); !ok {
 		return errTextBudget
 	}
 	return nil
 }
 
+// maxValueDepth is how deeply a value a template builds may nest (lists in
+// lists): a value is walked by recursion (to JSON, to compare), and JSON
+// itself is read back at most 10,000 levels deep.
+const maxValueDepth = 1000
+
+// textSize is at most how long v's text (JSON, or %v) is, counted
+// generously (indentation included), stopping once it passes limit or
+// nests deeper than maxValueDepth (ok is then false).
+func textSize(v any, limit int64) (size int64, ok bool) {
+	var walk func(v reflect.Value, depth int) bool
+	walk = func(v reflect.Value, depth int) bool {
+		if depth > maxValueDepth {
+			size = limit + 1
+			return false
+		}
+		size += int64(2*depth + 8)
+		switch v.Kind() {
+		case reflect.Interface, reflect.Pointer:
+			if !v.IsNil() {
+				return walk(v.Elem(), depth)
+			}
+		case reflect.String:
+			size += int64(v.Len()) * 2 // escapes
+		case reflect.Slice, reflect.Array:
+			for i := range v.Len() {
+				if !walk(v.Index(i), depth+1) {
+					return false
+				}
+			}
+		case reflect.Map:
+			iter := v.MapRange()
+			for iter.Next() {
+				size += int64(iter.Key().Len()) * 2
+				if !walk(iter.Value(), depth+1) {
+					return false
+				}
+			}
+		}
+		return size <= limit
+	}
+	ok = walk(reflect.ValueOf(v), 0)
+	return size, ok
+}
+
 // limitError turns a sandbox stop into a *LimitError; other errors pass.
-func limitError(code string, err error, ctx context.Context) error {
+func limitError(code string, err error, ctx context.Context, limit time.Duration) error {
+	var over *overBudget
+	var slow *slowCall
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &over):
+		bound, what := "memory", "lists and objects"
+		if over.text {
+			bound, what = "text", "text"
+		}
+		if over.limit == MaxValueBytes {
+			return &LimitError{Expr: code, Bound: bound, Msg: fmt.Sprintf("%s would build %s of text, more than a field may hold (%s)", over.fn, sizeText(over.need), sizeText(MaxValueBytes))}
+		}
+		return &LimitError{Expr: code, Bound: bound, Msg: fmt.Sprintf("%s would build %s of %s, more than is left of the %s one evaluation may build", over.fn, sizeText(over.need), what, sizeText(ByteBudget))}
+	case errors.As(err, &slow):
+		return &LimitError{Expr: code, Bound: "time", Msg: slow.Error()}
 	case errors.Is(err, errTextBudget):
 		return &LimitError{Expr: code, Bound: "text", Msg: fmt.Sprintf("it builds more text than a field may hold (%s per field, %s per evaluation)",
 			sizeText(MaxValueBytes), sizeText(ByteBudget))}
 	case errors.Is(err, errStepBudget):
 		return &LimitError{Expr: code, Bound: "steps", Msg: fmt.Sprintf("it repeats its predicates more than %d times (loops inside loops over long lists)", StepBudget)}
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return &LimitError{Expr: code, Bound: "time", Msg: fmt.Sprintf("it ran longer than %s", EvalTimeout)}
+		return &LimitError{Expr: code, Bound: "time", Msg: fmt.Sprintf("it took longer than %s", limit.Round(time.Millisecond))}
 	case errors.Is(err, context.Canceled):
 		return err
 	case strings.Contains(err.Error(), "memory budget exceeded"):
@@ -291,108 +330,13 @@ func limitError(code string, err error, ctx context.Context) error {
 }
 
 func sizeText(n int64) string {
-	if n >= 1<<20 {
+	switch {
+	case n >= 1<<20:
 		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KiB", n>>10)
+	case n == 1:
+		return "1 byte"
 	}
-	return fmt.Sprintf("%d KiB", n>>10)
-}
-
-// checkedJoin is join(list[, sep]) with its result charged before it is
-// built: a list of one long text repeated is cheap, its join is not.
-func checkedJoin(args ...any) (any, error) {
-	if len(args) != 1 && len(args) != 2 {
-		return nil, fmt.Errorf("join takes 1 or 2 arguments, got %d", len(args))
-	}
-	sep := ""
-	if len(args) == 2 {
-		s, ok := args[1].(string)
-		if !ok {
-			return nil, errors.New("join(list, separator) takes a text separator")
-		}
-		sep = s
-	}
-	var parts []string
-	switch l := args[0].(type) {
-	case []string:
-		parts = l
-	case []any:
-		parts = make([]string, len(l))
-		for i, e := range l {
-			s, ok := e.(string)
-			if !ok {
-				return nil, fmt.Errorf("join takes a list of texts; item %d is %s", i, kindOf(e))
-			}
-			parts[i] = s
-		}
-	default:
-		return nil, fmt.Errorf("join takes a list of texts, got %s", kindOf(args[0]))
-	}
-	size := int64(len(sep)) * int64(max(len(parts)-1, 0))
-	for _, p := range parts {
-		size += int64(len(p))
-	}
-	if size > MaxValueBytes {
-		return nil, errTextBudget
-	}
-	return strings.Join(parts, sep), nil
-}
-
-// checkedToJSON is toJSON(v) (indented, as expr writes it), refused when
-// the text would be larger than a field may hold.
-func checkedToJSON(args ...any) (any, error) {
-	if len(args) != 1 {
-		return nil, fmt.Errorf("toJSON takes 1 argument, got %d", len(args))
-	}
-	if !fitsText(args[0], MaxValueBytes/2, 0) {
-		return nil, errTextBudget
-	}
-	b, err := json.MarshalIndent(args[0], "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	return string(b), nil
-}
-
-// checkedString is string(v), refused like toJSON for a value whose text
-// is too large.
-func checkedString(args ...any) (any, error) {
-	if len(args) != 1 {
-		return nil, fmt.Errorf("string takes 1 argument, got %d", len(args))
-	}
-	if s, ok := args[0].(string); ok {
-		return s, nil
-	}
-	if !fitsText(args[0], MaxValueBytes/2, 0) {
-		return nil, errTextBudget
-	}
-	return builtin.String(args[0]), nil
-}
-
-// fitsText reports whether v's text (JSON or %v) stays within limit bytes,
-// counting generously (indentation included) and stopping once it does not.
-func fitsText(v any, limit int64, depth int) bool {
-	var walk func(v any, depth int) bool
-	var size int64
-	walk = func(v any, depth int) bool {
-		size += int64(2*depth + 8)
-		switch x := v.(type) {
-		case string:
-			size += int64(len(x)) * 2 // escapes
-		case []any:
-			for _, e := range x {
-				if !walk(e, depth+1) {
-					return false
-				}
-			}
-		case map[string]any:
-			for k, e := range x {
-				size += int64(len(k)) * 2
-				if !walk(e, depth+1) {
-					return false
-				}
-			}
-		}
-		return size <= limit
-	}
-	return walk(v, depth)
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -15,8 +15,11 @@ package mapping
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -229,7 +232,82 @@ func (p part) eval(ctx context.Context, vars map[string]any, env Env) (any, erro
 	if v == nil {
 		return nil, &MissingError{Expr: p.expr, Paths: env.missing(p.refs)}
 	}
-	return v, nil
+	return plain(v), nil
+}
+
+// plain gives a value as decoded JSON holds it, which is what the rest of
+// the engine reads: the typed lists some builtins return ([]string of
+// split, []int of a range, pairs) become []any, maps with text keys
+// map[string]any, at any depth. Scalars stay as they are. A value already
+// plain is returned as it is, not copied.
+func plain(v any) any {
+	switch x := v.(type) {
+	case nil, string, bool, int, int64, float64, json.Number:
+		return v
+	case []any:
+		var out []any
+		for i, e := range x {
+			p := plain(e)
+			if out == nil && !same(p, e) {
+				out = make([]any, len(x))
+				copy(out, x[:i])
+			}
+			if out != nil {
+				out[i] = p
+			}
+		}
+		if out == nil {
+			return x
+		}
+		return out
+	case map[string]any:
+		var out map[string]any
+		for k, e := range x {
+			if p := plain(e); !same(p, e) {
+				if out == nil {
+					out = maps.Clone(x)
+				}
+				out[k] = p
+			}
+		}
+		if out == nil {
+			return x
+		}
+		return out
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array:
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = plain(rv.Index(i).Interface())
+		}
+		return out
+	case reflect.Map:
+		if rv.Type().Key().Kind() == reflect.String {
+			out := make(map[string]any, rv.Len())
+			iter := rv.MapRange()
+			for iter.Next() {
+				out[iter.Key().String()] = plain(iter.Value().Interface())
+			}
+			return out
+		}
+	}
+	return v
+}
+
+// same reports whether plain left a value as it was: a container it
+// rebuilt is a different one.
+func same(p, e any) bool {
+	switch e.(type) {
+	case []any, map[string]any:
+		return reflect.ValueOf(p).UnsafePointer() == reflect.ValueOf(e).UnsafePointer()
+	}
+	rv := reflect.ValueOf(e)
+	if k := rv.Kind(); k == reflect.Slice || k == reflect.Array || k == reflect.Map {
+		return false
+	}
+	return true
 }
 
 // Format writes a value the way a person expects to read it in text: whole
