@@ -99,3 +99,15 @@ func TestDamagedRecordsAreListedAndDeletable(t *testing.T) {
 		t.Errorf("the delete of a damaged record is not audited:\n%s", out)
 	}
 }
+
+// TestDamagedLineForASecretKeyProblem: a record whose secrets the key
+// cannot open is not called damaged: the way out is the right key first.
+func TestDamagedLineForASecretKeyProblem(t *testing.T) {
+	p := storage.RecordProblem{Bucket: "integrations", Key: "int_x", Err: fmt.Errorf("integration %q %w: wrong key", "Onboard", storage.ErrSecretKey)}
+	line := damagedLine(p)
+	for _, want := range []string{"integration int_x: its secrets cannot be opened", "secret key they were sealed with", "oktaflow integration delete int_x"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("the line %q lacks %q", line, want)
+		}
+	}
+}
