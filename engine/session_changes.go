@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -58,6 +59,11 @@ func (s *Session) Import(ctx context.Context, data []byte) (SaveResult, error) {
 func (s *Session) DeleteIntegration(ctx context.Context, id string) error {
 	_, err := change(s, OpDeleteIntegration, func() (struct{}, *entry, error) {
 		in, err := s.e.store.Integration(id)
+		if errors.Is(err, storage.ErrCorrupt) {
+			// A record that cannot be read can still be deleted: the way
+			// out of a damaged integration short of a restore.
+			in, err = storage.Integration{ID: id, Name: "(damaged record)"}, nil
+		}
 		if err != nil {
 			return struct{}{}, nil, err
 		}

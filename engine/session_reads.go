@@ -40,6 +40,19 @@ func (s *Session) Integrations() ([]storage.Integration, error) {
 	})
 }
 
+// IntegrationsChecked is Integrations and the records it left out because
+// they cannot be read, so that a listing can name them.
+func (s *Session) IntegrationsChecked() ([]storage.Integration, []storage.RecordProblem, error) {
+	if err := s.allow(OpRead); err != nil {
+		return nil, nil, err
+	}
+	list, bad, err := s.e.store.IntegrationsChecked()
+	for i := range list {
+		list[i] = s.redactIntegration(list[i])
+	}
+	return list, bad, err
+}
+
 // Integration returns one integration (redacted for the role).
 func (s *Session) Integration(id string) (storage.Integration, error) {
 	return read(s, func() (storage.Integration, error) {
@@ -78,6 +91,15 @@ func (s *Session) Export(id string) (Document, error) {
 // Runs lists runs, newest first; page with RunQuery.Before.
 func (s *Session) Runs(q storage.RunQuery) ([]storage.Run, error) {
 	return read(s, func() ([]storage.Run, error) { return s.e.store.ListRuns(q) })
+}
+
+// RunsChecked is Runs and the runs of the page it left out because they
+// cannot be read, so that a listing can name them.
+func (s *Session) RunsChecked(q storage.RunQuery) ([]storage.Run, []storage.RecordProblem, error) {
+	if err := s.allow(OpRead); err != nil {
+		return nil, nil, err
+	}
+	return s.e.store.ListRunsChecked(q)
 }
 
 // Run returns one run.

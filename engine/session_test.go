@@ -145,6 +145,14 @@ var sessionChanges = []sessionChange{
 var sessionReads = map[string]func(f *sessionFixture, s *Session) error{
 	"Integrations": func(f *sessionFixture, s *Session) error { _, err := s.Integrations(); return err },
 	"Integration":  func(f *sessionFixture, s *Session) error { _, err := s.Integration(f.in.ID); return err },
+	"IntegrationsChecked": func(f *sessionFixture, s *Session) error {
+		_, _, err := s.IntegrationsChecked()
+		return err
+	},
+	"RunsChecked": func(f *sessionFixture, s *Session) error {
+		_, _, err := s.RunsChecked(storage.RunQuery{Limit: 5})
+		return err
+	},
 	"IntegrationStats": func(f *sessionFixture, s *Session) error {
 		_, err := s.IntegrationStats(f.in.ID, time.Time{})
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -85,7 +86,7 @@ func newIntListCmd(g *globals) *cobra.Command {
 		Short: "List integrations with their state, trigger health and last run",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: g.withReader(func(cmd *cobra.Command, _ []string, s *engine.Session) error {
-			list, err := s.Integrations()
+			list, damaged, err := s.IntegrationsChecked()
 			if err != nil {
 				return err
 			}
@@ -99,10 +100,17 @@ func newIntListCmd(g *globals) *cobra.Command {
 					docs[i] = map[string]any{"id": in.ID, "name": in.Name, "enabled": in.Enabled, "trigger": in.Trigger.Type,
 						"steps": len(in.Steps), "health": healthJSON(health[in.ID])}
 				}
+				// The array stays readable JSON: what cannot be read is said
+				// on standard error.
+				printDamaged(cmd.ErrOrStderr(), damaged)
 				return printJSON(cmd.OutOrStdout(), docs)
 			}
-			if len(list) == 0 {
+			if len(list) == 0 && len(damaged) == 0 {
 				fmt.Fprintln(cmd.OutOrStdout(), "No integrations yet. Create one: oktaflow integration import FILE")
+				return nil
+			}
+			if len(list) == 0 {
+				printDamaged(cmd.OutOrStdout(), damaged)
 				return nil
 			}
 			w := table(cmd.OutOrStdout())
@@ -123,6 +131,7 @@ func newIntListCmd(g *globals) *cobra.Command {
 			if err := w.Flush(); err != nil {
 				return err
 			}
+			printDamaged(cmd.OutOrStdout(), damaged)
 			if failing > 0 {
 				fmt.Fprintf(cmd.ErrOrStderr(), "%s cannot poll; see oktaflow integration show ID for the last error\n", plural(failing, "trigger", "triggers"))
 			}
@@ -131,6 +140,29 @@ func newIntListCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// printDamaged writes a line for each record a listing had to leave out
+// because it cannot be read: which, why, and the way out.
+func printDamaged(w io.Writer, damaged []storage.RecordProblem) {
+	for _, p := range damaged {
+		fmt.Fprintln(w, damagedLine(p))
+	}
+}
+
+// damagedLine is a listing's line for a record that cannot be read.
+func damagedLine(p storage.RecordProblem) string {
+	switch p.Bucket {
+	case "integrations":
+		if errors.Is(p.Err, storage.ErrSecretKey) {
+			return fmt.Sprintf("integration %s: its secrets cannot be opened (%v); start oktaflow with the secret key they were sealed with, or delete it with: oktaflow integration delete %s",
+				p.Key, p.Err, p.Key)
+		}
+		return fmt.Sprintf("integration %s: damaged record (%v); delete it with: oktaflow integration delete %s (or restore a backup to get it back)", p.Key, p.Err, p.Key)
+	case "runs":
+		return fmt.Sprintf("run %s: damaged record (%v); it cannot be shown or retried; restore a backup to get it back", p.Key, p.Err)
+	}
+	return p.Error()
 }
 
 // healthText is a trigger's health in a few words: "ok", "failing ×3 for

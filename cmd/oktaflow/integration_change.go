@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oktaflow/oktaflow/engine"
+	"github.com/oktaflow/oktaflow/storage"
 )
 
 // The integration commands that change one: enable/disable, delete,
@@ -85,17 +86,29 @@ func newIntDeleteCmd(g *globals) *cobra.Command {
 		Args:  exactArgs(1),
 		RunE: g.withSession(false, func(cmd *cobra.Command, args []string, s *session) error {
 			in, err := s.sess.Integration(args[0])
-			if err != nil {
+			title := fmt.Sprintf("Delete %q (%s)?", in.Name, in.ID)
+			detail := "Its queued runs are cancelled; its finished runs stay in the history. Export it first to keep the document."
+			var damaged *storage.RecordError
+			switch {
+			case errors.As(err, &damaged):
+				// A record that cannot be read can still be deleted.
+				title = fmt.Sprintf("Delete the damaged integration %s?", args[0])
+				detail = fmt.Sprintf("Its record cannot be read (%v), so it cannot be exported first: only a backup can bring it back. "+
+					"Its queued runs are cancelled; its finished runs stay in the history.", damaged.Err)
+			case err != nil:
 				return err
 			}
-			if err := g.confirm(cmd, yes, true, fmt.Sprintf("Delete %q (%s)?", in.Name, in.ID),
-				"Its queued runs are cancelled; its finished runs stay in the history. Export it first to keep the document."); err != nil {
+			if err := g.confirm(cmd, yes, true, title, detail); err != nil {
 				return err
 			}
 			if err := audited(cmd, s.sess.DeleteIntegration(cmd.Context(), args[0])); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Deleted %s\n", args[0])
+			if damaged != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "Deleted %s (a damaged record)\n", args[0])
+			} else {
+				fmt.Fprintf(cmd.OutOrStdout(), "Deleted %s\n", args[0])
+			}
 			return nil
 		}),
 	}

@@ -48,7 +48,7 @@ func newRunsCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer done()
-			runs, err := s.Runs(q)
+			runs, damaged, err := s.RunsChecked(q)
 			if err != nil {
 				return err
 			}
@@ -59,7 +59,14 @@ func newRunsCmd(g *globals) *cobra.Command {
 				if runs == nil {
 					runs = []storage.Run{}
 				}
+				// The array stays readable JSON: what cannot be read is said
+				// on standard error.
+				printDamaged(cmd.ErrOrStderr(), damaged)
 				return printJSON(cmd.OutOrStdout(), runs)
+			}
+			if len(runs) == 0 && len(damaged) > 0 {
+				printDamaged(cmd.OutOrStdout(), damaged)
+				return nil
 			}
 			if len(runs) == 0 {
 				if q.Before != 0 {
@@ -85,7 +92,11 @@ func newRunsCmd(g *globals) *cobra.Command {
 				}
 				fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\t%s\n", r.ID, name, r.State, r.Attempt, ago(r.CreatedAt, now), summary(r))
 			}
-			return w.Flush()
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			printDamaged(cmd.OutOrStdout(), damaged)
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&q.IntegrationID, "integration", "", "only this integration's runs")
