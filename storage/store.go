@@ -44,6 +44,7 @@ type Store struct {
 
 	integrations snapshotCache[integrationSnap] // see cache.go
 	accounts     snapshotCache[accountSnap]
+	heads        heads // decoded integration heads (integrations.go)
 	closeOnce    sync.Once
 
 	health healthState // trigger health (see health.go)

@@ -181,12 +181,15 @@ func (w *writer) run(fn func(*bolt.Tx) error) error {
 }
 
 // WriteStats counts the writer's commits and the requests they carried:
-// Requests/Commits is how many writes shared each fsync.
+// Requests/Commits is how many writes shared each fsync. Pages is how many
+// database pages the commits wrote (meta pages included): what a commit's
+// fsync pays for.
 type WriteStats struct {
-	Commits, Requests uint64
+	Commits, Requests, Pages uint64
 }
 
 // WriteStats returns the group-commit counters since Open.
 func (s *Store) WriteStats() WriteStats {
-	return WriteStats{Commits: s.w.commits.Load(), Requests: s.w.requests.Load()}
+	st := s.db.Stats()
+	return WriteStats{Commits: s.w.commits.Load(), Requests: s.w.requests.Load(), Pages: uint64(st.TxStats.GetWrite())}
 }
