@@ -1,11 +1,13 @@
 package storage
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -256,7 +258,10 @@ type integrationHead struct {
 func (h integrationHead) version() int { return max(h.Version, 1) }
 
 func getIntegrationHead(tx *bolt.Tx, id string) (integrationHead, error) {
-	raw := tx.Bucket(bucketIntegrations).Get([]byte(id))
+	return decodeIntegrationHead(id, tx.Bucket(bucketIntegrations).Get([]byte(id)))
+}
+
+func decodeIntegrationHead(id string, raw []byte) (integrationHead, error) {
 	if raw == nil {
 		return integrationHead{}, fmt.Errorf("integration %q: %w", id, ErrNotFound)
 	}
@@ -265,6 +270,47 @@ func getIntegrationHead(tx *bolt.Tx, id string) (integrationHead, error) {
 		return integrationHead{}, recordErr(bucketIntegrations, id, err)
 	}
 	return h, nil
+}
+
+// heads remembers the decoded head of each integration record with the
+// record's bytes: a write transaction (every ingest request, every run
+// claim) reads the head of the record as the transaction sees it, and
+// decoding the whole record's JSON for it cost more than the rest of an
+// event's write. A remembered head is used only for a record byte for byte
+// equal to the one it was decoded from, so it is exact whatever changed
+// the record, committed or not.
+type heads struct {
+	mu sync.Mutex
+	m  map[string]headMemo
+}
+
+type headMemo struct {
+	raw  []byte
+	head integrationHead
+}
+
+// integrationHead is getIntegrationHead through s.heads.
+func (s *Store) integrationHead(tx *bolt.Tx, id string) (integrationHead, error) {
+	raw := tx.Bucket(bucketIntegrations).Get([]byte(id))
+	s.heads.mu.Lock()
+	m, ok := s.heads.m[id]
+	s.heads.mu.Unlock()
+	if ok && raw != nil && bytes.Equal(m.raw, raw) {
+		return m.head, nil
+	}
+	h, err := decodeIntegrationHead(id, raw)
+	s.heads.mu.Lock()
+	defer s.heads.mu.Unlock()
+	switch {
+	case err != nil:
+		delete(s.heads.m, id)
+	default:
+		if s.heads.m == nil {
+			s.heads.m = map[string]headMemo{}
+		}
+		s.heads.m[id] = headMemo{raw: bytes.Clone(raw), head: h} // raw lives in the mapped file only while tx is open
+	}
+	return h, err
 }
 
 func (s *Store) getIntegration(tx *bolt.Tx, id string) (Integration, error) {

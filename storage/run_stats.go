@@ -114,9 +114,15 @@ func countRun(tx *bolt.Tx, old *Run, r Run) error {
 		}{key, d})
 	}
 	if old == nil {
-		add(statsKey(id, 'c', q), 1)
-		if err := pruneStats(b, id, q); err != nil {
-			return err
+		created := statsKey(id, 'c', q)
+		add(created, 1)
+		// The first run of a quarter prunes what the window left behind;
+		// the quarter's later runs find nothing more to prune (reads start
+		// at the window anyway), so they skip the two seeks.
+		if b.Get(created) == nil {
+			if err := pruneStats(b, id, q); err != nil {
+				return err
+			}
 		}
 	}
 	wasFailed, wasRunning := old != nil && old.State == RunFailed, old != nil && old.State == RunRunning

@@ -44,7 +44,7 @@ func (s *Store) StartRun(id RunID) (Run, error) {
 		// definition it executes from the cache just before, which an edit
 		// invalidates in its own commit.
 		version := 0
-		if h, err := getIntegrationHead(tx, r.IntegrationID); err == nil {
+		if h, err := s.integrationHead(tx, r.IntegrationID); err == nil {
 			version = h.version()
 		}
 		r.beginAttempt(version, now)
@@ -170,7 +170,7 @@ func (s *Store) offReason(tx *bolt.Tx, r *Run) string {
 	if r.Manual {
 		return ""
 	}
-	in, err := getIntegrationHead(tx, r.IntegrationID)
+	in, err := s.integrationHead(tx, r.IntegrationID)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return "integration deleted"

@@ -170,6 +170,11 @@ func (s *Store) putRun(tx *bolt.Tx, old *Run, r Run) error {
 	if err != nil {
 		return err
 	}
+	return s.putRunEncoded(tx, old, r, raw)
+}
+
+// putRunEncoded is putRun with r already encoded as raw (json.Marshal(r)).
+func (s *Store) putRunEncoded(tx *bolt.Tx, old *Run, r Run, raw []byte) error {
 	if err := tx.Bucket(bucketRuns).Put(runKey(r.ID), raw); err != nil {
 		return err
 	}
@@ -277,4 +282,52 @@ func (s *Store) transition(id RunID, change func(tx *bolt.Tx, r *Run) error) (Ru
 
 func badState(r *Run, want string) error {
 	return fmt.Errorf("run %d is %s, %s: %w", r.ID, r.State, want, ErrBadState)
+}
+
+// newRunJSON encodes a new queued run (as EnqueueEvents makes it) the way
+// json.Marshal(Run) does, from a part encoded before the write transaction
+// (outside the writer, where the senders' goroutines share the CPU): the
+// transaction only adds the run's id and creation time. A run of any
+// other shape goes through json.Marshal.
+type newRunJSON struct {
+	trigger string // the trigger type mid was encoded with
+	mid     []byte // "integrationId":…,"attempt":0 (without braces)
+}
+
+// newRunMiddle is what json.Marshal writes of a new queued run between its
+// id and its nextDue, in the same order (see Run).
+type newRunMiddle struct {
+	IntegrationID string          `json:"integrationId"`
+	Trigger       string          `json:"trigger"`
+	Event         json.RawMessage `json:"event"`
+	DedupeKey     string          `json:"dedupeKey,omitempty"`
+	State         RunState        `json:"state"`
+	Attempt       int             `json:"attempt"`
+}
+
+func prepareNewRun(integrationID, trigger string, ev NewEvent) (newRunJSON, error) {
+	b, err := json.Marshal(newRunMiddle{IntegrationID: integrationID, Trigger: trigger, Event: ev.Payload, DedupeKey: ev.DedupeKey, State: RunQueued})
+	if err != nil {
+		return newRunJSON{}, err
+	}
+	return newRunJSON{trigger: trigger, mid: b[1 : len(b)-1]}, nil
+}
+
+// encode is json.Marshal of the new run with this id, created at now
+// (NextDue, CreatedAt and UpdatedAt), Manual as given.
+func (p newRunJSON) encode(id RunID, now time.Time, manual bool) ([]byte, error) {
+	t, err := now.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, len(`{"id":,,"nextDue":,"createdAt":,"updatedAt":,"manual":true}`)+20+len(p.mid)+3*len(t))
+	b = strconv.AppendUint(append(b, `{"id":`...), uint64(id), 10)
+	b = append(append(b, ','), p.mid...)
+	b = append(append(b, `,"nextDue":`...), t...)
+	b = append(append(b, `,"createdAt":`...), t...)
+	b = append(append(b, `,"updatedAt":`...), t...)
+	if manual {
+		b = append(b, `,"manual":true`...)
+	}
+	return append(b, '}'), nil
 }

@@ -44,6 +44,7 @@ type Store struct {
 
 	integrations snapshotCache[integrationSnap] // see cache.go
 	accounts     snapshotCache[accountSnap]
+	heads        heads // decoded integration heads (integrations.go)
 	closeOnce    sync.Once
 
 	health healthState // trigger health (see health.go)
@@ -157,10 +158,14 @@ func Open(path string, opts Options) (*Store, error) {
 func (s *Store) Path() string { return s.path }
 
 // Close releases the file. Writes already queued are committed first;
-// later ones fail with ErrClosed.
+// later ones fail with ErrClosed. Close does not wait forever for a write
+// that never returns: after a while it gives up with ErrWriterStuck (see
+// writer.go), and the file is released when that write returns, or with
+// the process.
 func (s *Store) Close() error {
-	s.closeOnce.Do(func() { s.w.close() })
-	return s.db.Close()
+	var err error
+	s.closeOnce.Do(func() { err = s.w.close(s.db.Close) })
+	return err
 }
 
 // lockedError says who holds the file and what to do; it matches ErrLocked.

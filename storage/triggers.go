@@ -57,7 +57,11 @@ type EnqueueOptions struct {
 // move the cursor writes nothing.
 func (s *Store) EnqueueEvents(integrationID string, events []NewEvent, opts EnqueueOptions) ([]Enqueued, error) {
 	out := make([]Enqueued, len(events))
-	todo, cursorSame, err := s.enqueuePrecheck(integrationID, events, opts, out)
+	todo, cursorSame, trigger, err := s.enqueuePrecheck(integrationID, events, opts, out)
+	if err != nil {
+		return nil, err
+	}
+	prep, err := prepareEvents(integrationID, trigger, events, todo, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +78,7 @@ func (s *Store) EnqueueEvents(integrationID string, events []NewEvent, opts Enqu
 		}
 		if err == nil {
 			err = s.updateSized(len(chunk), chunkBytes(events, chunk), func(tx *bolt.Tx) error {
-				return s.enqueueChunk(tx, integrationID, events, chunk, opts, last, out)
+				return s.enqueueChunk(tx, integrationID, events, prep, chunk, opts, last, out)
 			})
 		}
 		if err != nil {
@@ -99,14 +103,14 @@ var testHookEnqueueChunk func(i int) error
 // events whose key was seen recently enough to need no refresh. It returns
 // the indexes of the events left to write, and whether the stored cursor
 // already equals opts.Cursor.
-func (s *Store) enqueuePrecheck(integrationID string, events []NewEvent, opts EnqueueOptions, out []Enqueued) (todo []int, cursorSame bool, err error) {
+func (s *Store) enqueuePrecheck(integrationID string, events []NewEvent, opts EnqueueOptions, out []Enqueued) (todo []int, cursorSame bool, trigger string, err error) {
 	now := s.now().UTC()
 	in, err := s.Integration(integrationID) // the cache: the write re-checks in its transaction
 	if err != nil {
-		return nil, false, err
+		return nil, false, "", err
 	}
 	if err := accepts(in.Name, in.Enabled, opts); err != nil {
-		return nil, false, err
+		return nil, false, "", err
 	}
 	err = s.view(func(tx *bolt.Tx) error {
 		todo = todo[:0]
@@ -132,7 +136,37 @@ func (s *Store) enqueuePrecheck(integrationID string, events []NewEvent, opts En
 		}
 		return nil
 	})
-	return todo, cursorSame, err
+	return todo, cursorSame, in.Trigger.Type, err
+}
+
+// preparedEvent is what an event's write needs that can be computed before
+// the write transaction, outside the one writer: its payload hash and its
+// run's JSON but for id and time.
+type preparedEvent struct {
+	hash    [16]byte
+	hasHash bool
+	run     newRunJSON
+}
+
+// prepareEvents prepares the events at todo (the others are not written).
+// A payload that is not valid JSON fails the call here, before anything is
+// written.
+func prepareEvents(integrationID, trigger string, events []NewEvent, todo []int, opts EnqueueOptions) ([]preparedEvent, error) {
+	prep := make([]preparedEvent, len(events))
+	for _, i := range todo {
+		ev, p := events[i], &prep[i]
+		if len(ev.Payload) > 0 {
+			p.hash, p.hasHash = payloadHash(ev.Payload), true
+		}
+		if opts.Baseline {
+			continue
+		}
+		var err error
+		if p.run, err = prepareNewRun(integrationID, trigger, ev); err != nil {
+			return nil, fmt.Errorf("event %d: %w", i, err)
+		}
+	}
+	return prep, nil
 }
 
 func accepts(name string, enabled bool, opts EnqueueOptions) error {
@@ -177,8 +211,8 @@ func chunkBytes(events []NewEvent, idx []int) int {
 // enqueueChunk writes the events at idx (and the cursor when last) in tx.
 // It may run more than once (a group commit re-runs a failed group one by
 // one), so it sets every out[i] it owns on each run and keeps no other state.
-func (s *Store) enqueueChunk(tx *bolt.Tx, integrationID string, events []NewEvent, idx []int, opts EnqueueOptions, last bool, out []Enqueued) error {
-	in, err := getIntegrationHead(tx, integrationID)
+func (s *Store) enqueueChunk(tx *bolt.Tx, integrationID string, events []NewEvent, prep []preparedEvent, idx []int, opts EnqueueOptions, last bool, out []Enqueued) error {
+	in, err := s.integrationHead(tx, integrationID)
 	if err != nil {
 		return err
 	}
@@ -196,11 +230,8 @@ func (s *Store) enqueueChunk(tx *bolt.Tx, integrationID string, events []NewEven
 	now := s.now().UTC()
 	runs := tx.Bucket(bucketRuns)
 	for _, i := range idx {
-		ev := events[i]
-		entry := dedupeEntry{Seen: now}
-		if len(ev.Payload) > 0 {
-			entry.Hash, entry.HasHash = payloadHash(ev.Payload), true
-		}
+		ev, p := events[i], prep[i]
+		entry := dedupeEntry{Seen: now, Hash: p.hash, HasHash: p.hasHash}
 		if ev.DedupeKey != "" {
 			if prev, ok := dd.get(ev.DedupeKey); ok {
 				out[i] = duplicateOf(prev, ev)
@@ -227,7 +258,16 @@ func (s *Store) enqueueChunk(tx *bolt.Tx, integrationID string, events []NewEven
 			Event: ev.Payload, DedupeKey: ev.DedupeKey, State: RunQueued,
 			NextDue: now, CreatedAt: now, UpdatedAt: now, Manual: opts.AllowOff,
 		}
-		if err := s.putRun(tx, nil, r); err != nil {
+		var raw []byte
+		if p.run.trigger == r.Trigger { // else the trigger changed since prepareEvents
+			raw, err = p.run.encode(r.ID, now, r.Manual)
+		} else {
+			raw, err = json.Marshal(r)
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.putRunEncoded(tx, nil, r, raw); err != nil {
 			return err
 		}
 		if ev.DedupeKey != "" {

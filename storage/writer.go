@@ -2,8 +2,10 @@ package storage
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -30,9 +32,42 @@ import (
 //
 // Requests run in arrival order, each seeing the writes of those before it.
 // A request function must not call back into the store.
+//
+// Faults and Close. A commit the file system refuses (a full disk, an I/O
+// error, a file system gone read-only) fails its requests with a
+// *WriteError (errors.Is ErrWriteFailed), never an untyped error. Close
+// lets the writer commit what is queued, but once it is closing a failed
+// commit is not retried request by request: that group and everything
+// queued after it are answered with the failure at once, so a failing disk
+// cannot make Close try every queued write in turn. And Close waits for
+// the writer at most closeWait: a write that never returns (a disk that
+// stopped answering fsync) leaves Close returning ErrWriterStuck with the
+// writes still queued answered ErrClosed, instead of blocking forever.
 
 // ErrClosed: the store was closed.
 var ErrClosed = errors.New("the database is closed")
+
+// ErrWriteFailed: the file system refused a commit (*WriteError says why).
+var ErrWriteFailed = errors.New("the database could not be written")
+
+// ErrWriterStuck: Close gave up waiting for a write that never returned.
+var ErrWriterStuck = errors.New("a database write did not return")
+
+// WriteError is a commit the file system refused. Nothing of the change
+// was written: the previous state of the file stands. It matches
+// ErrWriteFailed.
+type WriteError struct{ Err error }
+
+func (e *WriteError) Error() string {
+	return fmt.Sprintf("writing the database failed (%v); nothing of this change was saved: free disk space or fix the file system, then retry", e.Err)
+}
+
+func (e *WriteError) Unwrap() error { return e.Err }
+
+func (e *WriteError) Is(target error) bool { return target == ErrWriteFailed }
+
+// closeWait bounds how long Close waits for the writer (see above).
+var closeWait = 10 * time.Second
 
 type writeRequest struct {
 	fn     func(*bolt.Tx) error
@@ -45,11 +80,13 @@ type writer struct {
 	db    *bolt.DB
 	guard func(func() error) error
 
-	mu     sync.Mutex
-	queue  []*writeRequest
-	closed bool
-	wake   chan struct{} // cap 1: "the queue may be non-empty"
-	exited chan struct{}
+	mu       sync.Mutex
+	queue    []*writeRequest
+	closed   bool
+	gaveUp   bool          // close stopped waiting (closeWait): the loop closes the file when it gets out
+	onGiveUp func() error  // what the loop runs then (the bbolt Close)
+	wake     chan struct{} // cap 1: "the queue may be non-empty"
+	exited   chan struct{}
 
 	commits, requests atomic.Uint64
 }
@@ -77,8 +114,11 @@ func (w *writer) do(fn func(*bolt.Tx) error, events, bytes int) error {
 	return <-req.done
 }
 
-// close lets the writer finish what is queued, then stops it.
-func (w *writer) close() {
+// close lets the writer finish what is queued, then stops it. It returns
+// ErrWriterStuck when the writer has not stopped within closeWait: what is
+// still queued is then answered ErrClosed, and afterClose runs when (if
+// ever) the stuck write returns, instead of by close.
+func (w *writer) close(afterClose func() error) error {
 	w.mu.Lock()
 	already := w.closed
 	w.closed = true
@@ -89,11 +129,39 @@ func (w *writer) close() {
 		default:
 		}
 	}
-	<-w.exited
+	t := time.NewTimer(closeWait)
+	defer t.Stop()
+	select {
+	case <-w.exited:
+		return afterClose()
+	case <-t.C:
+	}
+	w.mu.Lock()
+	select {
+	case <-w.exited: // got out meanwhile
+		w.mu.Unlock()
+		return afterClose()
+	default:
+	}
+	queued := w.queue
+	w.queue, w.gaveUp, w.onGiveUp = nil, true, afterClose
+	w.mu.Unlock()
+	for _, r := range queued {
+		r.done <- ErrClosed
+	}
+	return fmt.Errorf("%w: closing the database waited %v for it (a disk that stopped answering?); the writes not yet answered were not saved", ErrWriterStuck, closeWait)
 }
 
 func (w *writer) loop() {
-	defer close(w.exited)
+	defer func() {
+		w.mu.Lock()
+		gaveUp, after := w.gaveUp, w.onGiveUp
+		close(w.exited)
+		w.mu.Unlock()
+		if gaveUp {
+			after() // Close could not: the stuck write has returned
+		}
+	}()
 	for {
 		group, closed := w.take()
 		if len(group) == 0 {
@@ -168,25 +236,76 @@ func (w *writer) commit(group []*writeRequest) {
 		}
 		return
 	}
+	var werr *WriteError
+	if errors.As(err, &werr) && w.isClosed() {
+		// The disk refused the commit and the store is closing: do not try
+		// each request (and then each queued one) against it in turn.
+		w.failQueued(group, err)
+		return
+	}
 	// Something in the group failed: nothing of it was written. Run each
 	// request alone so that one bad request does not fail the others.
-	for _, r := range group {
-		r.done <- w.run(r.fn)
+	for i, r := range group {
+		err := w.run(r.fn)
+		r.done <- err
 		w.commits.Add(1)
+		if errors.As(err, &werr) && w.isClosed() {
+			w.failQueued(group[i+1:], err)
+			return
+		}
 	}
 }
 
+func (w *writer) isClosed() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.closed
+}
+
+// failQueued answers the requests of group and every queued one with err.
+func (w *writer) failQueued(group []*writeRequest, err error) {
+	w.mu.Lock()
+	queued := w.queue
+	w.queue = nil
+	w.mu.Unlock()
+	for _, r := range append(group, queued...) {
+		r.done <- err
+	}
+}
+
+// run runs fn in one transaction. A commit that fails after fn succeeded
+// is the file system's refusal: a *WriteError. fn's own error (or panic)
+// is returned as it is.
 func (w *writer) run(fn func(*bolt.Tx) error) error {
-	return w.guard(func() error { return w.db.Update(fn) })
+	ran, returned := false, false // fn succeeded; Update returned (did not panic)
+	err := w.guard(func() error {
+		err := w.db.Update(func(tx *bolt.Tx) error {
+			ran = false
+			if err := fn(tx); err != nil {
+				return err
+			}
+			ran = true
+			return nil
+		})
+		returned = true
+		return err
+	})
+	if err != nil && ran && returned {
+		return &WriteError{Err: err}
+	}
+	return err
 }
 
 // WriteStats counts the writer's commits and the requests they carried:
-// Requests/Commits is how many writes shared each fsync.
+// Requests/Commits is how many writes shared each fsync. Pages is how many
+// database pages the commits wrote (meta pages included): what a commit's
+// fsync pays for.
 type WriteStats struct {
-	Commits, Requests uint64
+	Commits, Requests, Pages uint64
 }
 
 // WriteStats returns the group-commit counters since Open.
 func (s *Store) WriteStats() WriteStats {
-	return WriteStats{Commits: s.w.commits.Load(), Requests: s.w.requests.Load()}
+	st := s.db.Stats()
+	return WriteStats{Commits: s.w.commits.Load(), Requests: s.w.requests.Load(), Pages: uint64(st.TxStats.GetWrite())}
 }
