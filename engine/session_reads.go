@@ -123,7 +123,7 @@ func (s *Session) Accounts() ([]storage.Account, error) {
 	return read(s, func() ([]storage.Account, error) {
 		list, err := s.e.store.Accounts()
 		for i := range list {
-			list[i] = redactAccount(list[i])
+			list[i] = s.redactAccountForRole(list[i])
 		}
 		return list, err
 	})
@@ -133,7 +133,7 @@ func (s *Session) Accounts() ([]storage.Account, error) {
 func (s *Session) Account(idOrName string) (storage.Account, error) {
 	return read(s, func() (storage.Account, error) {
 		a, err := s.e.store.Account(idOrName)
-		return redactAccount(a), err
+		return s.redactAccountForRole(a), err
 	})
 }
 

@@ -10,12 +10,46 @@ import (
 
 var secretType = reflect.TypeFor[storage.Secret]()
 
-// redactAccount masks every credential of an account: its token, and any
-// other storage.Secret field the account holds (a private key, a DPoP key,
-// a Kissflow access key secret), so that a credential added to the account
-// later is masked without a change here. The masked value is the secret's
-// Mask ("••••••••wxyz"): set or not is still visible.
-func redactAccount(a storage.Account) storage.Account {
+// Who sees what of a secret. A session that may reveal secrets (an admin)
+// gets an account's credentials as Mask shows them ("••••••••wxyz": that one
+// is set, and which), and an integration's as stored. Any other session (a
+// viewer) sees only that a secret is set ("••••••••"), never a character of
+// it: not the last four either.
+
+// setMask is a set secret with nothing of it shown: the Mask of a secret too
+// short to show a tail, so that Mask, String and JSON keep it as it is.
+var setMask = storage.Secret("set").Mask()
+
+// hide is a secret as a viewer sees it: set ("••••••••") or not ("").
+func hide(s storage.Secret) storage.Secret {
+	if s.IsZero() {
+		return s
+	}
+	return storage.Secret(setMask)
+}
+
+// secretMask is how this session's reads mask a secret (see above).
+func (s *Session) secretMask() func(storage.Secret) storage.Secret {
+	if ok, _ := s.Can(OpRevealSecret); ok {
+		return mask
+	}
+	return hide
+}
+
+// redactAccountForRole masks an account's credentials for the session's role.
+func (s *Session) redactAccountForRole(a storage.Account) storage.Account {
+	return redactAccountWith(a, s.secretMask())
+}
+
+// redactAccount masks every credential of an account for an admin, as the
+// changes that return one (admins' only) do.
+func redactAccount(a storage.Account) storage.Account { return redactAccountWith(a, mask) }
+
+// redactAccountWith masks every credential of an account: its token, and
+// any other storage.Secret field the account holds (a private key, a DPoP
+// key, a Kissflow access key secret), so that a credential added to the
+// account later is masked without a change here. Set or not stays visible.
+func redactAccountWith(a storage.Account, mask func(storage.Secret) storage.Secret) storage.Account {
 	v := reflect.ValueOf(&a).Elem()
 	for i := range v.NumField() {
 		f := v.Field(i)
@@ -43,17 +77,17 @@ func (s *Session) redactIntegration(in storage.Integration) storage.Integration 
 	if ok, _ := s.Can(OpRevealSecret); ok {
 		return in
 	}
-	in.Trigger.Secrets = maskAll(in.Trigger.Secrets)
+	in.Trigger.Secrets = maskAll(in.Trigger.Secrets, hide)
 	steps := slices.Clone(in.Steps)
 	for i := range steps {
-		steps[i].Secrets = maskAll(steps[i].Secrets)
+		steps[i].Secrets = maskAll(steps[i].Secrets, hide)
 	}
 	in.Steps = steps
 	return in
 }
 
 // maskAll is a copy of secrets with each value masked (nil for none).
-func maskAll(secrets map[string]storage.Secret) map[string]storage.Secret {
+func maskAll(secrets map[string]storage.Secret, mask func(storage.Secret) storage.Secret) map[string]storage.Secret {
 	if secrets == nil {
 		return nil
 	}

@@ -17,11 +17,13 @@ import (
 
 // Commands over SSH run in serve's process, on its store and engine. Some
 // make no sense there (they would start another server or touch the file
-// serve holds); viewers may only run the ones that change nothing.
+// serve holds); viewers may only run the ones that change nothing (the
+// completion scripts read nothing: `ssh host completion bash` prints the
+// same script as the local CLI).
 var (
-	localOnly = []string{"", "serve", "sim", "compact", "completion"}
+	localOnly = []string{"", "serve", "sim", "compact"}
 	readOnly  = []string{"version", "help", "account list", "account show", "integration list", "integration show",
-		"integration export", "runs", "run show", "audit", "kissflow items"}
+		"integration export", "runs", "run show", "audit", "kissflow items", "completion"}
 )
 
 // Annotations that mark where a command would touch the server's files.

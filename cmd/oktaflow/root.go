@@ -94,5 +94,9 @@ func newRootCmdFor(g *globals) *cobra.Command {
 	}
 	root.AddCommand(newVersionCmd(), newSimCmd(), newAccountCmd(g), newIntegrationCmd(g), newRunsCmd(g), newRunCmd(g),
 		newServeCmd(g), newBackupCmd(g), newCompactCmd(g), newAuditCmd(g), newKissflowCmd(g))
+	// Our own completion command: cobra's binds its output when it is added
+	// (at Execute), which over SSH is before the session's streams are set.
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.AddCommand(newCompletionCmd())
 	return root
 }

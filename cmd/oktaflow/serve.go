@@ -25,7 +25,7 @@ type serveFlags struct {
 	tlsCert, tlsKey, opsAddr       string
 	httpMaxConns                   int
 	ssh                            console.Limits
-	grace                          time.Duration
+	grace, closeTimeout            time.Duration
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -40,7 +40,9 @@ func newServeCmd(g *globals) *cobra.Command {
 			"change (and on SIGHUP); a key taken out of them closes its open sessions. With --tls-cert and\n" +
 			"--tls-key the webhook listener serves HTTPS only, and re-reads the pair when it changes.\n" +
 			"SIGINT/SIGTERM stop it gracefully: SSH first, then the engine (running steps get --grace to\n" +
-			"finish; a step cut off resumes at the next start), then the database.",
+			"finish; a step cut off resumes at the next start), then the database (--close-timeout to commit\n" +
+			"what is queued). Each stage is bounded: after a storage fault serve still exits, non-zero, saying\n" +
+			"what failed.",
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error { return serve(cmd, g, f) },
 	}
@@ -60,6 +62,7 @@ func newServeCmd(g *globals) *cobra.Command {
 	fl.IntVar(&f.ssh.MaxSessions, "ssh-max-sessions", console.DefaultMaxSessions, "SSH sessions (the app or a command) open at once")
 	fl.IntVar(&f.ssh.AdminReserve, "ssh-admin-reserve", console.DefaultAdminReserve, "SSH connections and sessions kept free for admins (viewers are refused beyond the rest)")
 	fl.DurationVar(&f.grace, "grace", 30*time.Second, "how long running steps may take to finish on shutdown")
+	fl.DurationVar(&f.closeTimeout, "close-timeout", 10*time.Second, "how long shutdown waits for the database to close; beyond it serve exits without (the file keeps what was last committed)")
 	return cmd
 }
 
@@ -85,11 +88,19 @@ func serve(cmd *cobra.Command, g *globals, f serveFlags) error {
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return &usageError{errors.New("--tls-cert and --tls-key go together: give both PEM files, or neither")}
 	}
+	if f.closeTimeout <= 0 {
+		return &usageError{fmt.Errorf("--close-timeout %s: give how long shutdown may wait for the database to close, e.g. 10s", f.closeTimeout)}
+	}
 	st, err := g.openStore()
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	closed := false // the shutdown closes it within its bound
+	defer func() {
+		if !closed {
+			st.Close()
+		}
+	}()
 	opts := g.engineOptions(st, logger)
 	if opts.FeedsDir != "" {
 		if fi, err := os.Stat(opts.FeedsDir); err != nil || !fi.IsDir() {
@@ -109,19 +120,18 @@ func serve(cmd *cobra.Command, g *globals, f serveFlags) error {
 		return e.Stop(ctx)
 	}
 	state := serveState{PID: os.Getpid(), Started: time.Now().UTC()}
-	hookBase := ""
 	listen := engine.ListenOptions{TLSCert: f.tlsCert, TLSKey: f.tlsKey, MaxConns: f.httpMaxConns, OpsAddr: f.opsAddr}
 	if err := e.ListenWith(f.httpAddr, listen); err != nil {
 		// Without its listener serve would answer no webhook, /healthz or
 		// /metrics, with one log line to say so: it stops instead.
 		stopEngine()
 		return listenError(f.httpAddr, err)
-	} else {
-		info := e.ListenInfo()
-		hookBase, state.HTTP = info.URL, info.URL
-		ops := cmp.Or(info.OpsURL, hookBase)
-		logger.Info("listening", "webhooks", hookBase+"/hooks/{integration-id}", "health", ops+"/healthz", "metrics", ops+"/metrics", "tls", info.TLS)
 	}
+	info := e.ListenInfo()
+	hookBase := info.URL
+	state.HTTP = hookBase
+	ops := cmp.Or(info.OpsURL, hookBase)
+	logger.Info("listening", "webhooks", hookBase+"/hooks/{integration-id}", "health", ops+"/healthz", "metrics", ops+"/metrics", "tls", info.TLS)
 	logger.Info("trigger sources", "feeds_dir", e.FeedsDir(), "allow_private_addresses", opts.AllowPrivateAddresses)
 
 	var ssh *console.Server
@@ -171,7 +181,12 @@ func serve(cmd *cobra.Command, g *globals, f serveFlags) error {
 	logger.Info("oktaflow serve running", "db", st.Path())
 	<-cmd.Context().Done()
 
-	// Shut down in order: SSH sessions, then the engine, then (deferred) the store.
+	// Shut down in order: SSH sessions, then the engine, then the store,
+	// each within a bound. After a storage fault a read or write of the
+	// store can wait for good (bbolt keeps a lock that a fault interrupted),
+	// and whatever waits on it with it: serve then exits without it, which
+	// leaves the file as of its last commit (bbolt never overwrites a
+	// committed page), and says so.
 	logger.Info("stopping: SSH console, then running steps", "grace", f.grace)
 	if ssh != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -180,8 +195,27 @@ func serve(cmd *cobra.Command, g *globals, f serveFlags) error {
 		}
 		cancel()
 	}
-	if err := stopEngine(); err != nil {
-		return fmt.Errorf("stop: %w", err)
+	var errs []error
+	stopErr := within(f.grace+stopSlack, stopEngine)
+	if sh := e.StoreHealth(); sh.Failing {
+		errs = append(errs, fmt.Errorf("database writes were failing since %s: %s; runs cut off by it resume at the next start",
+			sh.Since.Local().Format(time.DateTime), sh.LastError))
+	}
+	if errors.Is(stopErr, errStuck) {
+		errs = append(errs, fmt.Errorf("the engine did not stop within %s (--grace and %s more): something waits on the database", f.grace+stopSlack, stopSlack))
+	} else if stopErr != nil {
+		errs = append(errs, fmt.Errorf("stop: %w", stopErr))
+	}
+	closed = true
+	if err := within(f.closeTimeout, st.Close); errors.Is(err, errStuck) {
+		errs = append(errs, fmt.Errorf("the database %s did not close within %s (--close-timeout): a read or write of it is stuck, as after a fault; "+
+			"exiting without: the file keeps what was last committed, and the next start refuses it if it is damaged (then restore a backup)", st.Path(), f.closeTimeout))
+	} else if err != nil {
+		errs = append(errs, fmt.Errorf("close the database: %w", err))
+	}
+	if len(errs) > 0 {
+		logger.Error("stopped with errors", "err", errors.Join(errs...))
+		return errors.Join(errs...)
 	}
 	logger.Info("stopped")
 	return nil
@@ -193,4 +227,27 @@ func listenError(addr string, err error) error {
 		return fmt.Errorf("cannot listen for webhooks on %s: another process holds it (the app, or another oktaflow serve?); stop it, or give serve another --http-addr: %w", addr, err)
 	}
 	return fmt.Errorf("cannot listen for webhooks on %s (check --http-addr and, with HTTPS, --tls-cert/--tls-key): %w", addr, err)
+}
+
+// stopSlack is how long past --grace the engine may take to stop (its
+// listener, pollers and sandboxes; its scheduler alone waits up to 5 s
+// for runs it cancelled) before serve gives up on it.
+const stopSlack = 10 * time.Second
+
+// errStuck: a shutdown stage did not finish within its bound.
+var errStuck = errors.New("did not finish in time")
+
+// within runs f and returns its error, or errStuck once d has passed (f
+// then goes on, on its own goroutine, until the process exits).
+func within(d time.Duration, f func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		return errStuck
+	}
 }

@@ -385,6 +385,8 @@ func TestAllowedRemotely(t *testing.T) {
 		{viewer, "account remove s", "viewer role"},
 		{viewer, "integration import x.json", "viewer role"},
 		{viewer, "serve", "only on the server"},
+		{viewer, "completion bash", ""},
+		{admin, "completion zsh", ""},
 	} {
 		err := allowedRemotely(find, c.id, strings.Fields(c.args))
 		switch {
