@@ -2,7 +2,9 @@ package trigger
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -171,13 +173,13 @@ func TestCSVFolderSkipsABadFileAndReportsIt(t *testing.T) {
 	if got := keys(b.Events); strings.Join(got, ",") != "csv:E4" {
 		t.Fatalf("the good file must flow: %v", got)
 	}
-	probs := strings.Join(b.Problems, "\n")
+	probs := strings.Join(problemTexts(b.Problems), "\n")
 	if !strings.Contains(probs, "b.csv") || !strings.Contains(probs, "UTF-8") || !strings.Contains(probs, "c.csv") || !strings.Contains(probs, "key column") {
 		t.Fatalf("each bad file is reported by name: %q", b.Problems)
 	}
 	// still bad, still reported; once fixed, its rows flow
 	b = csvPoll(t, p, b.Cursor)
-	if len(b.Events) != 0 || !strings.Contains(strings.Join(b.Problems, "\n"), "b.csv") {
+	if len(b.Events) != 0 || !strings.Contains(strings.Join(problemTexts(b.Problems), "\n"), "b.csv") {
 		t.Fatalf("a bad file stays reported: %+v", b)
 	}
 	write("b.csv", "id,email\nE2,b@acme.com\n")
@@ -215,7 +217,7 @@ func TestCSVCursorPerFileReadsOnlyNewRows(t *testing.T) {
 	os.WriteFile(file, []byte("name,email\nOther,other@acme.com\nNew,new@acme.com\n"), 0o600)
 	touch(t, file, 2*time.Second)
 	b = csvPoll(t, p, b.Cursor)
-	if len(b.Events) != 2 || !strings.Contains(strings.Join(b.Problems, " "), "rewritten") {
+	if len(b.Events) != 2 || !strings.Contains(strings.Join(problemTexts(b.Problems), " "), "rewritten") {
 		t.Fatalf("rewritten file: %d events, problems %q", len(b.Events), b.Problems)
 	}
 }
@@ -264,5 +266,47 @@ func TestCSVPollIsBoundedAndGoesOn(t *testing.T) {
 	touch(t, filepath.Join(dir, "b.csv"), time.Second)
 	if b = csvPoll(t, p, b.Cursor); b.Baseline || strings.Join(keys(b.Events), ",") != "csv:B4" {
 		t.Fatalf("new row after the baseline: %+v", b)
+	}
+}
+
+// A file (or folder) that does not exist yet when the trigger is switched
+// ON is not part of the baseline: once it appears, every row it has fires.
+// While it is missing the poll says so, as a standing problem naming the
+// path; a file that was read and then disappears is a failure.
+func TestCSVFileMissingAtSwitchOnFiresAllItsRows(t *testing.T) {
+	for _, folder := range []bool{false, true} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "hr.csv")
+		if folder {
+			path = filepath.Join(dir, "drop")
+		}
+		p := newCSVPoller(t, map[string]any{"path": path, "key_column": "id"})
+		cursor := ""
+		for range 2 { // switched ON, then a poll later: still missing
+			b, err := p.Poll(context.Background(), cursor, time.Now())
+			if err != nil {
+				t.Logf("folder=%v: missing path: %v", folder, err) // the engine keeps the cursor it had
+				continue
+			}
+			if len(b.Events) != 0 || len(b.Problems) != 1 || b.Problems[0].Reason != "file_not_found" || !strings.Contains(b.Problems[0].Msg, "does not exist yet") {
+				t.Fatalf("folder=%v: missing path: %+v", folder, b)
+			}
+			cursor = b.Cursor
+		}
+		file := path
+		if folder {
+			os.Mkdir(path, 0o700)
+			file = filepath.Join(path, "day1.csv")
+		}
+		os.WriteFile(file, []byte("id,email\nE1,a@acme.com\nE2,b@acme.com\n"), 0o600)
+		b := csvPoll(t, p, cursor)
+		if b.Baseline || strings.Join(keys(b.Events), ",") != "csv:E1,csv:E2" || len(b.Problems) != 0 {
+			t.Fatalf("folder=%v: the file that appeared: baseline=%v %v %v", folder, b.Baseline, keys(b.Events), b.Problems)
+		}
+		os.RemoveAll(path)
+		_, err := p.Poll(context.Background(), b.Cursor, time.Now())
+		if err == nil || !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("folder=%v: a path read before, now missing: %v; want a file-not-found failure", folder, err)
+		}
 	}
 }

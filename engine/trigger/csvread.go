@@ -23,7 +23,7 @@ func (b *readBudget) spent() bool { return b.rows <= 0 || b.bytes <= 0 }
 type readResult struct {
 	cursor   *fileCursor
 	events   []Event
-	problems []string
+	problems []PollProblem
 	more     bool // stopped by the poll's bounds: read on at the next poll
 }
 
@@ -35,7 +35,7 @@ func (f *csvFeed) read(name string, st fileStamp, old *fileCursor, stable bool, 
 	base := filepath.Base(name)
 	file, err := os.Open(name)
 	if err != nil {
-		return readResult{}, fmt.Errorf("CSV %s: %w", base, err)
+		return readResult{}, fileErrorf(ReasonUnreadable, 0, "CSV %s: %w", base, err)
 	}
 	defer file.Close()
 	var res readResult
@@ -46,18 +46,19 @@ func (f *csvFeed) read(name string, st fileStamp, old *fileCursor, stable bool, 
 		h, err := prefixHash(file, old.Offset)
 		switch {
 		case err != nil && !errors.Is(err, io.ErrUnexpectedEOF):
-			return readResult{}, fmt.Errorf("CSV %s: %w", base, err)
+			return readResult{}, fileErrorf(ReasonUnreadable, 0, "CSV %s: %w", base, err)
 		case err == nil && h == old.Hash:
 			start, line, header = old.Offset, old.Line, old.Header
 		default:
-			res.problems = append(res.problems, fmt.Sprintf("%s was rewritten (the part read before changed); reading it again from the start, and rows seen before do not fire again", base))
+			res.problems = append(res.problems, PollProblem{Reason: ReasonRewritten, File: base,
+				Msg: fmt.Sprintf("%s was rewritten (the part read before changed); reading it again from the start, and rows seen before do not fire again", base)})
 		}
 	}
 	n := min(st.Size-start, int64(budget.bytes))
 	chunk := make([]byte, max(n, 0))
 	got, err := file.ReadAt(chunk, start)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return readResult{}, fmt.Errorf("CSV %s: %w", base, err)
+		return readResult{}, fileErrorf(ReasonUnreadable, 0, "CSV %s: %w", base, err)
 	}
 	chunk = chunk[:got]
 	text := f.enc.decode(chunk)
@@ -71,12 +72,13 @@ func (f *csvFeed) read(name string, st fileStamp, old *fileCursor, stable bool, 
 	}
 	consumed := int64(f.enc.rawOffset(text, pr.consumed))
 	if pr.more && consumed == 0 && int64(got) == int64(budget.bytes) {
-		res.problems = append(res.problems, fmt.Sprintf("%s line %d: a row longer than %d MiB cannot be read; split it or fix the file", base, line+1, csvMaxBytesPerPoll>>20))
+		res.problems = append(res.problems, PollProblem{Reason: ReasonLongRow, File: base, Line: line + 1,
+			Msg: fmt.Sprintf("%s line %d: a row longer than %d MiB cannot be read; split it or fix the file", base, line+1, csvMaxBytesPerPoll>>20)})
 	}
 	offset := start + consumed
 	hash, err := prefixHash(file, offset)
 	if err != nil {
-		return readResult{}, fmt.Errorf("CSV %s: %w", base, err)
+		return readResult{}, fileErrorf(ReasonUnreadable, 0, "CSV %s: %w", base, err)
 	}
 	budget.rows -= len(pr.events)
 	budget.bytes -= int(consumed)
@@ -139,7 +141,7 @@ type chunkParams struct {
 
 type chunkResult struct {
 	events   []Event
-	problems []string
+	problems []PollProblem
 	header   []string
 	consumed int  // bytes of text read: up to the end of the last complete row
 	lines    int  // line breaks in them
@@ -187,11 +189,12 @@ func parseChunk(text []byte, p chunkParams) chunkResult {
 		}
 		if err != nil {
 			if perr == nil {
-				res.err = fmt.Errorf("CSV %s: %w", p.file, err)
+				res.err = fileErrorf(ReasonUnreadable, 0, "CSV %s: %w", p.file, err)
 				return res
 			}
 			// A broken row (a stray quote, say): report it and read on.
-			res.problems = append(res.problems, fmt.Sprintf("%s line %d: %v", p.file, p.line+perr.StartLine, perr.Err))
+			res.problems = append(res.problems, PollProblem{Reason: ReasonBadRow, File: p.file, Line: p.line + perr.StartLine,
+				Msg: fmt.Sprintf("%s line %d: %v; the row is skipped", p.file, p.line+perr.StartLine, perr.Err)})
 			res.consumed = end
 			continue
 		}
@@ -200,7 +203,7 @@ func parseChunk(text []byte, p chunkParams) chunkResult {
 		if p.checkUTF8 {
 			for _, v := range rec {
 				if !utf8.ValidString(v) {
-					res.err = fmt.Errorf("CSV %s line %d is not valid UTF-8; if the file is exported in another character set, set the trigger's encoding (e.g. windows-1252)", p.file, recLine)
+					res.err = fileErrorf(ReasonBadEncoding, recLine, "CSV %s line %d is not valid UTF-8; if the file is exported in another character set, set the trigger's encoding (e.g. windows-1252)", p.file, recLine)
 					return res
 				}
 			}
@@ -212,7 +215,7 @@ func parseChunk(text []byte, p chunkParams) chunkResult {
 			}
 			if p.keyColumn != "" {
 				if keyIdx = slices.Index(header, p.keyColumn); keyIdx < 0 {
-					res.err = fmt.Errorf("CSV %s: key column %q is not in the header (columns: %s)", p.file, p.keyColumn, strings.Join(header, ", "))
+					res.err = fileErrorf(ReasonBadHeader, recLine, "CSV %s: key column %q is not in the header (columns: %s)", p.file, p.keyColumn, strings.Join(header, ", "))
 					return res
 				}
 			}
@@ -221,7 +224,7 @@ func parseChunk(text []byte, p chunkParams) chunkResult {
 		}
 		res.consumed = end
 		if ev, problem := rowEvent(res.header, rec, keyIdx, p, recLine); problem != "" {
-			res.problems = append(res.problems, problem)
+			res.problems = append(res.problems, PollProblem{Reason: ReasonBadRow, File: p.file, Line: recLine, Msg: problem + "; the row is skipped"})
 		} else {
 			res.events = append(res.events, ev)
 		}
@@ -257,7 +260,7 @@ func rowEvent(header, rec []string, keyIdx int, p chunkParams, line int) (Event,
 }
 
 // parseCSV turns a whole CSV text with a header row into row events.
-func parseCSV(r io.Reader, fileName, keyColumn string, delimiter rune) ([]Event, []string, error) {
+func parseCSV(r io.Reader, fileName, keyColumn string, delimiter rune) ([]Event, []PollProblem, error) {
 	text, err := io.ReadAll(r)
 	if err != nil {
 		return nil, nil, err
