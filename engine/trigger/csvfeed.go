@@ -25,7 +25,9 @@ import (
 // from the start, and its rows that were seen before are dropped by their
 // dedupe keys. So a file of any size fires each row once, whatever the
 // dedupe window. A last line without its line break waits until it has one,
-// or until the file stayed the same for a whole poll interval. Text must be
+// or until the file stayed the same for a whole poll interval; a line read
+// that way whose writer had only paused is read again once finished, as a
+// row marked _completed (see parseChunk). Text must be
 // UTF-8 unless the trigger names another encoding. In a folder, a file that
 // cannot be read is reported and skipped while the others flow.
 type csvFeed struct {
@@ -69,11 +71,23 @@ type fileCursor struct {
 	Tail bool `json:"tail,omitempty"`
 	// Pending is set when the poll's bounds stopped before the file's end.
 	Pending bool `json:"pending,omitempty"`
+	// TailRead is the last line that was read without its line break (the
+	// file stood still over two polls): when the file grows, that line is
+	// read again from its start, since the writer may only have paused.
+	TailRead *tailRead `json:"tailRead,omitempty"`
 	// Problem is why the file is skipped (in a folder), until it changes,
 	// with its reason (a PollProblem's) and line (0: the whole file).
 	Problem       string `json:"problem,omitempty"`
 	ProblemReason string `json:"problemReason,omitempty"`
 	ProblemLine   int    `json:"problemLine,omitempty"`
+}
+
+// tailRead is a last line read without its line break: where it starts,
+// a hash of its text as it was read, and whether it was the header.
+type tailRead struct {
+	Start  int64  `json:"start"`
+	Hash   string `json:"hash"`
+	Header bool   `json:"header,omitempty"`
 }
 
 // skipped is the standing problem of a file skipped until it changes.

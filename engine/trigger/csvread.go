@@ -42,6 +42,7 @@ func (f *csvFeed) read(name string, st fileStamp, old *fileCursor, stable bool, 
 	var start int64
 	var line int
 	var header []string
+	var fired string // the hash of a line read without its line break, read again from start
 	if old != nil && old.V == 2 {
 		h, err := prefixHash(file, old.Offset)
 		switch {
@@ -49,6 +50,14 @@ func (f *csvFeed) read(name string, st fileStamp, old *fileCursor, stable bool, 
 			return readResult{}, fileErrorf(ReasonUnreadable, 0, "CSV %s: %w", base, err)
 		case err == nil && h == old.Hash:
 			start, line, header = old.Offset, old.Line, old.Header
+			if t := old.TailRead; t != nil && st.Size > old.Offset {
+				// The file grew after its last line was read without a line
+				// break: read that line again, it may have gone on.
+				start, fired = t.Start, t.Hash
+				if t.Header {
+					header, fired = nil, ""
+				}
+			}
 		default:
 			res.problems = append(res.problems, PollProblem{Reason: ReasonRewritten, File: base,
 				Msg: fmt.Sprintf("%s was rewritten (the part read before changed); reading it again from the start, and rows seen before do not fire again", base)})
@@ -65,10 +74,17 @@ func (f *csvFeed) read(name string, st fileStamp, old *fileCursor, stable bool, 
 	pr := parseChunk(text, chunkParams{
 		file: base, keyColumn: f.keyColumn, delimiter: f.delimiter, header: header, line: line,
 		eof: start+int64(got) >= st.Size, acceptTail: stable && old != nil && old.Tail,
-		maxRows: budget.rows, checkUTF8: f.enc.cm == nil, encoding: f.enc.name,
+		maxRows: budget.rows, checkUTF8: f.enc.cm == nil, encoding: f.enc.name, firedTail: fired,
 	})
 	if pr.err != nil {
 		return readResult{}, pr.err
+	}
+	var tail *tailRead
+	switch {
+	case pr.tailRead:
+		tail = &tailRead{Start: start + int64(f.enc.rawOffset(text, pr.tailStart)), Hash: pr.tailHash, Header: pr.tailHeader}
+	case fired != "" && !pr.firedDone:
+		tail = old.TailRead // the line read before is not finished yet
 	}
 	consumed := int64(f.enc.rawOffset(text, pr.consumed))
 	if pr.more && consumed == 0 && int64(got) == int64(budget.bytes) {
@@ -84,7 +100,7 @@ func (f *csvFeed) read(name string, st fileStamp, old *fileCursor, stable bool, 
 	budget.bytes -= int(consumed)
 	res.cursor = &fileCursor{
 		Size: st.Size, MTime: st.MTime, V: 2, Offset: offset, Line: line + pr.lines, Hash: hash,
-		Header: pr.header, Tail: pr.tail, Pending: pr.more,
+		Header: pr.header, Tail: pr.tail, Pending: pr.more, TailRead: tail,
 	}
 	res.events, res.more = pr.events, pr.more
 	res.problems = append(res.problems, pr.problems...)
@@ -137,6 +153,9 @@ type chunkParams struct {
 	maxRows    int
 	checkUTF8  bool
 	encoding   string
+	// firedTail is the hash of the first line's text as it was read
+	// before without its line break ("": none): the text starts with it.
+	firedTail string
 }
 
 type chunkResult struct {
@@ -148,6 +167,15 @@ type chunkResult struct {
 	tail     bool // an unfinished last line waits
 	more     bool // stopped by maxRows or by the end of the chunk
 	err      error
+	// tailRead: an unfinished last line was read as it is (acceptTail),
+	// starting at tailStart, its text hashing to tailHash; tailHeader: it
+	// was the header.
+	tailRead   bool
+	tailStart  int
+	tailHash   string
+	tailHeader bool
+	// firedDone: the line of firedTail was read to its end this time.
+	firedDone bool
 }
 
 // parseChunk turns CSV text into row events, stopping before an unfinished
@@ -168,24 +196,45 @@ func parseChunk(text []byte, p chunkParams) chunkResult {
 		keyIdx = slices.Index(p.header, p.keyColumn)
 	}
 	rows := 0
+	recStart := skip
 	for {
 		rec, err := cr.Read()
 		end := skip + int(cr.InputOffset())
 		if err == io.EOF {
 			break
 		}
+		begin := recStart
+		recStart = end
+		first := begin == skip
 		unfinished := end >= len(text) && !endsWithNewline
 		var perr *csv.ParseError
 		if err != nil && errors.As(err, &perr) && errors.Is(err, csv.ErrQuote) && end >= len(text) {
 			unfinished = true // a quoted field still open at the end
 		}
-		if unfinished && !(p.eof && p.acceptTail) {
+		// A last line that is clearly not finished (a quote still open,
+		// fewer fields than the header) waits, however long the file stands
+		// still: its writer has only paused.
+		short := errors.Is(err, csv.ErrQuote) || (err == nil && res.header != nil && len(rec) < len(res.header))
+		if unfinished && (!(p.eof && p.acceptTail) || short) {
 			if p.eof {
 				res.tail = true
 			} else {
 				res.more = true
 			}
 			break
+		}
+		lineText := bytes.TrimRight(text[begin:end], "\r\n")
+		if unfinished {
+			res.tailRead, res.tailStart, res.tailHash, res.tailHeader = true, begin, lineHash(lineText), res.header == nil
+		}
+		completes := false // the line read before without its line break, gone on since
+		if first && p.firedTail != "" {
+			res.firedDone = !unfinished
+			if lineHash(lineText) == p.firedTail {
+				res.consumed = end // as it was read: only its line break is new
+				continue
+			}
+			completes = true
 		}
 		if err != nil {
 			if perr == nil {
@@ -226,6 +275,15 @@ func parseChunk(text []byte, p chunkParams) chunkResult {
 		if ev, problem := rowEvent(res.header, rec, keyIdx, p, recLine); problem != "" {
 			res.problems = append(res.problems, PollProblem{Reason: ReasonBadRow, File: p.file, Line: recLine, Msg: problem + "; the row is skipped"})
 		} else {
+			if completes {
+				// Its first part fired as a row: this is the row it became,
+				// under a key of its own (the key column's value is likely
+				// the same, and the dedupe would drop it).
+				ev.Data["_completed"] = true
+				if keyIdx >= 0 {
+					ev.DedupeKey += "#completed:" + lineHash(lineText)
+				}
+			}
 			res.events = append(res.events, ev)
 		}
 		rows++
@@ -236,6 +294,12 @@ func parseChunk(text []byte, p chunkParams) chunkResult {
 	}
 	res.lines = bytes.Count(text[:res.consumed], []byte("\n"))
 	return res
+}
+
+// lineHash is a short hash of one line's text.
+func lineHash(line []byte) string {
+	sum := sha256.Sum256(line)
+	return hex.EncodeToString(sum[:8])
 }
 
 func rowEvent(header, rec []string, keyIdx int, p chunkParams, line int) (Event, string) {
