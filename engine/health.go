@@ -121,12 +121,23 @@ func (b *healthBook) failed(id string, err error, reason string, wait time.Durat
 	})
 }
 
-// problem records items a working poll had to skip (a CSV row without its
-// key, say): the last error shows it, the state stays ok.
-func (b *healthBook) problem(id, msg string) {
+// problem records an item a working poll had to skip (a CSV row without
+// its key, say) or a standing condition (a file skipped until it changes):
+// the last error shows it, the state stays ok. A standing problem already
+// shown is not recorded again.
+func (b *healthBook) problem(id string, p trigger.PollProblem) {
 	now := b.e.now()
-	b.e.metrics.triggerProblems.WithLabelValues(id).Inc()
-	b.update(id, func(h *TriggerHealth) { h.LastError, h.LastErrorAt = msg, now })
+	if p.Standing {
+		b.mu.Lock()
+		shown := b.byID[id].LastError == p.Msg
+		b.mu.Unlock()
+		if shown {
+			return
+		}
+	} else {
+		b.e.metrics.triggerProblems.WithLabelValues(id).Inc()
+	}
+	b.update(id, func(h *TriggerHealth) { h.LastError, h.LastErrorAt = p.Msg, now })
 }
 
 // forget drops an integration that no longer polls (switched OFF, deleted).

@@ -52,3 +52,22 @@ func waitUser(t *testing.T, h *harness, login string) {
 	t.Helper()
 	waitUntil(t, func() bool { _, ok := h.sim.UserByLogin(login); return ok })
 }
+
+// A CSV trigger switched ON before its file exists: when the file appears,
+// all its rows fire (before, the first poll after it appeared took them
+// as the baseline of "from now"). Meanwhile its health says the file is
+// not there yet.
+func TestCSVFileThatAppearsAfterSwitchOnFiresEveryRow(t *testing.T) {
+	h := newHarness(t, oktatest.Options{})
+	feed := filepath.Join(h.e.FeedsDir(), "hr.csv")
+	os.MkdirAll(h.e.FeedsDir(), 0o700)
+	doc := fmt.Sprintf(`{"name": "HR feed", "trigger": {"type": "csv", "config": {"path": %q, "key_column": "employee_id"}},
+	  "steps": [{"id": "create", "action": "okta.add_user", "account": "sandbox",
+	    "fields": {"firstName": "{{ trigger.first }}", "lastName": "{{ trigger.last }}", "email": "{{ trigger.email }}", "login": "{{ trigger.email }}"}}]}`, feed)
+	in := h.importOn(doc)
+	h.start()
+	waitUntil(t, func() bool { hl, _ := h.e.TriggerHealth(in.ID); return !hl.LastErrorAt.IsZero() }) // a poll found no file
+	os.WriteFile(feed, []byte("employee_id,first,last,email\nE1,Ada,One,ada@acme.com\nE2,Bo,Two,bo@acme.com\n"), 0o600)
+	waitUser(t, h, "ada@acme.com")
+	waitUser(t, h, "bo@acme.com")
+}

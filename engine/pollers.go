@@ -227,11 +227,15 @@ func (e *Engine) reportQueued(res []storage.Enqueued) int {
 	return queued
 }
 
-// triggerProblem reports items a poll had to skip.
-func (e *Engine) triggerProblem(integrationID, msg string) {
-	e.log.Warn("trigger problem", "integration", integrationID, "problem", msg)
-	e.health.problem(integrationID, msg)
-	e.bus.publish(Event{Kind: TriggerProblem, At: e.now(), IntegrationID: integrationID, Message: msg})
+// triggerProblem reports an item a poll had to skip, or a standing
+// condition of its source: logged, counted and published when it is new,
+// shown in the trigger's health while it lasts.
+func (e *Engine) triggerProblem(integrationID string, p trigger.PollProblem) {
+	if !p.Standing {
+		e.log.Warn("trigger problem", "integration", integrationID, "problem", p.Msg, "reason", p.Reason)
+		e.bus.publish(Event{Kind: TriggerProblem, At: e.now(), IntegrationID: integrationID, Message: p.Msg})
+	}
+	e.health.problem(integrationID, p)
 }
 
 func (e *Engine) triggerDeps() trigger.Deps {

@@ -225,8 +225,9 @@ const (
 // retrying does not help, so the run fails at once with this message.
 type Error struct {
 	Msg    string
-	Code   string // CodeNotFound, CodeAmbiguous, CodeBadInput, CodeWrongStatus
+	Code   string // CodeNotFound, CodeAmbiguous, CodeBadInput, CodeWrongStatus, CodeUnexpected, CodeRefused
 	Status string // with CodeWrongStatus: the user's Okta status
+	Err    error  // the error behind it, when there is one (with CodeRefused: the policy's)
 }
 
 // The codes of an action's own errors.
@@ -236,9 +237,11 @@ const (
 	CodeBadInput    = "bad_input"    // a mapped value or option cannot be used
 	CodeWrongStatus = "wrong_status" // the user's status does not allow the operation
 	CodeUnexpected  = "unexpected"   // an answer the step's settings do not expect (http.request)
+	CodeRefused     = "refused"      // the address policy refuses the target (http.request)
 )
 
 func (e *Error) Error() string { return e.Msg }
+func (e *Error) Unwrap() error { return e.Err }
 
 func actionErr(code, format string, args ...any) error {
 	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
@@ -334,10 +337,16 @@ func stringField(fields map[string]any, name string) string {
 	}
 }
 
-// IsPermanent reports whether an error from Run fails the run at once.
+// IsPermanent reports whether an error from Run fails the run at once: an
+// action's own *Error, or any error that says it is permanent (a
+// Permanent() method that reports true: the address policy's refusal).
 func IsPermanent(err error) bool {
 	var ae *Error
-	return errors.As(err, &ae)
+	if errors.As(err, &ae) {
+		return true
+	}
+	var perm interface{ Permanent() bool }
+	return errors.As(err, &perm) && perm.Permanent()
 }
 
 // oktaOf returns the step's Okta client, or an error saying the step has

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -144,10 +145,7 @@ func (h httpRequest) Run(ctx context.Context, conn Conn, in Input) (map[string]a
 	}
 	resp, err := conn.HTTP.Do(req)
 	if err != nil {
-		if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("%s %s: no answer within %s: %w", call.method, redactURL(call.url), call.timeout, err)
-		}
-		return nil, fmt.Errorf("%s %s: %w", call.method, redactURL(call.url), err)
+		return nil, sendError(ctx, call, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
@@ -169,6 +167,43 @@ func (h httpRequest) Run(ctx context.Context, conn Conn, in Input) (map[string]a
 	out["outcome"] = "sent"
 	return out, nil
 }
+
+// sendError says why a request got no answer. Go's *url.Error names the
+// URL whole, query and all (a key may be in it), so its inner error is
+// what is told, after the URL without its query. A refusal that stands
+// however often it is tried (the address policy, a redirect it does not
+// follow: errors whose Permanent() is true) fails the step at once; other
+// failures (connection refused, reset, timeouts) are worth another attempt.
+func sendError(ctx context.Context, call *httpCall, err error) error {
+	where := call.method + " " + redactURL(call.url)
+	inner := err
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		inner = ue.Err
+	}
+	var perm interface{ Permanent() bool }
+	if errors.As(err, &perm) && perm.Permanent() {
+		return &Error{Code: CodeRefused, Msg: fmt.Sprintf("%s: %v", where, perm), Err: inner}
+	}
+	if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: no answer within %s: %w", where, call.timeout, inner)
+	}
+	if ue != nil {
+		// ue.Err is not always a net.Error (EOF): the wrapper is kept
+		// for the runner's classification, its text is not shown.
+		return &sendFailure{msg: fmt.Sprintf("%s: %v", where, inner), err: ue}
+	}
+	return fmt.Errorf("%s: %w", where, err)
+}
+
+// sendFailure is a request that got no answer, worth another attempt.
+type sendFailure struct {
+	msg string
+	err error
+}
+
+func (e *sendFailure) Error() string { return e.msg }
+func (e *sendFailure) Unwrap() error { return e.err }
 
 func (httpRequest) Describe(in Input) Request {
 	call, err := buildHTTPCall(in)

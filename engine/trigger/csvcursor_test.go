@@ -2,7 +2,10 @@ package trigger
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -171,13 +174,13 @@ func TestCSVFolderSkipsABadFileAndReportsIt(t *testing.T) {
 	if got := keys(b.Events); strings.Join(got, ",") != "csv:E4" {
 		t.Fatalf("the good file must flow: %v", got)
 	}
-	probs := strings.Join(b.Problems, "\n")
+	probs := strings.Join(problemTexts(b.Problems), "\n")
 	if !strings.Contains(probs, "b.csv") || !strings.Contains(probs, "UTF-8") || !strings.Contains(probs, "c.csv") || !strings.Contains(probs, "key column") {
 		t.Fatalf("each bad file is reported by name: %q", b.Problems)
 	}
 	// still bad, still reported; once fixed, its rows flow
 	b = csvPoll(t, p, b.Cursor)
-	if len(b.Events) != 0 || !strings.Contains(strings.Join(b.Problems, "\n"), "b.csv") {
+	if len(b.Events) != 0 || !strings.Contains(strings.Join(problemTexts(b.Problems), "\n"), "b.csv") {
 		t.Fatalf("a bad file stays reported: %+v", b)
 	}
 	write("b.csv", "id,email\nE2,b@acme.com\n")
@@ -215,7 +218,7 @@ func TestCSVCursorPerFileReadsOnlyNewRows(t *testing.T) {
 	os.WriteFile(file, []byte("name,email\nOther,other@acme.com\nNew,new@acme.com\n"), 0o600)
 	touch(t, file, 2*time.Second)
 	b = csvPoll(t, p, b.Cursor)
-	if len(b.Events) != 2 || !strings.Contains(strings.Join(b.Problems, " "), "rewritten") {
+	if len(b.Events) != 2 || !strings.Contains(strings.Join(problemTexts(b.Problems), " "), "rewritten") {
 		t.Fatalf("rewritten file: %d events, problems %q", len(b.Events), b.Problems)
 	}
 }
@@ -264,5 +267,163 @@ func TestCSVPollIsBoundedAndGoesOn(t *testing.T) {
 	touch(t, filepath.Join(dir, "b.csv"), time.Second)
 	if b = csvPoll(t, p, b.Cursor); b.Baseline || strings.Join(keys(b.Events), ",") != "csv:B4" {
 		t.Fatalf("new row after the baseline: %+v", b)
+	}
+}
+
+// A file (or folder) that does not exist yet when the trigger is switched
+// ON is not part of the baseline: once it appears, every row it has fires.
+// While it is missing the poll says so, as a standing problem naming the
+// path; a file that was read and then disappears is a failure.
+func TestCSVFileMissingAtSwitchOnFiresAllItsRows(t *testing.T) {
+	for _, folder := range []bool{false, true} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "hr.csv")
+		if folder {
+			path = filepath.Join(dir, "drop")
+		}
+		p := newCSVPoller(t, map[string]any{"path": path, "key_column": "id"})
+		cursor := ""
+		for range 2 { // switched ON, then a poll later: still missing
+			b, err := p.Poll(context.Background(), cursor, time.Now())
+			if err != nil {
+				t.Logf("folder=%v: missing path: %v", folder, err) // the engine keeps the cursor it had
+				continue
+			}
+			if len(b.Events) != 0 || len(b.Problems) != 1 || b.Problems[0].Reason != "file_not_found" || !strings.Contains(b.Problems[0].Msg, "does not exist yet") {
+				t.Fatalf("folder=%v: missing path: %+v", folder, b)
+			}
+			cursor = b.Cursor
+		}
+		file := path
+		if folder {
+			os.Mkdir(path, 0o700)
+			file = filepath.Join(path, "day1.csv")
+		}
+		os.WriteFile(file, []byte("id,email\nE1,a@acme.com\nE2,b@acme.com\n"), 0o600)
+		b := csvPoll(t, p, cursor)
+		if b.Baseline || strings.Join(keys(b.Events), ",") != "csv:E1,csv:E2" || len(b.Problems) != 0 {
+			t.Fatalf("folder=%v: the file that appeared: baseline=%v %v %v", folder, b.Baseline, keys(b.Events), b.Problems)
+		}
+		os.RemoveAll(path)
+		_, err := p.Poll(context.Background(), b.Cursor, time.Now())
+		if err == nil || !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("folder=%v: a path read before, now missing: %v; want a file-not-found failure", folder, err)
+		}
+	}
+}
+
+// A writer that pauses mid-line over two polls: the rule "unchanged over
+// two polls ⇒ the last line is complete" reads the half line. When the
+// writer then finishes it, the finished line is read once more, as the
+// row it really is (marked _completed; with a key column under a key of
+// its own, so that the dedupe does not drop it), and the text appended is
+// not taken for a broken row of its own. A last line that was complete
+// (only its line break comes later) is not read again; nor is a finished
+// line read twice.
+func TestCSVLineFinishedAfterItWasReadAsStable(t *testing.T) {
+	for _, keyed := range []bool{true, false} {
+		file := filepath.Join(t.TempDir(), "hr.csv")
+		os.WriteFile(file, []byte("id,email\nE1,a@acme.com\n"), 0o600)
+		values := map[string]any{"path": file}
+		if keyed {
+			values["key_column"] = "id"
+		}
+		p := newCSVPoller(t, values)
+		b := csvPoll(t, p, "")
+		appendFile(t, file, "E2,bo") // the writer pauses mid-line
+		touch(t, file, time.Second)
+		b = csvPoll(t, p, b.Cursor) // waits for its line break
+		b = csvPoll(t, p, b.Cursor) // unchanged: read as it is
+		if len(b.Events) != 1 || b.Events[0].Data["email"] != "bo" {
+			t.Fatalf("keyed=%v: the stable half line: %+v", keyed, b.Events)
+		}
+		partialKey := b.Events[0].DedupeKey
+		appendFile(t, file, "b@acme.com\nE3,c@acme.com\n") // the writer goes on
+		touch(t, file, 2*time.Second)
+		b = csvPoll(t, p, b.Cursor)
+		if len(b.Problems) != 0 || len(b.Events) != 2 {
+			t.Fatalf("keyed=%v: after the line was finished: events %+v problems %q", keyed, b.Events, problemTexts(b.Problems))
+		}
+		done, e3 := b.Events[0], b.Events[1]
+		if done.Data["id"] != "E2" || done.Data["email"] != "bob@acme.com" || done.Data["_completed"] != true || done.Data["_line"] != float64(3) || done.DedupeKey == partialKey {
+			t.Fatalf("keyed=%v: the finished line: %+v (the half line's key %s)", keyed, done, partialKey)
+		}
+		if e3.Data["id"] != "E3" || e3.Data["_line"] != float64(4) || e3.Data["_completed"] != nil {
+			t.Fatalf("keyed=%v: the next line: %+v", keyed, e3)
+		}
+		if b = csvPoll(t, p, b.Cursor); len(b.Events) != 0 {
+			t.Fatalf("keyed=%v: read twice: %+v", keyed, b.Events)
+		}
+
+		// A complete last line whose line break comes later: read once.
+		appendFile(t, file, "E4,d@acme.com")
+		touch(t, file, 3*time.Second)
+		b = csvPoll(t, p, b.Cursor)
+		b = csvPoll(t, p, b.Cursor)
+		if len(b.Events) != 1 || b.Events[0].Data["id"] != "E4" {
+			t.Fatalf("keyed=%v: stable last line: %+v", keyed, b.Events)
+		}
+		appendFile(t, file, "\r\nE5,e@acme.com\n")
+		touch(t, file, 4*time.Second)
+		b = csvPoll(t, p, b.Cursor)
+		if len(b.Events) != 1 || b.Events[0].Data["id"] != "E5" || len(b.Problems) != 0 {
+			t.Fatalf("keyed=%v: after the line break came: %+v %q", keyed, b.Events, problemTexts(b.Problems))
+		}
+	}
+}
+
+// A writer that writes its lines in pieces cut anywhere, polled between
+// pieces (sometimes twice with nothing new): every line fires with its
+// final text under a key not seen before (what the engine's dedupe lets
+// through), nothing is reported broken, and no text fires twice.
+func TestCSVLinesWrittenInRandomPiecesFireFinished(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 9))
+	for round := range 20 {
+		file := filepath.Join(t.TempDir(), "hr.csv")
+		os.WriteFile(file, []byte("id,email\n"), 0o600)
+		p := newCSVPoller(t, map[string]any{"path": file, "key_column": "id"})
+		b := csvPoll(t, p, "")
+		var text strings.Builder
+		for i := range 30 {
+			fmt.Fprintf(&text, "E%d,user%d@acme.com\n", i, i)
+		}
+		rest := text.String()
+		seenKeys := map[string]bool{}
+		final := map[string]string{} // id → the last email that got through the dedupe
+		seenText := map[string]bool{}
+		step := 0
+		poll := func() {
+			b = csvPoll(t, p, b.Cursor)
+			if len(b.Problems) != 0 {
+				t.Fatalf("round %d: problems %q", round, problemTexts(b.Problems))
+			}
+			for _, ev := range b.Events {
+				line := fmt.Sprint(ev.Data["id"], ",", ev.Data["email"])
+				if seenText[line] {
+					t.Fatalf("round %d: %s fired twice", round, line)
+				}
+				seenText[line] = true
+				if !seenKeys[ev.DedupeKey] {
+					seenKeys[ev.DedupeKey] = true
+					final[ev.Data["id"].(string)] = ev.Data["email"].(string)
+				}
+			}
+		}
+		for rest != "" {
+			n := min(len(rest), 1+rng.IntN(40))
+			appendFile(t, file, rest[:n])
+			rest = rest[n:]
+			step++
+			touch(t, file, time.Duration(step)*time.Second)
+			for range 1 + rng.IntN(3) { // 2 or 3 polls: the half line is read as stable
+				poll()
+			}
+		}
+		poll()
+		for i := range 30 {
+			if id := fmt.Sprintf("E%d", i); final[id] != fmt.Sprintf("user%d@acme.com", i) {
+				t.Fatalf("round %d: %s ended as %q", round, id, final[id])
+			}
+		}
 	}
 }

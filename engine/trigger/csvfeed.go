@@ -25,7 +25,9 @@ import (
 // from the start, and its rows that were seen before are dropped by their
 // dedupe keys. So a file of any size fires each row once, whatever the
 // dedupe window. A last line without its line break waits until it has one,
-// or until the file stayed the same for a whole poll interval. Text must be
+// or until the file stayed the same for a whole poll interval; a line read
+// that way whose writer had only paused is read again once finished, as a
+// row marked _completed (see parseChunk). Text must be
 // UTF-8 unless the trigger names another encoding. In a folder, a file that
 // cannot be read is reported and skipped while the others flow.
 type csvFeed struct {
@@ -46,6 +48,10 @@ type csvCursor struct {
 	// Baseline is set while the first poll's baseline is still being read
 	// (it was cut by the per-poll bounds).
 	Baseline bool `json:"baseline,omitempty"`
+	// Absent is set while the path has not existed since the trigger was
+	// switched ON: the baseline is then empty, and every row of the file
+	// (or of each file of the folder) fires once it appears.
+	Absent bool `json:"absent,omitempty"`
 }
 
 // fileCursor is one file's stamp and read position. Cursors written before
@@ -65,8 +71,48 @@ type fileCursor struct {
 	Tail bool `json:"tail,omitempty"`
 	// Pending is set when the poll's bounds stopped before the file's end.
 	Pending bool `json:"pending,omitempty"`
-	// Problem is why the file is skipped (in a folder), until it changes.
-	Problem string `json:"problem,omitempty"`
+	// TailRead is the last line that was read without its line break (the
+	// file stood still over two polls): when the file grows, that line is
+	// read again from its start, since the writer may only have paused.
+	TailRead *tailRead `json:"tailRead,omitempty"`
+	// Problem is why the file is skipped (in a folder), until it changes,
+	// with its reason (a PollProblem's) and line (0: the whole file).
+	Problem       string `json:"problem,omitempty"`
+	ProblemReason string `json:"problemReason,omitempty"`
+	ProblemLine   int    `json:"problemLine,omitempty"`
+}
+
+// tailRead is a last line read without its line break: where it starts,
+// a hash of its text as it was read, and whether it was the header.
+type tailRead struct {
+	Start  int64  `json:"start"`
+	Hash   string `json:"hash"`
+	Header bool   `json:"header,omitempty"`
+}
+
+// skipped is the standing problem of a file skipped until it changes.
+func (fc *fileCursor) skipped(name string, standing bool) PollProblem {
+	reason := fc.ProblemReason
+	if reason == "" {
+		reason = ReasonUnreadable // a cursor from before reasons were kept
+	}
+	return PollProblem{Reason: reason, File: filepath.Base(name), Line: fc.ProblemLine, Msg: fc.Problem, Standing: standing}
+}
+
+// fileError is why a file cannot be read, with its problem reason and the
+// line at fault (0: the whole file).
+type fileError struct {
+	reason string
+	line   int
+	err    error
+}
+
+func (e *fileError) Error() string { return e.err.Error() }
+func (e *fileError) Unwrap() error { return e.err }
+
+// fileErrorf is a fileError with its message.
+func fileErrorf(reason string, line int, format string, args ...any) error {
+	return &fileError{reason: reason, line: line, err: fmt.Errorf(format, args...)}
 }
 
 func (fc *fileCursor) sameStamp(st fileStamp) bool {
@@ -128,7 +174,16 @@ func (f *csvFeed) Poll(ctx context.Context, cursor string, _ time.Time) (Batch, 
 		}
 	}
 	files, folder, err := f.files()
-	if err != nil {
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && (cursor == "" || prev.Absent):
+		// Switched ON before the file (or folder) exists: an empty baseline,
+		// so that all it holds fires when it appears.
+		raw, _ := json.Marshal(csvCursor{Files: map[string]*fileCursor{}, Absent: true})
+		return Batch{Baseline: cursor == "", Cursor: string(raw), Problems: []PollProblem{{
+			Reason: ReasonFileNotFound, File: filepath.Base(f.path), Standing: cursor != "",
+			Msg: fmt.Sprintf("CSV %s does not exist yet: every row it holds will fire once it appears; if the path is wrong, fix it in the trigger's settings", f.path),
+		}}}, nil
+	case err != nil:
 		return Batch{}, err
 	}
 	b := Batch{Baseline: cursor == "" || prev.Baseline}
@@ -147,7 +202,7 @@ func (f *csvFeed) Poll(ctx context.Context, cursor string, _ time.Time) (Batch, 
 		if old.sameStamp(st) && !old.Tail && !old.Pending {
 			next.Files[name] = old // unchanged since it was read (or found bad)
 			if old.Problem != "" {
-				b.Problems = append(b.Problems, old.Problem)
+				b.Problems = append(b.Problems, old.skipped(name, true))
 			}
 			continue
 		}
@@ -164,12 +219,16 @@ func (f *csvFeed) Poll(ctx context.Context, cursor string, _ time.Time) (Batch, 
 				return Batch{}, err
 			}
 			// Skip this file, keeping how far it was read, until it changes.
-			bad := &fileCursor{Size: st.Size, MTime: st.MTime, Problem: err.Error() + "; the file is skipped until it changes"}
+			bad := &fileCursor{Size: st.Size, MTime: st.MTime, Problem: err.Error() + "; the file is skipped until it changes", ProblemReason: ReasonUnreadable}
+			var fe *fileError
+			if errors.As(err, &fe) {
+				bad.ProblemReason, bad.ProblemLine = fe.reason, fe.line
+			}
 			if old != nil && old.V == 2 {
 				bad.V, bad.Offset, bad.Line, bad.Hash, bad.Header = 2, old.Offset, old.Line, old.Hash, old.Header
 			}
 			next.Files[name] = bad
-			b.Problems = append(b.Problems, bad.Problem)
+			b.Problems = append(b.Problems, bad.skipped(name, false))
 			continue
 		}
 		next.Files[name] = res.cursor

@@ -48,7 +48,7 @@ func TestCSVFolderBaselineThenNewRows(t *testing.T) {
 	if ev.Data["first_name"] != "Grace" || ev.Data["_file"] != "hr-2.csv" || ev.Data["_line"] != float64(3) {
 		t.Fatalf("row data %v", ev.Data)
 	}
-	if len(b3.Problems) != 2 || !strings.Contains(b3.Problems[0], "key column \"employee_id\" is empty") || !strings.Contains(b3.Problems[1], "line 5") {
+	if len(b3.Problems) != 2 || !strings.Contains(b3.Problems[0].Msg, "key column \"employee_id\" is empty") || !strings.Contains(b3.Problems[1].Msg, "line 5") {
 		t.Fatalf("problems %q", b3.Problems)
 	}
 }
@@ -63,8 +63,10 @@ func TestCSVErrors(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	p, _ = NewPoller(CSV, Config{Values: map[string]any{"path": filepath.Join(dir, "missing.csv")}}, Deps{})
-	if _, err := p.Poll(context.Background(), "", time.Now()); err == nil || !strings.Contains(err.Error(), "check the path") {
-		t.Fatalf("missing file: %v", err)
+	// Missing when switched ON: an empty baseline that says so (its rows
+	// fire once it appears: TestCSVFileMissingAtSwitchOnFiresAllItsRows).
+	if b, err := p.Poll(context.Background(), "", time.Now()); err != nil || len(b.Problems) != 1 || !strings.Contains(b.Problems[0].Msg, "fix it in the trigger's settings") {
+		t.Fatalf("missing file: %+v, %v", b, err)
 	}
 	// without a key column, whole-row hashes: the same row twice is one key
 	os.WriteFile(file, []byte("a,b\n1,2\n1,2\n3,4\n"), 0o600)
@@ -90,4 +92,13 @@ func FuzzParseCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+// problemTexts are the messages of a poll's problems.
+func problemTexts(ps []PollProblem) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Msg
+	}
+	return out
 }

@@ -23,7 +23,7 @@ func (b *readBudget) spent() bool { return b.rows <= 0 || b.bytes <= 0 }
 type readResult struct {
 	cursor   *fileCursor
 	events   []Event
-	problems []string
+	problems []PollProblem
 	more     bool // stopped by the poll's bounds: read on at the next poll
 }
 
@@ -35,54 +35,72 @@ func (f *csvFeed) read(name string, st fileStamp, old *fileCursor, stable bool, 
 	base := filepath.Base(name)
 	file, err := os.Open(name)
 	if err != nil {
-		return readResult{}, fmt.Errorf("CSV %s: %w", base, err)
+		return readResult{}, fileErrorf(ReasonUnreadable, 0, "CSV %s: %w", base, err)
 	}
 	defer file.Close()
 	var res readResult
 	var start int64
 	var line int
 	var header []string
+	var fired string // the hash of a line read without its line break, read again from start
 	if old != nil && old.V == 2 {
 		h, err := prefixHash(file, old.Offset)
 		switch {
 		case err != nil && !errors.Is(err, io.ErrUnexpectedEOF):
-			return readResult{}, fmt.Errorf("CSV %s: %w", base, err)
+			return readResult{}, fileErrorf(ReasonUnreadable, 0, "CSV %s: %w", base, err)
 		case err == nil && h == old.Hash:
 			start, line, header = old.Offset, old.Line, old.Header
+			if t := old.TailRead; t != nil && st.Size > old.Offset {
+				// The file grew after its last line was read without a line
+				// break: read that line again, it may have gone on.
+				start, fired = t.Start, t.Hash
+				if t.Header {
+					header, fired = nil, ""
+				}
+			}
 		default:
-			res.problems = append(res.problems, fmt.Sprintf("%s was rewritten (the part read before changed); reading it again from the start, and rows seen before do not fire again", base))
+			res.problems = append(res.problems, PollProblem{Reason: ReasonRewritten, File: base,
+				Msg: fmt.Sprintf("%s was rewritten (the part read before changed); reading it again from the start, and rows seen before do not fire again", base)})
 		}
 	}
 	n := min(st.Size-start, int64(budget.bytes))
 	chunk := make([]byte, max(n, 0))
 	got, err := file.ReadAt(chunk, start)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return readResult{}, fmt.Errorf("CSV %s: %w", base, err)
+		return readResult{}, fileErrorf(ReasonUnreadable, 0, "CSV %s: %w", base, err)
 	}
 	chunk = chunk[:got]
 	text := f.enc.decode(chunk)
 	pr := parseChunk(text, chunkParams{
 		file: base, keyColumn: f.keyColumn, delimiter: f.delimiter, header: header, line: line,
 		eof: start+int64(got) >= st.Size, acceptTail: stable && old != nil && old.Tail,
-		maxRows: budget.rows, checkUTF8: f.enc.cm == nil, encoding: f.enc.name,
+		maxRows: budget.rows, checkUTF8: f.enc.cm == nil, encoding: f.enc.name, firedTail: fired,
 	})
 	if pr.err != nil {
 		return readResult{}, pr.err
 	}
+	var tail *tailRead
+	switch {
+	case pr.tailRead:
+		tail = &tailRead{Start: start + int64(f.enc.rawOffset(text, pr.tailStart)), Hash: pr.tailHash, Header: pr.tailHeader}
+	case fired != "" && !pr.firedDone:
+		tail = old.TailRead // the line read before is not finished yet
+	}
 	consumed := int64(f.enc.rawOffset(text, pr.consumed))
 	if pr.more && consumed == 0 && int64(got) == int64(budget.bytes) {
-		res.problems = append(res.problems, fmt.Sprintf("%s line %d: a row longer than %d MiB cannot be read; split it or fix the file", base, line+1, csvMaxBytesPerPoll>>20))
+		res.problems = append(res.problems, PollProblem{Reason: ReasonLongRow, File: base, Line: line + 1,
+			Msg: fmt.Sprintf("%s line %d: a row longer than %d MiB cannot be read; split it or fix the file", base, line+1, csvMaxBytesPerPoll>>20)})
 	}
 	offset := start + consumed
 	hash, err := prefixHash(file, offset)
 	if err != nil {
-		return readResult{}, fmt.Errorf("CSV %s: %w", base, err)
+		return readResult{}, fileErrorf(ReasonUnreadable, 0, "CSV %s: %w", base, err)
 	}
 	budget.rows -= len(pr.events)
 	budget.bytes -= int(consumed)
 	res.cursor = &fileCursor{
 		Size: st.Size, MTime: st.MTime, V: 2, Offset: offset, Line: line + pr.lines, Hash: hash,
-		Header: pr.header, Tail: pr.tail, Pending: pr.more,
+		Header: pr.header, Tail: pr.tail, Pending: pr.more, TailRead: tail,
 	}
 	res.events, res.more = pr.events, pr.more
 	res.problems = append(res.problems, pr.problems...)
@@ -135,17 +153,29 @@ type chunkParams struct {
 	maxRows    int
 	checkUTF8  bool
 	encoding   string
+	// firedTail is the hash of the first line's text as it was read
+	// before without its line break ("": none): the text starts with it.
+	firedTail string
 }
 
 type chunkResult struct {
 	events   []Event
-	problems []string
+	problems []PollProblem
 	header   []string
 	consumed int  // bytes of text read: up to the end of the last complete row
 	lines    int  // line breaks in them
 	tail     bool // an unfinished last line waits
 	more     bool // stopped by maxRows or by the end of the chunk
 	err      error
+	// tailRead: an unfinished last line was read as it is (acceptTail),
+	// starting at tailStart, its text hashing to tailHash; tailHeader: it
+	// was the header.
+	tailRead   bool
+	tailStart  int
+	tailHash   string
+	tailHeader bool
+	// firedDone: the line of firedTail was read to its end this time.
+	firedDone bool
 }
 
 // parseChunk turns CSV text into row events, stopping before an unfinished
@@ -166,18 +196,26 @@ func parseChunk(text []byte, p chunkParams) chunkResult {
 		keyIdx = slices.Index(p.header, p.keyColumn)
 	}
 	rows := 0
+	recStart := skip
 	for {
 		rec, err := cr.Read()
 		end := skip + int(cr.InputOffset())
 		if err == io.EOF {
 			break
 		}
+		begin := recStart
+		recStart = end
+		first := begin == skip
 		unfinished := end >= len(text) && !endsWithNewline
 		var perr *csv.ParseError
 		if err != nil && errors.As(err, &perr) && errors.Is(err, csv.ErrQuote) && end >= len(text) {
 			unfinished = true // a quoted field still open at the end
 		}
-		if unfinished && !(p.eof && p.acceptTail) {
+		// A last line that is clearly not finished (a quote still open,
+		// fewer fields than the header) waits, however long the file stands
+		// still: its writer has only paused.
+		short := errors.Is(err, csv.ErrQuote) || (err == nil && res.header != nil && len(rec) < len(res.header))
+		if unfinished && (!(p.eof && p.acceptTail) || short) {
 			if p.eof {
 				res.tail = true
 			} else {
@@ -185,13 +223,27 @@ func parseChunk(text []byte, p chunkParams) chunkResult {
 			}
 			break
 		}
+		lineText := bytes.TrimRight(text[begin:end], "\r\n")
+		if unfinished {
+			res.tailRead, res.tailStart, res.tailHash, res.tailHeader = true, begin, lineHash(lineText), res.header == nil
+		}
+		completes := false // the line read before without its line break, gone on since
+		if first && p.firedTail != "" {
+			res.firedDone = !unfinished
+			if lineHash(lineText) == p.firedTail {
+				res.consumed = end // as it was read: only its line break is new
+				continue
+			}
+			completes = true
+		}
 		if err != nil {
 			if perr == nil {
-				res.err = fmt.Errorf("CSV %s: %w", p.file, err)
+				res.err = fileErrorf(ReasonUnreadable, 0, "CSV %s: %w", p.file, err)
 				return res
 			}
 			// A broken row (a stray quote, say): report it and read on.
-			res.problems = append(res.problems, fmt.Sprintf("%s line %d: %v", p.file, p.line+perr.StartLine, perr.Err))
+			res.problems = append(res.problems, PollProblem{Reason: ReasonBadRow, File: p.file, Line: p.line + perr.StartLine,
+				Msg: fmt.Sprintf("%s line %d: %v; the row is skipped", p.file, p.line+perr.StartLine, perr.Err)})
 			res.consumed = end
 			continue
 		}
@@ -200,7 +252,7 @@ func parseChunk(text []byte, p chunkParams) chunkResult {
 		if p.checkUTF8 {
 			for _, v := range rec {
 				if !utf8.ValidString(v) {
-					res.err = fmt.Errorf("CSV %s line %d is not valid UTF-8; if the file is exported in another character set, set the trigger's encoding (e.g. windows-1252)", p.file, recLine)
+					res.err = fileErrorf(ReasonBadEncoding, recLine, "CSV %s line %d is not valid UTF-8; if the file is exported in another character set, set the trigger's encoding (e.g. windows-1252)", p.file, recLine)
 					return res
 				}
 			}
@@ -212,7 +264,7 @@ func parseChunk(text []byte, p chunkParams) chunkResult {
 			}
 			if p.keyColumn != "" {
 				if keyIdx = slices.Index(header, p.keyColumn); keyIdx < 0 {
-					res.err = fmt.Errorf("CSV %s: key column %q is not in the header (columns: %s)", p.file, p.keyColumn, strings.Join(header, ", "))
+					res.err = fileErrorf(ReasonBadHeader, recLine, "CSV %s: key column %q is not in the header (columns: %s)", p.file, p.keyColumn, strings.Join(header, ", "))
 					return res
 				}
 			}
@@ -221,8 +273,17 @@ func parseChunk(text []byte, p chunkParams) chunkResult {
 		}
 		res.consumed = end
 		if ev, problem := rowEvent(res.header, rec, keyIdx, p, recLine); problem != "" {
-			res.problems = append(res.problems, problem)
+			res.problems = append(res.problems, PollProblem{Reason: ReasonBadRow, File: p.file, Line: recLine, Msg: problem + "; the row is skipped"})
 		} else {
+			if completes {
+				// Its first part fired as a row: this is the row it became,
+				// under a key of its own (the key column's value is likely
+				// the same, and the dedupe would drop it).
+				ev.Data["_completed"] = true
+				if keyIdx >= 0 {
+					ev.DedupeKey += "#completed:" + lineHash(lineText)
+				}
+			}
 			res.events = append(res.events, ev)
 		}
 		rows++
@@ -233,6 +294,12 @@ func parseChunk(text []byte, p chunkParams) chunkResult {
 	}
 	res.lines = bytes.Count(text[:res.consumed], []byte("\n"))
 	return res
+}
+
+// lineHash is a short hash of one line's text.
+func lineHash(line []byte) string {
+	sum := sha256.Sum256(line)
+	return hex.EncodeToString(sum[:8])
 }
 
 func rowEvent(header, rec []string, keyIdx int, p chunkParams, line int) (Event, string) {
@@ -257,7 +324,7 @@ func rowEvent(header, rec []string, keyIdx int, p chunkParams, line int) (Event,
 }
 
 // parseCSV turns a whole CSV text with a header row into row events.
-func parseCSV(r io.Reader, fileName, keyColumn string, delimiter rune) ([]Event, []string, error) {
+func parseCSV(r io.Reader, fileName, keyColumn string, delimiter rune) ([]Event, []PollProblem, error) {
 	text, err := io.ReadAll(r)
 	if err != nil {
 		return nil, nil, err

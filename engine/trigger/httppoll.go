@@ -106,13 +106,13 @@ func (p *httpPoll) withQuery(raw string, extra map[string]string) (string, error
 // items fetches the list, page after page, and keeps those that pass the
 // filter. A failure on any page fails the poll: an answer with a page
 // missing could move the cursor past what that page held.
-func (p *httpPoll) items(ctx context.Context) ([]map[string]any, []string, error) {
+func (p *httpPoll) items(ctx context.Context) ([]map[string]any, []PollProblem, error) {
 	first, err := url.Parse(p.url)
 	if err != nil {
 		return nil, nil, fmt.Errorf("the API: bad URL %q", redactURL(p.url, p.secretQuery))
 	}
 	var out []map[string]any
-	var problems []string
+	var problems []PollProblem
 	pageURL, extra := p.url, map[string]string{}
 	for page := 1; ; page++ {
 		full, err := p.withQuery(pageURL, extra)
@@ -153,7 +153,7 @@ func (p *httpPoll) items(ctx context.Context) ([]map[string]any, []string, error
 			return out, problems, nil
 		}
 		if page >= p.maxPages {
-			problems = append(problems, fmt.Sprintf("the API has more than %d pages (max pages); the items beyond are not read: raise max pages or narrow the query", p.maxPages))
+			problems = append(problems, problemf(ReasonLimit, "the API has more than %d pages (max pages); the items beyond are not read: raise max pages or narrow the query", p.maxPages))
 			return out, problems, nil
 		}
 		if nextCursor != "" {
@@ -162,7 +162,7 @@ func (p *httpPoll) items(ctx context.Context) ([]map[string]any, []string, error
 		}
 		nu, err := url.Parse(next)
 		if err != nil || nu.Scheme != first.Scheme || nu.Host != first.Host {
-			problems = append(problems, fmt.Sprintf("a next page link points to another host (%s); it is not followed, since the headers would go with it", redactURL(next, p.secretQuery)))
+			problems = append(problems, problemf(ReasonSkippedItem, "a next page link points to another host (%s); it is not followed, since the headers would go with it", redactURL(next, p.secretQuery)))
 			return out, problems, nil
 		}
 		pageURL, extra = next, map[string]string{}
@@ -227,7 +227,7 @@ func (p *httpPoll) Poll(ctx context.Context, cursor string, start time.Time) (Ba
 		idVal, _ := lookupPath(it, p.idField)
 		id, ok := scalarString(idVal)
 		if !ok {
-			b.Problems = append(b.Problems, fmt.Sprintf("an item has no %q", p.idField))
+			b.Problems = append(b.Problems, problemf(ReasonSkippedItem, "an item has no %q", p.idField))
 			continue
 		}
 		ev := Event{Data: it, DedupeKey: "http:" + id}
@@ -238,7 +238,7 @@ func (p *httpPoll) Poll(ctx context.Context, cursor string, start time.Time) (Ba
 		cv, _ := lookupPath(it, p.cursorField)
 		cur, ok := scalarString(cv)
 		if !ok {
-			b.Problems = append(b.Problems, fmt.Sprintf("item %s has no %q", id, p.cursorField))
+			b.Problems = append(b.Problems, problemf(ReasonSkippedItem, "item %s has no %q", id, p.cursorField))
 			continue
 		}
 		if newest == "" || compareCursor(cur, newest) > 0 {

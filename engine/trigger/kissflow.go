@@ -285,7 +285,7 @@ func (k *kissflowPoller) judge(st kfCursor, w *kfWalk, full bool, now time.Time)
 		judged[id] = true
 		item, err := k.src.GetItem(w.ctx, k.process, id)
 		if kissflow.IsNotFound(err) {
-			b.Problems = append(b.Problems, fmt.Sprintf("Kissflow item %s was deleted before its completion time could be read; it does not fire", id))
+			b.Problems = append(b.Problems, problemf(ReasonSkippedItem, "Kissflow item %s was deleted before its completion time could be read; it does not fire", id))
 			continue
 		}
 		if err != nil {
@@ -298,7 +298,7 @@ func (k *kissflowPoller) judge(st kfCursor, w *kfWalk, full bool, now time.Time)
 	for _, it := range w.items {
 		id, ok := scalarString(it.item["_id"])
 		if !ok {
-			b.Problems = append(b.Problems, fmt.Sprintf("a Kissflow item of %s has no _id", k.process))
+			b.Problems = append(b.Problems, problemf(ReasonSkippedItem, "a Kissflow item of %s has no _id", k.process))
 			continue
 		}
 		status, _ := it.item["_status"].(string)
@@ -352,7 +352,7 @@ func (k *kissflowPoller) judge(st kfCursor, w *kfWalk, full bool, now time.Time)
 		}
 	}
 	if len(next.Open) > kissflowMaxOpen {
-		b.Problems = append(b.Problems, fmt.Sprintf("Kissflow process %s has more than %d items in progress; every poll reads all its pages", k.process, kissflowMaxOpen))
+		b.Problems = append(b.Problems, problemf(ReasonLimit, "Kissflow process %s has more than %d items in progress; every poll reads all its pages", k.process, kissflowMaxOpen))
 	}
 	b.More = b.More || len(next.Pending) > 0
 	raw, _ := json.Marshal(next)

@@ -158,7 +158,7 @@ func secretRedirect(next func(*http.Request, []*http.Request) error) func(*http.
 	return func(req *http.Request, via []*http.Request) error {
 		first, last := via[0], via[len(via)-1]
 		if !sameSite(last.URL, req.URL) && carriesCredentials(first) {
-			return fmt.Errorf("the answer redirected to another host (%s): not followed, since the request's headers or query parameters would go with it; use the final URL instead", req.URL.Host)
+			return &RedirectError{Host: req.URL.Host}
 		}
 		if next != nil {
 			return next(req, via)
@@ -169,6 +169,18 @@ func secretRedirect(next func(*http.Request, []*http.Request) error) func(*http.
 		return nil
 	}
 }
+
+// RedirectError is a redirect secretRedirect does not follow: another
+// host, with the request's credentials. It stands however often the URL
+// is tried.
+type RedirectError struct{ Host string }
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("the answer redirected to another host (%s): not followed, since the request's headers or query parameters would go with it; use the final URL instead", e.Host)
+}
+
+// Permanent says that another attempt would be refused the same way.
+func (e *RedirectError) Permanent() bool { return true }
 
 // sameSite reports whether a redirect from a to b stays on a's host, with
 // the same scheme or from http up to https.

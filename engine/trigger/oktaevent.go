@@ -59,7 +59,7 @@ func (o *oktaEvent) Poll(ctx context.Context, cursor string, start time.Time) (B
 	for _, ev := range events {
 		id, ok := ev["uuid"].(string)
 		if !ok || id == "" {
-			b.Problems = append(b.Problems, "an Okta System Log event has no uuid")
+			b.Problems = append(b.Problems, problemf(ReasonSkippedItem, "an Okta System Log event has no uuid"))
 			continue
 		}
 		b.Events = append(b.Events, Event{Data: ev, DedupeKey: "okta:" + id})

@@ -26,13 +26,52 @@ type Batch struct {
 	// events' keys are remembered as seen and no run starts.
 	Baseline bool
 	// Problems are items that could not become events (a CSV row without its
-	// key, an item without an id), for the log and the UI.
-	Problems []string
+	// key, an item without an id) and standing conditions of the source (a
+	// CSV file skipped until it changes, a path that does not exist yet),
+	// for the trigger's health, the metrics, the log and the UI.
+	Problems []PollProblem
 	// More says the poll stopped at its bounds (rows, bytes, pages or
 	// lookups) with more ready to read: poll again soon rather than after
 	// the whole interval. Nothing is lost either way; the cursor says where
 	// to go on.
 	More bool
+}
+
+// PollProblem is something a poll had to skip or wait for.
+type PollProblem struct {
+	// Reason sorts it for the metrics: ReasonBadRow, ReasonFileNotFound…
+	Reason string
+	// File and Line say where, for a CSV trigger (the file's name; Line 0:
+	// the whole file).
+	File string
+	Line int
+	// Msg says what, and what to do, in full (with the file and line).
+	Msg string
+	// Standing is a condition reported again at every poll while it lasts
+	// (a file skipped until it changes, a path that does not exist yet):
+	// counted and logged once, when it is first found, but shown while it
+	// lasts.
+	Standing bool
+}
+
+func (p PollProblem) String() string { return p.Msg }
+
+// The reasons of problems.
+const (
+	ReasonBadRow       = "bad_row"        // a CSV row that cannot be read: broken quotes, wrong field count, no key
+	ReasonLongRow      = "long_row"       // a CSV row beyond what one poll reads
+	ReasonBadEncoding  = "bad_encoding"   // a CSV file that is not in the trigger's encoding
+	ReasonBadHeader    = "bad_header"     // a CSV file whose header lacks the key column
+	ReasonUnreadable   = "unreadable"     // a CSV file that cannot be opened or read
+	ReasonRewritten    = "rewritten"      // a CSV file whose part read before changed: read again
+	ReasonFileNotFound = "file_not_found" // a CSV path that does not exist (yet)
+	ReasonSkippedItem  = "skipped_item"   // an API item without its id, cursor field…
+	ReasonLimit        = "limit"          // a poll bound (pages, open items) left items unread
+)
+
+// problemf is a problem of an API item or bound.
+func problemf(reason, format string, args ...any) PollProblem {
+	return PollProblem{Reason: reason, Msg: fmt.Sprintf(format, args...)}
 }
 
 // Poller finds new events of a pull trigger.
