@@ -54,20 +54,20 @@ func (e *Engine) writeAnswer(w http.ResponseWriter, status int, a hookAnswer) {
 // secret. It writes the error answer itself and returns ok false. A caller
 // that fails here loses its connection (Connection: close): without the
 // secret it costs one short answer and no keep-alive slot.
-func (e *Engine) webhookIntegration(w http.ResponseWriter, r *http.Request) (storage.Integration, bool) {
-	in, err := e.store.Integration(r.PathValue("id"))
+func (e *Engine) webhookIntegration(w http.ResponseWriter, r *http.Request) (storage.IntegrationBrief, bool) {
+	in, err := e.store.IntegrationBrief(r.PathValue("id"))
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		// Not the caller's mistake: ask them to retry rather than give up.
 		e.log.Error("load a webhook integration", "err", err)
 		e.writeAnswer(w, http.StatusServiceUnavailable, hookAnswer{Error: "could not read the integration; retry"})
 		return in, false
 	}
-	if err != nil || in.Trigger.Type != trigger.Webhook {
+	if err != nil || in.Trigger != trigger.Webhook {
 		w.Header().Set("Connection", "close")
 		e.writeAnswer(w, http.StatusNotFound, hookAnswer{Error: "no webhook integration has this id; copy the URL from the integration's trigger"})
 		return in, false
 	}
-	secret := in.Trigger.Secrets["secret"].Reveal()
+	secret := in.TriggerSecret("secret").Reveal()
 	got, ok := bearerToken(r.Header.Get("Authorization"))
 	// Constant-time: the comparison must not tell how much of a guess was right.
 	if !ok || secret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(secret)) != 1 {

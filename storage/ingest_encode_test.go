@@ -117,3 +117,35 @@ func TestIngestSeesASwitchOffQueuedAheadOfIt(t *testing.T) {
 		t.Fatal("the refused event's key was kept")
 	}
 }
+
+// IntegrationBrief says what Integration says of the same record, and
+// fails as it does.
+func TestIntegrationBriefIsIntegrationCut(t *testing.T) {
+	s, _ := openTest(t)
+	in, err := s.CreateIntegration(Integration{Name: "Hooked", Trigger: Trigger{Type: "webhook", Secrets: map[string]Secret{"secret": "s3cret-0123456789"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, on := range []bool{false, true} {
+		if _, err := s.SetEnabled(in.ID, on, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		full, err := s.Integration(in.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.IntegrationBrief(in.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.ID != full.ID || b.Name != full.Name || b.Enabled != full.Enabled || b.Trigger != full.Trigger.Type ||
+			b.TriggerSecret("secret") != full.Trigger.Secrets["secret"] || b.TriggerSecret("nope") != "" {
+			t.Fatalf("brief %+v of %+v", b, full)
+		}
+	}
+	_, errFull := s.Integration("int_missing00000")
+	_, errBrief := s.IntegrationBrief("int_missing00000")
+	if !errors.Is(errBrief, ErrNotFound) || errFull.Error() != errBrief.Error() {
+		t.Fatalf("missing: %v / %v", errFull, errBrief)
+	}
+}

@@ -155,6 +155,34 @@ func (s *Store) Integration(id string) (Integration, error) {
 	return snap.one(id)
 }
 
+// IntegrationBrief is what accepting an event needs of an integration,
+// read from the cache without the deep copy Integration makes (for every
+// webhook request, twice).
+type IntegrationBrief struct {
+	ID, Name string
+	Enabled  bool
+	Trigger  string // the trigger type
+	secrets  map[string]Secret
+}
+
+// TriggerSecret is the trigger's secret setting name ("" when unset).
+func (b IntegrationBrief) TriggerSecret(name string) Secret { return b.secrets[name] }
+
+// IntegrationBrief is Integration(id) cut to an IntegrationBrief.
+func (s *Store) IntegrationBrief(id string) (IntegrationBrief, error) {
+	snap, err := s.integrationSnapshot()
+	if err != nil {
+		return IntegrationBrief{}, err
+	}
+	i, ok := snap.byID[id]
+	if !ok {
+		_, err := snap.one(id) // the problem that kept it out, or ErrNotFound
+		return IntegrationBrief{}, err
+	}
+	in := &snap.list[i] // shared: only read
+	return IntegrationBrief{ID: in.ID, Name: in.Name, Enabled: in.Enabled, Trigger: in.Trigger.Type, secrets: in.Trigger.Secrets}, nil
+}
+
 // Integrations lists every integration by name, then id. One that cannot
 // be read is left out (see IntegrationsChecked and Problems).
 func (s *Store) Integrations() ([]Integration, error) {

@@ -105,7 +105,7 @@ var testHookEnqueueChunk func(i int) error
 // already equals opts.Cursor.
 func (s *Store) enqueuePrecheck(integrationID string, events []NewEvent, opts EnqueueOptions, out []Enqueued) (todo []int, cursorSame bool, trigger string, err error) {
 	now := s.now().UTC()
-	in, err := s.Integration(integrationID) // the cache: the write re-checks in its transaction
+	in, err := s.IntegrationBrief(integrationID) // the cache: the write re-checks in its transaction
 	if err != nil {
 		return nil, false, "", err
 	}
@@ -136,7 +136,7 @@ func (s *Store) enqueuePrecheck(integrationID string, events []NewEvent, opts En
 		}
 		return nil
 	})
-	return todo, cursorSame, in.Trigger.Type, err
+	return todo, cursorSame, in.Trigger, err
 }
 
 // preparedEvent is what an event's write needs that can be computed before
