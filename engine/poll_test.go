@@ -67,7 +67,16 @@ func TestCSVFileThatAppearsAfterSwitchOnFiresEveryRow(t *testing.T) {
 	in := h.importOn(doc)
 	h.start()
 	waitUntil(t, func() bool { hl, _ := h.e.TriggerHealth(in.ID); return !hl.LastErrorAt.IsZero() }) // a poll found no file
+	if ws := h.e.TriggerWarnings(in.ID); len(ws) != 1 || ws[0].Reason != "file_not_found" || !ws[0].Standing || !strings.Contains(ws[0].Message, "does not exist yet") {
+		t.Errorf("warnings while the file is missing: %+v", ws)
+	}
+	if m := getBody(t, h.http.URL+"/metrics"); !strings.Contains(m, fmt.Sprintf(`oktaflow_trigger_problems_total{integration=%q,reason="file_not_found"} 1`, in.ID)) {
+		t.Error("the missing file is not counted once as file_not_found")
+	}
 	os.WriteFile(feed, []byte("employee_id,first,last,email\nE1,Ada,One,ada@acme.com\nE2,Bo,Two,bo@acme.com\n"), 0o600)
 	waitUser(t, h, "ada@acme.com")
 	waitUser(t, h, "bo@acme.com")
+	if ws := h.e.TriggerWarnings(in.ID); len(ws) != 0 {
+		t.Errorf("warnings once the file is there: %+v", ws)
+	}
 }

@@ -169,6 +169,7 @@ func (e *Engine) pollOnce(ctx context.Context, in storage.Integration, poller tr
 	for _, p := range batch.Problems {
 		e.triggerProblem(in.ID, p)
 	}
+	e.health.warn(in.ID, batch.Problems)
 	if len(batch.Events) == 0 && batch.Cursor == cursor {
 		return nil
 	}
@@ -231,7 +232,7 @@ func (e *Engine) reportQueued(res []storage.Enqueued) int {
 // condition of its source: logged, counted and published when it is new,
 // shown in the trigger's health while it lasts.
 func (e *Engine) triggerProblem(integrationID string, p trigger.PollProblem) {
-	if !p.Standing {
+	if !p.Again {
 		e.log.Warn("trigger problem", "integration", integrationID, "problem", p.Msg, "reason", p.Reason)
 		e.bus.publish(Event{Kind: TriggerProblem, At: e.now(), IntegrationID: integrationID, Message: p.Msg})
 	}

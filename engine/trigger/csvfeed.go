@@ -91,12 +91,12 @@ type tailRead struct {
 }
 
 // skipped is the standing problem of a file skipped until it changes.
-func (fc *fileCursor) skipped(name string, standing bool) PollProblem {
+func (fc *fileCursor) skipped(name string, again bool) PollProblem {
 	reason := fc.ProblemReason
 	if reason == "" {
 		reason = ReasonUnreadable // a cursor from before reasons were kept
 	}
-	return PollProblem{Reason: reason, File: filepath.Base(name), Line: fc.ProblemLine, Msg: fc.Problem, Standing: standing}
+	return PollProblem{Reason: reason, File: filepath.Base(name), Line: fc.ProblemLine, Msg: fc.Problem, Standing: true, Again: again}
 }
 
 // fileError is why a file cannot be read, with its problem reason and the
@@ -180,7 +180,7 @@ func (f *csvFeed) Poll(ctx context.Context, cursor string, _ time.Time) (Batch, 
 		// so that all it holds fires when it appears.
 		raw, _ := json.Marshal(csvCursor{Files: map[string]*fileCursor{}, Absent: true})
 		return Batch{Baseline: cursor == "", Cursor: string(raw), Problems: []PollProblem{{
-			Reason: ReasonFileNotFound, File: filepath.Base(f.path), Standing: cursor != "",
+			Reason: ReasonFileNotFound, File: filepath.Base(f.path), Standing: true, Again: cursor != "",
 			Msg: fmt.Sprintf("CSV %s does not exist yet: every row it holds will fire once it appears; if the path is wrong, fix it in the trigger's settings", f.path),
 		}}}, nil
 	case err != nil:

@@ -47,11 +47,14 @@ type PollProblem struct {
 	Line int
 	// Msg says what, and what to do, in full (with the file and line).
 	Msg string
-	// Standing is a condition reported again at every poll while it lasts
-	// (a file skipped until it changes, a path that does not exist yet):
-	// counted and logged once, when it is first found, but shown while it
-	// lasts.
+	// Standing is a condition reported at every poll while it lasts (a
+	// file skipped until it changes, a path that does not exist yet): shown
+	// while it is reported, gone when it is not. Others are one-off items
+	// (a row skipped).
 	Standing bool
+	// Again says an earlier poll reported it already: it is not counted or
+	// logged again.
+	Again bool
 }
 
 func (p PollProblem) String() string { return p.Msg }
