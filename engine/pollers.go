@@ -19,6 +19,28 @@ type pollers struct {
 	e       *Engine
 	mu      sync.Mutex
 	running map[string]*pollLoop // integration id → loop
+
+	soonMu sync.Mutex
+	soon   map[string]bool // integrations whose next loop polls at once (rewound)
+}
+
+// pollSoon makes the next poll loop of an integration poll at once, as
+// after switching ON, although it has a cursor (a rewound one).
+func (p *pollers) pollSoon(id string) {
+	p.soonMu.Lock()
+	defer p.soonMu.Unlock()
+	if p.soon == nil {
+		p.soon = map[string]bool{}
+	}
+	p.soon[id] = true
+}
+
+func (p *pollers) takeSoon(id string) bool {
+	p.soonMu.Lock()
+	defer p.soonMu.Unlock()
+	soon := p.soon[id]
+	delete(p.soon, id)
+	return soon
 }
 
 type pollLoop struct {
@@ -98,7 +120,7 @@ func (e *Engine) pollLoop(ctx context.Context, in storage.Integration) {
 	deps, hints := e.pollerDeps()
 	var poller trigger.Poller
 	wait := time.Duration(0)
-	if cursor, err := e.store.Cursor(in.ID); err == nil && cursor != "" {
+	if cursor, err := e.store.Cursor(in.ID); err == nil && cursor != "" && !e.polls.takeSoon(in.ID) {
 		wait = untilSlot(e.now(), in.ID, interval)
 	}
 	failures := e.health.resume(in.ID)

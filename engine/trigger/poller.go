@@ -86,6 +86,16 @@ type Poller interface {
 	Sample(ctx context.Context) (Event, error)
 }
 
+// Rewinder is a poller that can start over from a time in the past in a
+// way its first poll cannot tell by itself (a CSV trigger: which rows of
+// a file are new since then is not written anywhere, but the file's
+// modification time is). Rewind returns the cursor to start from when the
+// trigger is reset or switched ON with --from; a poller that is no
+// Rewinder reads `start` in its first poll instead.
+type Rewinder interface {
+	Rewind(ctx context.Context, from time.Time) (cursor string, err error)
+}
+
 // Deps are what pollers need from outside.
 type Deps struct {
 	HTTP *http.Client // for kissflow and http_poll; nil means a client with a 30 s timeout
