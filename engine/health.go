@@ -3,9 +3,11 @@ package engine
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -58,8 +60,9 @@ func pollDelay(interval time.Duration, failures int, retryAfter time.Duration) t
 type healthBook struct {
 	e *Engine
 
-	mu   sync.Mutex
-	byID map[string]TriggerHealth
+	mu       sync.Mutex
+	byID     map[string]TriggerHealth
+	warnings map[string]*warnings
 }
 
 func newHealthBook(e *Engine) *healthBook {
@@ -127,7 +130,7 @@ func (b *healthBook) failed(id string, err error, reason string, wait time.Durat
 // shown is not recorded again.
 func (b *healthBook) problem(id string, p trigger.PollProblem) {
 	now := b.e.now()
-	if p.Standing {
+	if p.Again {
 		b.mu.Lock()
 		shown := b.byID[id].LastError == p.Msg
 		b.mu.Unlock()
@@ -135,9 +138,93 @@ func (b *healthBook) problem(id string, p trigger.PollProblem) {
 			return
 		}
 	} else {
-		b.e.metrics.triggerProblems.WithLabelValues(id).Inc()
+		b.e.metrics.triggerProblems.WithLabelValues(id, p.Reason).Inc()
 	}
 	b.update(id, func(h *TriggerHealth) { h.LastError, h.LastErrorAt = p.Msg, now })
+}
+
+// TriggerWarning is something a working trigger skipped or waits for: a
+// CSV row that cannot be read, a file skipped until it changes, a path
+// that does not exist yet, an API item without its id. The trigger's
+// state stays ok (it polls); the warning says what it did not take in.
+type TriggerWarning struct {
+	Integration string    `json:"integration"`
+	Name        string    `json:"name,omitempty"` // the integration's (in /healthz)
+	Reason      string    `json:"reason"`         // trigger.ReasonBadRow, …: the metrics' label
+	File        string    `json:"file,omitempty"` // a CSV trigger's file
+	Line        int       `json:"line,omitempty"` // and line (0: the whole file)
+	Message     string    `json:"message"`
+	Standing    bool      `json:"standing,omitempty"` // lasts until its cause goes (else one item, skipped)
+	At          time.Time `json:"at"`                 // when it was found (a standing one: first found)
+}
+
+// Warnings kept per trigger: the standing ones of its last poll, and the
+// items skipped in the last day, at most maxRecentWarnings of them.
+const (
+	maxRecentWarnings = 20
+	recentWarningsFor = 24 * time.Hour
+)
+
+// warn records a good poll's problems as the trigger's warnings.
+func (b *healthBook) warn(id string, problems []trigger.PollProblem) {
+	now := b.e.now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.warnings == nil {
+		b.warnings = map[string]*warnings{}
+	}
+	w := b.warnings[id]
+	if w == nil {
+		if len(problems) == 0 {
+			return
+		}
+		w = &warnings{}
+		b.warnings[id] = w
+	}
+	since := map[string]time.Time{} // a standing warning keeps when it was first found
+	for _, s := range w.standing {
+		since[s.Message] = s.At
+	}
+	w.standing = w.standing[:0:0]
+	for _, p := range problems {
+		tw := TriggerWarning{Integration: id, Reason: p.Reason, File: p.File, Line: p.Line, Message: p.Msg, Standing: p.Standing, At: now}
+		if !p.Standing {
+			w.recent = append(w.recent, tw)
+			continue
+		}
+		if at, ok := since[p.Msg]; ok {
+			tw.At = at
+		}
+		w.standing = append(w.standing, tw)
+	}
+	for len(w.recent) > 0 && (len(w.recent) > maxRecentWarnings || now.Sub(w.recent[0].At) > recentWarningsFor) {
+		w.recent = w.recent[1:]
+	}
+	if len(w.standing) == 0 && len(w.recent) == 0 {
+		delete(b.warnings, id)
+	}
+}
+
+// warnings are one trigger's.
+type warnings struct{ standing, recent []TriggerWarning }
+
+// TriggerWarnings returns what an integration's trigger skipped or waits
+// for: its standing warnings, then the items skipped in the last day,
+// newest first.
+func (e *Engine) TriggerWarnings(integrationID string) []TriggerWarning {
+	e.health.mu.Lock()
+	defer e.health.mu.Unlock()
+	w := e.health.warnings[integrationID]
+	if w == nil {
+		return nil
+	}
+	out := slices.Clone(w.standing)
+	for i := len(w.recent) - 1; i >= 0; i-- {
+		if e.now().Sub(w.recent[i].At) <= recentWarningsFor {
+			out = append(out, w.recent[i])
+		}
+	}
+	return out
 }
 
 // forget drops an integration that no longer polls (switched OFF, deleted).
@@ -145,6 +232,7 @@ func (b *healthBook) forget(id string) {
 	b.mu.Lock()
 	_, had := b.byID[id]
 	delete(b.byID, id)
+	delete(b.warnings, id)
 	b.mu.Unlock()
 	if had {
 		b.e.metrics.forgetTrigger(id)
@@ -200,6 +288,10 @@ func failureReason(err error, hint time.Duration) (reason string, retryAfter tim
 		statusOf = httpErr.Status
 	case errors.As(err, &apiErr):
 		statusOf = apiErr.Status
+	case errors.Is(err, fs.ErrNotExist):
+		return "file_not_found", hint // a CSV trigger's path
+	case errors.Is(err, fs.ErrPermission):
+		return "permission_denied", hint
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "refused", hint
 	case errors.As(err, &dnsErr):

@@ -85,8 +85,10 @@ func (e *Engine) ResetTrigger(ctx context.Context, id string, from time.Time) (s
 	var out storage.Integration
 	err = e.withPollerStopped(id, func() error {
 		var err error
-		out, err = e.store.RestartTrigger(id, from, nil)
-		return err
+		if out, err = e.store.RestartTrigger(id, from, nil); err != nil {
+			return err
+		}
+		return e.rewind(out, from)
 	})
 	if err != nil {
 		return storage.Integration{}, err
@@ -165,8 +167,44 @@ func (e *Engine) SetEnabled(ctx context.Context, id string, on bool, from time.T
 	if err != nil {
 		return 0, err
 	}
+	if on {
+		if in, err := e.store.Integration(id); err == nil {
+			if err := e.rewind(in, from); err != nil {
+				return cancelled, err
+			}
+		}
+	}
 	e.integrationChanged(ctx, id)
 	return cancelled, nil
+}
+
+// rewind starts a trigger that was just reset or switched ON with a time
+// in the past (from) at the cursor its poller gives for that time, when
+// its first poll cannot tell by itself what is new since then
+// (trigger.Rewinder: a CSV trigger reads again the files modified at or
+// after it); other triggers read from their start time in their first
+// poll. Its next poll loop then polls at once, as without a cursor.
+func (e *Engine) rewind(in storage.Integration, from time.Time) error {
+	if from.IsZero() {
+		return nil
+	}
+	p, err := trigger.NewPoller(in.Trigger.Type, triggerConfig(in.Trigger), e.triggerDeps())
+	if err != nil {
+		return nil // the trigger's own problem: its polls report it
+	}
+	r, ok := p.(trigger.Rewinder)
+	if !ok {
+		return nil
+	}
+	cursor, err := r.Rewind(context.Background(), from)
+	if err != nil {
+		return err
+	}
+	if err := e.store.SetCursor(in.ID, cursor); err != nil {
+		return err
+	}
+	e.polls.pollSoon(in.ID)
+	return nil
 }
 
 // DeleteIntegration removes an integration, its trigger state and its

@@ -89,8 +89,10 @@ func TestResetTrigger(t *testing.T) {
 	if err != nil || !got.EnabledAt.Equal(from) {
 		t.Fatalf("%+v %v", got, err)
 	}
-	if c, _ := h.store.Cursor(in.ID); c != "" {
-		t.Errorf("cursor %q kept", c)
+	// The old position is forgotten; a CSV trigger starts from its rewind
+	// cursor (files modified since --from are read again).
+	if c, _ := h.store.Cursor(in.ID); c == cur || !strings.Contains(c, `"from":`) {
+		t.Errorf("cursor %q after the reset", c)
 	}
 	if last, _ := h.store.Audit(0, 1); last[0].Action != "integration.reset_trigger" || !strings.Contains(last[0].Detail, "2026-11-01T09:00:00Z") {
 		t.Errorf("audit %+v", last[0])

@@ -52,10 +52,12 @@ func newMetrics() *metrics {
 			Name: "oktaflow_trigger_polls_total", Help: "Trigger polls by integration and result (ok, error)."}, []string{"integration", "result"}),
 		pollFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "oktaflow_trigger_poll_failures_total",
-			Help: "Failed trigger polls by integration and reason (refused, timeout, dns, network, auth, rate_limited, server_error, client_error, other)."},
+			Help: "Failed trigger polls by integration and reason (refused, timeout, dns, network, auth, rate_limited, server_error, client_error, file_not_found, permission_denied, other)."},
 			[]string{"integration", "reason"}),
 		triggerProblems: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "oktaflow_trigger_problems_total", Help: "Items a trigger poll had to skip (a row without its key, say), by integration."}, []string{"integration"}),
+			Name: "oktaflow_trigger_problems_total",
+			Help: "Items a trigger poll had to skip or wait for, by integration and reason (bad_row, long_row, bad_encoding, bad_header, unreadable, rewritten, file_not_found, skipped_item, limit); a standing one (a file skipped until it changes) counts once."},
+			[]string{"integration", "reason"}),
 		storeWriteFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "oktaflow_store_write_failures_total", Help: "Run writes the database refused (a full disk, say), retried in process, by operation."}, []string{"op"}),
 		poisonRuns: prometheus.NewCounter(prometheus.CounterOpts{

@@ -19,6 +19,28 @@ type pollers struct {
 	e       *Engine
 	mu      sync.Mutex
 	running map[string]*pollLoop // integration id → loop
+
+	soonMu sync.Mutex
+	soon   map[string]bool // integrations whose next loop polls at once (rewound)
+}
+
+// pollSoon makes the next poll loop of an integration poll at once, as
+// after switching ON, although it has a cursor (a rewound one).
+func (p *pollers) pollSoon(id string) {
+	p.soonMu.Lock()
+	defer p.soonMu.Unlock()
+	if p.soon == nil {
+		p.soon = map[string]bool{}
+	}
+	p.soon[id] = true
+}
+
+func (p *pollers) takeSoon(id string) bool {
+	p.soonMu.Lock()
+	defer p.soonMu.Unlock()
+	soon := p.soon[id]
+	delete(p.soon, id)
+	return soon
 }
 
 type pollLoop struct {
@@ -98,7 +120,7 @@ func (e *Engine) pollLoop(ctx context.Context, in storage.Integration) {
 	deps, hints := e.pollerDeps()
 	var poller trigger.Poller
 	wait := time.Duration(0)
-	if cursor, err := e.store.Cursor(in.ID); err == nil && cursor != "" {
+	if cursor, err := e.store.Cursor(in.ID); err == nil && cursor != "" && !e.polls.takeSoon(in.ID) {
 		wait = untilSlot(e.now(), in.ID, interval)
 	}
 	failures := e.health.resume(in.ID)
@@ -169,6 +191,7 @@ func (e *Engine) pollOnce(ctx context.Context, in storage.Integration, poller tr
 	for _, p := range batch.Problems {
 		e.triggerProblem(in.ID, p)
 	}
+	e.health.warn(in.ID, batch.Problems)
 	if len(batch.Events) == 0 && batch.Cursor == cursor {
 		return nil
 	}
@@ -231,7 +254,7 @@ func (e *Engine) reportQueued(res []storage.Enqueued) int {
 // condition of its source: logged, counted and published when it is new,
 // shown in the trigger's health while it lasts.
 func (e *Engine) triggerProblem(integrationID string, p trigger.PollProblem) {
-	if !p.Standing {
+	if !p.Again {
 		e.log.Warn("trigger problem", "integration", integrationID, "problem", p.Msg, "reason", p.Reason)
 		e.bus.publish(Event{Kind: TriggerProblem, At: e.now(), IntegrationID: integrationID, Message: p.Msg})
 	}

@@ -240,21 +240,34 @@ func (e *Engine) serveHealth(w http.ResponseWriter, _ *http.Request) {
 		NextPoll    time.Time `json:"next_poll_at,omitzero"`
 	}
 	triggers := struct {
-		OK      int       `json:"ok"`
-		Failing []failing `json:"failing"`
-	}{Failing: []failing{}}
+		OK       int              `json:"ok"`
+		Failing  []failing        `json:"failing"`
+		Warnings []TriggerWarning `json:"warnings"` // of triggers that poll, but skip or wait for something
+	}{Failing: []failing{}, Warnings: []TriggerWarning{}}
+	names := map[string]string{}
+	name := func(id string) string {
+		if n, ok := names[id]; ok {
+			return n
+		}
+		if in, err := e.store.Integration(id); err == nil {
+			names[id] = in.Name
+		}
+		return names[id]
+	}
 	for id, h := range e.TriggerHealths() {
 		if h.State != TriggerFailing {
 			triggers.OK++
+			for _, w := range e.TriggerWarnings(id) {
+				w.Name = name(id)
+				triggers.Warnings = append(triggers.Warnings, w)
+			}
 			continue
 		}
-		f := failing{Integration: id, Error: h.LastError, Since: h.LastErrorAt, Failures: h.Failures, LastOK: h.LastOKAt, NextPoll: h.NextPollAt}
-		if in, err := e.store.Integration(id); err == nil {
-			f.Name = in.Name
-		}
+		f := failing{Integration: id, Name: name(id), Error: h.LastError, Since: h.LastErrorAt, Failures: h.Failures, LastOK: h.LastOKAt, NextPoll: h.NextPollAt}
 		triggers.Failing = append(triggers.Failing, f)
 	}
 	slices.SortFunc(triggers.Failing, func(a, b failing) int { return strings.Compare(a.Integration, b.Integration) })
+	slices.SortStableFunc(triggers.Warnings, func(a, b TriggerWarning) int { return strings.Compare(a.Integration, b.Integration) })
 	answer := map[string]any{
 		"status": "ok", "queued": counts[storage.RunQueued] + counts[storage.RunRetrying] + counts[storage.RunWaiting],
 		"running": counts[storage.RunRunning], "triggers": triggers,

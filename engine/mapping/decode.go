@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -71,6 +72,63 @@ func ExactNumbers(v any) any {
 		return exactNumber(x)
 	}
 	return v
+}
+
+// exactShared is ExactNumbers that copies only what it changes: v itself
+// when it holds no json.Number (the common case: the engine's own decoding
+// already gave int64s), so that each evaluation does not copy the event.
+func exactShared(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		return exactNumber(x)
+	case map[string]any:
+		var out map[string]any
+		for k, e := range x {
+			if c := exactShared(e); changed(c, e) {
+				if out == nil {
+					out = make(map[string]any, len(x))
+					for k2, e2 := range x {
+						out[k2] = e2
+					}
+				}
+				out[k] = c
+			}
+		}
+		if out == nil {
+			return x
+		}
+		return out
+	case []any:
+		var out []any
+		for i, e := range x {
+			if c := exactShared(e); changed(c, e) {
+				if out == nil {
+					out = make([]any, len(x))
+					copy(out, x)
+				}
+				out[i] = c
+			}
+		}
+		if out == nil {
+			return x
+		}
+		return out
+	}
+	return v
+}
+
+// changed reports whether exactShared gave something else than e.
+func changed(c, e any) bool {
+	switch e.(type) {
+	case json.Number:
+		return true
+	case map[string]any:
+		return reflect.ValueOf(c).UnsafePointer() != reflect.ValueOf(e).UnsafePointer()
+	case []any:
+		ce, ee := c.([]any), e.([]any)
+		return len(ee) > 0 && &ce[0] != &ee[0]
+	}
+	return false
 }
 
 // ExactEvent is ExactNumbers for an event object.

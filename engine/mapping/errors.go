@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -28,6 +29,20 @@ func (e *MissingError) Error() string {
 	}
 	return fmt.Sprintf("missing value: %s (used in {{ %s }}); send it in the event, or give a default with ?? \"...\"",
 		strings.Join(e.Paths, ", "), e.Expr)
+}
+
+// BigNumberError is a template that computes with a whole number beyond
+// int64 (kept as its digits, json.Number, so that it is copied exactly):
+// it cannot be added or compared without losing digits.
+type BigNumberError struct {
+	Expr   string
+	Path   string
+	Number json.Number
+}
+
+func (e *BigNumberError) Error() string {
+	return fmt.Sprintf("{{ %s }}: %s is %s, a whole number too large to compute with (beyond ±9,223,372,036,854,775,807); it can be copied as it is ({{ %s }}) or as text (string(%s)), not added or compared",
+		e.Expr, e.Path, e.Number, e.Path, e.Path)
 }
 
 // FieldError ties a problem to the step field it was found in.

@@ -67,6 +67,7 @@ func (f Fields) Eval(env Env) (map[string]any, error) {
 // EvalContext is Eval that also stops when ctx ends.
 func (f Fields) EvalContext(ctx context.Context, env Env) (map[string]any, error) {
 	out := make(map[string]any, len(f))
+	env = env.exactEnv() // once for all fields
 	for _, name := range sortedKeys(f) {
 		v, err := f[name].EvalContext(ctx, env)
 		if err != nil {

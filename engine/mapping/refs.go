@@ -78,9 +78,28 @@ func contains(list []string, s string) bool {
 
 // Env is what a template reads: the trigger event and the outputs of earlier
 // steps by step id (each decoded JSON: map[string]any, []any, string, ...).
+//
+// Numbers may be json.Number (a decoder with UseNumber): evaluation reads
+// them as DecodeJSON would have decoded them (int64 where they fit), so
+// that they add and compare as numbers.
 type Env struct {
 	Trigger any
 	Steps   map[string]any
+
+	exact bool // the numbers are DecodeJSON's already (see exactEnv)
+}
+
+// exactEnv is env with DecodeJSON's numbers, copied only where it holds a
+// json.Number.
+func (e Env) exactEnv() Env {
+	if e.exact {
+		return e
+	}
+	out := Env{Trigger: exactShared(e.Trigger), exact: true}
+	if e.Steps != nil {
+		out.Steps = exactShared(e.Steps).(map[string]any)
+	}
+	return out
 }
 
 // missing returns the referenced paths that the data does not hold (or

@@ -187,6 +187,7 @@ func (t *Template) Eval(env Env) (any, error) { return t.EvalContext(context.Bac
 
 // EvalContext is Eval that also stops when ctx ends.
 func (t *Template) EvalContext(ctx context.Context, env Env) (any, error) {
+	env = env.exactEnv()
 	vars := map[string]any{"trigger": env.Trigger, "steps": env.Steps}
 	if vars["steps"] == nil {
 		vars["steps"] = map[string]any{}
@@ -226,6 +227,13 @@ func (p part) eval(ctx context.Context, vars map[string]any, env Env) (any, erro
 	if err != nil {
 		if missing := env.missing(p.refs); len(missing) > 0 {
 			return nil, &MissingError{Expr: p.expr, Paths: missing}
+		}
+		for _, ref := range p.refs {
+			if v, ok := env.lookup(ref); ok {
+				if n, big := v.(json.Number); big {
+					return nil, &BigNumberError{Expr: p.expr, Path: ref, Number: n}
+				}
+			}
 		}
 		return nil, fmt.Errorf("{{ %s }}: %s", p.expr, firstLine(err.Error()))
 	}

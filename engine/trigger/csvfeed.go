@@ -48,6 +48,10 @@ type csvCursor struct {
 	// Baseline is set while the first poll's baseline is still being read
 	// (it was cut by the per-poll bounds).
 	Baseline bool `json:"baseline,omitempty"`
+	// From (Unix ns), with Baseline: the trigger was rewound to that time
+	// (Rewind): files modified at or after it are left out of the baseline,
+	// so that the polls after it read them from their start.
+	From int64 `json:"from,omitempty"`
 	// Absent is set while the path has not existed since the trigger was
 	// switched ON: the baseline is then empty, and every row of the file
 	// (or of each file of the folder) fires once it appears.
@@ -91,12 +95,12 @@ type tailRead struct {
 }
 
 // skipped is the standing problem of a file skipped until it changes.
-func (fc *fileCursor) skipped(name string, standing bool) PollProblem {
+func (fc *fileCursor) skipped(name string, again bool) PollProblem {
 	reason := fc.ProblemReason
 	if reason == "" {
 		reason = ReasonUnreadable // a cursor from before reasons were kept
 	}
-	return PollProblem{Reason: reason, File: filepath.Base(name), Line: fc.ProblemLine, Msg: fc.Problem, Standing: standing}
+	return PollProblem{Reason: reason, File: filepath.Base(name), Line: fc.ProblemLine, Msg: fc.Problem, Standing: true, Again: again}
 }
 
 // fileError is why a file cannot be read, with its problem reason and the
@@ -180,7 +184,7 @@ func (f *csvFeed) Poll(ctx context.Context, cursor string, _ time.Time) (Batch, 
 		// so that all it holds fires when it appears.
 		raw, _ := json.Marshal(csvCursor{Files: map[string]*fileCursor{}, Absent: true})
 		return Batch{Baseline: cursor == "", Cursor: string(raw), Problems: []PollProblem{{
-			Reason: ReasonFileNotFound, File: filepath.Base(f.path), Standing: cursor != "",
+			Reason: ReasonFileNotFound, File: filepath.Base(f.path), Standing: true, Again: cursor != "",
 			Msg: fmt.Sprintf("CSV %s does not exist yet: every row it holds will fire once it appears; if the path is wrong, fix it in the trigger's settings", f.path),
 		}}}, nil
 	case err != nil:
@@ -199,6 +203,10 @@ func (f *csvFeed) Poll(ctx context.Context, cursor string, _ time.Time) (Batch, 
 			return Batch{}, err
 		}
 		st, old := files[name], prev.Files[name]
+		if b.Baseline && prev.From != 0 && st.MTime >= prev.From && old == nil {
+			b.More = true // modified since the rewind: read after the baseline, from its start
+			continue
+		}
 		if old.sameStamp(st) && !old.Tail && !old.Pending {
 			next.Files[name] = old // unchanged since it was read (or found bad)
 			if old.Problem != "" {
@@ -236,10 +244,40 @@ func (f *csvFeed) Poll(ctx context.Context, cursor string, _ time.Time) (Batch, 
 		b.Problems = append(b.Problems, res.problems...)
 		b.More = b.More || res.more
 	}
-	next.Baseline = b.Baseline && b.More
+	next.Baseline = b.Baseline && b.More && !rewoundBaselineDone(prev, files, next)
+	if next.Baseline {
+		next.From = prev.From
+	}
 	raw, _ := json.Marshal(next)
 	b.Cursor = string(raw)
 	return b, nil
+}
+
+// rewoundBaselineDone reports whether a rewound baseline has read every file it
+// takes in (those modified before its time), so that the files it left out
+// are read at the next poll, as new.
+func rewoundBaselineDone(prev csvCursor, files map[string]fileStamp, next csvCursor) bool {
+	if prev.From == 0 {
+		return false
+	}
+	for name, st := range files {
+		if st.MTime >= prev.From {
+			continue
+		}
+		if fc := next.Files[name]; fc == nil || fc.Pending {
+			return false
+		}
+	}
+	return true
+}
+
+// Rewind starts the trigger over from a time: the files modified before it
+// are a baseline (their rows are taken as seen), those modified at or
+// after it are read from their start, like files that are new (their rows
+// fire, unless seen before).
+func (f *csvFeed) Rewind(_ context.Context, from time.Time) (string, error) {
+	raw, err := json.Marshal(csvCursor{Files: map[string]*fileCursor{}, Baseline: true, From: from.UnixNano()})
+	return string(raw), err
 }
 
 func (f *csvFeed) Sample(ctx context.Context) (Event, error) {

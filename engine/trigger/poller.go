@@ -47,11 +47,14 @@ type PollProblem struct {
 	Line int
 	// Msg says what, and what to do, in full (with the file and line).
 	Msg string
-	// Standing is a condition reported again at every poll while it lasts
-	// (a file skipped until it changes, a path that does not exist yet):
-	// counted and logged once, when it is first found, but shown while it
-	// lasts.
+	// Standing is a condition reported at every poll while it lasts (a
+	// file skipped until it changes, a path that does not exist yet): shown
+	// while it is reported, gone when it is not. Others are one-off items
+	// (a row skipped).
 	Standing bool
+	// Again says an earlier poll reported it already: it is not counted or
+	// logged again.
+	Again bool
 }
 
 func (p PollProblem) String() string { return p.Msg }
@@ -81,6 +84,16 @@ type Poller interface {
 	Poll(ctx context.Context, cursor string, start time.Time) (Batch, error)
 	// Sample returns one recent event, moving nothing.
 	Sample(ctx context.Context) (Event, error)
+}
+
+// Rewinder is a poller that can start over from a time in the past in a
+// way its first poll cannot tell by itself (a CSV trigger: which rows of
+// a file are new since then is not written anywhere, but the file's
+// modification time is). Rewind returns the cursor to start from when the
+// trigger is reset or switched ON with --from; a poller that is no
+// Rewinder reads `start` in its first poll instead.
+type Rewinder interface {
+	Rewind(ctx context.Context, from time.Time) (cursor string, err error)
 }
 
 // Deps are what pollers need from outside.
