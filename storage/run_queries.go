@@ -89,13 +89,53 @@ func (s *Store) ListRunsChecked(q RunQuery) ([]Run, []RecordProblem, error) {
 // due first. keep, when set, selects runs by id before the limit applies
 // (it reads only index keys), so a filtered caller is never starved by runs
 // it would skip.
+//
+// The due index is kept under each integration (runs_due_by_integration):
+// DueRuns merges the integrations' ranges, one cursor each.
 func (s *Store) DueRuns(now time.Time, limit int, keep func(RunID) bool) ([]Run, error) {
 	var out []Run
-	end := dueKey(now, math.MaxUint64)
+	nowKey := dueKey(now, math.MaxUint64)
 	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketRunsDue).Cursor()
-		for k, _ := c.First(); k != nil && bytes.Compare(k, end) <= 0 && len(out) < limit; k, _ = c.Next() {
-			id := RunID(binary.BigEndian.Uint64(k[8:]))
+		out = out[:0]
+		b := tx.Bucket(bucketRunsDueByInt)
+		// One cursor per integration with runs due, on its oldest due key.
+		type head struct {
+			c      *bolt.Cursor
+			prefix []byte
+			key    []byte // the cursor's key: prefix | be64(due) | be64(id)
+		}
+		var heads []*head
+		scan := b.Cursor()
+		for k, _ := scan.First(); k != nil; {
+			sep := bytes.IndexByte(k, 0)
+			if sep < 0 || len(k) != sep+1+16 {
+				k, _ = scan.Next() // not a key of ours: step over it
+				continue
+			}
+			prefix := bytes.Clone(k[:sep+1])
+			if bytes.Compare(k[sep+1:], nowKey) <= 0 {
+				c := b.Cursor()
+				first, _ := c.Seek(k)
+				heads = append(heads, &head{c: c, prefix: prefix, key: first})
+			}
+			k, _ = scan.Seek(append(prefix[:sep:sep], 1)) // the next integration
+		}
+		for len(out) < limit && len(heads) > 0 {
+			// The oldest due of all heads (ties by run id, as the global
+			// index ordered them).
+			min := 0
+			for i, h := range heads[1:] {
+				if dueOrder(h.key[len(h.prefix):], heads[min].key[len(heads[min].prefix):]) < 0 {
+					min = i + 1
+				}
+			}
+			h := heads[min]
+			id := RunID(binary.BigEndian.Uint64(h.key[len(h.key)-8:]))
+			if k, _ := h.c.Next(); k != nil && hasPrefix(k, h.prefix) && len(k) == len(h.prefix)+16 && bytes.Compare(k[len(h.prefix):], nowKey) <= 0 {
+				h.key = k
+			} else {
+				heads = slices.Delete(heads, min, min+1)
+			}
 			if keep != nil && !keep(id) {
 				continue
 			}
@@ -112,6 +152,9 @@ func (s *Store) DueRuns(now time.Time, limit int, keep func(RunID) bool) ([]Run,
 	})
 	return out, err
 }
+
+// dueOrder orders two due keys (be64(due) | be64(id)): by due, then id.
+func dueOrder(a, b []byte) int { return bytes.Compare(a, b) }
 
 // DueRef is a pending run's place in the due index: enough to claim it
 // with StartRun, without decoding it.
@@ -170,11 +213,30 @@ func (s *Store) DueByIntegration(now time.Time, limit int, room func(integration
 // NextDueAfter reports when the first pending run due after now is due (ok
 // false when none is): the scheduler's alarm. Runs already due are not
 // counted: they are started when a slot frees, not by polling.
+//
+// It makes two seeks per integration that has pending runs (see DueRuns).
 func (s *Store) NextDueAfter(now time.Time) (due time.Time, ok bool, err error) {
+	after := dueKey(now, math.MaxUint64)
 	err = s.view(func(tx *bolt.Tx) error {
-		k, _ := tx.Bucket(bucketRunsDue).Cursor().Seek(dueKey(now, math.MaxUint64))
-		if k != nil {
-			due, ok = time.Unix(0, int64(binary.BigEndian.Uint64(k[:8]))).UTC(), true
+		due, ok = time.Time{}, false
+		var best []byte
+		c := tx.Bucket(bucketRunsDueByInt).Cursor()
+		for k, _ := c.First(); k != nil; {
+			sep := bytes.IndexByte(k, 0)
+			if sep < 0 || len(k) != sep+1+16 {
+				k, _ = c.Next()
+				continue
+			}
+			prefix := bytes.Clone(k[:sep+1])
+			if next, _ := c.Seek(append(prefix, after...)); next != nil && hasPrefix(next, prefix) && len(next) == len(prefix)+16 {
+				if d := next[len(prefix):]; best == nil || dueOrder(d, best) < 0 {
+					best = bytes.Clone(d)
+				}
+			}
+			k, _ = c.Seek(append(prefix[:sep:sep], 1))
+		}
+		if best != nil {
+			due, ok = time.Unix(0, int64(binary.BigEndian.Uint64(best[:8]))).UTC(), true
 		}
 		return nil
 	})

@@ -179,7 +179,7 @@ func (s *Store) putRunEncoded(tx *bolt.Tx, old *Run, r Run, raw []byte) error {
 		return err
 	}
 	id := runKey(r.ID)
-	byState, byIntSt, due, dueByInt := tx.Bucket(bucketRunsByState), tx.Bucket(bucketRunsByIntSt), tx.Bucket(bucketRunsDue), tx.Bucket(bucketRunsDueByInt)
+	byState, byIntSt, dueByInt := tx.Bucket(bucketRunsByState), tx.Bucket(bucketRunsByIntSt), tx.Bucket(bucketRunsDueByInt)
 	if old == nil {
 		if err := tx.Bucket(bucketRunsByInt).Put(compositeKey([]byte(r.IntegrationID), id), nil); err != nil {
 			return err
@@ -192,9 +192,6 @@ func (s *Store) putRunEncoded(tx *bolt.Tx, old *Run, r Run, raw []byte) error {
 			return err
 		}
 		if old.State.pending() {
-			if err := due.Delete(dueKey(old.NextDue, old.ID)); err != nil {
-				return err
-			}
 			if err := dueByInt.Delete(dueByIntKey(old.IntegrationID, old.NextDue, old.ID)); err != nil {
 				return err
 			}
@@ -210,9 +207,6 @@ func (s *Store) putRunEncoded(tx *bolt.Tx, old *Run, r Run, raw []byte) error {
 		return err
 	}
 	if r.State.pending() {
-		if err := due.Put(dueKey(r.NextDue, r.ID), nil); err != nil {
-			return err
-		}
 		if err := dueByInt.Put(dueByIntKey(r.IntegrationID, r.NextDue, r.ID), nil); err != nil {
 			return err
 		}
