@@ -45,7 +45,7 @@ func TestCLIPromptsInATerminal(t *testing.T) {
 	s := promptShell(t, "add", env, shellQuote(bin)+" account add")
 	s.waitFor("What do you want to connect?")
 	s.keys("Enter") // an Okta org, with an API token
-	s.waitFor("Account name")
+	s.waitFor("┃ Account name") // focused: typing goes there
 	s.text("bad name!")
 	s.keys("Enter")
 	s.waitFor("may hold only letters")
@@ -54,11 +54,11 @@ func TestCLIPromptsInATerminal(t *testing.T) {
 	}
 	s.text("sim")
 	s.keys("Enter")
-	s.waitFor("Okta domain")
+	s.waitFor("┃ Okta domain")
 	s.text(sim.URL)
 	s.waitFor("→ " + sim.URL)
 	s.keys("Enter")
-	s.waitFor("API token")
+	s.waitFor("┃ API token")
 	s.text("dev-token")
 	if scr := s.waitFor("*********"); strings.Contains(scr, "dev-token") {
 		t.Fatalf("the token shows as it is typed:\n%s", scr)
