@@ -44,7 +44,7 @@ func TestCLIPromptsInATerminal(t *testing.T) {
 	// the form: kind, then a name that is refused, then the domain and the token
 	s := promptShell(t, "add", env, shellQuote(bin)+" account add")
 	s.waitFor("What do you want to connect?")
-	s.keys("Enter") // an Okta org, with an API token
+	s.keys("Enter")             // an Okta org, with an API token
 	s.waitFor("┃ Account name") // focused: typing goes there
 	s.text("bad name!")
 	s.keys("Enter")
