@@ -63,6 +63,7 @@ type healthBook struct {
 	mu       sync.Mutex
 	byID     map[string]TriggerHealth
 	warnings map[string]*warnings
+	since    map[string]time.Time // the first failure of a failing streak
 }
 
 func newHealthBook(e *Engine) *healthBook {
@@ -101,6 +102,11 @@ func (b *healthBook) resume(id string) int {
 	defer b.mu.Unlock()
 	if _, ok := b.byID[id]; !ok {
 		b.byID[id] = stored
+		if stored.State == TriggerFailing {
+			// The store keeps the latest failure only: the streak counts
+			// from it (it began then at the latest).
+			b.setSince(id, stored.LastErrorAt)
+		}
 	}
 	return b.byID[id].Failures
 }
@@ -112,16 +118,46 @@ func (b *healthBook) succeeded(id string, wait time.Duration) {
 	b.update(id, func(h *TriggerHealth) {
 		h.State, h.Failures, h.LastOKAt, h.NextPollAt = TriggerOK, 0, now, now.Add(wait)
 	})
+	b.mu.Lock()
+	delete(b.since, id)
+	b.mu.Unlock()
 }
 
-// failed records a poll that failed; reason is its metrics label.
+// failed records a poll that failed; reason is its metrics label. The
+// first failure of a streak is when the trigger has been failing since.
 func (b *healthBook) failed(id string, err error, reason string, wait time.Duration) {
 	now := b.e.now()
 	b.e.metrics.pollFailures.WithLabelValues(id, reason).Inc()
 	b.update(id, func(h *TriggerHealth) {
+		if h.Failures == 0 || b.since[id].IsZero() {
+			b.setSince(id, now)
+		}
 		h.State, h.LastError, h.LastErrorAt, h.NextPollAt = TriggerFailing, err.Error(), now, now.Add(wait)
 		h.Failures++
 	})
+}
+
+// setSince records when a trigger's failing streak began (b.mu held, as
+// in update's change).
+func (b *healthBook) setSince(id string, at time.Time) {
+	if b.since == nil {
+		b.since = map[string]time.Time{}
+	}
+	b.since[id] = at
+}
+
+// TriggerFailingSince is when an integration's trigger began failing: the
+// time of the first failed poll of its current streak (zero when it is
+// not failing). TriggerHealth's LastErrorAt is the latest failure's. After
+// a restart, a streak that began before it counts from the latest failure
+// the store kept (storage.TriggerHealth keeps no start of the streak).
+func (e *Engine) TriggerFailingSince(integrationID string) time.Time {
+	e.health.mu.Lock()
+	defer e.health.mu.Unlock()
+	if e.health.byID[integrationID].State != TriggerFailing {
+		return time.Time{}
+	}
+	return e.health.since[integrationID]
 }
 
 // problem records an item a working poll had to skip (a CSV row without
@@ -233,6 +269,7 @@ func (b *healthBook) forget(id string) {
 	_, had := b.byID[id]
 	delete(b.byID, id)
 	delete(b.warnings, id)
+	delete(b.since, id)
 	b.mu.Unlock()
 	if had {
 		b.e.metrics.forgetTrigger(id)

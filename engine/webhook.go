@@ -234,7 +234,8 @@ func (e *Engine) serveHealth(w http.ResponseWriter, _ *http.Request) {
 		Integration string    `json:"integration"`
 		Name        string    `json:"name"`
 		Error       string    `json:"error"`
-		Since       time.Time `json:"last_error_at"`
+		LastErrorAt time.Time `json:"last_error_at"`
+		Since       time.Time `json:"failing_since"` // the first failure of the streak
 		Failures    int       `json:"failures"`
 		LastOK      time.Time `json:"last_ok_at,omitzero"`
 		NextPoll    time.Time `json:"next_poll_at,omitzero"`
@@ -263,7 +264,8 @@ func (e *Engine) serveHealth(w http.ResponseWriter, _ *http.Request) {
 			}
 			continue
 		}
-		f := failing{Integration: id, Name: name(id), Error: h.LastError, Since: h.LastErrorAt, Failures: h.Failures, LastOK: h.LastOKAt, NextPoll: h.NextPollAt}
+		f := failing{Integration: id, Name: name(id), Error: h.LastError, LastErrorAt: h.LastErrorAt, Since: e.TriggerFailingSince(id),
+			Failures: h.Failures, LastOK: h.LastOKAt, NextPoll: h.NextPollAt}
 		triggers.Failing = append(triggers.Failing, f)
 	}
 	slices.SortFunc(triggers.Failing, func(a, b failing) int { return strings.Compare(a.Integration, b.Integration) })

@@ -23,7 +23,12 @@ import (
 //   - a number with a fraction or an exponent becomes a float64.
 //
 // Objects are map[string]any and arrays []any, as encoding/json gives.
-// Anything after the one value is an error.
+// Anything after the one value is an error. Text keeps encoding/json's
+// rule, as every JSON decoder of the engine does (webhook bodies too): a
+// surrogate pair escape ("\ud83d\ude00") is the character it encodes, a
+// lone one ("\ud800") becomes U+FFFD, and so do bytes that are not UTF-8.
+// (A template's literal refuses a surrogate escape instead: see
+// checkEscapes.)
 func DecodeJSON(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()

@@ -94,9 +94,13 @@ func (b *budget) charge(n int64) error {
 }
 
 // sandboxOptions are the expr options every template compiles with.
-func sandboxOptions() []expr.Option {
+func sandboxOptions() []expr.Option { return sandboxOptionsFor(compileEnv) }
+
+// sandboxOptionsFor are the sandbox's options over the names of env (which
+// must hold the budget's, budgetVar).
+func sandboxOptionsFor(env map[string]any) []expr.Option {
 	return append([]expr.Option{
-		expr.Env(compileEnv),
+		expr.Env(env),
 		expr.MaxNodes(2000),
 		expr.Patch(checkedPlus{}),
 		expr.Function("__add", checkedAdd),

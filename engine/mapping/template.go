@@ -110,6 +110,9 @@ func compilePart(code string) (part, error) {
 	if err := CheckSource(code); err != nil {
 		return part{}, fmt.Errorf("in {{ %s }}: %v", shortCode(code), err)
 	}
+	if err := checkEscapes(code); err != nil {
+		return part{}, fmt.Errorf("in {{ %s }}: %v", shortCode(code), err)
+	}
 	// The bounds are checked on the tree as written, before type checks
 	// (repeat("x", 1e10) is then refused for its size, not its float).
 	if tree, err := parser.Parse(code); err == nil {

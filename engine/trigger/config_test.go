@@ -90,7 +90,6 @@ func TestOktaEvent(t *testing.T) {
 func TestDeepFilterIsRefusedNotACrash(t *testing.T) {
 	for _, filter := range []string{
 		strings.Repeat("[", 1_000_000) + "1" + strings.Repeat("]", 1_000_000),
-		strings.Repeat("!", 1_000_000) + "true",
 	} {
 		err := Validate(HTTPPoll, Config{Values: map[string]any{"url": "https://api.example.com/x", "id_field": "id", "filter": filter}})
 		if err == nil || !strings.Contains(err.Error(), "trigger.config.filter: filter: the expression nests 1,000,000 levels deep; at most 100") {

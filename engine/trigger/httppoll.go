@@ -9,9 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/expr-lang/expr"
-	"github.com/expr-lang/expr/vm"
-
 	"github.com/oktaflow/oktaflow/engine/mapping"
 )
 
@@ -40,22 +37,27 @@ type httpPoll struct {
 	nextCursorPath string
 	cursorParam    string
 	maxPages       int
-	filter         *vm.Program
+	filter         *mapping.Predicate
 }
+
+// filterPollBudget is the time all filter runs of one poll may take.
+const filterPollBudget = 10 * time.Second
 
 // baselineDone is the cursor of a poller without a cursor field once its
 // baseline is stored.
 const baselineDone = "baseline-done"
 
-func compileFilter(src string) (*vm.Program, error) {
-	// Nested too deeply, the expression would overflow the parser's stack
-	// (fatal, not an error): see mapping.CheckSource.
-	if err := mapping.CheckSource(src); err != nil {
-		return nil, fmt.Errorf("filter: %v", err)
-	}
-	p, err := expr.Compile(src, expr.Env(map[string]any{"item": map[string]any{}}), expr.AsBool())
-	if err != nil {
+// compileFilter compiles a filter in the templates' sandbox
+// (mapping.Predicate): its source is checked before expr's parser sees it
+// (nested too deeply it would overflow the parser's stack, which is
+// fatal), and it runs within the templates' memory, step and time budgets.
+func compileFilter(src string) (*mapping.Predicate, error) {
+	p, err := mapping.CompilePredicate(src, "item")
+	switch {
+	case err != nil && len(src) <= 80:
 		return nil, fmt.Errorf("filter %q: %v", src, err)
+	case err != nil:
+		return nil, fmt.Errorf("filter: %v", err)
 	}
 	return p, nil
 }
@@ -106,13 +108,21 @@ func (p *httpPoll) withQuery(raw string, extra map[string]string) (string, error
 // items fetches the list, page after page, and keeps those that pass the
 // filter. A failure on any page fails the poll: an answer with a page
 // missing could move the cursor past what that page held.
-func (p *httpPoll) items(ctx context.Context) ([]map[string]any, []PollProblem, error) {
+func (p *httpPoll) items(ctx context.Context) (out []map[string]any, problems []PollProblem, err error) {
 	first, err := url.Parse(p.url)
 	if err != nil {
 		return nil, nil, fmt.Errorf("the API: bad URL %q", redactURL(p.url, p.secretQuery))
 	}
-	var out []map[string]any
-	var problems []PollProblem
+	var stopped []*mapping.LimitError // items the filter's sandbox stopped
+	// All of a poll's filter runs share one time budget too (each one has
+	// its own, mapping.EvalTimeout): many slow items do not hold the poll.
+	filterCtx, cancel := context.WithTimeout(ctx, filterPollBudget)
+	defer cancel()
+	defer func() {
+		if len(stopped) > 0 && err == nil {
+			problems = append(problems, problemf(ReasonSkippedItem, "the filter was stopped on %d items, which do not fire: %v", len(stopped), stopped[0]))
+		}
+	}()
 	pageURL, extra := p.url, map[string]string{}
 	for page := 1; ; page++ {
 		full, err := p.withQuery(pageURL, extra)
@@ -141,8 +151,12 @@ func (p *httpPoll) items(ctx context.Context) ([]map[string]any, []PollProblem, 
 				continue
 			}
 			if p.filter != nil {
-				keep, err := expr.Run(p.filter, map[string]any{"item": m})
-				if err != nil || keep != true {
+				keep, err := p.filter.Eval(filterCtx, m)
+				var limit *mapping.LimitError
+				if errors.As(err, &limit) {
+					stopped = append(stopped, limit)
+				}
+				if err != nil || !keep { // an item the filter cannot read (a field it lacks) does not match
 					continue
 				}
 			}
