@@ -123,9 +123,9 @@ func newIntResetTriggerCmd(g *globals) *cobra.Command {
 		Use:   "reset-trigger ID [--from TIME]",
 		Short: "Make an ON integration's trigger read from now (or --from) again, as switching it ON does",
 		Long: "Forgets where the trigger had got to (its cursor), so that its next poll starts over from now,\n" +
-			"or from --from: a CSV trigger takes the rows its file holds now as seen, a polled API the items it lists\n" +
-			"now (or those after --from, where the trigger can tell). What it has already seen does not fire again,\n" +
-			"and queued runs stay.",
+			"or from --from: a CSV trigger takes the rows its files hold now as seen (with --from, it reads again\n" +
+			"the files modified at or after that time), a polled API the items it lists now (or those after --from,\n" +
+			"where the trigger can tell). What it has already seen does not fire again, and queued runs stay.",
 		Example: "  oktaflow integration reset-trigger int_abc --from 2026-11-30T09:00:00Z",
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
