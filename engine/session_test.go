@@ -189,7 +189,8 @@ var sessionReads = map[string]func(f *sessionFixture, s *Session) error{
 		_, err := s.Groups(context.Background(), "sandbox", "")
 		return err
 	},
-	"FeedsDir": func(f *sessionFixture, s *Session) error { _, err := s.FeedsDir(); return err },
+	"TriggerWarnings": func(f *sessionFixture, s *Session) error { _, err := s.TriggerWarnings(f.in.ID); return err },
+	"FeedsDir":        func(f *sessionFixture, s *Session) error { _, err := s.FeedsDir(); return err },
 	"CSVColumns": func(f *sessionFixture, s *Session) error {
 		if _, err := s.CSVColumns("none.csv", "", ""); errors.Is(err, ErrForbidden) {
 			return err

@@ -25,7 +25,8 @@ type editor struct {
 	problems engine.Problems
 	revealed map[string]string // the trigger's secrets, when an admin asked to see them (ctrl+v)
 	confirm  *widget.Confirm
-	health   storage.TriggerHealth // how the trigger's polls go
+	health   storage.TriggerHealth   // how the trigger's polls go
+	warnings []engine.TriggerWarning // what it skipped or waits for (engine.TriggerWarnings)
 	w, h     int
 }
 
@@ -61,8 +62,11 @@ func (e *editor) loadSample() tea.Cmd {
 	}
 }
 
-// healthMsg carries the trigger's health.
-type healthMsg struct{ h storage.TriggerHealth }
+// healthMsg carries the trigger's health and what it skipped.
+type healthMsg struct {
+	h        storage.TriggerHealth
+	warnings []engine.TriggerWarning
+}
 
 // loadHealth reads how the trigger's polls go (a saved integration's).
 func (e *editor) loadHealth() tea.Cmd {
@@ -75,7 +79,11 @@ func (e *editor) loadHealth() tea.Cmd {
 		if err != nil {
 			return errMsg{fmt.Errorf("read the trigger's health: %w", err)}
 		}
-		return healthMsg{all[id]}
+		warnings, err := b.TriggerWarnings(id)
+		if err != nil {
+			return errMsg{fmt.Errorf("read what the trigger skipped: %w", err)}
+		}
+		return healthMsg{all[id], warnings}
 	}
 }
 func (e *editor) Title() string           { return e.d.in.Name }
@@ -154,12 +162,15 @@ func (e *editor) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	case copiedMsg:
 		return e, onCopied(msg)
 	case healthMsg:
-		e.health = msg.h
+		e.health, e.warnings = msg.h, msg.warnings
 		return e, nil
 	case engineEventMsg:
 		if msg.ev.Kind == engine.TriggerHealthChanged && msg.ev.IntegrationID == e.d.in.ID && msg.ev.Health != nil {
 			e.health = *msg.ev.Health // as it happens
-			return e, nil
+			return e, e.loadHealth()  // and what it skipped
+		}
+		if msg.ev.Kind == engine.TriggerProblem && msg.ev.IntegrationID == e.d.in.ID {
+			return e, e.loadHealth()
 		}
 		if msg.ev.Kind == engine.IntegrationChanged && msg.ev.IntegrationID == e.d.in.ID {
 			b := e.c.Backend

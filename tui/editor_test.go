@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/oktaflow/oktaflow/engine"
 )
 
 // clipboard runs what a key returned and gives the text it put on the
@@ -75,5 +77,29 @@ func TestEditorCopiesTheWebhook(t *testing.T) {
 	}
 	if text, note := clipboard(t, s, "y"); text != "" || !strings.Contains(note, "viewer") {
 		t.Errorf("a viewer copied the secret %q (%q)", text, note)
+	}
+}
+
+// What an ON trigger skipped (a CSV row that does not parse, a file in a
+// folder) shows on its page in the editor, not only in /healthz: the
+// newest few, with file and line, and a count of the rest.
+func TestEditorShowsWhatTheTriggerSkipped(t *testing.T) {
+	c, _ := newTestCommon(t)
+	in := seedIntegrations(t, c)[0]
+	in.Enabled = true
+	ed := newEditor(c, in)
+	ed.SetSize(100, 40)
+	msg := healthMsg{warnings: []engine.TriggerWarning{
+		{Reason: "bad_row", File: "hires.csv", Line: 7, Message: "the row has 3 fields; the header has 4"},
+		{Reason: "bad_row", File: "hires.csv", Line: 9, Message: "not UTF-8"},
+		{Reason: "bad_file", File: "old.csv", Message: "no header"},
+		{Reason: "bad_row", File: "hires.csv", Line: 12, Message: "an open quote"},
+	}}
+	s, _ := ed.Update(msg)
+	v := plain(s)
+	for _, want := range []string{"⚠ 4 items skipped or waiting", "hires.csv line 7: the row has 3 fields", "old.csv: no header", "… and 1 more"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the trigger's page lacks %q:\n%s", want, v)
+		}
 	}
 }

@@ -156,6 +156,9 @@ func (e *editor) rightPane(w int) string {
 		case e.saved.Enabled && !e.health.LastOKAt.IsZero():
 			b.WriteString("\n" + st.OKText.Render("✓ polling: last worked "+ago(e.health.LastOKAt)) + "\n")
 		}
+		if e.saved.Enabled {
+			e.writeWarnings(&b, w)
+		}
 		if t.Type == trigger.Manual {
 			b.WriteString(st.Faint.Render(wrap("Runs when you say so: ctrl+g runs it now with an event you type (also from the list), or oktaflow integration run ID --event FILE.", w)) + "\n")
 		}
@@ -210,5 +213,33 @@ func (e *editor) writeProblems(b *strings.Builder, prefix string, w int) {
 	b.WriteString("\n")
 	for _, p := range probs {
 		b.WriteString(st.ErrorText.Render("✗ "+truncate(p, w-2)) + "\n")
+	}
+}
+
+// maxWarningsShown: the editor lists the newest few of what the trigger
+// skipped; /healthz and the metrics count them all.
+const maxWarningsShown = 3
+
+// writeWarnings lists what the trigger skipped or waits for: a CSV row
+// that does not parse, a file skipped in a folder.
+func (e *editor) writeWarnings(b *strings.Builder, w int) {
+	if len(e.warnings) == 0 {
+		return
+	}
+	st := e.c.Styles
+	b.WriteString("\n" + st.WarnText.Render("⚠ "+plural(len(e.warnings), "item skipped or waiting", "items skipped or waiting")) + "\n")
+	for i, wn := range e.warnings {
+		if i == maxWarningsShown {
+			b.WriteString(st.Faint.Render(fmt.Sprintf("  … and %d more (/healthz lists them all)", len(e.warnings)-i)) + "\n")
+			break
+		}
+		where := wn.File
+		if wn.Line > 0 {
+			where += fmt.Sprintf(" line %d", wn.Line)
+		}
+		if where != "" {
+			where += ": "
+		}
+		b.WriteString(st.WarnText.Render(wrap("  "+where+wn.Message, w)) + "\n")
 	}
 }
