@@ -19,14 +19,15 @@ import (
 // cached user schema. From here an account is added, verified again, its
 // schema refreshed, or removed.
 type accounts struct {
-	c       *Common
-	rows    []acctRow
-	cursor  int
-	loaded  bool
-	busy    widget.Busy // what is running ("Verifying acme…")
-	problem error       // the last refusal or failure, shown under the list
-	confirm *widget.Confirm
-	w, h    int
+	c         *Common
+	rows      []acctRow
+	cursor    int
+	loaded    bool
+	reloading bool        // a re-read for a finished run is out (accounts.go: one for many runs)
+	busy      widget.Busy // what is running ("Verifying acme…")
+	problem   error       // the last refusal or failure, shown under the list
+	confirm   *widget.Confirm
+	w, h      int
 }
 
 type acctRow struct {
@@ -156,6 +157,7 @@ func (s *accounts) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		s.askRemove(msg.a)
 		return s, nil
 	case acctListMsg:
+		s.reloading = false
 		if msg.err != nil {
 			return s, func() tea.Msg { return errMsg{msg.err} }
 		}
@@ -188,8 +190,11 @@ func (s *accounts) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		switch {
 		case msg.ev.Kind == engine.AccountChanged || msg.ev.Kind == engine.Lagged:
 			return s, s.load()
-		case msg.ev.Kind == engine.RunChanged && msg.ev.Run != nil && msg.ev.Run.State.Final() && s.showsItems():
-			return s, s.load() // a finished run may have written into an item shown
+		case msg.ev.Kind == engine.RunChanged && msg.ev.Run != nil && msg.ev.Run.State.Final() && s.showsItems() && !s.reloading:
+			// A finished run may have written into an item shown; runs
+			// that end while that read is out share it (no read per run).
+			s.reloading = true
+			return s, s.load()
 		}
 		return s, nil
 	case tea.KeyPressMsg:
