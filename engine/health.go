@@ -61,9 +61,8 @@ type healthBook struct {
 	e *Engine
 
 	mu       sync.Mutex
-	byID     map[string]TriggerHealth
-	warnings map[string]*warnings
-	since    map[string]time.Time // the first failure of a failing streak
+	byID     map[string]TriggerHealth // each with its FailingSince and Warnings
+	warnings map[string]*warnings     // what Warnings is made from
 }
 
 func newHealthBook(e *Engine) *healthBook {
@@ -101,12 +100,13 @@ func (b *healthBook) resume(id string) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if _, ok := b.byID[id]; !ok {
-		b.byID[id] = stored
-		if stored.State == TriggerFailing {
-			// The store keeps the latest failure only: the streak counts
-			// from it (it began then at the latest).
-			b.setSince(id, stored.LastErrorAt)
+		if stored.State == TriggerFailing && stored.FailingSince.IsZero() {
+			// Stored before the start of a streak was: it counts from the
+			// latest failure (it began then at the latest).
+			stored.FailingSince = stored.LastErrorAt
 		}
+		b.byID[id] = stored
+		b.warnings = setIfAbsent(b.warnings, id, warningsOf(stored.Warnings))
 	}
 	return b.byID[id].Failures
 }
@@ -116,11 +116,8 @@ func (b *healthBook) resume(id string) int {
 func (b *healthBook) succeeded(id string, wait time.Duration) {
 	now := b.e.now()
 	b.update(id, func(h *TriggerHealth) {
-		h.State, h.Failures, h.LastOKAt, h.NextPollAt = TriggerOK, 0, now, now.Add(wait)
+		h.State, h.Failures, h.LastOKAt, h.NextPollAt, h.FailingSince = TriggerOK, 0, now, now.Add(wait), time.Time{}
 	})
-	b.mu.Lock()
-	delete(b.since, id)
-	b.mu.Unlock()
 }
 
 // failed records a poll that failed; reason is its metrics label. The
@@ -129,70 +126,31 @@ func (b *healthBook) failed(id string, err error, reason string, wait time.Durat
 	now := b.e.now()
 	b.e.metrics.pollFailures.WithLabelValues(id, reason).Inc()
 	b.update(id, func(h *TriggerHealth) {
-		if h.Failures == 0 || b.since[id].IsZero() {
-			b.setSince(id, now)
+		if h.Failures == 0 || h.FailingSince.IsZero() {
+			h.FailingSince = now
 		}
 		h.State, h.LastError, h.LastErrorAt, h.NextPollAt = TriggerFailing, err.Error(), now, now.Add(wait)
 		h.Failures++
 	})
 }
 
-// setSince records when a trigger's failing streak began (b.mu held, as
-// in update's change).
-func (b *healthBook) setSince(id string, at time.Time) {
-	if b.since == nil {
-		b.since = map[string]time.Time{}
-	}
-	b.since[id] = at
-}
-
 // TriggerFailingSince is when an integration's trigger began failing: the
 // time of the first failed poll of its current streak (zero when it is
-// not failing). TriggerHealth's LastErrorAt is the latest failure's. After
-// a restart, a streak that began before it counts from the latest failure
-// the store kept (storage.TriggerHealth keeps no start of the streak).
+// not failing). TriggerHealth's LastErrorAt is the latest failure's. The
+// store keeps it, so a streak that began before a restart still counts
+// from its first failure.
 func (e *Engine) TriggerFailingSince(integrationID string) time.Time {
 	e.health.mu.Lock()
 	defer e.health.mu.Unlock()
-	if e.health.byID[integrationID].State != TriggerFailing {
-		return time.Time{}
+	if h := e.health.byID[integrationID]; h.State == TriggerFailing {
+		return h.FailingSince
 	}
-	return e.health.since[integrationID]
+	return time.Time{}
 }
 
-// problem records an item a working poll had to skip (a CSV row without
-// its key, say) or a standing condition (a file skipped until it changes):
-// the last error shows it, the state stays ok. A standing problem already
-// shown is not recorded again.
-func (b *healthBook) problem(id string, p trigger.PollProblem) {
-	now := b.e.now()
-	if p.Again {
-		b.mu.Lock()
-		shown := b.byID[id].LastError == p.Msg
-		b.mu.Unlock()
-		if shown {
-			return
-		}
-	} else {
-		b.e.metrics.triggerProblems.WithLabelValues(id, p.Reason).Inc()
-	}
-	b.update(id, func(h *TriggerHealth) { h.LastError, h.LastErrorAt = p.Msg, now })
-}
-
-// TriggerWarning is something a working trigger skipped or waits for: a
-// CSV row that cannot be read, a file skipped until it changes, a path
-// that does not exist yet, an API item without its id. The trigger's
-// state stays ok (it polls); the warning says what it did not take in.
-type TriggerWarning struct {
-	Integration string    `json:"integration"`
-	Name        string    `json:"name,omitempty"` // the integration's (in /healthz)
-	Reason      string    `json:"reason"`         // trigger.ReasonBadRow, …: the metrics' label
-	File        string    `json:"file,omitempty"` // a CSV trigger's file
-	Line        int       `json:"line,omitempty"` // and line (0: the whole file)
-	Message     string    `json:"message"`
-	Standing    bool      `json:"standing,omitempty"` // lasts until its cause goes (else one item, skipped)
-	At          time.Time `json:"at"`                 // when it was found (a standing one: first found)
-}
+// TriggerWarning is something a working trigger skipped or waits for (see
+// storage.TriggerWarning): kept with the trigger's health.
+type TriggerWarning = storage.TriggerWarning
 
 // Warnings kept per trigger: the standing ones of its last poll, and the
 // items skipped in the last day, at most maxRecentWarnings of them.
@@ -201,11 +159,45 @@ const (
 	recentWarningsFor = 24 * time.Hour
 )
 
-// warn records a good poll's problems as the trigger's warnings.
-func (b *healthBook) warn(id string, problems []trigger.PollProblem) {
+// problems records what a good poll had to skip or wait for, before
+// anything is published: the trigger's warnings and its last error (the
+// newest problem not reported before) change in one update, so that the
+// TriggerHealthChanged event, and a screen that reads the health when it
+// gets one, see the warning with the error. A standing problem shown
+// already is neither counted nor logged again.
+func (b *healthBook) problems(id string, problems []trigger.PollProblem) {
 	now := b.e.now()
+	for _, p := range problems {
+		if !p.Again {
+			b.e.metrics.triggerProblems.WithLabelValues(id, p.Reason).Inc()
+			b.e.log.Warn("trigger problem", "integration", id, "problem", p.Msg, "reason", p.Reason)
+		}
+	}
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	had := b.warnings[id] != nil
+	b.warn(id, problems, now)
+	list, more := b.warningList(id, now)
+	b.mu.Unlock()
+	if len(problems) == 0 && !had {
+		return // the common case: nothing to say, nothing to write
+	}
+	b.update(id, func(h *TriggerHealth) {
+		h.Warnings, h.MoreWarnings = list, more
+		for _, p := range problems {
+			if !p.Again { // one shown already stays in Warnings; no write per poll
+				h.LastError, h.LastErrorAt = p.Msg, now
+			}
+		}
+	})
+	for _, p := range problems {
+		if !p.Again {
+			b.e.bus.publish(Event{Kind: TriggerProblem, At: now, IntegrationID: id, Message: p.Msg})
+		}
+	}
+}
+
+// warn folds a good poll's problems into the trigger's warnings (b.mu held).
+func (b *healthBook) warn(id string, problems []trigger.PollProblem, now time.Time) {
 	if b.warnings == nil {
 		b.warnings = map[string]*warnings{}
 	}
@@ -233,34 +225,82 @@ func (b *healthBook) warn(id string, problems []trigger.PollProblem) {
 		}
 		w.standing = append(w.standing, tw)
 	}
-	for len(w.recent) > 0 && (len(w.recent) > maxRecentWarnings || now.Sub(w.recent[0].At) > recentWarningsFor) {
-		w.recent = w.recent[1:]
-	}
+	w.expire(now)
 	if len(w.standing) == 0 && len(w.recent) == 0 {
 		delete(b.warnings, id)
 	}
 }
 
+// warningList is a trigger's warnings as its health shows them: standing
+// ones first, then the recent items newest first, at most
+// storage.MaxStoredWarnings, and how many were left out (b.mu held).
+func (b *healthBook) warningList(id string, now time.Time) ([]TriggerWarning, int) {
+	w := b.warnings[id]
+	if w == nil {
+		return nil, 0
+	}
+	w.expire(now)
+	out := slices.Clone(w.standing)
+	for i := len(w.recent) - 1; i >= 0; i-- {
+		out = append(out, w.recent[i])
+	}
+	if len(out) > storage.MaxStoredWarnings {
+		return out[:storage.MaxStoredWarnings], len(out) - storage.MaxStoredWarnings
+	}
+	return out, 0
+}
+
 // warnings are one trigger's.
 type warnings struct{ standing, recent []TriggerWarning }
 
+// expire drops the recent items older than a day, and the oldest beyond
+// maxRecentWarnings.
+func (w *warnings) expire(now time.Time) {
+	for len(w.recent) > 0 && (len(w.recent) > maxRecentWarnings || now.Sub(w.recent[0].At) > recentWarningsFor) {
+		w.recent = w.recent[1:]
+	}
+}
+
+// warningsOf rebuilds a trigger's warnings from its stored list (standing
+// first, then recent newest first), nil for none.
+func warningsOf(list []TriggerWarning) *warnings {
+	if len(list) == 0 {
+		return nil
+	}
+	w := &warnings{}
+	for _, tw := range list {
+		if tw.Standing {
+			w.standing = append(w.standing, tw)
+		} else {
+			w.recent = append(w.recent, tw)
+		}
+	}
+	slices.Reverse(w.recent)
+	return w
+}
+
+// setIfAbsent sets m[k] = v unless m has k or v is nil, making m when needed.
+func setIfAbsent[V any](m map[string]*V, k string, v *V) map[string]*V {
+	if v == nil {
+		return m
+	}
+	if m == nil {
+		m = map[string]*V{}
+	}
+	if _, ok := m[k]; !ok {
+		m[k] = v
+	}
+	return m
+}
+
 // TriggerWarnings returns what an integration's trigger skipped or waits
 // for: its standing warnings, then the items skipped in the last day,
-// newest first.
+// newest first (at most storage.MaxStoredWarnings).
 func (e *Engine) TriggerWarnings(integrationID string) []TriggerWarning {
 	e.health.mu.Lock()
 	defer e.health.mu.Unlock()
-	w := e.health.warnings[integrationID]
-	if w == nil {
-		return nil
-	}
-	out := slices.Clone(w.standing)
-	for i := len(w.recent) - 1; i >= 0; i-- {
-		if e.now().Sub(w.recent[i].At) <= recentWarningsFor {
-			out = append(out, w.recent[i])
-		}
-	}
-	return out
+	list, _ := e.health.warningList(integrationID, e.now())
+	return list
 }
 
 // forget drops an integration that no longer polls (switched OFF, deleted).
@@ -269,7 +309,6 @@ func (b *healthBook) forget(id string) {
 	_, had := b.byID[id]
 	delete(b.byID, id)
 	delete(b.warnings, id)
-	delete(b.since, id)
 	b.mu.Unlock()
 	if had {
 		b.e.metrics.forgetTrigger(id)
@@ -294,7 +333,8 @@ func (b *healthBook) update(id string, change func(*TriggerHealth)) {
 		b.e.log.Error("store trigger health", "integration", id, "err", err)
 	}
 	// A good poll after a good poll changes only times: no event.
-	if seen && old.State == h.State && old.Failures == h.Failures && old.LastError == h.LastError && old.LastErrorAt.Equal(h.LastErrorAt) {
+	if seen && old.State == h.State && old.Failures == h.Failures && old.LastError == h.LastError && old.LastErrorAt.Equal(h.LastErrorAt) &&
+		old.MoreWarnings == h.MoreWarnings && slices.EqualFunc(old.Warnings, h.Warnings, TriggerWarning.Equal) {
 		return
 	}
 	b.e.bus.publish(Event{Kind: TriggerHealthChanged, At: b.e.now(), IntegrationID: id, Health: &h, Message: h.LastError})

@@ -188,10 +188,7 @@ func (e *Engine) pollOnce(ctx context.Context, in storage.Integration, poller tr
 	if err != nil {
 		return err
 	}
-	for _, p := range batch.Problems {
-		e.triggerProblem(in.ID, p)
-	}
-	e.health.warn(in.ID, batch.Problems)
+	e.health.problems(in.ID, batch.Problems)
 	if len(batch.Events) == 0 && batch.Cursor == cursor {
 		return nil
 	}
@@ -248,17 +245,6 @@ func (e *Engine) reportQueued(res []storage.Enqueued) int {
 		}
 	}
 	return queued
-}
-
-// triggerProblem reports an item a poll had to skip, or a standing
-// condition of its source: logged, counted and published when it is new,
-// shown in the trigger's health while it lasts.
-func (e *Engine) triggerProblem(integrationID string, p trigger.PollProblem) {
-	if !p.Again {
-		e.log.Warn("trigger problem", "integration", integrationID, "problem", p.Msg, "reason", p.Reason)
-		e.bus.publish(Event{Kind: TriggerProblem, At: e.now(), IntegrationID: integrationID, Message: p.Msg})
-	}
-	e.health.problem(integrationID, p)
 }
 
 func (e *Engine) triggerDeps() trigger.Deps {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -27,6 +28,34 @@ type TriggerHealth struct {
 	LastOKAt    time.Time `json:"lastOkAt,omitzero"`
 	NextPollAt  time.Time `json:"nextPollAt,omitzero"`
 	Failures    int       `json:"failures,omitempty"` // polls in a row that failed
+	// FailingSince is the first failure of the current failing streak
+	// (zero when the last poll worked); LastErrorAt is the latest's.
+	FailingSince time.Time `json:"failingSince,omitzero"`
+	// Warnings is what a working trigger skipped or waits for: its
+	// standing warnings, then the items it skipped lately, newest first,
+	// at most MaxStoredWarnings of them.
+	Warnings []TriggerWarning `json:"warnings,omitempty"`
+	// MoreWarnings counts the warnings left out of Warnings.
+	MoreWarnings int `json:"moreWarnings,omitempty"`
+}
+
+// MaxStoredWarnings bounds a trigger health's Warnings, so that a folder
+// of a thousand bad files costs one small record, not a thousand.
+const MaxStoredWarnings = 20
+
+// TriggerWarning is something a working trigger skipped or waits for: a
+// CSV row that cannot be read, a file skipped until it changes, a path
+// that does not exist yet, an API item without its id. The trigger's
+// state stays ok (it polls); the warning says what it did not take in.
+type TriggerWarning struct {
+	Integration string    `json:"integration"`
+	Name        string    `json:"name,omitempty"` // the integration's (in /healthz)
+	Reason      string    `json:"reason"`         // the metrics' label: bad_row, bad_encoding, …
+	File        string    `json:"file,omitempty"` // a CSV trigger's file
+	Line        int       `json:"line,omitempty"` // and line (0: the whole file)
+	Message     string    `json:"message"`
+	Standing    bool      `json:"standing,omitempty"` // lasts until its cause goes (else one item, skipped)
+	At          time.Time `json:"at"`                 // when it was found (a standing one: first found)
 }
 
 // bucketHealth holds each integration's trigger health (integration id →
@@ -48,7 +77,8 @@ const lastOKEvery = time.Hour
 // by lastOKEvery or more. NextPollAt, and a LastOKAt that moved less, live
 // in memory only.
 func (h TriggerHealth) needsWrite(old TriggerHealth) bool {
-	if h.State != old.State || h.LastError != old.LastError || !h.LastErrorAt.Equal(old.LastErrorAt) || h.Failures != old.Failures {
+	if h.State != old.State || h.LastError != old.LastError || !h.LastErrorAt.Equal(old.LastErrorAt) || h.Failures != old.Failures ||
+		!h.FailingSince.Equal(old.FailingSince) || h.MoreWarnings != old.MoreWarnings || !slices.EqualFunc(h.Warnings, old.Warnings, TriggerWarning.Equal) {
 		return true
 	}
 	if h.LastOKAt.IsZero() != old.LastOKAt.IsZero() {
@@ -56,6 +86,12 @@ func (h TriggerHealth) needsWrite(old TriggerHealth) bool {
 	}
 	d := h.LastOKAt.Sub(old.LastOKAt)
 	return d >= lastOKEvery || d < 0
+}
+
+// Equal reports whether two warnings say the same (Name aside: it is
+// filled in for display).
+func (a TriggerWarning) Equal(b TriggerWarning) bool {
+	return a.Integration == b.Integration && a.Reason == b.Reason && a.File == b.File && a.Line == b.Line && a.Message == b.Message && a.Standing == b.Standing && a.At.Equal(b.At)
 }
 
 // healthState is the store's trigger health: every stored health is read
@@ -131,7 +167,9 @@ func (s *Store) TriggerHealth(integrationID string) (TriggerHealth, error) {
 	if err := s.loadHealthLocked(); err != nil {
 		return TriggerHealth{}, err
 	}
-	return s.health.latest[integrationID], nil
+	h := s.health.latest[integrationID]
+	h.Warnings = slices.Clone(h.Warnings) // the caller's to keep
+	return h, nil
 }
 
 // TriggerHealths returns the trigger health of every integration that has one.
@@ -143,6 +181,7 @@ func (s *Store) TriggerHealths() (map[string]TriggerHealth, error) {
 	}
 	out := make(map[string]TriggerHealth, len(s.health.latest))
 	for id, h := range s.health.latest {
+		h.Warnings = slices.Clone(h.Warnings)
 		out[id] = h
 	}
 	return out, nil
@@ -188,6 +227,13 @@ func (s *Store) forgetHealth(integrationID string) {
 
 func (h TriggerHealth) utc() TriggerHealth {
 	h.LastErrorAt, h.LastOKAt, h.NextPollAt = utcOrZero(h.LastErrorAt), utcOrZero(h.LastOKAt), utcOrZero(h.NextPollAt)
+	h.FailingSince = utcOrZero(h.FailingSince)
+	if len(h.Warnings) > 0 {
+		h.Warnings = slices.Clone(h.Warnings)
+		for i := range h.Warnings {
+			h.Warnings[i].At = utcOrZero(h.Warnings[i].At)
+		}
+	}
 	return h
 }
 

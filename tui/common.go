@@ -28,7 +28,6 @@ type Backend interface {
 	Integration(id string) (storage.Integration, error)
 	IntegrationStats(id string, since time.Time) (storage.IntegrationStats, error)
 	TriggerHealths() (map[string]storage.TriggerHealth, error)
-	TriggerWarnings(integrationID string) ([]engine.TriggerWarning, error)
 	Runs(q storage.RunQuery) ([]storage.Run, error)
 	Run(id storage.RunID) (storage.Run, error)
 	RunCounts() (map[storage.RunState]int, error)

@@ -25,8 +25,7 @@ type editor struct {
 	problems engine.Problems
 	revealed map[string]string // the trigger's secrets, when an admin asked to see them (ctrl+v)
 	confirm  *widget.Confirm
-	health   storage.TriggerHealth   // how the trigger's polls go
-	warnings []engine.TriggerWarning // what it skipped or waits for (engine.TriggerWarnings)
+	health   storage.TriggerHealth // how the trigger's polls go, and what it skipped or waits for
 	w, h     int
 }
 
@@ -62,11 +61,8 @@ func (e *editor) loadSample() tea.Cmd {
 	}
 }
 
-// healthMsg carries the trigger's health and what it skipped.
-type healthMsg struct {
-	h        storage.TriggerHealth
-	warnings []engine.TriggerWarning
-}
+// healthMsg carries the trigger's health, with what it skipped.
+type healthMsg struct{ h storage.TriggerHealth }
 
 // loadHealth reads how the trigger's polls go (a saved integration's).
 func (e *editor) loadHealth() tea.Cmd {
@@ -79,11 +75,7 @@ func (e *editor) loadHealth() tea.Cmd {
 		if err != nil {
 			return errMsg{fmt.Errorf("read the trigger's health: %w", err)}
 		}
-		warnings, err := b.TriggerWarnings(id)
-		if err != nil {
-			return errMsg{fmt.Errorf("read what the trigger skipped: %w", err)}
-		}
-		return healthMsg{all[id], warnings}
+		return healthMsg{all[id]}
 	}
 }
 func (e *editor) Title() string           { return e.d.in.Name }
@@ -162,15 +154,12 @@ func (e *editor) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	case copiedMsg:
 		return e, onCopied(msg)
 	case healthMsg:
-		e.health, e.warnings = msg.h, msg.warnings
+		e.health = msg.h
 		return e, nil
 	case engineEventMsg:
 		if msg.ev.Kind == engine.TriggerHealthChanged && msg.ev.IntegrationID == e.d.in.ID && msg.ev.Health != nil {
-			e.health = *msg.ev.Health // as it happens
-			return e, e.loadHealth()  // and what it skipped
-		}
-		if msg.ev.Kind == engine.TriggerProblem && msg.ev.IntegrationID == e.d.in.ID {
-			return e, e.loadHealth()
+			e.health = *msg.ev.Health // as it happens, warnings included
+			return e, nil
 		}
 		if msg.ev.Kind == engine.IntegrationChanged && msg.ev.IntegrationID == e.d.in.ID {
 			b := e.c.Backend

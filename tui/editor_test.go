@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/oktaflow/oktaflow/engine"
+	"github.com/oktaflow/oktaflow/storage"
 )
 
 // clipboard runs what a key returned and gives the text it put on the
@@ -89,17 +90,34 @@ func TestEditorShowsWhatTheTriggerSkipped(t *testing.T) {
 	in.Enabled = true
 	ed := newEditor(c, in)
 	ed.SetSize(100, 40)
-	msg := healthMsg{warnings: []engine.TriggerWarning{
+	msg := healthMsg{storage.TriggerHealth{State: storage.HealthOK, Warnings: []storage.TriggerWarning{
 		{Reason: "bad_row", File: "hires.csv", Line: 7, Message: "the row has 3 fields; the header has 4"},
 		{Reason: "bad_row", File: "hires.csv", Line: 9, Message: "not UTF-8"},
 		{Reason: "bad_file", File: "old.csv", Message: "no header"},
 		{Reason: "bad_row", File: "hires.csv", Line: 12, Message: "an open quote"},
-	}}
+	}}}
 	s, _ := ed.Update(msg)
 	v := plain(s)
 	for _, want := range []string{"⚠ 4 items skipped or waiting", "hires.csv line 7: the row has 3 fields", "old.csv: no header", "… and 1 more"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("the trigger's page lacks %q:\n%s", want, v)
 		}
+	}
+}
+
+// The health event of the poll that skipped a row carries the warning, so
+// the trigger's page shows it as it happens (before, the page re-read the
+// warnings on that event, which the engine recorded only afterwards).
+func TestEditorShowsASkippedRowFromTheHealthEvent(t *testing.T) {
+	c, _ := newTestCommon(t)
+	in := seedIntegrations(t, c)[0]
+	in.Enabled = true
+	ed := newEditor(c, in)
+	ed.SetSize(100, 40)
+	h := storage.TriggerHealth{State: storage.HealthOK, LastError: "hires.csv line 3: an open quote", Warnings: []storage.TriggerWarning{
+		{Reason: "bad_row", File: "hires.csv", Line: 3, Message: "an open quote"}}}
+	s, _ := ed.Update(engineEventMsg{engine.Event{Kind: engine.TriggerHealthChanged, IntegrationID: in.ID, Health: &h}})
+	if v := plain(s); !strings.Contains(v, "⚠ 1 item skipped or waiting") || !strings.Contains(v, "hires.csv line 3: an open quote") {
+		t.Errorf("the trigger's page after the health event:\n%s", v)
 	}
 }

@@ -223,14 +223,16 @@ const maxWarningsShown = 3
 // writeWarnings lists what the trigger skipped or waits for: a CSV row
 // that does not parse, a file skipped in a folder.
 func (e *editor) writeWarnings(b *strings.Builder, w int) {
-	if len(e.warnings) == 0 {
+	warnings := e.health.Warnings
+	if len(warnings) == 0 {
 		return
 	}
 	st := e.c.Styles
-	b.WriteString("\n" + st.WarnText.Render("⚠ "+plural(len(e.warnings), "item skipped or waiting", "items skipped or waiting")) + "\n")
-	for i, wn := range e.warnings {
+	total := len(warnings) + e.health.MoreWarnings
+	b.WriteString("\n" + st.WarnText.Render("⚠ "+plural(total, "item skipped or waiting", "items skipped or waiting")) + "\n")
+	for i, wn := range warnings {
 		if i == maxWarningsShown {
-			b.WriteString(st.Faint.Render(fmt.Sprintf("  … and %d more (/healthz lists them all)", len(e.warnings)-i)) + "\n")
+			b.WriteString(st.Faint.Render(fmt.Sprintf("  … and %d more (/healthz lists them all)", total-i)) + "\n")
 			break
 		}
 		where := wn.File

@@ -137,6 +137,53 @@ func TestTriggerHealthInListAndShow(t *testing.T) {
 	}
 }
 
+// TestTriggerWarningsAndFailingSinceInListAndShow: what the polling process
+// recorded (the start of a failing streak; rows a working trigger skipped)
+// is in the store, so the CLI shows it after serve stopped: list counts the
+// warnings, show names each one on standard error and carries them in JSON.
+func TestTriggerWarningsAndFailingSinceInListAndShow(t *testing.T) {
+	id, _ := setupOnboard(t)
+	ctx := context.Background()
+	path, _ := (&globals{}).dbPath()
+	st, err := storage.Open(path, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now().Add(-3 * time.Hour)
+	if _, err := st.SetTriggerHealth(id, storage.TriggerHealth{State: storage.HealthFailing, LastError: "connection refused",
+		LastErrorAt: time.Now().Add(-time.Minute), Failures: 40, FailingSince: since}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	_, errOut, _ := cli(t, ctx, "", "integration", "show", id)
+	if want := "failing ×40 since " + since.Local().Format(time.DateTime); !strings.Contains(errOut, want) {
+		t.Fatalf("integration show says %q; want %q", errOut, want)
+	}
+
+	st, _ = storage.Open(path, storage.Options{})
+	w := []storage.TriggerWarning{
+		{Integration: id, Reason: "bad_row", File: "hires.csv", Line: 3, Message: "hires.csv line 3: the row has 1 field; the header has 2", At: time.Now()},
+		{Integration: id, Reason: "bad_encoding", File: "old.csv", Message: "old.csv is not UTF-8 at line 2; skipped until it changes", Standing: true, At: time.Now()},
+	}
+	if _, err := st.SetTriggerHealth(id, storage.TriggerHealth{State: storage.HealthOK, LastOKAt: time.Now(), Warnings: w}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	out, errOut, code := cli(t, ctx, "", "integration", "list")
+	if code != 0 || !strings.Contains(out, "ok, 2 warnings") || !strings.Contains(errOut, "integration show ID") {
+		t.Fatalf("integration list: %d %q %q", code, out, errOut)
+	}
+	out, errOut, code = cli(t, ctx, "", "integration", "show", id)
+	var show struct {
+		TriggerHealth storage.TriggerHealth `json:"triggerHealth"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &show) != nil || len(show.TriggerHealth.Warnings) != 2 ||
+		!strings.Contains(errOut, "The trigger skipped or waits for 2 items:") || !strings.Contains(errOut, "hires.csv line 3: the row has 1 field") ||
+		!strings.Contains(errOut, "old.csv is not UTF-8") {
+		t.Fatalf("integration show: %d %q %q", code, out, errOut)
+	}
+}
+
 // TestTestWithoutASampleNamesTheFlag: a webhook never called has no sample;
 // the CLI says how to give an event here (--event FILE), the engine's
 // words name no front end's flag.

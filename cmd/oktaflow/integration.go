@@ -116,7 +116,7 @@ func newIntListCmd(g *globals) *cobra.Command {
 			w := table(cmd.OutOrStdout())
 			fmt.Fprintln(w, "ID\tNAME\tSTATE\tTRIGGER\tHEALTH\tSTEPS\tLAST RUN")
 			now := time.Now()
-			failing := 0
+			failing, warned := 0, 0
 			for _, in := range list {
 				last := "—"
 				if runs, err := s.Runs(storage.RunQuery{IntegrationID: in.ID, Limit: 1}); err == nil && len(runs) > 0 {
@@ -126,6 +126,9 @@ func newIntListCmd(g *globals) *cobra.Command {
 				if h.State == storage.HealthFailing {
 					failing++
 				}
+				if len(h.Warnings) > 0 {
+					warned++
+				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", in.ID, in.Name, onOff(in.Enabled), in.Trigger.Type, healthText(h, now, 60), len(in.Steps), last)
 			}
 			if err := w.Flush(); err != nil {
@@ -134,6 +137,9 @@ func newIntListCmd(g *globals) *cobra.Command {
 			printDamaged(cmd.OutOrStdout(), damaged)
 			if failing > 0 {
 				fmt.Fprintf(cmd.ErrOrStderr(), "%s cannot poll; see oktaflow integration show ID for the last error\n", plural(failing, "trigger", "triggers"))
+			}
+			if warned > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s skipped or wait for something; see oktaflow integration show ID for what\n", plural(warned, "trigger", "triggers"))
 			}
 			return nil
 		}),
@@ -171,11 +177,33 @@ func damagedLine(p storage.RecordProblem) string {
 func healthText(h storage.TriggerHealth, now time.Time, width int) string {
 	switch h.State {
 	case storage.HealthOK:
+		if n := len(h.Warnings) + h.MoreWarnings; n > 0 {
+			return "ok, " + plural(n, "warning", "warnings")
+		}
 		return "ok"
 	case storage.HealthFailing:
 		return clip(fmt.Sprintf("failing ×%d, last %s: %s", h.Failures, ago(h.LastErrorAt, now), oneLine(h.LastError)), width)
 	}
 	return "—"
+}
+
+// printWarnings names what a working trigger skipped or waits for, one
+// line each (the JSON on standard output carries them too).
+func printWarnings(w io.Writer, h storage.TriggerHealth) {
+	if len(h.Warnings) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "The trigger skipped or waits for %s:\n", plural(len(h.Warnings)+h.MoreWarnings, "item", "items"))
+	for _, wn := range h.Warnings {
+		kind := "skipped"
+		if wn.Standing {
+			kind = "standing"
+		}
+		fmt.Fprintf(w, "  %s %s (%s): %s\n", wn.At.Local().Format(time.DateTime), kind, wn.Reason, oneLine(wn.Message))
+	}
+	if h.MoreWarnings > 0 {
+		fmt.Fprintf(w, "  … and %d more\n", h.MoreWarnings)
+	}
 }
 
 // healthJSON is a trigger's health for --json (null before its first poll).
@@ -219,9 +247,14 @@ func newIntShowCmd(g *globals) *cobra.Command {
 				out["triggerHealth"] = h
 			}
 			if h.State == storage.HealthFailing {
+				since := h.FailingSince
+				if since.IsZero() { // stored before the start of a streak was
+					since = h.LastErrorAt
+				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "The trigger cannot poll: %s (failing ×%d since %s)\n", oneLine(h.LastError), h.Failures,
-					h.LastErrorAt.Local().Format(time.DateTime))
+					since.Local().Format(time.DateTime))
 			}
+			printWarnings(cmd.ErrOrStderr(), h)
 			if in.Enabled {
 				out["enabledAt"] = in.EnabledAt
 			}

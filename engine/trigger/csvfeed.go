@@ -73,6 +73,9 @@ type fileCursor struct {
 	// Tail is set when an unfinished last line waits: read it at the next
 	// poll if the file has not changed by then.
 	Tail bool `json:"tail,omitempty"`
+	// Stuck is set when that line waited over a poll of an unchanged file:
+	// a standing warning says so (once; then Again).
+	Stuck bool `json:"stuck,omitempty"`
 	// Pending is set when the poll's bounds stopped before the file's end.
 	Pending bool `json:"pending,omitempty"`
 	// TailRead is the last line that was read without its line break (the

@@ -75,6 +75,7 @@ func (f *csvFeed) read(name string, st fileStamp, old *fileCursor, stable bool, 
 		file: base, keyColumn: f.keyColumn, delimiter: f.delimiter, header: header, line: line,
 		eof: start+int64(got) >= st.Size, acceptTail: stable && old != nil && old.Tail,
 		maxRows: budget.rows, checkUTF8: f.enc.cm == nil, encoding: f.enc.name, firedTail: fired,
+		stuckBefore: old != nil && old.Stuck,
 	})
 	if pr.err != nil {
 		return readResult{}, pr.err
@@ -100,7 +101,7 @@ func (f *csvFeed) read(name string, st fileStamp, old *fileCursor, stable bool, 
 	budget.bytes -= int(consumed)
 	res.cursor = &fileCursor{
 		Size: st.Size, MTime: st.MTime, V: 2, Offset: offset, Line: line + pr.lines, Hash: hash,
-		Header: pr.header, Tail: pr.tail, Pending: pr.more, TailRead: tail,
+		Header: pr.header, Tail: pr.tail, Stuck: pr.stuck, Pending: pr.more, TailRead: tail,
 	}
 	res.events, res.more = pr.events, pr.more
 	res.problems = append(res.problems, pr.problems...)
@@ -153,6 +154,8 @@ type chunkParams struct {
 	maxRows    int
 	checkUTF8  bool
 	encoding   string
+	// stuckBefore: the last poll found the waiting line stuck already.
+	stuckBefore bool
 	// firedTail is the hash of the first line's text as it was read
 	// before without its line break ("": none): the text starts with it.
 	firedTail string
@@ -165,6 +168,7 @@ type chunkResult struct {
 	consumed int  // bytes of text read: up to the end of the last complete row
 	lines    int  // line breaks in them
 	tail     bool // an unfinished last line waits
+	stuck    bool // and the file stood still: a standing warning says so
 	more     bool // stopped by maxRows or by the end of the chunk
 	err      error
 	// tailRead: an unfinished last line was read as it is (acceptTail),
@@ -218,6 +222,10 @@ func parseChunk(text []byte, p chunkParams) chunkResult {
 		if unfinished && (!(p.eof && p.acceptTail) || short) {
 			if p.eof {
 				res.tail = true
+				if p.acceptTail { // the file stood still over two polls: say so
+					res.stuck = true
+					res.problems = append(res.problems, stuckRow(p, text, begin, rec, errors.Is(err, csv.ErrQuote)))
+				}
 			} else {
 				res.more = true
 			}
@@ -294,6 +302,37 @@ func parseChunk(text []byte, p chunkParams) chunkResult {
 	}
 	res.lines = bytes.Count(text[:res.consumed], []byte("\n"))
 	return res
+}
+
+// stuckRow is the standing warning for a last row that cannot finish on
+// its own while the file stands still: a quote opened at begin and never
+// closed (openQuote), or fewer fields than the header and no line break. It
+// is not read as it is: a paused writer's row would be misread, and a
+// quote left open would swallow the rows after it.
+func stuckRow(p chunkParams, text []byte, begin int, rec []string, openQuote bool) PollProblem {
+	line := p.line + bytes.Count(text[:begin], []byte("\n")) + 1
+	var msg string
+	if openQuote {
+		after := bytes.Count(text[begin:], []byte("\n"))
+		msg = fmt.Sprintf("%s line %d: a quoted field opens here and is not closed by the end of the file; this row", p.file, line)
+		switch {
+		case after == 2:
+			msg += " and the line after it wait"
+		case after > 2:
+			msg += fmt.Sprintf(" and the %d lines after it wait", after-1)
+		default:
+			msg += " waits"
+		}
+		msg += " for its closing quote: fix the quote in the file, and they fire"
+	} else {
+		fields := fmt.Sprintf("%d fields", len(rec))
+		if len(rec) == 1 {
+			fields = "1 field"
+		}
+		msg = fmt.Sprintf("%s line %d: %s, the header has %d, and no line break: the row waits for the rest; finish or fix the line in the file, and it fires",
+			p.file, line, fields, len(p.header))
+	}
+	return PollProblem{Reason: ReasonStuckRow, File: p.file, Line: line, Msg: msg, Standing: true, Again: p.stuckBefore}
 }
 
 // lineHash is a short hash of one line's text.

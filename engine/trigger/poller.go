@@ -63,6 +63,7 @@ func (p PollProblem) String() string { return p.Msg }
 const (
 	ReasonBadRow       = "bad_row"        // a CSV row that cannot be read: broken quotes, wrong field count, no key
 	ReasonLongRow      = "long_row"       // a CSV row beyond what one poll reads
+	ReasonStuckRow     = "stuck_row"      // a CSV last row that cannot finish by itself (a quote never closed): the rows from it wait
 	ReasonBadEncoding  = "bad_encoding"   // a CSV file that is not in the trigger's encoding
 	ReasonBadHeader    = "bad_header"     // a CSV file whose header lacks the key column
 	ReasonUnreadable   = "unreadable"     // a CSV file that cannot be opened or read

@@ -1,0 +1,81 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/oktaflow/oktaflow/okta/oktatest"
+)
+
+// A row a working CSV trigger skipped reaches whoever watches as it
+// happens: the TriggerHealthChanged event of that poll carries the warning
+// (before, the event went out before the warning was recorded, so a
+// screen that reloaded on it showed nothing), and the store keeps it for
+// the CLI and the next start.
+func TestSkippedRowIsInTheHealthEventAndTheStore(t *testing.T) {
+	h := newHarness(t, oktatest.Options{})
+	file := filepath.Join(h.e.FeedsDir(), "hires.csv")
+	os.MkdirAll(filepath.Dir(file), 0o700)
+	os.WriteFile(file, []byte("id,email\nE1,a@acme.com\n"), 0o600)
+	doc := fmt.Sprintf(`{"name": "HR file", "trigger": {"type": "csv", "config": {"path": %q, "key_column": "id"}},
+	  "steps": [{"id": "find", "action": "okta.get_user", "account": "sandbox", "fields": {"login": "{{ trigger.email }}"}}]}`, file)
+	in := h.importOn(doc)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	events := h.e.Subscribe(ctx)
+	h.start()
+	waitCursor(t, h, in.ID)
+
+	appendTo(t, file, "E2\n") // line 3: one field of two
+	deadline := time.After(30 * time.Second)
+	for {
+		var ev Event
+		select {
+		case ev = <-events:
+		case <-deadline:
+			t.Fatal("no health event carried the skipped row's warning")
+		}
+		if ev.Kind != TriggerHealthChanged || ev.IntegrationID != in.ID || ev.Health == nil || ev.Health.LastError == "" {
+			continue
+		}
+		if len(ev.Health.Warnings) != 1 || ev.Health.Warnings[0].Line != 3 || ev.Health.Warnings[0].Reason != "bad_row" {
+			t.Fatalf("the event that reports the bad row carries warnings %+v", ev.Health.Warnings)
+		}
+		break
+	}
+	stored, err := h.store.TriggerHealth(in.ID)
+	if err != nil || len(stored.Warnings) != 1 || stored.Warnings[0].File != "hires.csv" {
+		t.Fatalf("stored health %+v (%v)", stored, err)
+	}
+}
+
+// The start of a failing streak is stored with the health, so that after
+// a restart "failing since" is still the first failure, not the latest.
+func TestFailingSinceSurvivesARestart(t *testing.T) {
+	h := newHarness(t, oktatest.Options{})
+	h.e.opts.AllowPrivateAddresses = true
+	api := newFlakyAPI(t)
+	in := h.importOn(pollDoc(api.URL))
+	api.status.Store(500)
+	h.start()
+	waitUntil(t, func() bool { hl, _ := h.e.TriggerHealth(in.ID); return hl.Failures >= 3 })
+	first := h.e.TriggerFailingSince(in.ID)
+	stored, _ := h.store.TriggerHealth(in.ID)
+	if first.IsZero() || !stored.FailingSince.Equal(first) || !stored.LastErrorAt.After(first) {
+		t.Fatalf("stored failing since %v, engine's %v, last error %v", stored.FailingSince, first, stored.LastErrorAt)
+	}
+
+	// Another engine over the same store: what a restart resumes from.
+	e2, err := New(Options{Store: h.store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2.health.resume(in.ID)
+	if got := e2.TriggerFailingSince(in.ID); !got.Equal(first) {
+		t.Fatalf("after a restart failing since %v, want %v", got, first)
+	}
+}
