@@ -35,6 +35,7 @@ import (
 type CorruptError struct {
 	Path    string
 	Problem string
+	fault   bool // a memory fault: the mapping itself is gone
 }
 
 func (e *CorruptError) Error() string {
@@ -124,20 +125,49 @@ func (s *Store) skip(err error, into *[]RecordProblem) bool {
 // guard runs op so that a fault reading the mapped file or a panic inside
 // bbolt becomes an error instead of a crash. bbolt's Update and View roll
 // the transaction back on the way out of a panic, so the file is untouched.
-func (s *Store) guard(op func() error) (err error) {
+// After a memory fault the store is latched damaged (see guardWrite).
+func (s *Store) guard(op func() error) error { return s.guarded(op, false) }
+
+// guardWrite is guard for a write transaction. A panic in one, or a memory
+// fault anywhere, can leave a lock of bbolt's held (the rollback that
+// should release it faults too), so that every later call would wait on it
+// for good, and with it webhooks and /healthz. The store then latches the
+// error: from then on every call answers it at once without entering
+// bbolt, and Close does not wait on bbolt either. A panic in a read (one
+// bad page) is not latched: other records stay readable.
+func (s *Store) guardWrite(op func() error) error { return s.guarded(op, true) }
+
+func (s *Store) guarded(op func() error, write bool) (err error) {
+	if d := s.damaged.Load(); d != nil {
+		return d
+	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if p := recover(); p != nil {
 			err = panicError(s.path, p)
+			var ce *CorruptError
+			if errors.As(err, &ce) && (write || ce.fault) {
+				s.damaged.CompareAndSwap(nil, ce)
+			}
 		}
 	}()
 	return op()
 }
 
+// Damaged is the fault that latched the store (nil: none): a *CorruptError.
+// Every call of the store answers it since.
+func (s *Store) Damaged() error {
+	if d := s.damaged.Load(); d != nil {
+		return d
+	}
+	return nil
+}
+
 func panicError(path string, p any) error {
 	var fault interface{ Addr() uintptr }
 	if e, ok := p.(error); ok && errors.As(e, &fault) {
-		return &CorruptError{Path: path, Problem: fmt.Sprintf("reading it hit a memory fault (%v): the file was truncated or overwritten while open, or its pages are damaged", p)}
+		return &CorruptError{Path: path, fault: true,
+			Problem: fmt.Sprintf("reading it hit a memory fault (%v): the file was truncated or overwritten while open, or its pages are damaged", p)}
 	}
 	site, inBolt := panicSite()
 	if inBolt {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -38,7 +39,8 @@ type Store struct {
 
 	dedupeRetention time.Duration
 
-	bad problems // records listings skipped
+	bad     problems                     // records listings skipped
+	damaged atomic.Pointer[CorruptError] // latched by a fault (see guardWrite)
 
 	w *writer // the one writer: group commit
 
@@ -67,7 +69,7 @@ func (s *Store) updateSized(events, bytes int, fn func(tx *bolt.Tx) error) error
 // updateNow runs fn in its own guarded transaction, outside the writer:
 // for Open, before the writer starts.
 func (s *Store) updateNow(fn func(tx *bolt.Tx) error) error {
-	return s.guard(func() error { return s.db.Update(fn) })
+	return s.guardWrite(func() error { return s.db.Update(fn) })
 }
 
 // view runs fn in a read-only transaction, guarded (see guard).
@@ -146,7 +148,7 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, err
 	}
-	s.w = newWriter(db, s.guard)
+	s.w = newWriter(db, s.guardWrite)
 	if err := s.resumeDeletes(); err != nil { // a delete a crash cut off
 		s.Close()
 		return nil, err
@@ -164,8 +166,19 @@ func (s *Store) Path() string { return s.path }
 // the process.
 func (s *Store) Close() error {
 	var err error
-	s.closeOnce.Do(func() { err = s.w.close(s.db.Close) })
+	s.closeOnce.Do(func() { err = s.w.close(s.closeDB) })
 	return err
+}
+
+// closeDB closes bbolt, unless a fault latched the store: bbolt's Close
+// would then wait for good on the lock the fault left. The file is left as
+// it is (bbolt never overwrites a committed page); the process exiting
+// releases it.
+func (s *Store) closeDB() error {
+	if d := s.damaged.Load(); d != nil {
+		return fmt.Errorf("%w; it was not closed cleanly", d)
+	}
+	return s.db.Close()
 }
 
 // lockedError says who holds the file and what to do; it matches ErrLocked.

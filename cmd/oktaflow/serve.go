@@ -182,9 +182,10 @@ func serve(cmd *cobra.Command, g *globals, f serveFlags) error {
 	<-cmd.Context().Done()
 
 	// Shut down in order: SSH sessions, then the engine, then the store,
-	// each within a bound. After a storage fault a read or write of the
-	// store can wait for good (bbolt keeps a lock that a fault interrupted),
-	// and whatever waits on it with it: serve then exits without it, which
+	// each within a bound. After a memory fault the store answers at once
+	// (it latches the fault: storage.Store.Damaged); a write that never
+	// returns (a disk that stopped answering) can still wait for good, and
+	// whatever waits on it with it: serve then exits without it, which
 	// leaves the file as of its last commit (bbolt never overwrites a
 	// committed page), and says so.
 	logger.Info("stopping: SSH console, then running steps", "grace", f.grace)

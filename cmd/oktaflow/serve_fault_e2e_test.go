@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -54,10 +55,11 @@ func holdingProxy(t *testing.T, target string) (base string, inFlight <-chan str
 
 // TestServeStopsAfterAStorageFault: the database file is cut short while a
 // step is in flight (a copy over a live file, a failing disk), so the
-// step's write faults and bbolt keeps a lock the fault interrupted; every
-// later write waits on it for good. SIGTERM must still stop serve, within
-// its bounds, exiting non-zero and saying what failed: the write fault and
-// the database that could not be closed.
+// step's write faults and bbolt keeps a lock the fault interrupted. serve
+// must go on answering at once: /healthz with 503 naming the damaged file
+// and the way out, a webhook with 503 (the sender retries later), not a
+// request that hangs. SIGTERM then stops it within its bounds, exiting
+// non-zero and saying what failed.
 func TestServeStopsAfterAStorageFault(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the storage fault test builds and runs the binary; it runs without -short")
@@ -117,6 +119,28 @@ func TestServeStopsAfterAStorageFault(t *testing.T) {
 	release()
 	waitFor(t, func() bool { return strings.Contains(logs.String(), "store writes failing") })
 
+	quick := &http.Client{Timeout: 3 * time.Second}
+	resp, err := quick.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatalf("/healthz after the fault: %v (it must answer at once)", err)
+	}
+	health, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(health), "is damaged") || !strings.Contains(string(health), "Restore it from a backup") {
+		t.Fatalf("/healthz after the fault: %d %s", resp.StatusCode, health)
+	}
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/hooks/"+id, strings.NewReader(`{"first_name":"After","last_name":"Fault","email":"after.fault@acme.com"}`))
+	req.Header.Set("Authorization", "Bearer change-me")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = quick.Do(req)
+	if err != nil {
+		t.Fatalf("a webhook after the fault: %v (it must answer at once)", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("a webhook after the fault answered %d, want 503", resp.StatusCode)
+	}
+
 	if err := child.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -133,9 +157,12 @@ func TestServeStopsAfterAStorageFault(t *testing.T) {
 	if os.Getenv("OKTAFLOW_SHOW_LOG") != "" {
 		t.Logf("serve's log:\n%s", final)
 	}
-	for _, want := range []string{"database writes were failing", "memory fault", "did not close"} {
+	for _, want := range []string{"database writes were failing", "memory fault", "is damaged", "not closed cleanly"} {
 		if !strings.Contains(final, want) {
 			t.Errorf("serve's last words do not say %q", want)
 		}
+	}
+	if strings.Contains(final, "did not close within") {
+		t.Error("serve waited on the damaged database to close")
 	}
 }
