@@ -265,9 +265,13 @@ func seekBefore(c *bolt.Cursor, key []byte) ([]byte, []byte) {
 	return c.Prev()
 }
 
+// decodeRun decodes a stored run. Numbers in its maps (a step's input)
+// decode as json.Number, so they keep every digit.
 func decodeRun(k, v []byte) (Run, error) {
 	var r Run
-	if err := json.Unmarshal(v, &r); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(v))
+	dec.UseNumber()
+	if err := dec.Decode(&r); err != nil {
 		return Run{}, recordErr(bucketRuns, strconv.FormatUint(binary.BigEndian.Uint64(k), 10), err)
 	}
 	return r, nil
