@@ -121,3 +121,25 @@ func TestEditorShowsASkippedRowFromTheHealthEvent(t *testing.T) {
 		t.Errorf("the trigger's page after the health event:\n%s", v)
 	}
 }
+
+// A warning whose message names its file and line already is not
+// prefixed twice, and a long one wraps under its own indent.
+func TestEditorWarningIsNamedOnceAndIndented(t *testing.T) {
+	c, _ := newTestCommon(t)
+	in := seedIntegrations(t, c)[0]
+	in.Enabled = true
+	ed := newEditor(c, in)
+	ed.SetSize(100, 40)
+	msg := "hires.csv line 3: a quoted field opens here and is not closed by the end of the file; this row and the line after it wait for its closing quote: fix the quote in the file, and they fire"
+	s, _ := ed.Update(healthMsg{storage.TriggerHealth{State: storage.HealthOK, Warnings: []storage.TriggerWarning{
+		{Reason: "stuck_row", File: "hires.csv", Line: 3, Message: msg, Standing: true}}}})
+	v := plain(s)
+	if strings.Count(v, "hires.csv line 3") != 1 {
+		t.Errorf("the file and line are said %d times:\n%s", strings.Count(v, "hires.csv line 3"), v)
+	}
+	for _, line := range strings.Split(v, "\n") {
+		if strings.Contains(line, "fix the quote") && !strings.Contains(line, "│   ") {
+			t.Errorf("a wrapped warning line lost its indent: %q", line)
+		}
+	}
+}

@@ -239,9 +239,10 @@ func (e *editor) writeWarnings(b *strings.Builder, w int) {
 		if wn.Line > 0 {
 			where += fmt.Sprintf(" line %d", wn.Line)
 		}
-		if where != "" {
-			where += ": "
+		text := wn.Message
+		if where != "" && !strings.HasPrefix(text, where) { // the engine's messages mostly say where already
+			text = where + ": " + text
 		}
-		b.WriteString(st.WarnText.Render(wrap("  "+where+wn.Message, w)) + "\n")
+		b.WriteString(st.WarnText.Width(max(w, 10)).PaddingLeft(2).Render(text) + "\n")
 	}
 }

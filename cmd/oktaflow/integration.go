@@ -139,7 +139,7 @@ func newIntListCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(cmd.ErrOrStderr(), "%s cannot poll; see oktaflow integration show ID for the last error\n", plural(failing, "trigger", "triggers"))
 			}
 			if warned > 0 {
-				fmt.Fprintf(cmd.ErrOrStderr(), "%s skipped or wait for something; see oktaflow integration show ID for what\n", plural(warned, "trigger", "triggers"))
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s with warnings (rows skipped, files waiting); see oktaflow integration show ID for which\n", plural(warned, "trigger", "triggers"))
 			}
 			return nil
 		}),
