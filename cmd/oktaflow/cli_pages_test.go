@@ -99,22 +99,29 @@ func TestTestAsksBeforeActingOnALiveItem(t *testing.T) {
 	}
 }
 
-// TestTriggerHealthInListAndShow: a trigger that cannot poll shows in
-// integration list and show, and in their --json.
-func TestTriggerHealthInListAndShow(t *testing.T) {
-	id, _ := setupOnboard(t)
-	ctx := context.Background()
+// storeHealth records an integration's trigger health in the CLI's
+// database, as the process that polls it would.
+func storeHealth(t *testing.T, id string, h storage.TriggerHealth) {
+	t.Helper()
 	path, _ := (&globals{}).dbPath()
 	st, err := storage.Open(path, storage.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := time.Now().Add(-2 * time.Minute)
-	if _, err := st.SetTriggerHealth(id, storage.TriggerHealth{State: storage.HealthFailing, LastError: "GET https://hr.example/api: 401 Unauthorized",
-		LastErrorAt: at, Failures: 3}); err != nil {
+	defer st.Close()
+	if _, err := st.SetTriggerHealth(id, h); err != nil {
 		t.Fatal(err)
 	}
-	st.Close()
+}
+
+// TestTriggerHealthInListAndShow: a trigger that cannot poll shows in
+// integration list and show, and in their --json.
+func TestTriggerHealthInListAndShow(t *testing.T) {
+	id, _ := setupOnboard(t)
+	ctx := context.Background()
+	at := time.Now().Add(-2 * time.Minute)
+	storeHealth(t, id, storage.TriggerHealth{State: storage.HealthFailing, LastError: "GET https://hr.example/api: 401 Unauthorized",
+		LastErrorAt: at, Failures: 3})
 
 	out, errOut, code := cli(t, ctx, "", "integration", "list")
 	if code != 0 || !strings.Contains(out, "failing ×3, last 2m ago: GET https://hr.example/api: 401") || !strings.Contains(errOut, "1 trigger cannot poll") {
@@ -144,31 +151,19 @@ func TestTriggerHealthInListAndShow(t *testing.T) {
 func TestTriggerWarningsAndFailingSinceInListAndShow(t *testing.T) {
 	id, _ := setupOnboard(t)
 	ctx := context.Background()
-	path, _ := (&globals{}).dbPath()
-	st, err := storage.Open(path, storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	since := time.Now().Add(-3 * time.Hour)
-	if _, err := st.SetTriggerHealth(id, storage.TriggerHealth{State: storage.HealthFailing, LastError: "connection refused",
-		LastErrorAt: time.Now().Add(-time.Minute), Failures: 40, FailingSince: since}); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
+	storeHealth(t, id, storage.TriggerHealth{State: storage.HealthFailing, LastError: "connection refused",
+		LastErrorAt: time.Now().Add(-time.Minute), Failures: 40, FailingSince: since})
 	_, errOut, _ := cli(t, ctx, "", "integration", "show", id)
 	if want := "failing ×40 since " + since.Local().Format(time.DateTime); !strings.Contains(errOut, want) {
 		t.Fatalf("integration show says %q; want %q", errOut, want)
 	}
 
-	st, _ = storage.Open(path, storage.Options{})
 	w := []storage.TriggerWarning{
 		{Integration: id, Reason: "bad_row", File: "hires.csv", Line: 3, Message: "hires.csv line 3: the row has 1 field; the header has 2", At: time.Now()},
 		{Integration: id, Reason: "bad_encoding", File: "old.csv", Message: "old.csv is not UTF-8 at line 2; skipped until it changes", Standing: true, At: time.Now()},
 	}
-	if _, err := st.SetTriggerHealth(id, storage.TriggerHealth{State: storage.HealthOK, LastOKAt: time.Now(), Warnings: w}); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
+	storeHealth(t, id, storage.TriggerHealth{State: storage.HealthOK, LastOKAt: time.Now(), Warnings: w})
 	out, errOut, code := cli(t, ctx, "", "integration", "list")
 	if code != 0 || !strings.Contains(out, "ok, 2 warnings") || !strings.Contains(errOut, "integration show ID") {
 		t.Fatalf("integration list: %d %q %q", code, out, errOut)
