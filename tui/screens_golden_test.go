@@ -259,6 +259,7 @@ var goldenCases = []goldenCase{
 		g.wait("Offboard leavers")
 		g.keys("ctrl+g")
 		g.wait("ctrl+s runs it")
+		g.wait("acts on") // the accounts the steps act on arrive after the first frame
 	}},
 	{name: "accounts", seed: seedAll, drive: func(g *gdrive) { toHome(g); g.keys("a"); g.wait("VERIFIED") }},
 	{name: "account-form", seed: seedAll, drive: func(g *gdrive) {
