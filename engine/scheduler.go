@@ -397,6 +397,11 @@ func (s *scheduler) tryStart(id storage.RunID, in *storage.Integration, plan ste
 		if errors.Is(err, storage.ErrBadState) || errors.Is(err, storage.ErrNotFound) {
 			return notNow
 		}
+		var damaged *storage.RecordError
+		if errors.As(err, &damaged) { // it left the queue (storage.StartRun); `runs` names it
+			s.e.log.Error("a queued run cannot be read; it is skipped", "run", id, "integration", in.ID, "err", err)
+			return notNow
+		}
 		s.e.storeWriteFailed("claim run", err)
 		return storeRefused
 	}

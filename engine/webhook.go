@@ -218,9 +218,13 @@ func (e *Engine) serveHookVerification(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(map[string]string{"verification": challenge})
 }
 
+// maxDamagedShown bounds the damaged records /healthz lists (it counts them all).
+const maxDamagedShown = 20
+
 // serveHealth answers liveness with the queue depth, the triggers' health
 // and the store's: status "degraded" while any trigger cannot poll (each
-// failing one listed with its error) or the database refuses run writes. It answers 200 either way (the process is alive);
+// failing one listed with its error), the database refuses run writes, or
+// records of it cannot be read (each named, up to maxDamagedShown). It answers 200 either way (the process is alive);
 // 503 only when the store cannot be read.
 func (e *Engine) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	counts, err := e.store.RunCounts()
@@ -277,9 +281,25 @@ func (e *Engine) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	if len(triggers.Failing) > 0 {
 		answer["status"] = "degraded"
 	}
+	store := map[string]any{}
 	if sh := e.StoreHealth(); sh.Failing {
+		store["error"], store["since"] = sh.LastError, sh.Since
+	}
+	if bad := e.store.Problems(); len(bad) > 0 { // records that cannot be read: listings skip them
+		type damaged struct {
+			Bucket string `json:"bucket"`
+			Key    string `json:"key"`
+			Error  string `json:"error"`
+		}
+		list := make([]damaged, 0, min(len(bad), maxDamagedShown))
+		for _, p := range bad[:min(len(bad), maxDamagedShown)] {
+			list = append(list, damaged{Bucket: p.Bucket, Key: p.Key, Error: p.Error()})
+		}
+		store["damaged_records"], store["damaged_count"] = list, len(bad)
+	}
+	if len(store) > 0 {
 		answer["status"] = "degraded"
-		answer["store"] = map[string]any{"error": sh.LastError, "since": sh.Since}
+		answer["store"] = store
 	}
 	json.NewEncoder(w).Encode(answer)
 }

@@ -1,8 +1,10 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -256,8 +258,13 @@ func (s *Store) Run(id RunID) (Run, error) {
 // writes it back with its indexes, all in one transaction.
 func (s *Store) transition(id RunID, change func(tx *bolt.Tx, r *Run) error) (Run, error) {
 	var out Run
+	var damaged *RecordError
 	err := s.update(func(tx *bolt.Tx) error {
+		damaged = nil // a request may run twice (group commit)
 		old, err := s.getRun(tx, id)
+		if errors.As(err, &damaged) {
+			return undue(tx, id) // committed: the damaged run leaves the queue
+		}
 		if err != nil {
 			return err
 		}
@@ -271,7 +278,33 @@ func (s *Store) transition(id RunID, change func(tx *bolt.Tx, r *Run) error) (Ru
 		out = r
 		return s.putRun(tx, &old, r)
 	})
+	if err == nil && damaged != nil {
+		s.bad.add(damaged)
+		return Run{}, damaged
+	}
 	return out, err
+}
+
+// undue removes run id from the due index, where its record cannot say
+// its integration or due time any more: by its id, which ends every key.
+// It is for a damaged record only (a scan of the index), so that the
+// scheduler does not claim it again and the runs behind it start.
+func undue(tx *bolt.Tx, id RunID) error {
+	b := tx.Bucket(bucketRunsDueByInt)
+	want := runKey(id)
+	var keys [][]byte
+	err := b.ForEach(func(k, _ []byte) error {
+		if len(k) >= len(want) && bytes.Equal(k[len(k)-len(want):], want) {
+			keys = append(keys, bytes.Clone(k))
+		}
+		return nil
+	})
+	for _, k := range keys {
+		if err == nil {
+			err = b.Delete(k)
+		}
+	}
+	return err
 }
 
 func badState(r *Run, want string) error {
