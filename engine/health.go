@@ -111,13 +111,39 @@ func (b *healthBook) resume(id string) int {
 	return b.byID[id].Failures
 }
 
-// succeeded records a poll that worked.
-// The next poll is due after wait.
-func (b *healthBook) succeeded(id string, wait time.Duration) {
+// succeeded records a poll that worked, with what it had to skip or wait
+// for. The next poll is due after wait. The state, the warnings and the
+// last error (the newest problem not reported before) change in one
+// update, so that the TriggerHealthChanged event, and a screen that reads
+// the health when it gets one, see the warning with the state, and a poll
+// costs at most one write. A standing problem shown already is neither
+// counted nor logged again.
+func (b *healthBook) succeeded(id string, wait time.Duration, problems []trigger.PollProblem) {
 	now := b.e.now()
+	for _, p := range problems {
+		if !p.Again {
+			b.e.metrics.triggerProblems.WithLabelValues(id, p.Reason).Inc()
+			b.e.log.Warn("trigger problem", "integration", id, "problem", p.Msg, "reason", p.Reason)
+		}
+	}
+	b.mu.Lock()
+	b.warn(id, problems, now)
+	list, more := b.warningList(id, now, storage.MaxStoredWarnings)
+	b.mu.Unlock()
 	b.update(id, func(h *TriggerHealth) {
 		h.State, h.Failures, h.LastOKAt, h.NextPollAt, h.FailingSince = TriggerOK, 0, now, now.Add(wait), time.Time{}
+		h.Warnings, h.MoreWarnings = list, more
+		for _, p := range problems {
+			if !p.Again { // one shown already stays in Warnings; no write per poll
+				h.LastError, h.LastErrorAt = p.Msg, now
+			}
+		}
 	})
+	for _, p := range problems {
+		if !p.Again {
+			b.e.bus.publish(Event{Kind: TriggerProblem, At: now, IntegrationID: id, Message: p.Msg})
+		}
+	}
 }
 
 // failed records a poll that failed; reason is its metrics label. The
@@ -156,45 +182,8 @@ type TriggerWarning = storage.TriggerWarning
 // items skipped in the last day, at most maxRecentWarnings of them.
 const (
 	maxRecentWarnings = 20
-	recentWarningsFor = 24 * time.Hour
+	recentWarningsFor = storage.RecentWarningsFor
 )
-
-// problems records what a good poll had to skip or wait for, before
-// anything is published: the trigger's warnings and its last error (the
-// newest problem not reported before) change in one update, so that the
-// TriggerHealthChanged event, and a screen that reads the health when it
-// gets one, see the warning with the error. A standing problem shown
-// already is neither counted nor logged again.
-func (b *healthBook) problems(id string, problems []trigger.PollProblem) {
-	now := b.e.now()
-	for _, p := range problems {
-		if !p.Again {
-			b.e.metrics.triggerProblems.WithLabelValues(id, p.Reason).Inc()
-			b.e.log.Warn("trigger problem", "integration", id, "problem", p.Msg, "reason", p.Reason)
-		}
-	}
-	b.mu.Lock()
-	had := b.warnings[id] != nil
-	b.warn(id, problems, now)
-	list, more := b.warningList(id, now)
-	b.mu.Unlock()
-	if len(problems) == 0 && !had {
-		return // the common case: nothing to say, nothing to write
-	}
-	b.update(id, func(h *TriggerHealth) {
-		h.Warnings, h.MoreWarnings = list, more
-		for _, p := range problems {
-			if !p.Again { // one shown already stays in Warnings; no write per poll
-				h.LastError, h.LastErrorAt = p.Msg, now
-			}
-		}
-	})
-	for _, p := range problems {
-		if !p.Again {
-			b.e.bus.publish(Event{Kind: TriggerProblem, At: now, IntegrationID: id, Message: p.Msg})
-		}
-	}
-}
 
 // warn folds a good poll's problems into the trigger's warnings (b.mu held).
 func (b *healthBook) warn(id string, problems []trigger.PollProblem, now time.Time) {
@@ -231,10 +220,10 @@ func (b *healthBook) warn(id string, problems []trigger.PollProblem, now time.Ti
 	}
 }
 
-// warningList is a trigger's warnings as its health shows them: standing
-// ones first, then the recent items newest first, at most
-// storage.MaxStoredWarnings, and how many were left out (b.mu held).
-func (b *healthBook) warningList(id string, now time.Time) ([]TriggerWarning, int) {
+// warningList is a trigger's warnings: standing ones first, then the
+// recent items newest first, at most limit of them (0: all), and how many
+// were left out (b.mu held).
+func (b *healthBook) warningList(id string, now time.Time, limit int) ([]TriggerWarning, int) {
 	w := b.warnings[id]
 	if w == nil {
 		return nil, 0
@@ -244,8 +233,8 @@ func (b *healthBook) warningList(id string, now time.Time) ([]TriggerWarning, in
 	for i := len(w.recent) - 1; i >= 0; i-- {
 		out = append(out, w.recent[i])
 	}
-	if len(out) > storage.MaxStoredWarnings {
-		return out[:storage.MaxStoredWarnings], len(out) - storage.MaxStoredWarnings
+	if limit > 0 && len(out) > limit {
+		return out[:limit], len(out) - limit
 	}
 	return out, 0
 }
@@ -295,11 +284,12 @@ func setIfAbsent[V any](m map[string]*V, k string, v *V) map[string]*V {
 
 // TriggerWarnings returns what an integration's trigger skipped or waits
 // for: its standing warnings, then the items skipped in the last day,
-// newest first (at most storage.MaxStoredWarnings).
+// newest first: all of them (the stored health keeps the first
+// storage.MaxStoredWarnings).
 func (e *Engine) TriggerWarnings(integrationID string) []TriggerWarning {
 	e.health.mu.Lock()
 	defer e.health.mu.Unlock()
-	list, _ := e.health.warningList(integrationID, e.now())
+	list, _ := e.health.warningList(integrationID, e.now(), 0)
 	return list
 }
 

@@ -14,10 +14,10 @@ func TestGoodPollsCostNoCommit(t *testing.T) {
 	h.e.opts.AllowPrivateAddresses = true // the API is on loopback
 	api := newFlakyAPI(t)
 	in := h.importOn(pollDoc(api.URL))
-	h.e.health.succeeded(in.ID, time.Second) // the first good poll is news
+	h.e.health.succeeded(in.ID, time.Second, nil) // the first good poll is news
 	before := h.store.WriteStats().Commits
 	for range 10 {
-		h.e.health.succeeded(in.ID, time.Second)
+		h.e.health.succeeded(in.ID, time.Second, nil)
 	}
 	if n := h.store.WriteStats().Commits - before; n != 0 {
 		t.Fatalf("10 good polls cost %d commits", n)

@@ -79,3 +79,46 @@ func TestFailingSinceSurvivesARestart(t *testing.T) {
 		t.Fatalf("after a restart failing since %v, want %v", got, first)
 	}
 }
+
+// A poll that works again and skips a row says both in one health change:
+// state ok with the warning, never an interim "failing" whose error is the
+// skipped row (before, the warning's update ran before the recovery's).
+func TestRecoveringPollWithAProblemIsOneHealthChange(t *testing.T) {
+	h := newHarness(t, oktatest.Options{})
+	dir := filepath.Join(h.e.FeedsDir(), "drop")
+	os.MkdirAll(dir, 0o700)
+	os.WriteFile(filepath.Join(dir, "a.csv"), []byte("id,email\nE1,a@acme.com\n"), 0o600)
+	doc := fmt.Sprintf(`{"name": "HR drop", "trigger": {"type": "csv", "config": {"path": %q, "key_column": "id"}},
+	  "steps": [{"id": "find", "action": "okta.get_user", "account": "sandbox", "fields": {"login": "{{ trigger.email }}"}}]}`, dir)
+	in := h.importOn(doc)
+	h.start()
+	waitCursor(t, h, in.ID)
+	os.RemoveAll(dir)
+	waitUntil(t, func() bool { hl, _ := h.e.TriggerHealth(in.ID); return hl.State == TriggerFailing })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	events := h.e.Subscribe(ctx)
+	os.MkdirAll(dir, 0o700)
+	os.WriteFile(filepath.Join(dir, "b.csv"), []byte("id,email\nE2\n"), 0o600) // line 2 is short
+	deadline := time.After(30 * time.Second)
+	for {
+		var ev Event
+		select {
+		case ev = <-events:
+		case <-deadline:
+			t.Fatal("no recovery")
+		}
+		if ev.Kind != TriggerHealthChanged || ev.IntegrationID != in.ID || ev.Health == nil {
+			continue
+		}
+		if ev.Health.State == TriggerFailing && len(ev.Health.Warnings) > 0 {
+			t.Fatalf("an interim failing health carries the recovery's warning: %+v", ev.Health)
+		}
+		if ev.Health.State == TriggerOK {
+			if len(ev.Health.Warnings) == 0 || ev.Health.Warnings[0].File != "b.csv" {
+				t.Fatalf("the recovery's health lacks the skipped row: %+v", ev.Health)
+			}
+			return
+		}
+	}
+}

@@ -132,11 +132,12 @@ func (e *Engine) pollLoop(ctx context.Context, in storage.Integration) {
 		}
 		hints.take() // a hint counts only for the poll that got it
 		var err error
+		var problems []trigger.PollProblem
 		if poller == nil {
 			poller, err = e.newPolicedPoller(in.Trigger, cfg, deps) // sources.go: the source policy at every poll
 		}
 		if err == nil {
-			err = e.pollOnce(ctx, in, poller)
+			problems, err = e.pollOnce(ctx, in, poller)
 		}
 		if ctx.Err() != nil {
 			return
@@ -156,7 +157,7 @@ func (e *Engine) pollLoop(ctx context.Context, in storage.Integration) {
 		failures = 0
 		wait = untilSlot(e.now(), in.ID, interval)
 		e.metrics.polls.WithLabelValues(in.ID, "ok").Inc()
-		e.health.succeeded(in.ID, wait)
+		e.health.succeeded(in.ID, wait, problems)
 	}
 }
 
@@ -178,35 +179,36 @@ func untilSlot(now time.Time, id string, interval time.Duration) time.Duration {
 }
 
 // pollOnce fetches new events and commits them with the new cursor in one
-// transaction (storage.EnqueueEvents).
-func (e *Engine) pollOnce(ctx context.Context, in storage.Integration, poller trigger.Poller) error {
+// transaction (storage.EnqueueEvents). It returns what the poll had to
+// skip or wait for; a poll that fails returns none (its cursor did not
+// move: the next poll finds them again).
+func (e *Engine) pollOnce(ctx context.Context, in storage.Integration, poller trigger.Poller) ([]trigger.PollProblem, error) {
 	cursor, err := e.store.Cursor(in.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	batch, err := poller.Poll(ctx, cursor, in.EnabledAt)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	e.health.problems(in.ID, batch.Problems)
 	if len(batch.Events) == 0 && batch.Cursor == cursor {
-		return nil
+		return batch.Problems, nil
 	}
 	events := make([]storage.NewEvent, 0, len(batch.Events))
 	for _, ev := range batch.Events {
 		raw, err := json.Marshal(ev.Data)
 		if err != nil {
-			return fmt.Errorf("encode event: %w", err)
+			return nil, fmt.Errorf("encode event: %w", err)
 		}
 		events = append(events, storage.NewEvent{Payload: raw, DedupeKey: ev.DedupeKey})
 	}
 	newCursor := batch.Cursor
 	res, err := e.store.EnqueueEvents(in.ID, events, storage.EnqueueOptions{Cursor: &newCursor, Baseline: batch.Baseline})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	e.afterEnqueueFor(in.ID, res)
-	return nil
+	return batch.Problems, nil
 }
 
 // afterEnqueue reports the runs just queued and wakes the scheduler.

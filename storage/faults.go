@@ -125,19 +125,15 @@ func (s *Store) skip(err error, into *[]RecordProblem) bool {
 // guard runs op so that a fault reading the mapped file or a panic inside
 // bbolt becomes an error instead of a crash. bbolt's Update and View roll
 // the transaction back on the way out of a panic, so the file is untouched.
-// After a memory fault the store is latched damaged (see guardWrite).
-func (s *Store) guard(op func() error) error { return s.guarded(op, false) }
-
-// guardWrite is guard for a write transaction. A panic in one, or a memory
-// fault anywhere, can leave a lock of bbolt's held (the rollback that
-// should release it faults too), so that every later call would wait on it
-// for good, and with it webhooks and /healthz. The store then latches the
-// error: from then on every call answers it at once without entering
-// bbolt, and Close does not wait on bbolt either. A panic in a read (one
-// bad page) is not latched: other records stay readable.
-func (s *Store) guardWrite(op func() error) error { return s.guarded(op, true) }
-
-func (s *Store) guarded(op func() error, write bool) (err error) {
+//
+// A memory fault latches the store damaged: the mapping itself is gone (the
+// file was cut short or overwritten under it), and the rollback that should
+// release bbolt's locks faults too, so that every later call would wait on
+// them for good, and with it webhooks and /healthz. From then on every call
+// answers the fault at once without entering bbolt, and Close does not wait
+// on bbolt either. Other panics (a bad page, a bug) are not latched: their
+// rollback ran, and the rest of the file stays usable.
+func (s *Store) guard(op func() error) (err error) {
 	if d := s.damaged.Load(); d != nil {
 		return d
 	}
@@ -145,8 +141,7 @@ func (s *Store) guarded(op func() error, write bool) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = panicError(s.path, p)
-			var ce *CorruptError
-			if errors.As(err, &ce) && (write || ce.fault) {
+			if ce, ok := err.(*CorruptError); ok && ce.fault {
 				s.damaged.CompareAndSwap(nil, ce)
 			}
 		}

@@ -5,6 +5,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // After a memory fault in a write (the file cut short under a live
@@ -51,4 +53,22 @@ func TestAfterAMemoryFaultTheStoreAnswersAtOnce(t *testing.T) {
 	if err := within("Close", s.Close); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("Close: %v", err)
 	}
+}
+
+// A panic that is not a memory fault (here a bug: a write to a bucket that
+// does not exist) fails its own call only: bbolt's rollback ran, and the
+// store goes on working.
+func TestAPanicInAWriteDoesNotLatchTheStore(t *testing.T) {
+	s, _ := openTest(t)
+	err := s.update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("nope")).Put([]byte("k"), []byte("v")) })
+	if err == nil {
+		t.Fatal("the panicking write succeeded")
+	}
+	if s.Damaged() != nil {
+		t.Fatalf("a bug's panic latched the store: %v", s.Damaged())
+	}
+	if _, err := s.Integrations(); err != nil {
+		t.Fatalf("the store after the panic: %v", err)
+	}
+	newIntegration(t, s, true)
 }

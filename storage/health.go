@@ -39,6 +39,23 @@ type TriggerHealth struct {
 	MoreWarnings int `json:"moreWarnings,omitempty"`
 }
 
+// RecentWarningsFor is how long a skipped item stays among a trigger's
+// warnings (a standing one stays while its cause lasts).
+const RecentWarningsFor = 24 * time.Hour
+
+// CurrentWarnings is Warnings without the skipped items older than
+// RecentWarningsFor at now: what to show of a health read after the
+// process that polls it stopped (it would have let them go).
+func (h TriggerHealth) CurrentWarnings(now time.Time) []TriggerWarning {
+	var out []TriggerWarning
+	for _, w := range h.Warnings {
+		if w.Standing || now.Sub(w.At) <= RecentWarningsFor {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
 // MaxStoredWarnings bounds a trigger health's Warnings, so that a folder
 // of a thousand bad files costs one small record, not a thousand.
 const MaxStoredWarnings = 20

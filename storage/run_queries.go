@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -271,7 +272,13 @@ func decodeRun(k, v []byte) (Run, error) {
 	var r Run
 	dec := json.NewDecoder(bytes.NewReader(v))
 	dec.UseNumber()
-	if err := dec.Decode(&r); err != nil {
+	err := dec.Decode(&r)
+	if err == nil {
+		if _, tail := dec.Token(); tail != io.EOF { // json.Unmarshal refuses data after the value too
+			err = errors.New("data after the run's JSON")
+		}
+	}
+	if err != nil {
 		return Run{}, recordErr(bucketRuns, strconv.FormatUint(binary.BigEndian.Uint64(k), 10), err)
 	}
 	return r, nil

@@ -31,3 +31,14 @@ func TestStepInputNumbersAreExact(t *testing.T) {
 		}
 	}
 }
+
+// A run record with data after its JSON is damaged, as json.Unmarshal
+// would say.
+func TestARunRecordWithTrailingDataIsDamaged(t *testing.T) {
+	if _, err := decodeRun(runKey(7), []byte(`{"id":7,"state":"queued"} {"x":1}`)); err == nil {
+		t.Fatal("trailing data accepted")
+	}
+	if r, err := decodeRun(runKey(7), []byte("{\"id\":7,\"state\":\"queued\"}\n")); err != nil || r.ID != 7 {
+		t.Fatalf("a good record: %+v %v", r, err)
+	}
+}

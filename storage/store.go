@@ -40,7 +40,7 @@ type Store struct {
 	dedupeRetention time.Duration
 
 	bad     problems                     // records listings skipped
-	damaged atomic.Pointer[CorruptError] // latched by a fault (see guardWrite)
+	damaged atomic.Pointer[CorruptError] // latched by a memory fault (see guard)
 
 	w *writer // the one writer: group commit
 
@@ -69,7 +69,7 @@ func (s *Store) updateSized(events, bytes int, fn func(tx *bolt.Tx) error) error
 // updateNow runs fn in its own guarded transaction, outside the writer:
 // for Open, before the writer starts.
 func (s *Store) updateNow(fn func(tx *bolt.Tx) error) error {
-	return s.guardWrite(func() error { return s.db.Update(fn) })
+	return s.guard(func() error { return s.db.Update(fn) })
 }
 
 // view runs fn in a read-only transaction, guarded (see guard).
@@ -148,7 +148,7 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, err
 	}
-	s.w = newWriter(db, s.guardWrite)
+	s.w = newWriter(db, s.guard)
 	if err := s.resumeDeletes(); err != nil { // a delete a crash cut off
 		s.Close()
 		return nil, err

@@ -240,7 +240,7 @@ func (e *editor) writeWarnings(b *strings.Builder, w int) {
 			where += fmt.Sprintf(" line %d", wn.Line)
 		}
 		text := wn.Message
-		if where != "" && !strings.HasPrefix(text, where) { // the engine's messages mostly say where already
+		if where != "" && !strings.Contains(text, where) { // the engine's messages mostly say where already
 			text = where + ": " + text
 		}
 		b.WriteString(st.WarnText.Width(max(w, 10)).PaddingLeft(2).Render(text) + "\n")

@@ -179,6 +179,25 @@ func TestTriggerWarningsAndFailingSinceInListAndShow(t *testing.T) {
 	}
 }
 
+// A skipped row the process that polled recorded two days ago is not news
+// any more (that process would have let it go after a day): the CLI does
+// not show it; a standing warning stays.
+func TestStaleSkippedRowsAreNotShown(t *testing.T) {
+	id, _ := setupOnboard(t)
+	old := time.Now().Add(-48 * time.Hour)
+	storeHealth(t, id, storage.TriggerHealth{State: storage.HealthOK, LastOKAt: old, Warnings: []storage.TriggerWarning{
+		{Integration: id, Reason: "bad_row", File: "hires.csv", Line: 3, Message: "hires.csv line 3: 1 field, the header has 2", At: old}}})
+	out, errOut, _ := cli(t, context.Background(), "", "integration", "list")
+	if strings.Contains(out, "warning") || strings.Contains(errOut, "warnings") {
+		t.Fatalf("a two-day-old skipped row is shown: %q %q", out, errOut)
+	}
+	storeHealth(t, id, storage.TriggerHealth{State: storage.HealthOK, LastOKAt: old, Warnings: []storage.TriggerWarning{
+		{Integration: id, Reason: "bad_encoding", File: "old.csv", Message: "old.csv is skipped until it changes", Standing: true, At: old}}})
+	if out, _, _ := cli(t, context.Background(), "", "integration", "list"); !strings.Contains(out, "ok, 1 warning") {
+		t.Fatalf("a standing warning is not shown: %q", out)
+	}
+}
+
 // TestTestWithoutASampleNamesTheFlag: a webhook never called has no sample;
 // the CLI says how to give an event here (--event FILE), the engine's
 // words name no front end's flag.

@@ -126,7 +126,7 @@ func newIntListCmd(g *globals) *cobra.Command {
 				if h.State == storage.HealthFailing {
 					failing++
 				}
-				if len(h.Warnings) > 0 {
+				if current, _ := currentWarnings(h, now); len(current) > 0 {
 					warned++
 				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", in.ID, in.Name, onOff(in.Enabled), in.Trigger.Type, healthText(h, now, 60), len(in.Steps), last)
@@ -177,7 +177,8 @@ func damagedLine(p storage.RecordProblem) string {
 func healthText(h storage.TriggerHealth, now time.Time, width int) string {
 	switch h.State {
 	case storage.HealthOK:
-		if n := len(h.Warnings) + h.MoreWarnings; n > 0 {
+		if current, more := currentWarnings(h, now); len(current) > 0 {
+			n := len(current) + more
 			return "ok, " + plural(n, "warning", "warnings")
 		}
 		return "ok"
@@ -187,22 +188,35 @@ func healthText(h storage.TriggerHealth, now time.Time, width int) string {
 	return "—"
 }
 
+// currentWarnings is what of a stored health's warnings still holds at now
+// (storage.TriggerHealth.CurrentWarnings), and how many more the store
+// left out: those are older than the last one kept, so none holds once a
+// kept one has gone stale.
+func currentWarnings(h storage.TriggerHealth, now time.Time) ([]storage.TriggerWarning, int) {
+	current := h.CurrentWarnings(now)
+	if len(current) < len(h.Warnings) {
+		return current, 0
+	}
+	return current, h.MoreWarnings
+}
+
 // printWarnings names what a working trigger skipped or waits for, one
 // line each (the JSON on standard output carries them too).
-func printWarnings(w io.Writer, h storage.TriggerHealth) {
-	if len(h.Warnings) == 0 {
+func printWarnings(w io.Writer, h storage.TriggerHealth, now time.Time) {
+	current, more := currentWarnings(h, now)
+	if len(current) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "The trigger skipped or waits for %s:\n", plural(len(h.Warnings)+h.MoreWarnings, "item", "items"))
-	for _, wn := range h.Warnings {
+	fmt.Fprintf(w, "The trigger skipped or waits for %s:\n", plural(len(current)+more, "item", "items"))
+	for _, wn := range current {
 		kind := "skipped"
 		if wn.Standing {
 			kind = "standing"
 		}
 		fmt.Fprintf(w, "  %s %s (%s): %s\n", wn.At.Local().Format(time.DateTime), kind, wn.Reason, oneLine(wn.Message))
 	}
-	if h.MoreWarnings > 0 {
-		fmt.Fprintf(w, "  … and %d more\n", h.MoreWarnings)
+	if more > 0 {
+		fmt.Fprintf(w, "  … and %d more\n", more)
 	}
 }
 
@@ -254,7 +268,7 @@ func newIntShowCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(cmd.ErrOrStderr(), "The trigger cannot poll: %s (failing ×%d since %s)\n", oneLine(h.LastError), h.Failures,
 					since.Local().Format(time.DateTime))
 			}
-			printWarnings(cmd.ErrOrStderr(), h)
+			printWarnings(cmd.ErrOrStderr(), h, time.Now())
 			if in.Enabled {
 				out["enabledAt"] = in.EnabledAt
 			}

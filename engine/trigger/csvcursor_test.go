@@ -163,6 +163,34 @@ func TestCSVStuckRowIsAWarningNotSilence(t *testing.T) {
 	}
 }
 
+// A quote never closed in a feed that keeps growing: the file never
+// stands still, so "unchanged over two polls" never comes; once the open
+// field has swallowed more lines than a field plausibly holds, it is a
+// standing warning all the same.
+func TestCSVOpenQuoteInAGrowingFileIsAWarning(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "hr.csv")
+	os.WriteFile(file, []byte("id,email\nE1,a@acme.com\nE2,\"b@acme.com\n"), 0o600)
+	p := newCSVPoller(t, map[string]any{"path": file, "key_column": "id"})
+	b := csvPoll(t, p, "")
+	warned := false
+	for i := range maxOpenQuoteLines + 5 {
+		appendFile(t, file, fmt.Sprintf("E%d,u%d@acme.com\n", i+3, i+3))
+		touch(t, file, time.Duration(i+1)*time.Second)
+		b = csvPoll(t, p, b.Cursor)
+		if len(b.Events) != 0 {
+			t.Fatalf("rows inside the open quote fired: %v", keys(b.Events))
+		}
+		for _, pr := range b.Problems {
+			if pr.Reason == ReasonStuckRow && pr.Line == 3 && pr.Standing {
+				warned = true
+			}
+		}
+	}
+	if !warned {
+		t.Fatal("the quote never closed in a growing file was never reported")
+	}
+}
+
 func TestCSVInvalidUTF8IsAnErrorNotMangled(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "hr.csv")
 	os.WriteFile(file, []byte("id,last\n"), 0o600)

@@ -73,9 +73,12 @@ type fileCursor struct {
 	// Tail is set when an unfinished last line waits: read it at the next
 	// poll if the file has not changed by then.
 	Tail bool `json:"tail,omitempty"`
-	// Stuck is set when that line waited over a poll of an unchanged file:
-	// a standing warning says so (once; then Again).
-	Stuck bool `json:"stuck,omitempty"`
+	// Stuck is the standing warning of a waiting line that cannot finish by
+	// itself (a quote never closed), at StuckLine: reported at every poll
+	// while it lasts (Again after the first), also when a poll's bounds do
+	// not reach the file.
+	Stuck     string `json:"stuck,omitempty"`
+	StuckLine int    `json:"stuckLine,omitempty"`
 	// Pending is set when the poll's bounds stopped before the file's end.
 	Pending bool `json:"pending,omitempty"`
 	// TailRead is the last line that was read without its line break (the
@@ -220,6 +223,10 @@ func (f *csvFeed) Poll(ctx context.Context, cursor string, _ time.Time) (Batch, 
 		if budget.spent() {
 			if old != nil {
 				next.Files[name] = old
+				if old.Stuck != "" { // still stuck, as far as anyone knows: it stays shown
+					b.Problems = append(b.Problems, PollProblem{Reason: ReasonStuckRow, File: filepath.Base(name), Line: old.StuckLine,
+						Msg: old.Stuck, Standing: true, Again: true})
+				}
 			}
 			b.More = true
 			continue

@@ -75,7 +75,7 @@ func (f *csvFeed) read(name string, st fileStamp, old *fileCursor, stable bool, 
 		file: base, keyColumn: f.keyColumn, delimiter: f.delimiter, header: header, line: line,
 		eof: start+int64(got) >= st.Size, acceptTail: stable && old != nil && old.Tail,
 		maxRows: budget.rows, checkUTF8: f.enc.cm == nil, encoding: f.enc.name, firedTail: fired,
-		stuckBefore: old != nil && old.Stuck,
+		stuckBefore: old != nil && old.Stuck != "",
 	})
 	if pr.err != nil {
 		return readResult{}, pr.err
@@ -101,7 +101,10 @@ func (f *csvFeed) read(name string, st fileStamp, old *fileCursor, stable bool, 
 	budget.bytes -= int(consumed)
 	res.cursor = &fileCursor{
 		Size: st.Size, MTime: st.MTime, V: 2, Offset: offset, Line: line + pr.lines, Hash: hash,
-		Header: pr.header, Tail: pr.tail, Stuck: pr.stuck, Pending: pr.more, TailRead: tail,
+		Header: pr.header, Tail: pr.tail, Pending: pr.more, TailRead: tail,
+	}
+	if pr.stuck != nil {
+		res.cursor.Stuck, res.cursor.StuckLine = pr.stuck.Msg, pr.stuck.Line
 	}
 	res.events, res.more = pr.events, pr.more
 	res.problems = append(res.problems, pr.problems...)
@@ -165,11 +168,11 @@ type chunkResult struct {
 	events   []Event
 	problems []PollProblem
 	header   []string
-	consumed int  // bytes of text read: up to the end of the last complete row
-	lines    int  // line breaks in them
-	tail     bool // an unfinished last line waits
-	stuck    bool // and the file stood still: a standing warning says so
-	more     bool // stopped by maxRows or by the end of the chunk
+	consumed int          // bytes of text read: up to the end of the last complete row
+	lines    int          // line breaks in them
+	tail     bool         // an unfinished last line waits
+	stuck    *PollProblem // and it is stuck: the standing warning that says so
+	more     bool         // stopped by maxRows or by the end of the chunk
 	err      error
 	// tailRead: an unfinished last line was read as it is (acceptTail),
 	// starting at tailStart, its text hashing to tailHash; tailHeader: it
@@ -222,9 +225,14 @@ func parseChunk(text []byte, p chunkParams) chunkResult {
 		if unfinished && (!(p.eof && p.acceptTail) || short) {
 			if p.eof {
 				res.tail = true
-				if p.acceptTail { // the file stood still over two polls: say so
-					res.stuck = true
-					res.problems = append(res.problems, stuckRow(p, text, begin, rec, errors.Is(err, csv.ErrQuote)))
+				openQuote := errors.Is(err, csv.ErrQuote)
+				// Stuck: the file stood still over two polls, or a quote left
+				// open has swallowed more lines than a field plausibly holds
+				// (a file that keeps growing never stands still).
+				if p.acceptTail || (openQuote && bytes.Count(text[begin:], []byte("\n")) > maxOpenQuoteLines) {
+					pr := stuckRow(p, text, begin, rec, openQuote)
+					res.stuck = &pr
+					res.problems = append(res.problems, pr)
 				}
 			} else {
 				res.more = true
@@ -304,6 +312,11 @@ func parseChunk(text []byte, p chunkParams) chunkResult {
 	return res
 }
 
+// maxOpenQuoteLines: a quoted field open over more lines than this, at
+// the end of the file, is taken as a quote never closed (stuck) even while
+// the file grows.
+const maxOpenQuoteLines = 100
+
 // stuckRow is the standing warning for a last row that cannot finish on
 // its own while the file stands still: a quote opened at begin and never
 // closed (openQuote), or fewer fields than the header and no line break. It
@@ -325,14 +338,18 @@ func stuckRow(p chunkParams, text []byte, begin int, rec []string, openQuote boo
 		}
 		msg += " for its closing quote: fix the quote in the file, and they fire"
 	} else {
-		fields := fmt.Sprintf("%d fields", len(rec))
-		if len(rec) == 1 {
-			fields = "1 field"
-		}
 		msg = fmt.Sprintf("%s line %d: %s, the header has %d, and no line break: the row waits for the rest; finish or fix the line in the file, and it fires",
-			p.file, line, fields, len(p.header))
+			p.file, line, fieldCount(len(rec)), len(p.header))
 	}
 	return PollProblem{Reason: ReasonStuckRow, File: p.file, Line: line, Msg: msg, Standing: true, Again: p.stuckBefore}
+}
+
+// fieldCount is "1 field", "3 fields".
+func fieldCount(n int) string {
+	if n == 1 {
+		return "1 field"
+	}
+	return fmt.Sprintf("%d fields", n)
 }
 
 // lineHash is a short hash of one line's text.
@@ -343,7 +360,7 @@ func lineHash(line []byte) string {
 
 func rowEvent(header, rec []string, keyIdx int, p chunkParams, line int) (Event, string) {
 	if len(rec) != len(header) {
-		return Event{}, fmt.Sprintf("%s line %d: %d fields, the header has %d", p.file, line, len(rec), len(header))
+		return Event{}, fmt.Sprintf("%s line %d: %s, the header has %d", p.file, line, fieldCount(len(rec)), len(header))
 	}
 	row := make(map[string]any, len(header)+2)
 	for i, col := range header {
