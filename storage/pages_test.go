@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // webhookKey is the dedupe key the listener makes of a body sent without
@@ -96,5 +98,38 @@ func TestIngestPagesByBucket(t *testing.T) {
 		sum, n := ingestPages(t, 20_000, size, 50)
 		t.Logf("commits of %d event(s): %.1f pages, %.1f stretches of contiguous pages, %.1f past the high water mark; by owner:\n%s",
 			size, float64(sum.total)/float64(n), float64(sum.stretches)/float64(n), float64(sum.grown)/float64(n), ownerTable(maps.Clone(sum.byOwner), n))
+	}
+}
+
+// TestAppendIndexesFillTheirPages: the run indexes and the dedupe age
+// index, whose keys only grow at the end of their ranges, are built of full
+// pages (appendFill), not of the half pages bbolt's default split leaves
+// behind; fewer pages, and fewer levels, for each commit to rewrite.
+func TestAppendIndexesFillTheirPages(t *testing.T) {
+	s, ins := seedWebhookRuns(t, 3000)
+	in := ins[0]
+	// Ingest one event at a time too: a commit of one run appends one key.
+	for i := range 2000 {
+		if _, err := s.EnqueueEvents(in.ID, []NewEvent{{Payload: json.RawMessage(`{}`), DedupeKey: webhookKey(100_000 + i)}}, EnqueueOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		check := func(name string, b *bolt.Bucket) {
+			st := b.Stats()
+			fill := float64(st.LeafInuse) / float64(st.LeafPageN*s.db.Info().PageSize)
+			if fill < 0.85 {
+				t.Errorf("%s: leaves %.0f%% full (%d pages for %d keys), want ≥ 85%%", name, 100*fill, st.LeafPageN, st.KeyN)
+			}
+		}
+		for _, name := range [][]byte{bucketRunsByInt, bucketRunsByState, bucketRunsByIntSt, bucketRunsDueByInt} {
+			check(string(name), tx.Bucket(name))
+		}
+		state := tx.Bucket(bucketTriggers).Bucket([]byte(in.ID))
+		check("dedupe_age_content", state.Bucket(bucketContentAge))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
