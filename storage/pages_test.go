@@ -122,7 +122,7 @@ func TestAppendIndexesFillTheirPages(t *testing.T) {
 				t.Errorf("%s: leaves %.0f%% full (%d pages for %d keys), want ≥ 85%%", name, 100*fill, st.LeafPageN, st.KeyN)
 			}
 		}
-		for _, name := range [][]byte{bucketRunsByInt, bucketRunsByState, bucketRunsByIntSt, bucketRunsDueByInt} {
+		for _, name := range [][]byte{bucketRunsByState, bucketRunsByIntSt, bucketRunsDueByInt} {
 			check(string(name), tx.Bucket(name))
 		}
 		state := tx.Bucket(bucketTriggers).Bucket([]byte(in.ID))

@@ -179,15 +179,11 @@ func (s *Store) putRunEncoded(tx *bolt.Tx, old *Run, r Run, raw []byte) error {
 		return err
 	}
 	id := runKey(r.ID)
-	byInt, byState, byIntSt, dueByInt := tx.Bucket(bucketRunsByInt), tx.Bucket(bucketRunsByState), tx.Bucket(bucketRunsByIntSt), tx.Bucket(bucketRunsDueByInt)
-	for _, b := range []*bolt.Bucket{byInt, byState, byIntSt, dueByInt} {
+	byState, byIntSt, dueByInt := tx.Bucket(bucketRunsByState), tx.Bucket(bucketRunsByIntSt), tx.Bucket(bucketRunsDueByInt)
+	for _, b := range []*bolt.Bucket{byState, byIntSt, dueByInt} {
 		b.FillPercent = appendFill
 	}
-	if old == nil {
-		if err := byInt.Put(compositeKey([]byte(r.IntegrationID), id), nil); err != nil {
-			return err
-		}
-	} else {
+	if old != nil {
 		if err := byState.Delete(compositeKey([]byte(old.State), id)); err != nil {
 			return err
 		}
