@@ -133,6 +133,7 @@ func openDedupe(state *bolt.Bucket) (dedupeSet, error) {
 		}
 		*b.to = bk
 	}
+	d.age.FillPercent, d.contentAge.FillPercent = appendFill, appendFill // keys grow with time
 	return d, nil
 }
 

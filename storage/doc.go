@@ -20,8 +20,8 @@
 //     one failing request never fails the others of its group.
 //   - Every state change of a run is one short transaction, never with
 //     network I/O inside, so a crash leaves each run in the last state that
-//     was committed. Secondary indexes (runs by integration, by state, by
-//     due time, by integration and due time) are written in the same
+//     was committed. Secondary indexes (runs by state, by integration and
+//     state, by integration and due time) are written in the same
 //     transaction as the run they point to (putRun is their only writer).
 //   - No write transaction grows with outside input: big batches, backlogs
 //     and recoveries are cut into bounded transactions (limits.go), each

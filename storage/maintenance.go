@@ -92,7 +92,6 @@ func (s *Store) deleteRuns(tx *bolt.Tx, runs []Run) error {
 			key    []byte
 		}{
 			{bucketRuns, id},
-			{bucketRunsByInt, compositeKey([]byte(r.IntegrationID), id)},
 			{bucketRunsByState, compositeKey([]byte(r.State), id)},
 			{bucketRunsByIntSt, compositeKey([]byte(r.IntegrationID), []byte(r.State), id)},
 		} {

@@ -47,8 +47,6 @@ func (s *Store) ListRunsChecked(q RunQuery) ([]Run, []RecordProblem, error) {
 	switch {
 	case q.IntegrationID != "" && q.State != "":
 		bucket, prefix = bucketRunsByIntSt, compositeKey([]byte(q.IntegrationID), []byte(q.State), nil)
-	case q.IntegrationID != "":
-		bucket, prefix = bucketRunsByInt, compositeKey([]byte(q.IntegrationID), nil)
 	case q.State != "":
 		bucket, prefix = bucketRunsByState, compositeKey([]byte(q.State), nil)
 	}
@@ -56,6 +54,22 @@ func (s *Store) ListRunsChecked(q RunQuery) ([]Run, []RecordProblem, error) {
 	var bad []RecordProblem
 	err := s.view(func(tx *bolt.Tx) error {
 		out, bad = out[:0], bad[:0]
+		if bucket == nil && q.IntegrationID != "" {
+			var err error
+			integrationRuns(tx, q.IntegrationID, before, func(id RunID) bool {
+				r, e := s.getRun(tx, id)
+				if s.skip(e, &bad) || errors.Is(e, ErrNotFound) {
+					return true
+				}
+				if e != nil {
+					err = e
+					return false
+				}
+				out = append(out, r)
+				return len(out) < q.Limit
+			})
+			return err
+		}
 		if bucket == nil {
 			c := tx.Bucket(bucketRuns).Cursor()
 			for k, v := seekBefore(c, be64(before)); k != nil && len(out) < q.Limit; k, v = c.Prev() {
@@ -288,3 +302,67 @@ func hasPrefix(k, prefix []byte) bool { return bytes.HasPrefix(k, prefix) }
 
 // idFromIndexKey reads the run id that ends every run index key.
 func idFromIndexKey(k []byte) RunID { return RunID(binary.BigEndian.Uint64(k[len(k)-8:])) }
+
+// integrationRuns visits the ids of an integration's runs below before,
+// newest first, until visit returns false. runs_by_integration_state
+// holds them in one range per state (integration | 0 | state | 0 |
+// be64(id)); they are merged here, one cursor a state, so the cost follows
+// the runs visited and the states present (at most seven), not the
+// integration's history.
+func integrationRuns(tx *bolt.Tx, integrationID string, before uint64, visit func(RunID) bool) {
+	type head struct {
+		c      *bolt.Cursor
+		prefix []byte
+		id     RunID
+	}
+	var heads []*head
+	for _, prefix := range stateRanges(tx.Bucket(bucketRunsByIntSt), integrationID) {
+		c := tx.Bucket(bucketRunsByIntSt).Cursor()
+		if k, _ := seekBefore(c, append(bytes.Clone(prefix), be64(before)...)); isIndexKey(k, prefix) {
+			heads = append(heads, &head{c: c, prefix: prefix, id: idFromIndexKey(k)})
+		}
+	}
+	for len(heads) > 0 {
+		top := 0
+		for i, h := range heads {
+			if h.id > heads[top].id {
+				top = i
+			}
+		}
+		h := heads[top]
+		id := h.id
+		if k, _ := h.c.Prev(); isIndexKey(k, h.prefix) {
+			h.id = idFromIndexKey(k)
+		} else {
+			heads = slices.Delete(heads, top, top+1)
+		}
+		if !visit(id) {
+			return
+		}
+	}
+}
+
+// stateRanges returns the prefixes (integration | 0 | state | 0) of the
+// states an integration has runs in, in runs_by_integration_state: one
+// seek a state.
+func stateRanges(b *bolt.Bucket, integrationID string) [][]byte {
+	var out [][]byte
+	head := compositeKey([]byte(integrationID), nil)
+	c := b.Cursor()
+	for k, _ := c.Seek(head); k != nil && hasPrefix(k, head); {
+		sep := bytes.IndexByte(k[len(head):], 0)
+		if sep < 0 {
+			k, _ = c.Next() // not a key of ours: step over it
+			continue
+		}
+		prefix := bytes.Clone(k[:len(head)+sep+1])
+		out = append(out, prefix)
+		k, _ = c.Seek(append(prefix[:len(prefix)-1:len(prefix)-1], 1)) // the next state
+	}
+	return out
+}
+
+// isIndexKey reports whether k is a run's key in the range prefix.
+func isIndexKey(k, prefix []byte) bool {
+	return k != nil && hasPrefix(k, prefix) && len(k) == len(prefix)+8
+}

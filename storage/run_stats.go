@@ -281,21 +281,23 @@ func migrateRunStats(tx *bolt.Tx) error {
 			}
 		}
 	}
+	// Each integration's newest readable run, from runs_by_integration_state
+	// (there at every schema; runs_by_integration, which this step read
+	// when it was written, goes at schema 8: the result is the same).
 	return tx.Bucket(bucketIntegrations).ForEach(func(k, _ []byte) error {
-		prefix := compositeKey(k, nil)
-		ic := tx.Bucket(bucketRunsByInt).Cursor()
-		for ik, _ := seekBefore(ic, append(bytes.Clone(prefix), be64(^uint64(0))...)); ik != nil && hasPrefix(ik, prefix); ik, _ = ic.Prev() {
-			r, err := getRunTx(tx, idFromIndexKey(ik))
-			if err != nil {
-				continue
+		var err error
+		integrationRuns(tx, string(k), ^uint64(0), func(id RunID) bool {
+			r, e := getRunTx(tx, id)
+			if e != nil {
+				return true
 			}
 			b := tx.Bucket(bucketRunStats)
 			if cur, ok := decodeBrief(b.Get(statsKey(r.IntegrationID, 'l'))); !ok || r.ID > cur.ID {
-				return b.Put(statsKey(r.IntegrationID, 'l'), encodeBrief(r))
+				err = b.Put(statsKey(r.IntegrationID, 'l'), encodeBrief(r))
 			}
-			return nil
-		}
-		return nil
+			return false
+		})
+		return err
 	})
 }
 

@@ -182,11 +182,10 @@ func (s *Store) putRunEncoded(tx *bolt.Tx, old *Run, r Run, raw []byte) error {
 	}
 	id := runKey(r.ID)
 	byState, byIntSt, dueByInt := tx.Bucket(bucketRunsByState), tx.Bucket(bucketRunsByIntSt), tx.Bucket(bucketRunsDueByInt)
-	if old == nil {
-		if err := tx.Bucket(bucketRunsByInt).Put(compositeKey([]byte(r.IntegrationID), id), nil); err != nil {
-			return err
-		}
-	} else {
+	for _, b := range []*bolt.Bucket{byState, byIntSt, dueByInt} {
+		b.FillPercent = appendFill
+	}
+	if old != nil {
 		if err := byState.Delete(compositeKey([]byte(old.State), id)); err != nil {
 			return err
 		}
@@ -218,6 +217,19 @@ func (s *Store) putRunEncoded(tx *bolt.Tx, old *Run, r Run, raw []byte) error {
 	}
 	return addCount(tx, r.State, +1)
 }
+
+// appendFill is the FillPercent of the buckets whose keys are inserted at
+// the end of a range and never in between: the run indexes (a run id is
+// the largest of its state's range when it enters it, and larger due
+// times come with larger ids unless a retry waits) and the dedupe age
+// indexes (keys start with the time they were seen). bbolt splits an
+// overflowing page at FillPercent of a page: with its default (half) every
+// page left behind by a range that grows at its end stays half empty, and
+// the trees hold twice the pages they need, a level more sooner, and each
+// commit rewrites more of them. Full pages cost nothing here: no key lands
+// in a page once the range has moved past it. The runs bucket keeps the
+// default: its records grow in place as runs go through their steps.
+const appendFill = 1.0
 
 func addCount(tx *bolt.Tx, st RunState, delta int64) error {
 	b := tx.Bucket(bucketRunCounts)

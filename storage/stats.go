@@ -41,24 +41,26 @@ func (s *Store) statsFromIndex(tx *bolt.Tx, integrationID string, since time.Tim
 	if err != nil {
 		return err
 	}
-	prefix := compositeKey([]byte(integrationID), nil)
-	st.Since = countFrom(tx.Bucket(bucketRunsByInt), prefix, first)
-	st.FailedSince = countFrom(tx.Bucket(bucketRunsByIntSt), compositeKey([]byte(integrationID), []byte(RunFailed), nil), first)
-	st.Running = countFrom(tx.Bucket(bucketRunsByIntSt), compositeKey([]byte(integrationID), []byte(RunRunning), nil), 0)
-	c := tx.Bucket(bucketRunsByInt).Cursor()
+	byIntSt := tx.Bucket(bucketRunsByIntSt)
+	for _, prefix := range stateRanges(byIntSt, integrationID) {
+		st.Since += countFrom(byIntSt, prefix, first)
+	}
+	st.FailedSince = countFrom(byIntSt, compositeKey([]byte(integrationID), []byte(RunFailed), nil), first)
+	st.Running = countFrom(byIntSt, compositeKey([]byte(integrationID), []byte(RunRunning), nil), 0)
 	// The newest run that can be read (a damaged one is skipped).
-	for k, _ := seekBefore(c, append(bytes.Clone(prefix), be64(^uint64(0))...)); k != nil && hasPrefix(k, prefix); k, _ = c.Prev() {
-		r, err := s.getRun(tx, idFromIndexKey(k))
-		if s.skip(err, nil) || errors.Is(err, ErrNotFound) {
-			continue
+	integrationRuns(tx, integrationID, ^uint64(0), func(id RunID) bool {
+		r, e := s.getRun(tx, id)
+		if s.skip(e, nil) || errors.Is(e, ErrNotFound) {
+			return true
 		}
-		if err != nil {
-			return err
+		if e != nil {
+			err = e
+			return false
 		}
 		st.Last = &RunBrief{ID: r.ID, State: r.State, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
-		break
-	}
-	return nil
+		return false
+	})
+	return err
 }
 
 // countFrom counts the keys under prefix whose run id is at least from.

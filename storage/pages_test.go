@@ -1,0 +1,135 @@
+package storage
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"maps"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// webhookKey is the dedupe key the listener makes of a body sent without
+// an Idempotency-Key (a content key: random over the key space).
+func webhookKey(n int) string {
+	sum := sha256.Sum256(strconv.AppendInt(nil, int64(n), 10))
+	return ContentKeyPrefix + "body:" + hex.EncodeToString(sum[:])
+}
+
+// ingestPages commits groups of size events (one transaction each, as
+// the group commit makes of size concurrent webhooks) into a store that
+// already holds seed runs, and tells which pages each commit wrote.
+func ingestPages(tb testing.TB, seed, size, commits int) (commitPages, int) {
+	s, ins := seedWebhookRuns(tb, seed)
+	payload := json.RawMessage(`{"email":"bench1@acme.com","first_name":"Bench","last_name":"U1"}`)
+	sum := commitPages{byOwner: map[string]int{}}
+	pm, data, err := readPageMap(s.path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	n := seed
+	for range commits {
+		evs := make([]NewEvent, size)
+		for j := range evs {
+			n++
+			evs[j] = NewEvent{Payload: payload, DedupeKey: webhookKey(n)}
+		}
+		if _, err := s.EnqueueEvents(ins[0].ID, evs, EnqueueOptions{}); err != nil {
+			tb.Fatal(err)
+		}
+		pm2, data2, err := readPageMap(s.path)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		c := describeCommit(pm, data, pm2, data2)
+		sum.total += c.total
+		sum.grown += c.grown
+		sum.stretches += c.stretches
+		for o, k := range c.byOwner {
+			sum.byOwner[o] += k
+		}
+		pm, data = pm2, data2
+	}
+	return sum, commits
+}
+
+// seedWebhookRuns is a store with one webhook integration ON and n runs
+// of webhook events (content keys), committed 1000 a transaction.
+func seedWebhookRuns(tb testing.TB, n int) (*Store, []Integration) {
+	tb.Helper()
+	s, err := Open(tb.TempDir()+"/pages.db", Options{Getenv: func(string) string { return "" }})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	in, err := s.CreateIntegration(Integration{Name: "hooks", Trigger: Trigger{Type: "webhook"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := s.SetEnabled(in.ID, true, time.Time{}); err != nil {
+		tb.Fatal(err)
+	}
+	payload := json.RawMessage(`{"email":"bench1@acme.com","first_name":"Bench","last_name":"U1"}`)
+	for done := 0; done < n; {
+		batch := make([]NewEvent, 0, MaxEventsPerCommit)
+		for j := 0; j < MaxEventsPerCommit && done+j < n; j++ {
+			batch = append(batch, NewEvent{Payload: payload, DedupeKey: webhookKey(done + j + 1)})
+		}
+		if _, err := s.EnqueueEvents(in.ID, batch, EnqueueOptions{}); err != nil {
+			tb.Fatal(err)
+		}
+		done += len(batch)
+	}
+	return s, []Integration{in}
+}
+
+// TestIngestPagesByBucket prints, for commits of 1 and of 8 new webhook
+// events into a store of 20,000 runs, which pages a commit writes, by
+// bucket (OKTAFLOW_PAGES=1 to run it; it only measures).
+func TestIngestPagesByBucket(t *testing.T) {
+	if os.Getenv("OKTAFLOW_PAGES") == "" {
+		t.Skip("set OKTAFLOW_PAGES=1 to print the pages an ingest commit writes")
+	}
+	for _, size := range []int{1, 8} {
+		sum, n := ingestPages(t, 20_000, size, 50)
+		t.Logf("commits of %d event(s): %.1f pages, %.1f stretches of contiguous pages, %.1f past the high water mark; by owner:\n%s",
+			size, float64(sum.total)/float64(n), float64(sum.stretches)/float64(n), float64(sum.grown)/float64(n), ownerTable(maps.Clone(sum.byOwner), n))
+	}
+}
+
+// TestAppendIndexesFillTheirPages: the run indexes and the dedupe age
+// index, whose keys only grow at the end of their ranges, are built of full
+// pages (appendFill), not of the half pages bbolt's default split leaves
+// behind; fewer pages, and fewer levels, for each commit to rewrite.
+func TestAppendIndexesFillTheirPages(t *testing.T) {
+	s, ins := seedWebhookRuns(t, 3000)
+	in := ins[0]
+	// Ingest one event at a time too: a commit of one run appends one key.
+	for i := range 2000 {
+		if _, err := s.EnqueueEvents(in.ID, []NewEvent{{Payload: json.RawMessage(`{}`), DedupeKey: webhookKey(100_000 + i)}}, EnqueueOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		check := func(name string, b *bolt.Bucket) {
+			st := b.Stats()
+			fill := float64(st.LeafInuse) / float64(st.LeafPageN*s.db.Info().PageSize)
+			if fill < 0.85 {
+				t.Errorf("%s: leaves %.0f%% full (%d pages for %d keys), want ≥ 85%%", name, 100*fill, st.LeafPageN, st.KeyN)
+			}
+		}
+		for _, name := range [][]byte{bucketRunsByState, bucketRunsByIntSt, bucketRunsDueByInt} {
+			check(string(name), tx.Bucket(name))
+		}
+		state := tx.Bucket(bucketTriggers).Bucket([]byte(in.ID))
+		check("dedupe_age_content", state.Bucket(bucketContentAge))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
