@@ -45,15 +45,20 @@ const RecentWarningsFor = 24 * time.Hour
 
 // CurrentWarnings is Warnings without the skipped items older than
 // RecentWarningsFor at now: what to show of a health read after the
-// process that polls it stopped (it would have let them go).
-func (h TriggerHealth) CurrentWarnings(now time.Time) []TriggerWarning {
+// process that polls it stopped (it would have let them go); and how many
+// more the store left out. Those are older than the last one kept, so
+// none holds once a kept one has gone stale.
+func (h TriggerHealth) CurrentWarnings(now time.Time) ([]TriggerWarning, int) {
 	var out []TriggerWarning
 	for _, w := range h.Warnings {
-		if w.Standing || now.Sub(w.At) <= RecentWarningsFor {
+		if w.Standing || w.At.IsZero() || now.Sub(w.At) <= RecentWarningsFor {
 			out = append(out, w)
 		}
 	}
-	return out
+	if len(out) < len(h.Warnings) {
+		return out, 0
+	}
+	return out, h.MoreWarnings
 }
 
 // MaxStoredWarnings bounds a trigger health's Warnings, so that a folder

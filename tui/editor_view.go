@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"charm.land/lipgloss/v2"
 
@@ -223,12 +224,12 @@ const maxWarningsShown = 3
 // writeWarnings lists what the trigger skipped or waits for: a CSV row
 // that does not parse, a file skipped in a folder.
 func (e *editor) writeWarnings(b *strings.Builder, w int) {
-	warnings := e.health.Warnings
+	warnings, more := e.health.CurrentWarnings(time.Now())
 	if len(warnings) == 0 {
 		return
 	}
 	st := e.c.Styles
-	total := len(warnings) + e.health.MoreWarnings
+	total := len(warnings) + more
 	b.WriteString("\n" + st.WarnText.Render("⚠ "+plural(total, "item skipped or waiting", "items skipped or waiting")) + "\n")
 	for i, wn := range warnings {
 		if i == maxWarningsShown {

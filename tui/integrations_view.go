@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/lipgloss/v2"
 
@@ -93,6 +94,8 @@ func (s *integrations) View() string {
 	}
 	if s.cursor < len(s.rows) && failing(s.rows[s.cursor]) {
 		b.WriteString("\n" + st.WarnText.Render(strings.TrimRight(wrap(healthLine(s.rows[s.cursor].health), s.w), " \n")))
+	} else if n := skippedCount(s.rows, s.cursor); n > 0 {
+		b.WriteString("\n" + st.WarnText.Render(truncate(fmt.Sprintf("⚠ The trigger skipped or waits for %s · enter: its page lists them", plural(n, "item", "items")), s.w)))
 	} else if sel, ok := s.selected(); ok && sel.Trigger.Type == "webhook" {
 		b.WriteString("\n" + st.Faint.Render(truncate("Webhook: POST "+hookURL(s.c, sel.ID), s.w)))
 	}
@@ -137,6 +140,25 @@ func failing(r integrationRow) bool {
 	return r.in.Enabled && r.health.State == storage.HealthFailing
 }
 
+// skippedCount is how many items the selected row's working trigger
+// skipped or waits for (0 when it is OFF, failing, or has none).
+func skippedCount(rows []integrationRow, cursor int) int {
+	if cursor >= len(rows) || !rows[cursor].in.Enabled {
+		return 0
+	}
+	current, more := rows[cursor].health.CurrentWarnings(time.Now())
+	return len(current) + more
+}
+
+// clockOrDay is a time as 15:04 today, or with its day before today.
+func clockOrDay(t time.Time) string {
+	t = t.Local()
+	if y, m, d := t.Date(); y == time.Now().Year() && m == time.Now().Month() && d == time.Now().Day() {
+		return t.Format("15:04")
+	}
+	return t.Format("Jan 2 15:04")
+}
+
 // healthLine says why a trigger fails, since when, how often, and when it
 // tries again.
 func healthLine(h storage.TriggerHealth) string {
@@ -145,6 +167,9 @@ func healthLine(h storage.TriggerHealth) string {
 		times = fmt.Sprintf("%d times in a row", h.Failures)
 	}
 	line := fmt.Sprintf("⚠ The trigger failed %s, last at %s: %s", times, h.LastErrorAt.Local().Format("15:04:05"), h.LastError)
+	if since := h.FailingSince; !since.IsZero() && h.Failures > 1 && since.Before(h.LastErrorAt) {
+		line = fmt.Sprintf("⚠ The trigger is failing since %s (%s), last at %s: %s", clockOrDay(since), times, h.LastErrorAt.Local().Format("15:04:05"), h.LastError)
+	}
 	if !h.NextPollAt.IsZero() {
 		line += " · next try " + runWhen(h.NextPollAt)
 	}

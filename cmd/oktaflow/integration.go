@@ -126,7 +126,7 @@ func newIntListCmd(g *globals) *cobra.Command {
 				if h.State == storage.HealthFailing {
 					failing++
 				}
-				if current, _ := currentWarnings(h, now); len(current) > 0 {
+				if current, _ := h.CurrentWarnings(now); len(current) > 0 {
 					warned++
 				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", in.ID, in.Name, onOff(in.Enabled), in.Trigger.Type, healthText(h, now, 60), len(in.Steps), last)
@@ -177,7 +177,7 @@ func damagedLine(p storage.RecordProblem) string {
 func healthText(h storage.TriggerHealth, now time.Time, width int) string {
 	switch h.State {
 	case storage.HealthOK:
-		if current, more := currentWarnings(h, now); len(current) > 0 {
+		if current, more := h.CurrentWarnings(now); len(current) > 0 {
 			n := len(current) + more
 			return "ok, " + plural(n, "warning", "warnings")
 		}
@@ -188,22 +188,10 @@ func healthText(h storage.TriggerHealth, now time.Time, width int) string {
 	return "—"
 }
 
-// currentWarnings is what of a stored health's warnings still holds at now
-// (storage.TriggerHealth.CurrentWarnings), and how many more the store
-// left out: those are older than the last one kept, so none holds once a
-// kept one has gone stale.
-func currentWarnings(h storage.TriggerHealth, now time.Time) ([]storage.TriggerWarning, int) {
-	current := h.CurrentWarnings(now)
-	if len(current) < len(h.Warnings) {
-		return current, 0
-	}
-	return current, h.MoreWarnings
-}
-
 // printWarnings names what a working trigger skipped or waits for, one
 // line each (the JSON on standard output carries them too).
 func printWarnings(w io.Writer, h storage.TriggerHealth, now time.Time) {
-	current, more := currentWarnings(h, now)
+	current, more := h.CurrentWarnings(now)
 	if len(current) == 0 {
 		return
 	}
