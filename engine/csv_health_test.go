@@ -28,9 +28,7 @@ func TestCSVSkippedRowsAndFilesShowInHealth(t *testing.T) {
 	drop := filepath.Join(h.e.FeedsDir(), "drop")
 	os.MkdirAll(drop, 0o700)
 	os.WriteFile(filepath.Join(drop, "a.csv"), []byte("id,email\nE1,a@acme.com\n"), 0o600)
-	doc := fmt.Sprintf(`{"name": "HR drop", "trigger": {"type": "csv", "config": {"path": %q, "key_column": "id"}},
-	  "steps": [{"id": "find", "action": "okta.get_user", "account": "sandbox", "fields": {"login": "{{ trigger.email }}"}}]}`, drop)
-	in := h.importOn(doc)
+	in := h.importOn(csvDoc("HR drop", drop))
 	h.start()
 	waitCursor(t, h, in.ID)
 
@@ -83,6 +81,13 @@ func TestCSVSkippedRowsAndFilesShowInHealth(t *testing.T) {
 	if m := getBody(t, h.http.URL+"/metrics"); !strings.Contains(m, fmt.Sprintf(`oktaflow_trigger_poll_failures_total{integration=%q,reason="file_not_found"}`, in.ID)) {
 		t.Error("a missing CSV path is not counted as file_not_found")
 	}
+}
+
+// csvDoc is an integration whose CSV trigger reads path (keyed by id) and
+// looks each row's email up in the sandbox org.
+func csvDoc(name, path string) string {
+	return fmt.Sprintf(`{"name": %q, "trigger": {"type": "csv", "config": {"path": %q, "key_column": "id"}},
+	  "steps": [{"id": "find", "action": "okta.get_user", "account": "sandbox", "fields": {"login": "{{ trigger.email }}"}}]}`, name, path)
 }
 
 func appendTo(t *testing.T, path, text string) {

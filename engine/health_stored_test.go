@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -21,9 +20,7 @@ func TestSkippedRowIsInTheHealthEventAndTheStore(t *testing.T) {
 	file := filepath.Join(h.e.FeedsDir(), "hires.csv")
 	os.MkdirAll(filepath.Dir(file), 0o700)
 	os.WriteFile(file, []byte("id,email\nE1,a@acme.com\n"), 0o600)
-	doc := fmt.Sprintf(`{"name": "HR file", "trigger": {"type": "csv", "config": {"path": %q, "key_column": "id"}},
-	  "steps": [{"id": "find", "action": "okta.get_user", "account": "sandbox", "fields": {"login": "{{ trigger.email }}"}}]}`, file)
-	in := h.importOn(doc)
+	in := h.importOn(csvDoc("HR file", file))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	events := h.e.Subscribe(ctx)
@@ -88,9 +85,7 @@ func TestRecoveringPollWithAProblemIsOneHealthChange(t *testing.T) {
 	dir := filepath.Join(h.e.FeedsDir(), "drop")
 	os.MkdirAll(dir, 0o700)
 	os.WriteFile(filepath.Join(dir, "a.csv"), []byte("id,email\nE1,a@acme.com\n"), 0o600)
-	doc := fmt.Sprintf(`{"name": "HR drop", "trigger": {"type": "csv", "config": {"path": %q, "key_column": "id"}},
-	  "steps": [{"id": "find", "action": "okta.get_user", "account": "sandbox", "fields": {"login": "{{ trigger.email }}"}}]}`, dir)
-	in := h.importOn(doc)
+	in := h.importOn(csvDoc("HR drop", dir))
 	h.start()
 	waitCursor(t, h, in.ID)
 	os.RemoveAll(dir)
