@@ -42,7 +42,7 @@ func TestCSVSkippedRowsAndFilesShowInHealth(t *testing.T) {
 	if w := byFile["a.csv"]; w.Line != 3 || w.Reason != "bad_row" || !strings.Contains(w.Message, "a.csv line 3") {
 		t.Errorf("the broken row: %+v", w)
 	}
-	if w := byFile["b.csv"]; w.Line != 2 || w.Reason != "bad_encoding" || !w.Standing || !strings.Contains(w.Message, "skipped until it changes") {
+	if w := byFile["b.csv"]; w.Line != 2 || w.Reason != "bad_encoding" || !w.Standing || !strings.Contains(w.Message, "wait until it is fixed") {
 		t.Errorf("the skipped file: %+v", w)
 	}
 	var hz healthzWarnings

@@ -191,16 +191,34 @@ func TestCSVOpenQuoteInAGrowingFileIsAWarning(t *testing.T) {
 	}
 }
 
+// Text that is not UTF-8 is never mangled, and never holds back the rows
+// before it: those fire; the file waits at the bad line with a standing
+// warning that names it and the encoding setting (reported once), and
+// once the line is fixed it and the rows after it fire.
 func TestCSVInvalidUTF8IsAnErrorNotMangled(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "hr.csv")
 	os.WriteFile(file, []byte("id,last\n"), 0o600)
 	p := newCSVPoller(t, map[string]any{"path": file, "key_column": "id"})
 	b := csvPoll(t, p, "")
-	appendFile(t, file, "E1,M\xfcller\n") // windows-1252 ü
+	appendFile(t, file, "E0,Good\nE1,M\xfcller\nE2,After\n") // windows-1252 ü on line 3
 	touch(t, file, time.Second)
-	_, err := p.Poll(context.Background(), b.Cursor, time.Now())
-	if err == nil || !strings.Contains(err.Error(), "not valid UTF-8") || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "encoding") {
-		t.Fatalf("want a clear UTF-8 error naming the line and the encoding setting, got %v", err)
+	b = csvPoll(t, p, b.Cursor)
+	if got := strings.Join(keys(b.Events), ","); got != "csv:E0" {
+		t.Fatalf("the rows before the bad line: %s", got)
+	}
+	if len(b.Problems) != 1 || b.Problems[0].Reason != ReasonBadEncoding || !b.Problems[0].Standing || b.Problems[0].Again || b.Problems[0].Line != 3 ||
+		!strings.Contains(b.Problems[0].Msg, "not valid UTF-8") || !strings.Contains(b.Problems[0].Msg, "line 3") || !strings.Contains(b.Problems[0].Msg, "encoding") {
+		t.Fatalf("want a clear UTF-8 warning naming the line and the encoding setting, got %+v", b.Problems)
+	}
+	b = csvPoll(t, p, b.Cursor) // unchanged: still shown, not counted again
+	if len(b.Events) != 0 || len(b.Problems) != 1 || !b.Problems[0].Again {
+		t.Fatalf("the next poll: %+v", b)
+	}
+	os.WriteFile(file, []byte("id,last\nE0,Good\nE1,Muller\nE2,After\n"), 0o600)
+	touch(t, file, 2*time.Second)
+	b = csvPoll(t, p, b.Cursor)
+	if got := strings.Join(keys(b.Events), ","); got != "csv:E1,csv:E2" || len(b.Problems) != 0 {
+		t.Fatalf("after the fix: %s %+v", got, b.Problems)
 	}
 }
 

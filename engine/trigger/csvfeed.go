@@ -77,8 +77,9 @@ type fileCursor struct {
 	// itself (a quote never closed), at StuckLine: reported at every poll
 	// while it lasts (Again after the first), also when a poll's bounds do
 	// not reach the file.
-	Stuck     string `json:"stuck,omitempty"`
-	StuckLine int    `json:"stuckLine,omitempty"`
+	Stuck       string `json:"stuck,omitempty"`
+	StuckLine   int    `json:"stuckLine,omitempty"`
+	StuckReason string `json:"stuckReason,omitempty"` // ReasonStuckRow, ReasonBadEncoding ("": stuck_row)
 	// Pending is set when the poll's bounds stopped before the file's end.
 	Pending bool `json:"pending,omitempty"`
 	// TailRead is the last line that was read without its line break (the
@@ -98,6 +99,19 @@ type tailRead struct {
 	Start  int64  `json:"start"`
 	Hash   string `json:"hash"`
 	Header bool   `json:"header,omitempty"`
+}
+
+// stuckProblem is the standing problem of a file that waits at a line it
+// cannot read on from (Stuck), reported again (ok false: none).
+func (fc *fileCursor) stuckProblem(name string) (PollProblem, bool) {
+	if fc == nil || fc.Stuck == "" {
+		return PollProblem{}, false
+	}
+	reason := fc.StuckReason
+	if reason == "" {
+		reason = ReasonStuckRow
+	}
+	return PollProblem{Reason: reason, File: filepath.Base(name), Line: fc.StuckLine, Msg: fc.Stuck, Standing: true, Again: true}, true
 }
 
 // skipped is the standing problem of a file skipped until it changes.
@@ -218,14 +232,16 @@ func (f *csvFeed) Poll(ctx context.Context, cursor string, _ time.Time) (Batch, 
 			if old.Problem != "" {
 				b.Problems = append(b.Problems, old.skipped(name, true))
 			}
+			if p, ok := old.stuckProblem(name); ok {
+				b.Problems = append(b.Problems, p)
+			}
 			continue
 		}
 		if budget.spent() {
 			if old != nil {
 				next.Files[name] = old
-				if old.Stuck != "" { // still stuck, as far as anyone knows: it stays shown
-					b.Problems = append(b.Problems, PollProblem{Reason: ReasonStuckRow, File: filepath.Base(name), Line: old.StuckLine,
-						Msg: old.Stuck, Standing: true, Again: true})
+				if p, ok := old.stuckProblem(name); ok { // still stuck, as far as anyone knows: it stays shown
+					b.Problems = append(b.Problems, p)
 				}
 			}
 			b.More = true

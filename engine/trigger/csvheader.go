@@ -45,6 +45,8 @@ func CSVHeader(c Config) ([]string, error) {
 	switch {
 	case res.err != nil:
 		return nil, res.err
+	case res.header == nil && res.stuck != nil: // the header itself is not UTF-8
+		return nil, errors.New(res.stuck.Msg)
 	case res.header == nil && !eof:
 		return nil, fmt.Errorf("CSV %s: the header line is longer than %d KiB", base, csvHeaderMaxBytes>>10)
 	case res.header == nil:

@@ -104,7 +104,7 @@ func (f *csvFeed) read(name string, st fileStamp, old *fileCursor, stable bool, 
 		Header: pr.header, Tail: pr.tail, Pending: pr.more, TailRead: tail,
 	}
 	if pr.stuck != nil {
-		res.cursor.Stuck, res.cursor.StuckLine = pr.stuck.Msg, pr.stuck.Line
+		res.cursor.Stuck, res.cursor.StuckLine, res.cursor.StuckReason = pr.stuck.Msg, pr.stuck.Line, pr.stuck.Reason
 	}
 	res.events, res.more = pr.events, pr.more
 	res.problems = append(res.problems, pr.problems...)
@@ -265,13 +265,16 @@ func parseChunk(text []byte, p chunkParams) chunkResult {
 		}
 		recLine, _ := cr.FieldPos(0)
 		recLine += p.line
-		if p.checkUTF8 {
-			for _, v := range rec {
-				if !utf8.ValidString(v) {
-					res.err = fileErrorf(ReasonBadEncoding, recLine, "CSV %s line %d is not valid UTF-8; if the file is exported in another character set, set the trigger's encoding (e.g. windows-1252)", p.file, recLine)
-					return res
-				}
-			}
+		if p.checkUTF8 && !validUTF8(rec) {
+			// Never mangled, and never holding back the rows before it:
+			// the file waits at this line (consumed stays before it) with
+			// a standing warning, until the line is fixed.
+			pr := PollProblem{Reason: ReasonBadEncoding, File: p.file, Line: recLine, Standing: true, Again: p.stuckBefore,
+				Msg: fmt.Sprintf("CSV %s line %d is not valid UTF-8; if the file is exported in another character set, set the trigger's encoding (e.g. windows-1252); the rows from line %d on wait until it is fixed",
+					p.file, recLine, recLine)}
+			res.stuck = &pr
+			res.problems = append(res.problems, pr)
+			break
 		}
 		if res.header == nil {
 			header := slices.Clone(rec)
@@ -342,6 +345,15 @@ func stuckRow(p chunkParams, text []byte, begin int, rec []string, openQuote boo
 			p.file, line, fieldCount(len(rec)), len(p.header))
 	}
 	return PollProblem{Reason: ReasonStuckRow, File: p.file, Line: line, Msg: msg, Standing: true, Again: p.stuckBefore}
+}
+
+func validUTF8(rec []string) bool {
+	for _, v := range rec {
+		if !utf8.ValidString(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // fieldCount is "1 field", "3 fields".
