@@ -190,7 +190,7 @@ func liveValue(src string, d *draft) (string, bool) {
 		return "", false // the compile error shows already
 	}
 	if d.sample == nil {
-		return "no sample to resolve it against: ctrl+l (esc first) loads the trigger's", false
+		return "no sample to resolve it against: press esc, then ctrl+l to load the trigger's latest item", false
 	}
 	steps := make(map[string]any, len(d.outputs))
 	for id, o := range d.outputs {
