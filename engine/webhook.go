@@ -136,7 +136,12 @@ func (e *Engine) serveHook(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil:
 		e.log.Error("store webhook events", "integration", in.ID, "err", err)
-		e.writeAnswer(w, http.StatusServiceUnavailable, hookAnswer{Error: "could not store the events; retry"})
+		e.metrics.storeWriteFailures.WithLabelValues("ingest").Inc()
+		msg := "could not store the events; retry"
+		if errors.Is(err, storage.ErrCorrupt) { // a retry cannot help: say so, without the file's path
+			msg = "oktaflow's database is damaged and its operator must restore a backup (see /healthz); nothing was stored; retry after that"
+		}
+		e.writeAnswer(w, http.StatusServiceUnavailable, hookAnswer{Error: msg})
 		return
 	}
 	e.afterEnqueueFor(in.ID, res)

@@ -136,9 +136,19 @@ func TestServeStopsAfterAStorageFault(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a webhook after the fault: %v (it must answer at once)", err)
 	}
+	answer, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusServiceUnavailable {
-		t.Fatalf("a webhook after the fault answered %d, want 503", resp.StatusCode)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(answer), "damaged") || strings.Contains(string(answer), db) {
+		t.Fatalf("a webhook after the fault answered %d %s, want 503 saying the database is damaged (without its path)", resp.StatusCode, answer)
+	}
+	resp, err = quick.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metrics), `oktaflow_store_write_failures_total{op="ingest"}`) {
+		t.Error("the failed ingest is not counted in oktaflow_store_write_failures_total")
 	}
 
 	if err := child.Process.Signal(syscall.SIGTERM); err != nil {
