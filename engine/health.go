@@ -134,7 +134,7 @@ func (b *healthBook) succeeded(id string, wait time.Duration, problems []trigger
 		h.State, h.Failures, h.LastOKAt, h.NextPollAt, h.FailingSince = TriggerOK, 0, now, now.Add(wait), time.Time{}
 		h.Warnings, h.MoreWarnings = list, more
 		for _, p := range problems {
-			if !p.Again { // one shown already stays in Warnings; no write per poll
+			if !p.Again && p.Reason != trigger.ReasonRewritten { // one shown already stays in Warnings; no write per poll
 				h.LastError, h.LastErrorAt = p.Msg, now
 			}
 		}
@@ -204,6 +204,17 @@ func (b *healthBook) warn(id string, problems []trigger.PollProblem, now time.Ti
 	}
 	w.standing = w.standing[:0:0]
 	for _, p := range problems {
+		if p.Reason == trigger.ReasonRewritten {
+			// Read again from its start: a row still bad is found again,
+			// so what was skipped in it before goes (fixed, most likely).
+			// The rewrite itself is news (logged, counted), not a warning.
+			w.recent = slices.DeleteFunc(w.recent, func(tw TriggerWarning) bool { return tw.File == p.File })
+		}
+	}
+	for _, p := range problems {
+		if p.Reason == trigger.ReasonRewritten {
+			continue
+		}
 		tw := TriggerWarning{Integration: id, Reason: p.Reason, File: p.File, Line: p.Line, Message: p.Msg, Standing: p.Standing, At: now}
 		if !p.Standing {
 			w.recent = append(w.recent, tw)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/oktaflow/oktaflow/okta/oktatest"
+	"github.com/oktaflow/oktaflow/storage"
 )
 
 // A row a working CSV trigger skipped reaches whoever watches as it
@@ -115,5 +117,27 @@ func TestRecoveringPollWithAProblemIsOneHealthChange(t *testing.T) {
 			}
 			return
 		}
+	}
+}
+
+// A file rewritten to fix a skipped row: the row fires, its warning goes
+// (the file is read again from its start, so a row still bad is found
+// again), and the rewrite itself is news, not a warning or an error.
+func TestFixingASkippedRowClearsItsWarning(t *testing.T) {
+	h := newHarness(t, oktatest.Options{})
+	file := filepath.Join(h.e.FeedsDir(), "hires.csv")
+	os.MkdirAll(filepath.Dir(file), 0o700)
+	os.WriteFile(file, []byte("id,email\nE1,a@acme.com\n"), 0o600)
+	in := h.importOn(csvDoc("HR file", file))
+	h.start()
+	waitCursor(t, h, in.ID)
+	appendTo(t, file, "E2\n")
+	waitUntil(t, func() bool { return len(h.e.TriggerWarnings(in.ID)) == 1 })
+	os.WriteFile(file, []byte("id,email\nE1,a@acme.com\nE2,b@acme.com\n"), 0o600)
+	waitUntil(t, func() bool { c := h.waitRuns(); return c[storage.RunSucceeded]+c[storage.RunFailed] >= 1 })
+	waitUntil(t, func() bool { return len(h.e.TriggerWarnings(in.ID)) == 0 })
+	hl, _ := h.store.TriggerHealth(in.ID)
+	if len(hl.Warnings) != 0 || strings.Contains(hl.LastError, "rewritten") {
+		t.Fatalf("after the fix: %+v", hl)
 	}
 }
