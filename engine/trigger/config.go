@@ -184,14 +184,25 @@ func Validate(typ string, c Config) error {
 			add(f.Key, "%v", err)
 		}
 	}
+	unknown := func(key string) {
+		keys := make([]string, 0, len(spec.Fields))
+		for _, f := range spec.Fields {
+			keys = append(keys, f.Key)
+		}
+		if near := nearestKey(key, keys); near != "" {
+			add(key, "unknown setting for a %s trigger; did you mean %s?", typ, near)
+			return
+		}
+		add(key, "unknown setting for a %s trigger (its settings: %s)", typ, strings.Join(keys, ", "))
+	}
 	for key := range c.Values {
 		if !known[key] {
-			add(key, "unknown setting for a %s trigger", typ)
+			unknown(key)
 		}
 	}
 	for key := range c.Secrets {
 		if !known[key] {
-			add(key, "unknown setting for a %s trigger", typ)
+			unknown(key)
 		}
 	}
 	switch typ {
@@ -211,4 +222,41 @@ func Validate(typ string, c Config) error {
 	}
 	sort.SliceStable(probs, func(i, j int) bool { return probs[i].(Problem).Path < probs[j].(Problem).Path })
 	return errors.Join(probs...)
+}
+
+// nearestKey is the one of keys that key most likely meant: one that
+// contains it or is contained in it ("interval" → "poll_interval"), or
+// one a couple of letters away ("key_colum"); "" when none is close.
+func nearestKey(key string, keys []string) string {
+	best, bestDist := "", 3
+	for _, k := range keys {
+		if len(key) >= 4 && (strings.Contains(k, key) || strings.Contains(key, k)) {
+			return k
+		}
+		if d := editDistance(key, k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of two short strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }

@@ -97,3 +97,18 @@ func TestDeepFilterIsRefusedNotACrash(t *testing.T) {
 		}
 	}
 }
+
+// A mistyped setting is named with the one it most likely meant, or with
+// the trigger's settings, so the fix is in the message.
+func TestUnknownSettingSuggestsTheRightOne(t *testing.T) {
+	for _, tc := range []struct{ typ, key, want string }{
+		{HTTPPoll, "interval", "did you mean poll_interval?"},
+		{CSV, "key_colum", "did you mean key_column?"},
+		{CSV, "zzz", "its settings: path"},
+	} {
+		err := Validate(tc.typ, Config{Values: map[string]any{tc.key: "x"}})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s %s: %v, want %q", tc.typ, tc.key, err, tc.want)
+		}
+	}
+}
