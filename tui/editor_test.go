@@ -143,3 +143,15 @@ func TestEditorWarningIsNamedOnceAndIndented(t *testing.T) {
 		}
 	}
 }
+
+// The wizard's summary shows the trigger's path (or URL), so a typo can be
+// caught at the review, and never a secret.
+func TestWizardSummaryShowsTheTriggerSettings(t *testing.T) {
+	got := triggerSettings(storage.Trigger{Type: "csv", Config: map[string]any{"path": "hr.csve", "key_column": "employee_id"}})
+	if got != "path hr.csve · key_column employee_id" {
+		t.Errorf("csv: %q", got)
+	}
+	if got := triggerSettings(storage.Trigger{Type: "webhook", Secrets: map[string]storage.Secret{"secret": "s3cret-value-0123456789"}}); strings.Contains(got, "s3cret") {
+		t.Errorf("webhook: %q shows the secret", got)
+	}
+}

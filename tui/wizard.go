@@ -10,6 +10,7 @@ import (
 	"charm.land/huh/v2"
 
 	"github.com/oktaflow/oktaflow/engine"
+	"github.com/oktaflow/oktaflow/engine/trigger"
 	"github.com/oktaflow/oktaflow/storage"
 	"github.com/oktaflow/oktaflow/tui/widget"
 )
@@ -347,6 +348,22 @@ func (w *wizard) View() string {
 	return b.String()
 }
 
+// triggerSettings is a trigger's settings that were given, in its form's
+// order, as "path hires.csv · key_column id" (secrets never).
+func triggerSettings(t storage.Trigger) string {
+	spec, ok := trigger.Lookup(t.Type)
+	if !ok {
+		return ""
+	}
+	var parts []string
+	for _, f := range spec.Fields {
+		if v, ok := t.Config[f.Key]; ok && !f.Secret && fmt.Sprint(v) != "" {
+			parts = append(parts, f.Key+" "+fmt.Sprint(v))
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
 // summary is what the draft holds so far.
 func (w *wizard) summary() string {
 	st := w.c.Styles
@@ -355,8 +372,11 @@ func (w *wizard) summary() string {
 	trig := st.Faint.Render("not chosen")
 	if w.d.in.Trigger.Type != "" {
 		trig = w.d.in.Trigger.Type
+		if set := triggerSettings(w.d.in.Trigger); set != "" { // the path or URL, to catch a typo here
+			trig += st.Faint.Render(" · " + set)
+		}
 	}
-	b.WriteString(st.Label.Render("Trigger  ") + trig + "\n")
+	b.WriteString(truncate(st.Label.Render("Trigger  ")+trig, max(w.w, 20)) + "\n")
 	if len(w.d.in.Steps) == 0 {
 		b.WriteString(st.Label.Render("Steps    ") + st.Faint.Render("none yet") + "\n")
 	}
