@@ -356,7 +356,10 @@ func failureReason(err error, hint time.Duration) (reason string, retryAfter tim
 	if errors.As(err, &hinted) {
 		hint = max(hint, hinted.RetryAfter())
 	}
+	var policy *SourcePolicyError
 	switch {
+	case errors.As(err, &policy):
+		return "policy", hint // the trigger's file or address is not one it may read
 	case errors.As(err, &rl):
 		if !rl.RetryAt.IsZero() {
 			hint = max(hint, time.Until(rl.RetryAt))
