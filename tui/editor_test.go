@@ -155,3 +155,21 @@ func TestWizardSummaryShowsTheTriggerSettings(t *testing.T) {
 		t.Errorf("webhook: %q shows the secret", got)
 	}
 }
+
+// A trigger page taller than the terminal says that it goes on, instead of
+// stopping mid-sentence.
+func TestEditorSaysWhenItsPaneIsCut(t *testing.T) {
+	c, _ := newTestCommon(t)
+	in := seedIntegrations(t, c)[0]
+	in.Enabled = true
+	ed := newEditor(c, in)
+	ed.SetSize(80, 14)
+	var ws []storage.TriggerWarning
+	for i := range 6 {
+		ws = append(ws, storage.TriggerWarning{Reason: "bad_row", File: "hires.csv", Line: i + 2, Message: "a quoted field opens here and is not closed by the end of the file; this row waits for its closing quote"})
+	}
+	s, _ := ed.Update(healthMsg{storage.TriggerHealth{State: storage.HealthOK, Warnings: ws}})
+	if v := plain(s); !strings.Contains(v, "more lines (a taller terminal shows them)") {
+		t.Errorf("a cut pane does not say so:\n%s", v)
+	}
+}

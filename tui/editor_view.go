@@ -32,11 +32,23 @@ func (e *editor) View() string {
 	leftW := min(max(e.w/3, 26), 40)
 	rightW := max(e.w-leftW-3, 20)
 	bodyH := max(e.h-lipgloss.Height(top)-3, 4)
-	left := lipgloss.NewStyle().Width(leftW).Height(bodyH).MaxHeight(bodyH).Render(e.leftPane(leftW))
-	right := lipgloss.NewStyle().Width(rightW).Height(bodyH).MaxHeight(bodyH).Render(e.rightPane(rightW))
+	left := lipgloss.NewStyle().Width(leftW).Height(bodyH).MaxHeight(bodyH).Render(clipPane(st, e.leftPane(leftW), leftW, bodyH))
+	right := lipgloss.NewStyle().Width(rightW).Height(bodyH).MaxHeight(bodyH).Render(clipPane(st, e.rightPane(rightW), rightW, bodyH))
 	sep := lipgloss.NewStyle().Foreground(st.Subtle).Render(strings.Repeat("│\n", bodyH-1) + "│")
 	out := top + "\n\n" + lipgloss.JoinHorizontal(lipgloss.Top, left, " ", sep, " ", right)
 	return out
+}
+
+// clipPane cuts a pane's text to h lines, saying so on its last line when
+// it had more: a taller terminal shows the rest.
+func clipPane(st *Styles, text string, w, h int) string {
+	text = lipgloss.NewStyle().Width(w).Render(text) // as it will wrap
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	if len(lines) <= h || h < 2 {
+		return text
+	}
+	hidden := len(lines) - (h - 1)
+	return strings.Join(lines[:h-1], "\n") + "\n" + st.Faint.Render(truncate(fmt.Sprintf("… %d more lines (a taller terminal shows them)", hidden), w))
 }
 
 func (e *editor) leftPane(w int) string {
