@@ -126,12 +126,8 @@ func (e *Engine) newPolicedPoller(t storage.Trigger, cfg trigger.Config, deps tr
 // folder; it returns the full path.
 func (e *Engine) feedPath(p string) (string, error) {
 	feeds := e.FeedsDir()
-	full := filepath.Clean(p)
-	if !filepath.IsAbs(full) {
-		full = filepath.Join(feeds, full)
-	}
-	outside := fmt.Errorf("%s is outside the feeds folder %s: put the file (or folder) there, or start oktaflow with --feeds-dir naming the folder that holds it", p, feeds)
-	if !within(feeds, full) {
+	full, outside := FeedPath(feeds, p)
+	if outside != nil {
 		return "", outside
 	}
 	// Links: compare the real locations, as far as the path exists.
@@ -140,9 +136,29 @@ func (e *Engine) feedPath(p string) (string, error) {
 		return full, nil // no feeds folder yet: nothing in it can be a link
 	}
 	if real, err := evalExisting(full); err != nil || !within(realFeeds, real) {
-		return "", outside
+		return "", outsideFeeds(feeds, p)
 	}
 	return full, nil
+}
+
+// FeedPath is where a CSV trigger's path p points, read as the engine
+// reads it (relative: in the feeds folder), or the error saying it lies
+// outside the feeds folder. It looks at the text only: the engine also
+// follows links at save and at every poll. The app's form checks with it
+// as the path is typed.
+func FeedPath(feeds, p string) (string, error) {
+	full := filepath.Clean(p)
+	if !filepath.IsAbs(full) {
+		full = filepath.Join(feeds, full)
+	}
+	if !within(feeds, full) {
+		return "", outsideFeeds(feeds, p)
+	}
+	return full, nil
+}
+
+func outsideFeeds(feeds, p string) error {
+	return fmt.Errorf("%s is outside the feeds folder %s: put the file (or folder) there, or start oktaflow with --feeds-dir naming the folder that holds it", p, feeds)
 }
 
 // evalExisting resolves the links of the longest part of path that exists

@@ -220,14 +220,28 @@ func (t *triggerForm) group() *huh.Group {
 			switch {
 			case spec.Type == trigger.Webhook && f.Key == "secret":
 				f.Help = "callers send it as Authorization: Bearer <secret>; one was generated for you · ctrl+v shows it"
-			case spec.Type == trigger.CSV && f.Key == "path":
+			}
+			check := func(s string) error { return trigger.CheckField(spec.Type, f.Key, s) }
+			if spec.Type == trigger.CSV && f.Key == "path" {
 				if dir, err := t.c.Backend.FeedsDir(); err == nil {
 					f.Help = "required: in the feeds folder " + dir + " (a name there is enough)"
+					check = func(s string) error { // as typed: the rule save applies (links are followed at save)
+						if err := trigger.CheckField(spec.Type, f.Key, s); err != nil || strings.TrimSpace(s) == "" {
+							return err
+						}
+						_, err := engine.FeedPath(dir, strings.TrimSpace(s))
+						return err
+					}
 				}
 			}
 			tf := widget.NewTextField(st, f.Label, p).Key(f.Key).Placeholder(f.Default).
-				Note(func(s string) (string, bool) { return checkNote(spec.Type, f, s) }).
-				Validate(func(s string) error { return trigger.CheckField(spec.Type, f.Key, s) })
+				Note(func(s string) (string, bool) {
+					if err := check(s); err != nil && strings.TrimSpace(s) != "" {
+						return "✗ " + err.Error(), true
+					}
+					return checkNote(spec.Type, f, s)
+				}).
+				Validate(check)
 			if f.Secret {
 				tf.SetSecret(!v.shown)
 				v.secrets = append(v.secrets, tf)

@@ -161,3 +161,20 @@ func TestTriggerFormRefusesAFileOutsideTheFeedsFolder(t *testing.T) {
 		t.Errorf("the draft took the refused trigger: %+v", d.in.Trigger)
 	}
 }
+
+// The feeds-folder rule is checked as the path is typed (the README's
+// "checked as you type by the rule save applies"), not only at ctrl+s.
+func TestTriggerFormChecksTheFeedsFolderAsYouType(t *testing.T) {
+	c, _ := newTestCommon(t)
+	d := newDraft(storage.Integration{Name: "x"})
+	s := openTriggerType(t, c, d, trigger.CSV)
+	s = afKeys(s, "../../../etc/passwd")
+	if v := ansi.Strip(s.View()); !strings.Contains(v, "outside the feeds folder") {
+		t.Errorf("typing a path outside the feeds folder says nothing:\n%s", v)
+	}
+	s = afKeys(s, "ctrl+u")
+	s = afKeys(s, "hires.csv")
+	if v := ansi.Strip(s.View()); strings.Contains(v, "outside the feeds folder") {
+		t.Errorf("a name in the feeds folder is refused:\n%s", v)
+	}
+}
