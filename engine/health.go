@@ -155,7 +155,7 @@ func (b *healthBook) failed(id string, err error, reason string, wait time.Durat
 		if h.Failures == 0 || h.FailingSince.IsZero() {
 			h.FailingSince = now
 		}
-		h.State, h.LastError, h.LastErrorAt, h.NextPollAt = TriggerFailing, err.Error(), now, now.Add(wait)
+		h.State, h.LastError, h.LastErrorAt, h.NextPollAt = TriggerFailing, describePollError(err), now, now.Add(wait)
 		h.Failures++
 	})
 }
