@@ -4,8 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"maps"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -87,17 +87,23 @@ func seedWebhookRuns(tb testing.TB, n int) (*Store, []Integration) {
 	return s, []Integration{in}
 }
 
-// TestIngestPagesByBucket prints, for commits of 1 and of 8 new webhook
-// events into a store of 20,000 runs, which pages a commit writes, by
-// bucket (OKTAFLOW_PAGES=1 to run it; it only measures).
-func TestIngestPagesByBucket(t *testing.T) {
-	if os.Getenv("OKTAFLOW_PAGES") == "" {
-		t.Skip("set OKTAFLOW_PAGES=1 to print the pages an ingest commit writes")
-	}
+// BenchmarkIngestPagesByBucket measures, for commits of 1 and of 8 new
+// webhook events into a store of 20,000 runs, which pages a commit writes:
+// pages, stretches of contiguous pages and pages past the high water mark
+// per commit as metrics, and the pages by owning bucket in the log (-v).
+func BenchmarkIngestPagesByBucket(b *testing.B) {
 	for _, size := range []int{1, 8} {
-		sum, n := ingestPages(t, 20_000, size, 50)
-		t.Logf("commits of %d event(s): %.1f pages, %.1f stretches of contiguous pages, %.1f past the high water mark; by owner:\n%s",
-			size, float64(sum.total)/float64(n), float64(sum.stretches)/float64(n), float64(sum.grown)/float64(n), ownerTable(maps.Clone(sum.byOwner), n))
+		b.Run(fmt.Sprintf("events=%d", size), func(b *testing.B) {
+			var sum commitPages
+			var n int
+			for b.Loop() {
+				sum, n = ingestPages(b, 20_000, size, 50)
+			}
+			b.ReportMetric(float64(sum.total)/float64(n), "pages/commit")
+			b.ReportMetric(float64(sum.stretches)/float64(n), "stretches/commit")
+			b.ReportMetric(float64(sum.grown)/float64(n), "grown-pages/commit")
+			b.Logf("by owner:\n%s", ownerTable(maps.Clone(sum.byOwner), n))
+		})
 	}
 }
 
