@@ -106,7 +106,12 @@ func (b *healthBook) resume(id string) int {
 			stored.FailingSince = stored.LastErrorAt
 		}
 		b.byID[id] = stored
-		b.warnings = setIfAbsent(b.warnings, id, warningsOf(stored.Warnings))
+		if w := warningsOf(stored.Warnings); w != nil {
+			if b.warnings == nil {
+				b.warnings = map[string]*warnings{}
+			}
+			b.warnings[id] = w
+		}
 	}
 	return b.byID[id].Failures
 }
@@ -158,20 +163,6 @@ func (b *healthBook) failed(id string, err error, reason string, wait time.Durat
 		h.State, h.LastError, h.LastErrorAt, h.NextPollAt = TriggerFailing, describePollError(err), now, now.Add(wait)
 		h.Failures++
 	})
-}
-
-// TriggerFailingSince is when an integration's trigger began failing: the
-// time of the first failed poll of its current streak (zero when it is
-// not failing). TriggerHealth's LastErrorAt is the latest failure's. The
-// store keeps it, so a streak that began before a restart still counts
-// from its first failure.
-func (e *Engine) TriggerFailingSince(integrationID string) time.Time {
-	e.health.mu.Lock()
-	defer e.health.mu.Unlock()
-	if h := e.health.byID[integrationID]; h.State == TriggerFailing {
-		return h.FailingSince
-	}
-	return time.Time{}
 }
 
 // TriggerWarning is something a working trigger skipped or waits for (see
@@ -277,20 +268,6 @@ func warningsOf(list []TriggerWarning) *warnings {
 	}
 	slices.Reverse(w.recent)
 	return w
-}
-
-// setIfAbsent sets m[k] = v unless m has k or v is nil, making m when needed.
-func setIfAbsent[V any](m map[string]*V, k string, v *V) map[string]*V {
-	if v == nil {
-		return m
-	}
-	if m == nil {
-		m = map[string]*V{}
-	}
-	if _, ok := m[k]; !ok {
-		m[k] = v
-	}
-	return m
 }
 
 // TriggerWarnings returns what an integration's trigger skipped or waits

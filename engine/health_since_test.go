@@ -9,7 +9,7 @@ import (
 )
 
 // "Failing since" is the first failure of the current streak, not the
-// latest: /healthz's failing_since and Engine.TriggerFailingSince keep the
+// latest: /healthz's failing_since and the health's FailingSince keep the
 // time of the first failed poll while the polls go on failing, and a good
 // poll ends the streak.
 func TestFailingSinceIsTheFirstFailureOfTheStreak(t *testing.T) {
@@ -23,20 +23,14 @@ func TestFailingSinceIsTheFirstFailureOfTheStreak(t *testing.T) {
 	h.start()
 	waitUntil(t, func() bool { hl, _ := h.e.TriggerHealth(in.ID); return !hl.LastOKAt.IsZero() })
 	api.status.Store(500)
-	var first time.Time
-	for first.IsZero() {
-		select {
-		case ev := <-events:
-			if ev.Kind == TriggerHealthChanged && ev.IntegrationID == in.ID && ev.Health != nil && ev.Health.State == TriggerFailing {
-				first = ev.Health.LastErrorAt
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("no failure")
-		}
+	ev := nextHealth(t, events, in.ID)
+	for ev.State != TriggerFailing {
+		ev = nextHealth(t, events, in.ID)
 	}
+	first := ev.LastErrorAt
 	waitUntil(t, func() bool { hl, _ := h.e.TriggerHealth(in.ID); return hl.Failures >= 3 })
 	hl, _ := h.e.TriggerHealth(in.ID)
-	if since := h.e.TriggerFailingSince(in.ID); !since.Equal(first) || !hl.LastErrorAt.After(since) {
+	if since := failingSince(h.e, in.ID); !since.Equal(first) || !hl.LastErrorAt.After(since) {
 		t.Fatalf("failing since %v, first failure %v, last %v", since, first, hl.LastErrorAt)
 	}
 	var health struct {
@@ -53,7 +47,16 @@ func TestFailingSinceIsTheFirstFailureOfTheStreak(t *testing.T) {
 	}
 	api.status.Store(200)
 	waitUntil(t, func() bool { hl, _ := h.e.TriggerHealth(in.ID); return hl.State == TriggerOK })
-	if since := h.e.TriggerFailingSince(in.ID); !since.IsZero() {
+	if since := failingSince(h.e, in.ID); !since.IsZero() {
 		t.Fatalf("after recovery: failing since %v", since)
 	}
+}
+
+// failingSince is when a trigger's failing streak began, as its health
+// says (zero when it is not failing).
+func failingSince(e *Engine, id string) time.Time {
+	if h, _ := e.TriggerHealth(id); h.State == TriggerFailing {
+		return h.FailingSince
+	}
+	return time.Time{}
 }

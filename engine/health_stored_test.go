@@ -30,21 +30,12 @@ func TestSkippedRowIsInTheHealthEventAndTheStore(t *testing.T) {
 	waitCursor(t, h, in.ID)
 
 	appendTo(t, file, "E2\n") // line 3: one field of two
-	deadline := time.After(30 * time.Second)
-	for {
-		var ev Event
-		select {
-		case ev = <-events:
-		case <-deadline:
-			t.Fatal("no health event carried the skipped row's warning")
-		}
-		if ev.Kind != TriggerHealthChanged || ev.IntegrationID != in.ID || ev.Health == nil || ev.Health.LastError == "" {
-			continue
-		}
-		if len(ev.Health.Warnings) != 1 || ev.Health.Warnings[0].Line != 3 || ev.Health.Warnings[0].Reason != "bad_row" {
-			t.Fatalf("the event that reports the bad row carries warnings %+v", ev.Health.Warnings)
-		}
-		break
+	hl := nextHealth(t, events, in.ID)
+	for hl.LastError == "" {
+		hl = nextHealth(t, events, in.ID)
+	}
+	if len(hl.Warnings) != 1 || hl.Warnings[0].Line != 3 || hl.Warnings[0].Reason != "bad_row" {
+		t.Fatalf("the event that reports the bad row carries warnings %+v", hl.Warnings)
 	}
 	stored, err := h.store.TriggerHealth(in.ID)
 	if err != nil || len(stored.Warnings) != 1 || stored.Warnings[0].File != "hires.csv" {
@@ -62,7 +53,7 @@ func TestFailingSinceSurvivesARestart(t *testing.T) {
 	api.status.Store(500)
 	h.start()
 	waitUntil(t, func() bool { hl, _ := h.e.TriggerHealth(in.ID); return hl.Failures >= 3 })
-	first := h.e.TriggerFailingSince(in.ID)
+	first := failingSince(h.e, in.ID)
 	stored, _ := h.store.TriggerHealth(in.ID)
 	if first.IsZero() || !stored.FailingSince.Equal(first) || !stored.LastErrorAt.After(first) {
 		t.Fatalf("stored failing since %v, engine's %v, last error %v", stored.FailingSince, first, stored.LastErrorAt)
@@ -74,7 +65,7 @@ func TestFailingSinceSurvivesARestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	e2.health.resume(in.ID)
-	if got := e2.TriggerFailingSince(in.ID); !got.Equal(first) {
+	if got := failingSince(e2, in.ID); !got.Equal(first) {
 		t.Fatalf("after a restart failing since %v, want %v", got, first)
 	}
 }
@@ -97,23 +88,14 @@ func TestRecoveringPollWithAProblemIsOneHealthChange(t *testing.T) {
 	events := h.e.Subscribe(ctx)
 	os.MkdirAll(dir, 0o700)
 	os.WriteFile(filepath.Join(dir, "b.csv"), []byte("id,email\nE2\n"), 0o600) // line 2 is short
-	deadline := time.After(30 * time.Second)
 	for {
-		var ev Event
-		select {
-		case ev = <-events:
-		case <-deadline:
-			t.Fatal("no recovery")
+		hl := nextHealth(t, events, in.ID)
+		if hl.State == TriggerFailing && len(hl.Warnings) > 0 {
+			t.Fatalf("an interim failing health carries the recovery's warning: %+v", hl)
 		}
-		if ev.Kind != TriggerHealthChanged || ev.IntegrationID != in.ID || ev.Health == nil {
-			continue
-		}
-		if ev.Health.State == TriggerFailing && len(ev.Health.Warnings) > 0 {
-			t.Fatalf("an interim failing health carries the recovery's warning: %+v", ev.Health)
-		}
-		if ev.Health.State == TriggerOK {
-			if len(ev.Health.Warnings) == 0 || ev.Health.Warnings[0].File != "b.csv" {
-				t.Fatalf("the recovery's health lacks the skipped row: %+v", ev.Health)
+		if hl.State == TriggerOK {
+			if len(hl.Warnings) == 0 || hl.Warnings[0].File != "b.csv" {
+				t.Fatalf("the recovery's health lacks the skipped row: %+v", hl)
 			}
 			return
 		}
@@ -139,5 +121,23 @@ func TestFixingASkippedRowClearsItsWarning(t *testing.T) {
 	hl, _ := h.store.TriggerHealth(in.ID)
 	if len(hl.Warnings) != 0 || strings.Contains(hl.LastError, "rewritten") {
 		t.Fatalf("after the fix: %+v", hl)
+	}
+}
+
+// nextHealth is the health of the next TriggerHealthChanged event of an
+// integration (the test fails after 30 s without one).
+func nextHealth(t *testing.T, events <-chan Event, id string) *TriggerHealth {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case ev := <-events:
+			if ev.Kind == TriggerHealthChanged && ev.IntegrationID == id && ev.Health != nil {
+				return ev.Health
+			}
+		case <-deadline:
+			t.Fatal("no trigger health event")
+			return nil
+		}
 	}
 }

@@ -164,12 +164,6 @@ func (s *Session) OAuthScopes(account string) ([]ScopeNeed, error) {
 	return read(s, func() ([]ScopeNeed, error) { return s.e.OAuthScopes(account) })
 }
 
-// TriggerWarnings is what an integration's trigger skipped or waits for
-// (Engine.TriggerWarnings): rows that do not parse, files skipped.
-func (s *Session) TriggerWarnings(integrationID string) ([]TriggerWarning, error) {
-	return read(s, func() ([]TriggerWarning, error) { return s.e.TriggerWarnings(integrationID), nil })
-}
-
 // FeedsDir is the folder CSV triggers may read (a path, no secret: every
 // role may know where to put a feed).
 func (s *Session) FeedsDir() (string, error) {

@@ -189,8 +189,7 @@ var sessionReads = map[string]func(f *sessionFixture, s *Session) error{
 		_, err := s.Groups(context.Background(), "sandbox", "")
 		return err
 	},
-	"TriggerWarnings": func(f *sessionFixture, s *Session) error { _, err := s.TriggerWarnings(f.in.ID); return err },
-	"FeedsDir":        func(f *sessionFixture, s *Session) error { _, err := s.FeedsDir(); return err },
+	"FeedsDir": func(f *sessionFixture, s *Session) error { _, err := s.FeedsDir(); return err },
 	"CSVColumns": func(f *sessionFixture, s *Session) error {
 		if _, err := s.CSVColumns("none.csv", "", ""); errors.Is(err, ErrForbidden) {
 			return err

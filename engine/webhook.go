@@ -273,7 +273,7 @@ func (e *Engine) serveHealth(w http.ResponseWriter, _ *http.Request) {
 			}
 			continue
 		}
-		f := failing{Integration: id, Name: name(id), Error: h.LastError, LastErrorAt: h.LastErrorAt, Since: e.TriggerFailingSince(id),
+		f := failing{Integration: id, Name: name(id), Error: h.LastError, LastErrorAt: h.LastErrorAt, Since: h.FailingSince,
 			Failures: h.Failures, LastOK: h.LastOKAt, NextPoll: h.NextPollAt}
 		triggers.Failing = append(triggers.Failing, f)
 	}

@@ -357,8 +357,8 @@ func triggerSettings(t storage.Trigger) string {
 	}
 	var parts []string
 	for _, f := range spec.Fields {
-		if v, ok := t.Config[f.Key]; ok && !f.Secret && fmt.Sprint(v) != "" {
-			parts = append(parts, f.Key+" "+fmt.Sprint(v))
+		if text := configText(f, t.Config[f.Key]); text != "" && !f.Secret {
+			parts = append(parts, f.Key+" "+text)
 		}
 	}
 	return strings.Join(parts, " · ")
