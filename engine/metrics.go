@@ -155,6 +155,12 @@ func (m *metrics) handler(e *Engine) http.Handler {
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "oktaflow_store_writes_total",
 				Help: "Writes to the database (an accepted webhook request, a run's start or end, ...), committed in groups."},
 				func() float64 { return float64(e.store.WriteStats().Requests) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "oktaflow_store_dedupe_journal_keys",
+				Help: "New dedupe keys waiting in the journal to be merged into their trees (merged in rounds of 4,096; it grows only while merges fail)."},
+				func() float64 { return float64(e.store.WriteStats().RecentKeys) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "oktaflow_store_dedupe_merge_failures_total",
+				Help: "Merges of journaled dedupe keys into their trees that failed (the keys stay journaled; /healthz says why)."},
+				func() float64 { return float64(e.store.WriteStats().MergeFailures) }),
 		)
 	})
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})

@@ -290,6 +290,9 @@ func (e *Engine) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	if sh := e.StoreHealth(); sh.Failing {
 		store["error"], store["since"] = sh.LastError, sh.Since
 	}
+	if err := e.store.MergeProblem(); err != nil {
+		store["dedupe_merge_error"] = err.Error()
+	}
 	if bad := e.store.Problems(); len(bad) > 0 { // records that cannot be read: listings skip them
 		type damaged struct {
 			Bucket string `json:"bucket"`

@@ -17,6 +17,9 @@ import (
 //	dedupe_age: be64(last seen, unix ns) | key → nil
 //	dedupe_age_content: the same, for content keys (below)
 //
+// A new key goes first to the recent-keys journal, which the writer merges
+// into these buckets in rounds (dedupe_recent.go); lookups see both.
+//
 // A key is forgotten only when no event carrying it has arrived for the
 // retention (DefaultDedupeRetention unless Options.DedupeRetention says
 // otherwise), by Prune. Nothing evicts keys because there are many: a batch,
@@ -195,6 +198,9 @@ const pruneDedupeBatch = 10_000
 // transactions. Prune calls it with now less the store's dedupe retention;
 // it returns how many went.
 func (s *Store) PruneDedupe(cutoff time.Time) (int, error) {
+	if err := s.drainRecent(); err != nil { // the age indexes then hold every key
+		return 0, err
+	}
 	contentCutoff := s.now().Add(-ContentKeyRetention)
 	if cutoff.After(contentCutoff) {
 		contentCutoff = cutoff

@@ -178,6 +178,9 @@ func TestMigrationKeepsSchema1DedupeKeys(t *testing.T) {
 			order.Put(be64(uint64(i+1)), []byte(k))
 		}
 		state.Put([]byte("dedupe_count"), be64(2))
+		if err := tx.DeleteBucket(bucketDedupeRecent); err != nil { // schema 9's
+			return err
+		}
 		return tx.Bucket(bucketMeta).Put(keySchemaVersion, be64(1))
 	})
 	if err != nil {
@@ -187,6 +190,9 @@ func TestMigrationKeepsSchema1DedupeKeys(t *testing.T) {
 	got := enqueue(t, s, in.ID, "a", "b", "c")
 	if got[0] != ids[0] || got[1] != ids[1] || got[2] == 0 || got[2] == ids[1] {
 		t.Fatalf("after migration: %v (a, b were runs %v)", got, ids)
+	}
+	if err := s.drainRecent(); err != nil { // c: into the tree and its age index
+		t.Fatal(err)
 	}
 	if err := s.db.View(func(tx *bolt.Tx) error {
 		state := tx.Bucket(bucketTriggers).Bucket([]byte(in.ID))

@@ -82,6 +82,9 @@ func (s *Store) hideIntegration(id string) (rest []RunID, err error) {
 				return fmt.Errorf("move the trigger state of integration %q aside: %w", id, err)
 			}
 		}
+		if err := s.dropRecent(tx, id); err != nil {
+			return err
+		}
 		if err := dropStats(tx, id); err != nil {
 			return err
 		}

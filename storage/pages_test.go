@@ -121,18 +121,22 @@ func TestAppendIndexesFillTheirPages(t *testing.T) {
 		}
 	}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		check := func(name string, b *bolt.Bucket) {
+		check := func(name string, b *bolt.Bucket, want float64) {
 			st := b.Stats()
 			fill := float64(st.LeafInuse) / float64(st.LeafPageN*s.db.Info().PageSize)
-			if fill < 0.85 {
-				t.Errorf("%s: leaves %.0f%% full (%d pages for %d keys), want ≥ 85%%", name, 100*fill, st.LeafPageN, st.KeyN)
+			if fill < want {
+				t.Errorf("%s: leaves %.0f%% full (%d pages for %d keys), want ≥ %.0f%%", name, 100*fill, st.LeafPageN, st.KeyN, 100*want)
 			}
 		}
 		for _, name := range [][]byte{bucketRunsByState, bucketRunsByIntSt, bucketRunsDueByInt} {
-			check(string(name), tx.Bucket(name))
+			check(string(name), tx.Bucket(name), 0.85)
 		}
+		// The age index is written by the merges of recent keys: in time
+		// order within a chunk, but the chunks of a round (in key order)
+		// interleave in time, so some puts land inside full leaves. Still
+		// far from the half-full pages of bbolt's default split.
 		state := tx.Bucket(bucketTriggers).Bucket([]byte(in.ID))
-		check("dedupe_age_content", state.Bucket(bucketContentAge))
+		check("dedupe_age_content", state.Bucket(bucketContentAge), 0.75)
 		return nil
 	})
 	if err != nil {

@@ -49,6 +49,7 @@ type Store struct {
 	heads        heads // decoded integration heads (integrations.go)
 	closeOnce    sync.Once
 
+	recent recentKeys  // dedupe keys not yet in their trees (dedupe_recent.go)
 	health healthState // trigger health (see health.go)
 	quar   quarantine  // the runs the last crash cut off (see quarantine.go)
 }
@@ -148,7 +149,11 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, err
 	}
-	s.w = newWriter(db, s.guard)
+	if err := s.loadRecent(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.w = newWriter(db, s.guard, writerHooks{begin: s.recent.begin, chore: s.mergeIfDue})
 	if err := s.resumeDeletes(); err != nil { // a delete a crash cut off
 		s.Close()
 		return nil, err

@@ -124,12 +124,10 @@ func (s *Store) enqueuePrecheck(integrationID string, events []NewEvent, opts En
 			}
 		}
 		for i, ev := range events {
-			if ev.DedupeKey != "" && keys != nil {
-				if v := keys.Get([]byte(ev.DedupeKey)); v != nil {
-					if e, ok := decodeDedupe(v); ok && !e.stale(now) {
-						out[i] = duplicateOf(e, ev)
-						continue
-					}
+			if ev.DedupeKey != "" {
+				if e, ok := s.seenCommitted(keys, integrationID, ev.DedupeKey); ok && !e.stale(now) {
+					out[i] = duplicateOf(e, ev)
+					continue
 				}
 			}
 			todo = append(todo, i)
@@ -223,7 +221,7 @@ func (s *Store) enqueueChunk(tx *bolt.Tx, integrationID string, events []NewEven
 	if err != nil {
 		return err
 	}
-	dd, err := openDedupe(state)
+	dd, err := s.openDedupeKeys(tx, state, integrationID)
 	if err != nil {
 		return err
 	}
@@ -243,7 +241,7 @@ func (s *Store) enqueueChunk(tx *bolt.Tx, integrationID string, events []NewEven
 		}
 		if opts.Baseline {
 			if ev.DedupeKey != "" {
-				if err := dd.put(ev.DedupeKey, entry, nil); err != nil {
+				if err := dd.add(ev.DedupeKey, entry); err != nil {
 					return err
 				}
 			}
@@ -272,7 +270,7 @@ func (s *Store) enqueueChunk(tx *bolt.Tx, integrationID string, events []NewEven
 		}
 		if ev.DedupeKey != "" {
 			entry.Run = r.ID
-			if err := dd.put(ev.DedupeKey, entry, nil); err != nil {
+			if err := dd.add(ev.DedupeKey, entry); err != nil {
 				return err
 			}
 		}
@@ -316,14 +314,35 @@ func (s *Store) SetCursor(integrationID, cursor string) error {
 func (s *Store) Seen(integrationID, key string) (bool, error) {
 	var seen bool
 	err := s.view(func(tx *bolt.Tx) error {
+		var keys *bolt.Bucket
 		if state := tx.Bucket(bucketTriggers).Bucket([]byte(integrationID)); state != nil {
-			if d := state.Bucket(bucketDedupe); d != nil {
-				seen = d.Get([]byte(key)) != nil
-			}
+			keys = state.Bucket(bucketDedupe)
 		}
+		_, seen = s.seenCommitted(keys, integrationID, key)
 		return nil
 	})
 	return seen, err
+}
+
+// seenCommitted looks a key up outside the writer: the committed journal,
+// then tree (nil: none yet). A key committed a moment ago may be missed (see
+// dedupe_recent.go); one not committed is never found.
+func (s *Store) seenCommitted(tree *bolt.Bucket, integrationID, key string) (dedupeEntry, bool) {
+	if r, ok := s.recent.lookupCommitted(integrationID, key); ok {
+		return r.entry, true
+	}
+	if tree == nil {
+		return dedupeEntry{}, false
+	}
+	v := tree.Get([]byte(key))
+	if v == nil {
+		return dedupeEntry{}, false
+	}
+	e, ok := decodeDedupe(v)
+	if !ok {
+		return dedupeEntry{}, true // damaged: still seen (see dedupeSet.get)
+	}
+	return e, true
 }
 
 func resetCursor(tx *bolt.Tx, integrationID string) error {

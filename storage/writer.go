@@ -33,6 +33,12 @@ import (
 // Requests run in arrival order, each seeing the writes of those before it.
 // A request function must not call back into the store.
 //
+// Hooks of the store: begin runs at the start of every write transaction
+// the writer opens (the recent-keys overlay is reset there, see
+// dedupe_recent.go), and chore after every commit, with a way to commit
+// a request of its own (the merge of recent keys): again and again while
+// it has more to do and no request waits.
+//
 // Faults and Close. A commit the file system refuses (a full disk, an I/O
 // error, a file system gone read-only) fails its requests with a
 // *WriteError (errors.Is ErrWriteFailed), never an untyped error. Close
@@ -79,6 +85,7 @@ type writeRequest struct {
 type writer struct {
 	db    *bolt.DB
 	guard func(func() error) error
+	hooks writerHooks
 
 	mu       sync.Mutex
 	queue    []*writeRequest
@@ -95,8 +102,15 @@ type writer struct {
 	busy, inTx atomic.Int64
 }
 
-func newWriter(db *bolt.DB, guard func(func() error) error) *writer {
-	w := &writer{db: db, guard: guard, wake: make(chan struct{}, 1), exited: make(chan struct{})}
+// writerHooks are the store's (see above); either may be nil.
+type writerHooks struct {
+	begin func(*bolt.Tx)
+	// chore returns whether it has more to do.
+	chore func(run func(fn func(*bolt.Tx) error, events int) error) (more bool)
+}
+
+func newWriter(db *bolt.DB, guard func(func() error) error, hooks writerHooks) *writer {
+	w := &writer{db: db, guard: guard, hooks: hooks, wake: make(chan struct{}, 1), exited: make(chan struct{})}
 	go w.loop()
 	return w
 }
@@ -176,7 +190,19 @@ func (w *writer) loop() {
 			continue
 		}
 		w.commit(group)
+		// The chore goes on while nothing waits for the writer, and yields
+		// to what does after each of its commits.
+		for w.hooks.chore != nil && !closed && w.hooks.chore(w.commitOwn) && w.idle() {
+		}
 	}
+}
+
+// commitOwn commits fn as a group of its own (with what joins it) and
+// returns its outcome: the chore's way to write.
+func (w *writer) commitOwn(fn func(*bolt.Tx) error, events int) error {
+	req := &writeRequest{fn: fn, events: max(events, 1), done: make(chan error, 1)}
+	w.commit([]*writeRequest{req})
+	return <-req.done
 }
 
 // groupSize is what a group weighs toward the bounds of one transaction.
@@ -263,6 +289,12 @@ func (w *writer) commit(group []*writeRequest) {
 	}
 }
 
+func (w *writer) idle() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.queue) == 0 && !w.closed
+}
+
 func (w *writer) isClosed() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -288,6 +320,9 @@ func (w *writer) run(fn func(*bolt.Tx) error) error {
 	err := w.guard(func() error {
 		err := w.db.Update(func(tx *bolt.Tx) error {
 			ran = false
+			if w.hooks.begin != nil {
+				w.hooks.begin(tx)
+			}
 			if err := fn(tx); err != nil {
 				return err
 			}
@@ -311,14 +346,20 @@ func (w *writer) run(fn func(*bolt.Tx) error) error {
 // the part spent running requests (from the transaction's start), and
 // Sync the part bbolt spent writing pages and syncing (both fsyncs); the
 // rest is its spill (pages built from the changed nodes) and freelist.
+//
+// RecentKeys is how many new dedupe keys wait in the journal for a merge
+// into their trees, MergeFailures how many merges failed (dedupe_recent.go).
 type WriteStats struct {
 	Commits, Requests, Pages uint64
 	Busy, InTx, Sync         time.Duration
+	RecentKeys               int
+	MergeFailures            uint64
 }
 
 // WriteStats returns the group-commit counters since Open.
 func (s *Store) WriteStats() WriteStats {
 	st := s.db.Stats()
 	return WriteStats{Commits: s.w.commits.Load(), Requests: s.w.requests.Load(), Pages: uint64(st.TxStats.GetWrite()),
-		Busy: time.Duration(s.w.busy.Load()), InTx: time.Duration(s.w.inTx.Load()), Sync: st.TxStats.GetWriteTime()}
+		Busy: time.Duration(s.w.busy.Load()), InTx: time.Duration(s.w.inTx.Load()), Sync: st.TxStats.GetWriteTime(),
+		RecentKeys: s.recent.size(), MergeFailures: s.recent.failures.Load()}
 }
